@@ -1,0 +1,108 @@
+/**
+ * The database behind one small interface: Kysely over better-sqlite3 (embedded default) or over
+ * a `pg` pool (when DATABASE_URL is set). Callers never learn which, except through `flags`.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
+import pg from 'pg';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration } from 'kysely';
+import type { Database } from './schema.js';
+import { dialectFlags, type DialectFlags } from './dialect.js';
+import * as m0001 from './migrations/0001-initial.js';
+import { AppError } from '../../errors.js';
+
+export type Db = Kysely<Database>;
+
+export interface DatabaseHandle {
+  db: Db;
+  flags: DialectFlags;
+  /** Throws when the database cannot answer. */
+  ping(): Promise<void>;
+  /** Connections in use and callers waiting for one (PostgreSQL pool; SQLite reports 0/0). */
+  poolStats(): { total: number; idle: number; waiting: number };
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  databaseUrl?: string;
+  /** SQLite file; ':memory:' for a throwaway database. */
+  sqliteFile?: string;
+  poolMax?: number;
+  acquireTimeoutMs?: number;
+}
+
+// PostgreSQL returns int8 as strings by default; our ids and epoch-ms times fit in a double.
+pg.types.setTypeParser(20, (v) => Number(v));
+pg.types.setTypeParser(1700, (v) => Number(v));
+
+const migrations: Record<string, Migration> = {
+  '0001-initial': m0001,
+};
+
+export function openDatabase(options: DatabaseOptions): DatabaseHandle {
+  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.poolMax ?? 20, options.acquireTimeoutMs ?? 5000);
+  return openSqlite(options.sqliteFile ?? ':memory:');
+}
+
+function openSqlite(file: string): DatabaseHandle {
+  if (file !== ':memory:') mkdirSync(join(file, '..'), { recursive: true });
+  const conn = new SQLite(file);
+  conn.pragma('journal_mode = WAL');
+  conn.pragma('foreign_keys = ON');
+  // NORMAL is durable across application crashes in WAL mode and avoids an fsync per commit.
+  conn.pragma('synchronous = NORMAL');
+  conn.pragma('busy_timeout = 5000');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: conn }) });
+  return {
+    db,
+    flags: dialectFlags(db),
+    ping: async () => {
+      await sql`select 1`.execute(db);
+    },
+    poolStats: () => ({ total: 1, idle: 1, waiting: 0 }),
+    close: () => db.destroy(),
+  };
+}
+
+function openPostgres(url: string, max: number, acquireTimeoutMs: number): DatabaseHandle {
+  // connectionTimeoutMillis bounds both opening a connection and waiting for a free one.
+  const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: acquireTimeoutMs, idleTimeoutMillis: 30_000 });
+  pool.on('error', () => {
+    /* an idle client lost its connection; the pool replaces it */
+  });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    flags: dialectFlags(db),
+    ping: async () => {
+      await sql`select 1`.execute(db);
+    },
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+    close: () => db.destroy(),
+  };
+}
+
+/** Runs every pending migration; throws with the failing migration's name. */
+export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error) throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${(error as Error).message ?? error}`, { cause: error });
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** Maps driver errors that users should see as 503 rather than 500. */
+export function translateDbError(err: unknown): AppError | undefined {
+  const msg = err instanceof Error ? err.message : '';
+  if (/timeout exceeded when trying to connect|Connection terminated|ECONNREFUSED|SQLITE_BUSY|database is locked/i.test(msg)) {
+    return new AppError('db_busy', 'The database is busy; try again shortly', { retryAfter: 2, cause: err });
+  }
+  return undefined;
+}
+
+/** True for a unique-constraint violation on either dialect. */
+export function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
