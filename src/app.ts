@@ -1,0 +1,203 @@
+/**
+ * The composition root: builds the infrastructure from config (database, cache, queue, rate
+ * limiter, metrics, LLM gateway, sources), then the features, then the HTTP app — explicitly and
+ * in order. Tests build the same app and talk HTTP to it; src/server.ts owns listening and signals.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import AjvCompiler from '@fastify/ajv-compiler';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import cookie from '@fastify/cookie';
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import fastifyStatic from '@fastify/static';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { Config } from './config.js';
+import { openDatabase, migrateToLatest, type DatabaseHandle } from './infra/db/index.js';
+import type { Cache } from './infra/cache/cache.js';
+import { MemoryCache } from './infra/cache/memory-cache.js';
+import type { JobQueue } from './infra/queue/job-queue.js';
+import { MemoryJobQueue } from './infra/queue/memory-queue.js';
+import { MemoryRateLimiter, type RateLimiter } from './infra/rate-limit/rate-limiter.js';
+import { LATENCY_BUCKETS, Metrics } from './infra/metrics.js';
+import { registerErrorHandling, sendError } from './http/errors.js';
+import { registerAuth } from './http/auth.js';
+import { ErrorResponse } from './http/schemas.js';
+import { AppError } from './errors.js';
+import { createUsersService, type UsersService } from './features/users/service.js';
+import { registerUserRoutes } from './features/users/routes.js';
+import { registerSystemRoutes, type ReadinessCheck } from './features/system/routes.js';
+
+export interface AppContext {
+  config: Config;
+  database: DatabaseHandle;
+  cache: Cache;
+  queue: JobQueue;
+  limiter: RateLimiter;
+  metrics: Metrics;
+  users: UsersService;
+}
+
+export interface BuildOptions {
+  /** Pino options or false; default logs at FASTNPC_LOG_LEVEL. */
+  logger?: FastifyServerOptions['logger'];
+  /** Run background jobs in this process (default: config.runJobs). */
+  runJobs?: boolean;
+  /** Override infrastructure (scaled mode passes Redis-backed ones). */
+  infra?: Partial<Pick<AppContext, 'cache' | 'queue' | 'limiter'>>;
+  metricsText?: () => Promise<{ contentType: string; body: string }>;
+}
+
+/** The package folder, whether this file runs from src/ (tsx) or dist/src/ (built). */
+function findPackageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
+const packageRoot = findPackageRoot();
+
+export async function buildApp(config: Config, options: BuildOptions = {}): Promise<{ app: FastifyInstance; ctx: AppContext }> {
+  // Infrastructure ------------------------------------------------------------------------------
+  const metrics = new Metrics();
+  const database = openDatabase({
+    databaseUrl: config.databaseUrl,
+    sqliteFile: join(config.dataDirAbs, 'fastnpc.db'),
+    poolMax: config.dbPoolMax,
+    acquireTimeoutMs: config.dbAcquireTimeoutMs,
+  });
+  await migrateToLatest(database.db);
+  const cache = options.infra?.cache ?? new MemoryCache();
+  const queue = options.infra?.queue ?? new MemoryJobQueue();
+  const limiter = options.infra?.limiter ?? new MemoryRateLimiter();
+
+  // Features ------------------------------------------------------------------------------------
+  const users = createUsersService({
+    db: database.db,
+    cache,
+    adminUser: config.adminUser,
+    sessionTtlDays: config.sessionTtlDays,
+    allowedModels: () => [],
+  });
+  const ctx: AppContext = { config, database, cache, queue, limiter, metrics, users };
+
+  // HTTP ----------------------------------------------------------------------------------------
+  const app = Fastify({
+    logger:
+      options.logger ??
+      ({
+        level: config.logLevel,
+        redact: { paths: ['req.headers.cookie', 'req.headers.authorization', 'res.headers["set-cookie"]'], censor: '[redacted]' },
+      } as FastifyServerOptions['logger']),
+    bodyLimit: config.bodyLimitBytes,
+    // Per-request info logs cost more than they tell at thousands of requests a second;
+    // /metrics has latency by route and status, and errors are still logged.
+    disableRequestLogging: true,
+    trustProxy: false,
+    // Streams (SSE) can be long; the server's own timeouts are set in server.ts.
+    requestTimeout: 0,
+    schemaController: { compilersFactory: { buildValidator: buildValidators as never } },
+  });
+  app.addSchema(ErrorResponse);
+  registerErrorHandling(app);
+  registerHttpMetrics(app, metrics, database);
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        scriptSrc: ["'self'"],
+        connectSrc: ["'self'"],
+        // Only behind HTTPS: on plain HTTP (a LAN address) upgrading would break every asset.
+        upgradeInsecureRequests: config.cookieSecure ? [] : null,
+      },
+    },
+    hsts: config.cookieSecure,
+    crossOriginEmbedderPolicy: false,
+  });
+  if (config.corsOrigins.length) await app.register(cors, { origin: config.corsOrigins, credentials: true });
+  await app.register(cookie);
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'FastNPC API', version: '0.1.0', description: 'Characters from encyclopedia pages, streamed chat with three-layer memory, group chat.' },
+      components: { securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: 'fastnpc_session' } } },
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (json.$id as string) ?? `def-${i}` },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  registerAuth(app, (token) => users.resolveSession(token));
+  app.addHook('onSend', async (request, reply, payload) => {
+    // Personal data must never be served from a shared or browser cache after it changed.
+    if (request.url.startsWith('/api/') && !reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+    return payload;
+  });
+
+  const checks: ReadinessCheck[] = [{ name: 'database', critical: true, check: () => database.ping() }];
+  registerSystemRoutes(app, {
+    metrics,
+    checks,
+    llmProvider: () => 'offline',
+    models: () => [],
+    metricsText: options.metricsText,
+  });
+  registerUserRoutes(app, { users, limiter, authRatePerMin: config.authRatePerMin, cookieSecure: config.cookieSecure });
+
+  await registerWebApp(app, config);
+
+  app.addHook('onClose', async () => {
+    await queue.close(config.shutdownGraceMs);
+    await limiter.close();
+    await cache.close();
+    await database.close();
+  });
+
+  return { app, ctx };
+}
+
+/**
+ * Query strings and path params arrive as text and are coerced to the schema's types; JSON bodies
+ * are not, so `{"username": 12345}` is a 400 rather than silently becoming "12345".
+ */
+function buildValidators(externalSchemas: unknown, options: { customOptions?: object }) {
+  const factory = AjvCompiler();
+  const base = { ...options.customOptions, removeAdditional: false, useDefaults: true, allErrors: false };
+  const strict = factory(externalSchemas as never, { ...options, customOptions: { ...base, coerceTypes: false } } as never);
+  const coercing = factory(externalSchemas as never, { ...options, customOptions: { ...base, coerceTypes: 'array' } } as never);
+  return (route: { httpPart?: string }) => (route.httpPart === 'body' ? strict : coercing)(route as never);
+}
+
+function registerHttpMetrics(app: FastifyInstance, metrics: Metrics, database: DatabaseHandle) {
+  const duration = metrics.histogram('http_request_duration_seconds', 'HTTP request duration by route and status', ['method', 'route', 'status'], LATENCY_BUCKETS);
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    duration.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+  });
+  metrics.gauge('db_pool_connections_in_use', 'Database connections checked out', [], function () {
+    const s = database.poolStats();
+    this.set(s.total - s.idle);
+  });
+  metrics.gauge('db_pool_waiting', 'Callers waiting for a database connection', [], function () {
+    this.set(database.poolStats().waiting);
+  });
+}
+
+/** Serves the built web app at `/`, with index.html for client-side routes. */
+async function registerWebApp(app: FastifyInstance, config: Config) {
+  const dir = config.webDir ? resolve(config.webDir) : join(packageRoot, 'dist', 'web');
+  if (!existsSync(join(dir, 'index.html'))) {
+    app.get('/', async (_req, reply) => reply.type('text/plain').send('FastNPC API is running. The web app is not built: run `npm run build:web`. API docs: /docs'));
+    return;
+  }
+  await app.register(fastifyStatic, { root: dir, prefix: '/', wildcard: false, index: ['index.html'] });
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0];
+    const isApi = /^\/(api|docs|openapi\.json|metrics|healthz|readyz)(\/|$)/.test(path);
+    if (request.method === 'GET' && !isApi && !/\.[a-z0-9]+$/i.test(path)) return reply.type('text/html').sendFile('index.html');
+    return sendError(reply, new AppError('not_found:route', `No route ${request.method} ${path}`));
+  });
+}

@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+/**
+ * fastnpc — one entry point:
+ *   serve [--workers N]   HTTP API + web app (+ jobs unless FASTNPC_RUN_JOBS=false)
+ *   migrate               apply database migrations and exit
+ */
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig, redactUrl } from './config.js';
+
+const USAGE = `Usage: fastnpc <command> [options]
+
+Commands:
+  serve [--workers N]    start the HTTP server (and background jobs)
+  migrate                apply database migrations
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  switch (command) {
+    case 'serve': {
+      const { values } = parseArgs({ args: rest, options: { workers: { type: 'string' } } });
+      if (values.workers !== undefined) {
+        const n = Number(values.workers);
+        if (!Number.isInteger(n) || n < 0) throw new Error('--workers must be a non-negative integer');
+        config.workers = n;
+      }
+      const { startServer } = await import('./server.js');
+      const app = await startServer(config);
+      app.log.info({ url: `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`, database: config.databaseUrl ? redactUrl(config.databaseUrl) : 'sqlite' }, 'FastNPC is ready');
+      return -1;
+    }
+    case 'migrate': {
+      const { openDatabase, migrateToLatest } = await import('./infra/db/index.js');
+      const { join } = await import('node:path');
+      const db = openDatabase({ databaseUrl: config.databaseUrl, sqliteFile: join(config.dataDirAbs, 'fastnpc.db') });
+      try {
+        const applied = await migrateToLatest(db.db);
+        process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
+      } finally {
+        await db.close();
+      }
+      return 0;
+    }
+    default:
+      process.stderr.write(USAGE);
+      return command ? 2 : 0;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (err) => {
+    process.stderr.write(`fastnpc: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,60 @@
+/**
+ * The one place errors become HTTP. Every error answer is `{ error: { code, message } }`;
+ * 5xx details are logged, never sent; a stack trace never reaches a client.
+ */
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { AppError } from '../errors.js';
+import { translateDbError } from '../infra/db/index.js';
+
+export function sendError(reply: FastifyReply, err: AppError): FastifyReply {
+  if (err.retryAfter !== undefined) reply.header('retry-after', String(Math.max(1, Math.ceil(err.retryAfter))));
+  return reply.code(err.status).send({ error: { code: err.code, message: err.message, ...(err.details ?? {}) } });
+}
+
+/** Turns any thrown value into an AppError a client may see. */
+export function toAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  const fe = err as FastifyError & { validation?: { instancePath?: string; params?: Record<string, unknown>; message?: string }[]; validationContext?: string };
+  if (fe?.validation) return new AppError('validation', validationMessage(fe));
+  switch (fe?.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+    case 'FST_REQ_FILE_TOO_LARGE':
+      return new AppError('payload_too_large', 'The request body is too large');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new AppError('unsupported_media_type', 'Unsupported content type; send application/json');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new AppError('validation', 'The JSON body is empty');
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new AppError('validation:json', `The body is not valid JSON: ${fe.message}`);
+    case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
+      return new AppError('unsupported_media_type', 'Send the file as multipart/form-data');
+  }
+  if (fe instanceof SyntaxError || fe?.statusCode === 400) return new AppError('validation', fe.message || 'Bad request');
+  if (fe?.statusCode === 413) return new AppError('payload_too_large', 'The request body is too large');
+  if (fe?.statusCode === 415) return new AppError('unsupported_media_type', fe.message);
+  return translateDbError(err) ?? new AppError('internal', 'Internal server error', { cause: err });
+}
+
+function validationMessage(fe: { validation?: { instancePath?: string; params?: Record<string, unknown>; message?: string }[]; validationContext?: string }): string {
+  const v = fe.validation?.[0];
+  const where = fe.validationContext ?? 'body';
+  const missing = v?.params?.missingProperty as string | undefined;
+  const path = (v?.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.');
+  const field = missing ?? path;
+  return field ? `${where}.${field}: ${missing ? 'is required' : v?.message ?? 'is invalid'}` : `${where}: ${v?.message ?? 'is invalid'}`;
+}
+
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((err, request, reply) => {
+    const appErr = toAppError(err);
+    if (appErr.status >= 500) request.log.error({ err, code: appErr.code }, 'request failed');
+    else request.log.debug({ code: appErr.code, msg: appErr.message }, 'request rejected');
+    if (reply.raw.headersSent) {
+      // A stream already started; it ends its own way (SSE error frame) — nothing more to send.
+      reply.raw.destroy();
+      return;
+    }
+    return sendError(reply, appErr);
+  });
+  app.setNotFoundHandler((request, reply) => sendError(reply, new AppError('not_found:route', `No route ${request.method} ${request.url.split('?')[0]}`)));
+}

@@ -1,0 +1,70 @@
+/**
+ * Server-sent events with a guaranteed last word: every stream ends with `done` or `error`.
+ * The caller gets an AbortSignal that fires when the client goes away, to abort upstream work.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { toAppError } from './errors.js';
+
+export interface SseStream {
+  /** Aborted when the client disconnects. */
+  readonly signal: AbortSignal;
+  send(event: string, data: unknown): void;
+  /** Ends the stream with a final frame (`done` or `error`); later calls do nothing. */
+  end(event: 'done' | 'error' | string, data: unknown): void;
+  readonly closed: boolean;
+}
+
+const PING_MS = 15_000;
+
+export function wantsEventStream(request: FastifyRequest): boolean {
+  return (request.headers.accept ?? '').includes('text/event-stream');
+}
+
+export function openSse(request: FastifyRequest, reply: FastifyReply, extraHeaders: Record<string, string> = {}): SseStream {
+  const res = reply.raw;
+  const abort = new AbortController();
+  let ended = false;
+  reply.hijack();
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-store',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+    ...extraHeaders,
+  });
+  res.flushHeaders();
+  const ping = setInterval(() => res.write(': ping\n\n'), PING_MS);
+  ping.unref();
+  const onClose = () => {
+    clearInterval(ping);
+    if (!ended) abort.abort(new Error('client disconnected'));
+    ended = true;
+  };
+  // `close` on the response fires both on normal end and on a dropped connection.
+  res.on('close', onClose);
+
+  const write = (event: string, data: unknown) => {
+    if (ended || res.destroyed) return;
+    res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  };
+  return {
+    signal: abort.signal,
+    get closed() {
+      return ended || res.destroyed;
+    },
+    send: write,
+    end(event, data) {
+      if (ended) return;
+      write(event, data);
+      ended = true;
+      clearInterval(ping);
+      res.end();
+    },
+  };
+}
+
+/** Ends a stream with an `error` frame built from any thrown value. */
+export function endWithError(sse: SseStream, err: unknown): void {
+  const e = toAppError(err);
+  sse.end('error', { code: e.code, message: e.status >= 500 && e.kind === 'internal' ? 'Internal server error' : e.message });
+}
