@@ -1,0 +1,45 @@
+/**
+ * The LLM gateway, built once from config at start-up.
+ *
+ * @example
+ *   const llm = createLlmGateway(config, { cache, metrics, logger, onUsage: (u) => usageStore.add(u) });
+ *   for await (const text of llm.streamChat({ purpose: 'chat', messages, model: user.model, userId }, req.signal)) send(text);
+ *   const section = await llm.completeJson<Labelled>({ purpose: 'structure', messages, temperature: 0 }, labelledSectionSchema('identity'));
+ */
+import type { Config } from '../../config.js';
+import { Gateway, type GatewayDeps } from './gateway.js';
+import { createOfflineProvider } from './offline/provider.js';
+import { OPENROUTER_BASE_URL, createOpenAiCompatibleProvider } from './openai-compatible.js';
+import type { LlmGateway, LlmProvider } from './types.js';
+
+export * from './types.js';
+export type { GatewayDeps } from './gateway.js';
+
+export interface CreateGatewayDeps extends GatewayDeps {
+  /** The offline model's pause between streamed chunks; default 15 ms so the UI shows streaming; tests use 0. */
+  offlineChunkDelayMs?: number;
+  /** Use this transport instead of the one config selects (tests, custom transports). */
+  provider?: LlmProvider;
+}
+
+export function createLlmGateway(config: Config, deps: CreateGatewayDeps): LlmGateway {
+  return new Gateway(deps.provider ?? createProvider(config, deps), config, deps);
+}
+
+/** auto: a key or base URL selects the OpenAI-compatible transport, otherwise the built-in offline model. */
+export function createProvider(config: Config, options: { offlineChunkDelayMs?: number } = {}): LlmProvider {
+  const remote = config.llmProvider === 'openai-compatible' || (config.llmProvider === 'auto' && (config.llmBaseUrl || config.openrouterApiKey));
+  if (!remote) return createOfflineProvider({ chunkDelayMs: options.offlineChunkDelayMs ?? 15 });
+  const baseUrl = config.llmBaseUrl ?? (config.openrouterApiKey ? OPENROUTER_BASE_URL : 'https://api.openai.com/v1');
+  const isOpenRouter = baseUrl === OPENROUTER_BASE_URL;
+  // Local servers (Ollama, vLLM, llama.cpp) need no key, but the SDK insists on a non-empty one.
+  const apiKey = (isOpenRouter ? config.openrouterApiKey : config.llmApiKey) ?? config.llmApiKey ?? 'none';
+  return createOpenAiCompatibleProvider({
+    baseUrl,
+    apiKey,
+    connectTimeoutMs: config.llmConnectTimeoutMs,
+    requestTimeoutMs: config.llmTotalTimeoutMs + 1000,
+    // https://openrouter.ai/docs/api-reference/overview#headers — attribution, optional.
+    headers: isOpenRouter ? { 'X-Title': 'FastNPC' } : undefined,
+  });
+}

@@ -1,0 +1,117 @@
+/**
+ * The LLM contract shared by the gateway and its providers.
+ *
+ * Callers speak to `LlmGateway` only. A provider (`LlmProvider`) is pure transport: it streams one
+ * attempt and reports failures as `ProviderError`; limits, retries, timeouts, the breaker, JSON
+ * validation, the cache and metrics are the gateway's job (STYLE.md §6).
+ */
+import type { TSchema } from '@sinclair/typebox';
+
+export type LlmPurpose = 'chat' | 'structure' | 'memory' | 'moderator' | 'evaluation';
+
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+export interface LlmHints {
+  characterName?: string;
+  /** Stored profile with English section keys (src/features/characters/profile.ts). */
+  profile?: Record<string, unknown>;
+  /** Structuring: which of the nine sections. */
+  sectionKey?: string;
+  /** Structuring: the source page as Markdown. */
+  sourceMarkdown?: string;
+  /** Moderator: the characters who may speak. */
+  members?: { id: number; name: string; aliases?: string[] }[];
+  /** Moderator: who spoke last (name or member id); the offline model never picks them. */
+  lastSpeaker?: string | number;
+  /** Memory and moderator: the conversation, oldest first. */
+  transcript?: { speaker: string; text: string }[];
+  /** memory.integrate: the short-term memories to integrate. */
+  memories?: string[];
+  /** memory.integrate: the existing long-term memories. */
+  existingMemories?: string[];
+}
+
+export interface LlmRequest {
+  purpose: LlmPurpose;
+  messages: ChatMessage[];
+  /** The user's chosen model (chat); otherwise the per-purpose config, then FASTNPC_LLM_MODEL. */
+  model?: string;
+  temperature?: number;
+  maxTokens?: number;
+  /** For per-user token accounting (the gateway's onUsage hook). */
+  userId?: number;
+  /** Structured context the offline model uses instead of parsing prompts; remote providers ignore it. */
+  hints?: LlmHints;
+}
+
+export interface LlmUsage {
+  promptTokens: number;
+  completionTokens: number;
+}
+
+export interface LlmGateway {
+  readonly provider: ProviderName;
+  /** Yields text chunks; the generator's return value is the usage. Aborting `signal` aborts upstream at once. */
+  streamChat(req: LlmRequest, signal?: AbortSignal): AsyncGenerator<string, LlmUsage, void>;
+  completeText(req: LlmRequest, signal?: AbortSignal): Promise<{ text: string; usage: LlmUsage }>;
+  /** Validated against the TypeBox schema; repaired once; then typed error llm_bad_output. Never `{}` silently. */
+  completeJson<T>(req: LlmRequest, schema: TSchema, signal?: AbortSignal): Promise<T>;
+  /** Models a user may pick (FASTNPC_LLM_MODELS or the default model; `offline` for the offline model). */
+  models(): string[];
+  close(): Promise<void>;
+}
+
+export type ProviderName = 'offline' | 'openai-compatible';
+
+/** One attempt as the provider sees it: the model is resolved, JSON mode is explicit. */
+export interface ProviderRequest {
+  purpose: LlmPurpose;
+  model: string;
+  messages: ChatMessage[];
+  temperature?: number;
+  maxTokens?: number;
+  /** JSON mode: the schema the answer must match. */
+  json?: { name: string; schema: TSchema };
+  hints?: LlmHints;
+}
+
+export interface LlmProvider {
+  readonly name: ProviderName;
+  /**
+   * Streams one attempt. Must stop (and close its connection) as soon as `signal` aborts, and
+   * throw `ProviderError` for upstream failures so the gateway can decide on retries.
+   */
+  streamChat(req: ProviderRequest, signal: AbortSignal): AsyncGenerator<string, LlmUsage, void>;
+  /** The model used when neither the request nor the config names one; `undefined` = config decides. */
+  readonly fixedModel?: string;
+  close(): Promise<void>;
+}
+
+/** A transport failure, normalised so the gateway never sees SDK types. */
+export class ProviderError extends Error {
+  constructor(
+    message: string,
+    readonly info: {
+      /** HTTP status, when the upstream answered. */
+      status?: number;
+      /** 429, 5xx and connection errors are worth another attempt. */
+      retryable: boolean;
+      /** Parsed Retry-After, in milliseconds. */
+      retryAfterMs?: number;
+      cause?: unknown;
+    },
+  ) {
+    super(message, { cause: info.cause });
+    this.name = 'ProviderError';
+  }
+}
+
+/** Rough token count for providers that report no usage: one per CJK character, one per ~4 other characters. */
+export function estimateTokens(text: string): number {
+  let cjk = 0;
+  for (const ch of text) if (/[\u3000-\u9fff\uf900-\ufaff\uff00-\uffef]/.test(ch)) cjk++;
+  return cjk + Math.ceil((text.length - cjk) / 4);
+}
