@@ -67,7 +67,7 @@ function candidate(req: ProviderRequest): Record<string, unknown> {
     }
     case 'memory': {
       if (isIntegration(req)) {
-        const { facts, merged, discarded } = integrate(hints?.memories ?? listUnder(lastUser(req), /短期|待整合|new/i), hints?.existingMemories ?? listUnder(lastUser(req), /长期|已有|existing/i));
+        const { facts, merged, discarded } = integrate(hints?.memories ?? listUnder(lastUser(req), /^\s*【[^】]*(待整合|短期)/), hints?.existingMemories ?? listUnder(lastUser(req), /^\s*【[^】]*(已有|现有)/));
         const contents = facts.map((f) => f.content);
         return { long_term_memories: facts, memories: facts, facts, items: contents, merged_count: merged, discarded_count: discarded };
       }
