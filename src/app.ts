@@ -29,6 +29,11 @@ import { AppError } from './errors.js';
 import { createUsersService, type UsersService } from './features/users/service.js';
 import { registerUserRoutes } from './features/users/routes.js';
 import { registerSystemRoutes, type ReadinessCheck } from './features/system/routes.js';
+import multipart from '@fastify/multipart';
+import { DiskFileStore, type FileStore } from './infra/files.js';
+import { MemoryPubSub, type PubSub } from './infra/pubsub/pubsub.js';
+import { createCharactersService, type CharactersService } from './features/characters/service.js';
+import { registerCharacterRoutes } from './features/characters/routes.js';
 
 export interface AppContext {
   config: Config;
@@ -37,7 +42,10 @@ export interface AppContext {
   queue: JobQueue;
   limiter: RateLimiter;
   metrics: Metrics;
+  pubsub: PubSub;
+  files: FileStore;
   users: UsersService;
+  characters: CharactersService;
 }
 
 export interface BuildOptions {
@@ -46,7 +54,7 @@ export interface BuildOptions {
   /** Run background jobs in this process (default: config.runJobs). */
   runJobs?: boolean;
   /** Override infrastructure (scaled mode passes Redis-backed ones). */
-  infra?: Partial<Pick<AppContext, 'cache' | 'queue' | 'limiter'>>;
+  infra?: Partial<Pick<AppContext, 'cache' | 'queue' | 'limiter' | 'pubsub'>>;
   metricsText?: () => Promise<{ contentType: string; body: string }>;
 }
 
@@ -71,6 +79,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const cache = options.infra?.cache ?? new MemoryCache();
   const queue = options.infra?.queue ?? new MemoryJobQueue();
   const limiter = options.infra?.limiter ?? new MemoryRateLimiter();
+  const pubsub = options.infra?.pubsub ?? new MemoryPubSub();
+  const files = new DiskFileStore(join(config.dataDirAbs, 'avatars'));
 
   // Features ------------------------------------------------------------------------------------
   const users = createUsersService({
@@ -80,7 +90,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     sessionTtlDays: config.sessionTtlDays,
     allowedModels: () => [],
   });
-  const ctx: AppContext = { config, database, cache, queue, limiter, metrics, users };
+  const characters = createCharactersService({ db: database.db, cache, files });
+  const ctx: AppContext = { config, database, cache, queue, limiter, metrics, pubsub, files, users, characters };
 
   // HTTP ----------------------------------------------------------------------------------------
   const app = Fastify({
@@ -120,6 +131,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   if (config.corsOrigins.length) await app.register(cors, { origin: config.corsOrigins, credentials: true });
   await app.register(cookie);
+  await app.register(multipart, { limits: { fileSize: 10 * 1024 * 1024, files: 1, fields: 10 } });
   await app.register(swagger, {
     openapi: {
       info: { title: 'FastNPC API', version: '0.1.0', description: 'Characters from encyclopedia pages, streamed chat with three-layer memory, group chat.' },
@@ -146,12 +158,14 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     metricsText: options.metricsText,
   });
   registerUserRoutes(app, { users, limiter, authRatePerMin: config.authRatePerMin, cookieSecure: config.cookieSecure });
+  registerCharacterRoutes(app, { characters });
 
   await registerWebApp(app, config);
 
   app.addHook('onClose', async () => {
     await queue.close(config.shutdownGraceMs);
     await limiter.close();
+    await pubsub.close();
     await cache.close();
     await database.close();
   });

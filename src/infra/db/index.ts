@@ -106,3 +106,10 @@ export function isUniqueViolation(err: unknown): boolean {
   const e = err as { code?: string; message?: string };
   return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
+
+/** `column LIKE pattern` matching the same way on both dialects: case-insensitive, with `%`/`_` in `text` taken literally. */
+export function likeFilter(column: string, text: string, where: 'contains' | 'prefix') {
+  const escaped = text.toLowerCase().replace(/[\\%_]/g, (ch) => `\\${ch}`);
+  const pattern = where === 'contains' ? `%${escaped}%` : `${escaped}%`;
+  return sql<boolean>`lower(${sql.ref(column)}) like ${pattern} escape '\\'`;
+}

@@ -1,0 +1,160 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import '@fastify/multipart';
+import { currentUser } from '../../http/auth.js';
+import { errors, IdParams, NoContent, Pagination } from '../../http/schemas.js';
+import { AppError } from '../../errors.js';
+import { ProfileSchema, type Profile } from './profile.js';
+import { toView, type CharactersService } from './service.js';
+import { MAX_AVATAR_BYTES } from './avatar-image.js';
+import { MAX_CARD_BYTES } from './card.js';
+
+export const CharacterName = Type.String({ minLength: 1, maxLength: 64, pattern: '\\S' });
+
+const Summary = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  biography: Type.String(),
+  avatarUrl: Type.String(),
+  source: Type.String(),
+  createdAt: Type.Integer(),
+  updatedAt: Type.Integer(),
+});
+export const CharacterSchema = Type.Composite([Summary, Type.Object({ profile: Type.Unknown() })], { $id: 'Character' });
+
+export interface CharacterRouteDeps {
+  characters: CharactersService;
+}
+
+export function registerCharacterRoutes(root: FastifyInstance, deps: CharacterRouteDeps): void {
+  const app = root.withTypeProvider<TypeBoxTypeProvider>();
+  const { characters } = deps;
+  const auth = { auth: 'user' as const };
+  const tags = ['characters'];
+  app.addSchema(CharacterSchema);
+  const Character = Type.Ref('Character');
+
+  app.get(
+    '/api/characters',
+    { config: auth, schema: { tags, summary: 'My characters, newest first, searchable by name', querystring: Type.Composite([Pagination, Type.Object({ q: Type.Optional(Type.String({ maxLength: 64 })) })]), response: { 200: Type.Object({ items: Type.Array(Summary), total: Type.Integer() }), ...errors(400, 401) } } },
+    async (request) => {
+      const { q, limit, offset } = request.query;
+      return characters.list(currentUser(request).id, { q: q?.trim() || undefined, limit, offset });
+    },
+  );
+
+  app.get('/api/characters/:id', { config: auth, schema: { tags, params: IdParams, response: { 200: Character, ...errors(401, 404) } } }, async (request) =>
+    toView(await characters.get(actorOf(request), request.params.id)),
+  );
+
+  app.patch(
+    '/api/characters/:id',
+    { config: auth, schema: { tags, summary: 'Rename or edit the biography', params: IdParams, body: Type.Object({ name: Type.Optional(CharacterName), biography: Type.Optional(Type.String({ maxLength: 5000 })) }, { additionalProperties: false, minProperties: 1 }), response: { 200: Character, ...errors(400, 401, 404, 409) } } },
+    async (request) => {
+      const body = request.body;
+      return toView(await characters.patch(ownerOf(request), request.params.id, { name: body.name?.trim(), biography: body.biography }));
+    },
+  );
+
+  app.put(
+    '/api/characters/:id/profile',
+    { config: auth, schema: { tags, summary: 'Replace the structured profile (unknown extra fields are kept)', params: IdParams, body: Type.Object({ profile: ProfileSchema }), response: { 200: Character, ...errors(400, 401, 404) } } },
+    async (request) => toView(await characters.putProfile(ownerOf(request), request.params.id, request.body.profile as Profile)),
+  );
+
+  app.post('/api/characters/:id/copy', { config: auth, schema: { tags, summary: 'Copy a character', params: IdParams, response: { 201: Character, ...errors(401, 404) } } }, async (request, reply) =>
+    reply.code(201).send(toView(await characters.copy(ownerOf(request), request.params.id))),
+  );
+
+  app.delete('/api/characters/:id', { config: auth, schema: { tags, summary: 'Delete a character with its messages, memories, memberships and avatar', params: IdParams, response: { 204: NoContent, ...errors(401, 404) } } }, async (request, reply) => {
+    await characters.remove(ownerOf(request), request.params.id);
+    return reply.code(204).send(null);
+  });
+
+  app.put(
+    '/api/characters/:id/avatar',
+    { config: auth, schema: { tags, summary: 'Upload an avatar (multipart `file`, ≤ 5 MB; optional cropX/cropY/cropWidth/cropHeight)', consumes: ['multipart/form-data'], params: IdParams, response: { 200: Type.Object({ avatarUrl: Type.String() }), ...errors(400, 401, 404, 413, 415) } } },
+    async (request) => {
+      const upload = await readUpload(request, MAX_AVATAR_BYTES);
+      const c = await characters.setAvatar(ownerOf(request), request.params.id, upload.bytes, cropFrom(upload.fields));
+      return { avatarUrl: toView(c).avatarUrl };
+    },
+  );
+
+  app.get('/api/characters/:id/avatar', { config: auth, schema: { tags, summary: 'The avatar (WebP)', params: IdParams, querystring: Type.Object({ v: Type.Optional(Type.String({ maxLength: 64 })) }) } }, async (request, reply) => {
+    const { bytes, etag } = await characters.avatar(actorOf(request), request.params.id);
+    const tag = `"${etag}"`;
+    reply.header('etag', tag).header('cache-control', 'private, max-age=86400');
+    if (request.headers['if-none-match'] === tag) return reply.code(304).send();
+    return reply.type('image/webp').send(bytes);
+  });
+
+  app.post(
+    '/api/characters/import',
+    { config: auth, schema: { tags, summary: 'Import a Character Card V1/V2/V3 (PNG or JSON, multipart `file`)', consumes: ['multipart/form-data'], response: { 201: Character, ...errors(400, 401, 413, 415) } } },
+    async (request, reply) => {
+      const upload = await readUpload(request, MAX_CARD_BYTES);
+      const c = await characters.importCard(currentUser(request).id, upload);
+      return reply.code(201).send(toView(c));
+    },
+  );
+
+  app.get(
+    '/api/characters/:id/card',
+    { config: auth, schema: { tags, summary: 'Export as a Character Card (PNG with chara + ccv3 chunks, or V3 JSON)', params: IdParams, querystring: Type.Object({ format: Type.Union([Type.Literal('png'), Type.Literal('json')], { default: 'png' }) }) } },
+    async (request, reply) => {
+      const out = await characters.exportCard(actorOf(request), request.params.id, request.query.format);
+      reply.header('content-disposition', contentDisposition(out.filename)).type(out.contentType);
+      return reply.send(out.body);
+    },
+  );
+}
+
+const actorOf = (request: FastifyRequest) => {
+  const u = currentUser(request);
+  return { userId: u.id, isAdmin: u.isAdmin };
+};
+const ownerOf = (request: FastifyRequest) => ({ userId: currentUser(request).id });
+
+export function contentDisposition(filename: string): string {
+  const ascii = filename.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename)}`;
+}
+
+/** Reads the single `file` part of a multipart upload, enforcing the size limit while streaming. */
+async function readUpload(request: FastifyRequest, maxBytes: number): Promise<{ bytes: Buffer; filename?: string; contentType?: string; fields: Record<string, string> }> {
+  if (!request.isMultipart()) throw new AppError('unsupported_media_type', 'Send the file as multipart/form-data in a field named "file"');
+  let file: { bytes: Buffer; filename?: string; contentType?: string } | undefined;
+  const fields: Record<string, string> = {};
+  for await (const part of request.parts({ limits: { fileSize: maxBytes, files: 1, fields: 10, fieldSize: 1000 } })) {
+    if (part.type === 'file') {
+      if (part.fieldname !== 'file') {
+        part.file.resume();
+        continue;
+      }
+      const bytes = await part.toBuffer().catch((err: { code?: string }) => {
+        if (err.code === 'FST_REQ_FILE_TOO_LARGE') throw new AppError('payload_too_large', `The file is larger than ${Math.round(maxBytes / 1024 / 1024)} MB`);
+        throw err;
+      });
+      file = { bytes, filename: part.filename, contentType: part.mimetype };
+    } else {
+      fields[part.fieldname] = String(part.value);
+    }
+  }
+  if (!file) throw new AppError('validation:file', 'The "file" field is missing');
+  if (file.bytes.length === 0) throw new AppError('validation:file', 'The file is empty');
+  return { ...file, fields };
+}
+
+function cropFrom(fields: Record<string, string>) {
+  const keys = ['cropX', 'cropY', 'cropWidth', 'cropHeight'] as const;
+  const present = keys.filter((k) => fields[k] !== undefined && fields[k] !== '');
+  if (present.length === 0) return undefined;
+  if (present.length !== 4) throw new AppError('validation:crop', 'Give all of cropX, cropY, cropWidth and cropHeight, or none');
+  const [x, y, width, height] = keys.map((k) => Number(fields[k]));
+  if (![x, y, width, height].every((n) => Number.isFinite(n) && n >= 0) || width < 1 || height < 1) {
+    throw new AppError('validation:crop', 'The crop box must be non-negative numbers with a positive size');
+  }
+  return { x: Math.round(x), y: Math.round(y), width: Math.round(width), height: Math.round(height) };
+}
