@@ -182,20 +182,21 @@ const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
 function decodeEmbedded(raw: string, keyword: string): unknown {
   const text = raw.trim();
   // A few old exporters stored the JSON itself rather than base64.
-  if (text.startsWith('{')) return parseJson(checkJsonSize(text, keyword), `the "${keyword}" chunk`);
+  const where = `the "${keyword}" chunk`;
+  if (text.startsWith('{')) return parseJson(checkJsonSize(text, where), where);
   const compact = text.replace(/\s+/g, '');
   if (compact === '' || !BASE64.test(compact) || compact.length % 4 === 1) {
-    throw cardError(`the "${keyword}" chunk is not valid base64`);
+    throw cardError(`${where} is not valid base64`);
   }
-  if (compact.length > Math.ceil((MAX_CARD_JSON_BYTES * 4) / 3) + 4) throw tooLargeJson(keyword);
+  if (compact.length > Math.ceil((MAX_CARD_JSON_BYTES * 4) / 3) + 4) throw tooLargeJson(where);
   const decoded = Buffer.from(compact, compact.includes('-') || compact.includes('_') ? 'base64url' : 'base64');
   let json: string;
   try {
     json = new TextDecoder('utf-8', { fatal: true }).decode(decoded);
   } catch (err) {
-    throw cardError(`the "${keyword}" chunk decodes from base64 to bytes that are not UTF-8 text`, err);
+    throw cardError(`${where} decodes from base64 to bytes that are not UTF-8 text`, err);
   }
-  return parseJson(checkJsonSize(json.replace(/^\uFEFF/, ''), keyword), `the "${keyword}" chunk`);
+  return parseJson(checkJsonSize(json.replace(/^\uFEFF/, ''), where), where);
 }
 
 function checkJsonSize(text: string, where: string): string {
