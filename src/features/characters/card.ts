@@ -19,8 +19,9 @@
  *   const png = writeCardPng(v2, v3, await avatarToPng(webp));
  */
 import { createHash } from 'node:crypto';
+import { Value } from '@sinclair/typebox/value';
 import { AppError } from '../../errors.js';
-import { SECTIONS, fieldText, type Profile, type Section, type SectionKey } from './profile.js';
+import { ProfileSchema, SECTIONS, fieldText, type Profile, type Section, type SectionKey } from './profile.js';
 import { isPng, readTextChunks, writeTextChunks } from './png-chunks.js';
 
 export const MAX_CARD_BYTES = 10 * 1024 * 1024;
@@ -382,8 +383,8 @@ function optional(out: Record<string, unknown>, key: string, at: string, ok: (v:
 
 /**
  * Maps a parsed card to our character.
- * - With `extensions["fastnpc/profile"]` (a card we exported): that profile, and the biography from
- *   `extensions["fastnpc/biography"]` (else the description).
+ * - With a valid `extensions["fastnpc/profile"]` (a card we exported): that profile, and the biography
+ *   from `extensions["fastnpc/biography"]` (else the description). An invalid one is dropped.
  * - Otherwise: description → biography (whole) and identity.intro; personality → personality.traits;
  *   scenario → world.worldview (each cut to the profile's 10 000-character limit).
  * - Either way: first_mes → dialogue.greeting and mes_example → dialogue.exampleDialogue (extra fields of
@@ -402,7 +403,9 @@ export function cardToCharacter(parsed: { card: CardData; version?: CardVersion;
   const { [PROFILE_EXTENSION]: ownProfile, [BIOGRAPHY_EXTENSION]: ownBiography, ...extensions } = card.extensions;
 
   let profile: Profile;
-  if (isObject(ownProfile)) {
+  // A profile that another tool mangled (wrong types, over the limits) is ignored, not trusted: the card's
+  // own fields still give a usable character.
+  if (isObject(ownProfile) && Value.Check(ProfileSchema, ownProfile)) {
     profile = structuredClone(ownProfile) as Profile;
   } else {
     profile = {};

@@ -1,3 +1,4 @@
+import { Value } from '@sinclair/typebox/value';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import {
@@ -8,7 +9,7 @@ import {
   type CardCharacter,
 } from '../../../src/features/characters/card.js';
 import { readTextChunks } from '../../../src/features/characters/png-chunks.js';
-import type { Profile } from '../../../src/features/characters/profile.js';
+import { ProfileSchema, type Profile } from '../../../src/features/characters/profile.js';
 import { fixture, fixtureJson } from './helpers.js';
 
 const createdAt = new Date('2024-06-01T08:00:00Z');
@@ -251,4 +252,22 @@ it('carries unknown profile sections and fields in the extension', () => {
   const profile: Profile = { ...libai().profile, extraSection: { anything: 1 }, identity: { name: '李白', nickname: '太白' } };
   const out = characterToCard({ ...libai(), profile }, 'v3');
   expect(cardToCharacter(parseCard({ bytes: Buffer.from(JSON.stringify(out)) })).profile).toEqual(profile);
+});
+
+describe('cardToCharacter: profile validity', () => {
+  it('gives a profile that passes the stored-profile schema, even for an over-long card', () => {
+    const card = { name: 'Big', description: 'd'.repeat(30_000), personality: 'p'.repeat(12_000), scenario: 's', mes_example: 'm'.repeat(20_000) };
+    const { profile } = cardToCharacter(parseCard({ bytes: Buffer.from(JSON.stringify(card)) }));
+    expect(Value.Check(ProfileSchema, profile)).toBe(true);
+    expect(Value.Check(ProfileSchema, cardToCharacter(parseCard({ bytes: fixture('v3-risu.json') })).profile)).toBe(true);
+  });
+
+  it('ignores a mangled fastnpc/profile and maps the card fields instead', () => {
+    const exported = characterToCard(libai(), 'v3');
+    exported.data.extensions['fastnpc/profile'] = { identity: { name: 42 } };
+    const { profile, cardExtras } = cardToCharacter(parseCard({ bytes: Buffer.from(JSON.stringify(exported)) }));
+    expect((profile.identity as Record<string, unknown>).intro).toBe(exported.data.description);
+    expect(profile.personality).toEqual({ traits: exported.data.personality });
+    expect(cardExtras.extensions).not.toHaveProperty('fastnpc/profile');
+  });
 });
