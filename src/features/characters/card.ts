@@ -501,7 +501,8 @@ export function characterToCard(character: CardCharacter, version: 'v2' | 'v3'):
     group_only_greetings: strings(x.group_only_greetings),
   };
   // Fields we do not model (V3 additions in a V2 export, future fields) go back as they came.
-  for (const [k, v] of Object.entries(x)) if (!(k in data)) data[k] = v;
+  // defineProperty, not assignment: a card may carry keys such as "__proto__" or "constructor".
+  for (const [k, v] of Object.entries(x)) if (!Object.hasOwn(data, k)) Object.defineProperty(data, k, { value: v, enumerable: true, writable: true, configurable: true });
 
   const topLevel = pick(extras.topLevel, (k) => k !== 'spec' && k !== 'spec_version' && k !== 'data' && !MIRROR_FIELDS.has(k));
   if (version === 'v2') {

@@ -271,3 +271,12 @@ describe('cardToCharacter: profile validity', () => {
     expect(cardExtras.extensions).not.toHaveProperty('fastnpc/profile');
   });
 });
+
+it('keeps fields named like Object.prototype members without polluting anything', () => {
+  const text = '{"spec":"chara_card_v2","spec_version":"2.0","data":{"name":"P","constructor":"c","__proto__":{"polluted":true}}}';
+  const out = characterToCard(importCard(Buffer.from(text)), 'v2');
+  expect(Object.getPrototypeOf(out.data)).toBe(Object.prototype);
+  expect(Object.hasOwn(out.data, 'constructor') && out.data.constructor).toBe('c');
+  expect(JSON.parse(JSON.stringify(out)).data.__proto__).toEqual({ polluted: true });
+  expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+});
