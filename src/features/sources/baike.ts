@@ -84,14 +84,15 @@ const PARAGRAPH_SELECTOR = 'div[data-tag="paragraph"], div[class^="para_"], div.
 const NOISE_SELECTOR =
   'sup, [class*="supWrap"], .J-supWrap, script, style, noscript, [class*="editLemma"], [class*="edit-icon"], [class*="audio"], [class*="lemmaPicture"], .title-prefix, [class*="albumList"]';
 /** Containers whose paragraphs are not article sections. */
-const EXCLUDED_CONTAINERS = `${SUMMARY_SELECTOR}, ${INFOBOX_SELECTOR}, footer, #footer, [class*="footer"], [class*="reference"], [class*="Reference"], [class*="polysemant"], [class*="Polysemant"], #side, [class*="sideContent"], table`;
+const EXCLUDED_CONTAINERS = `${SUMMARY_SELECTOR}, ${INFOBOX_SELECTOR}, [class*="lemmaTitle"], [class*="lemmaCatalog"], [class*="catalog"], footer, #footer, [class*="footer"], [class*="reference"], [class*="Reference"], [class*="polysemant"], [class*="Polysemant"], #side, [class*="sideContent"], table`;
 /** Site footer boilerplate; only exact footer phrases, so real paragraphs survive (§10.12). */
 const FOOTER_PHRASES = ['使用百度前必读', '百科协议', '隐私政策', '京ICP', '京公网安备', '百度百科合作平台'];
 const DROPPED_OPTION_TEXT = new Set(['百度百科', '更多', '更多>', '更多 >', '展开', '收起']);
 
-function textOf($: cheerio.CheerioAPI, el: AnyNode): string {
+function textOf($: cheerio.CheerioAPI, el: AnyNode, lineBreak = ' '): string {
   const copy = $(el).clone();
   copy.find(NOISE_SELECTOR).remove();
+  copy.find('br').replaceWith(lineBreak);
   return cleanText(copy.text());
 }
 
@@ -102,7 +103,8 @@ function headingText($: cheerio.CheerioAPI, el: Element): string {
 }
 
 function headingLevel($: cheerio.CheerioAPI, el: Element): number {
-  const m = /level-(\d)/.exec($(el).attr('class') ?? '');
+  // Modern headings carry `level-1_<hash>`; the legacy `para-title level-2` is an h2 and goes by tag.
+  const m = /level-(\d)_/.exec($(el).attr('class') ?? '');
   if (m) return Number(m[1]);
   const tag = el.tagName === 'div' ? $(el).find('h2, h3, h4').first().prop('tagName')?.toLowerCase() : el.tagName;
   return tag === 'h3' ? 2 : tag === 'h4' ? 3 : 1;
@@ -178,15 +180,15 @@ function parseInfobox($: cheerio.CheerioAPI): [string, string][] {
     const dd = next.length ? next[0]! : dds[i];
     if (!dd) return;
     const label = cleanLabel($(dt).text());
-    const value = textOf($, dd).replace(/\s*(展开|收起)$/, '');
+    const value = textOf($, dd, '、').replace(/\s*(展开|收起)$/, '').replace(/^、+|、+$/g, '');
     if (label && value) out.push([label, value]);
   });
   return out;
 }
 
 function parseSections($: cheerio.CheerioAPI, summary: string): SourceSection[] {
-  const root = $('div.J-lemma-content, div[class*="mainContent"], div.main-content').first();
-  const scope = root.length ? root : $('body');
+  const rootSelector = ['div.J-lemma-content', 'div[class*="mainContent"]', 'div.main-content'].find((sel) => $(sel).length);
+  const scope = rootSelector ? $(rootSelector).first() : $('body');
   const summaryParas = new Set(summary.split('\n\n'));
   const sections: SourceSection[] = [];
   let current: SourceSection | undefined;
