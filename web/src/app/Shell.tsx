@@ -1,0 +1,262 @@
+import { useQueryClient } from '@tanstack/react-query';
+import { useEffect, useMemo, useState } from 'react';
+import { Icon } from '../components/Icon.js';
+import { Modal } from '../components/Modal.js';
+import { AdminPage } from '../features/admin/components/AdminPage.js';
+import { authKeys } from '../features/auth/api/get-me.js';
+import { useLogout } from '../features/auth/api/logout.js';
+import { useCharacters } from '../features/characters/api/get-characters.js';
+import { characterKeys } from '../features/characters/api/keys.js';
+import { CharacterList } from '../features/characters/components/CharacterList.js';
+import { ImportCardDialog } from '../features/characters/components/ImportCardDialog.js';
+import { InfoPanel } from '../features/characters/components/InfoPanel.js';
+import { ChatView } from '../features/chat/components/ChatView.js';
+import { CreateCharacterDialog } from '../features/creation/components/CreateCharacterDialog.js';
+import { useGroups } from '../features/groups/api/groups.js';
+import { CreateGroupDialog } from '../features/groups/components/CreateGroupDialog.js';
+import { GroupChatView } from '../features/groups/components/GroupChatView.js';
+import { GroupInfoPanel } from '../features/groups/components/GroupInfoPanel.js';
+import { GroupList } from '../features/groups/components/GroupList.js';
+import { ManageGroupDialog } from '../features/groups/components/ManageGroupDialog.js';
+import { SettingsDialog } from '../features/settings/components/SettingsDialog.js';
+import { useI18n } from '../i18n/index.js';
+import { useMeta } from '../lib/meta.js';
+import { useTheme } from '../lib/theme.js';
+import type { Id, User } from '../lib/types.js';
+
+type Selection = { kind: 'character'; id: Id } | { kind: 'group'; id: Id } | { kind: 'admin' } | null;
+type Dialog = 'create' | 'group' | 'import' | 'settings' | 'manageGroup' | null;
+
+const SEL_KEY = 'fastnpc.selection';
+
+function readSelection(): Selection {
+  try {
+    const v = JSON.parse(localStorage.getItem(SEL_KEY) ?? 'null') as Selection;
+    return v && (v.kind === 'character' || v.kind === 'group') ? v : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The signed-in app: sidebar (lists, search, create buttons, settings, admin, sign out),
+ * conversation, info panel. Below 768 px the sidebar is a drawer and the info panel a bottom sheet.
+ */
+export function Shell({ user }: { user: User }) {
+  const { t } = useI18n();
+  const qc = useQueryClient();
+  const theme = useTheme();
+  const meta = useMeta();
+  const logout = useLogout();
+  const characters = useCharacters();
+  const groups = useGroups();
+  const [sel, setSelState] = useState<Selection>(readSelection);
+  // When the selection was made: a just-created item may not be in a list fetched before that.
+  const [selAt, setSelAt] = useState(0);
+  const [search, setSearch] = useState('');
+  const [dialog, setDialog] = useState<Dialog>(null);
+  const [drawer, setDrawer] = useState(false);
+  const [sheet, setSheet] = useState(false);
+
+  const setSel = (s: Selection) => {
+    setSelState(s);
+    setSelAt(Date.now());
+    setDrawer(false);
+    setSheet(false);
+    try {
+      localStorage.setItem(SEL_KEY, JSON.stringify(s && s.kind !== 'admin' ? s : null));
+    } catch {
+      // not persisted
+    }
+  };
+
+  const charList = useMemo(() => characters.data?.items ?? [], [characters.data]);
+  const groupList = useMemo(() => groups.data ?? [], [groups.data]);
+  const needle = search.trim().toLowerCase();
+  const shownChars = needle ? charList.filter((c) => c.name.toLowerCase().includes(needle) || c.biography?.toLowerCase().includes(needle)) : charList;
+  const shownGroups = needle ? groupList.filter((g) => g.name.toLowerCase().includes(needle) || g.members.some((m) => m.name.toLowerCase().includes(needle))) : groupList;
+
+  const activeChar = sel?.kind === 'character' ? charList.find((c) => String(c.id) === String(sel.id)) : undefined;
+  const activeGroup = sel?.kind === 'group' ? groupList.find((g) => String(g.id) === String(sel.id)) : undefined;
+
+  // Nothing chosen (or the chosen one is gone): open the first character, as the original did.
+  useEffect(() => {
+    if (!characters.data || !groups.data) return;
+    const gone =
+      (sel?.kind === 'character' && !activeChar && characters.dataUpdatedAt > selAt && !characters.isFetching) ||
+      (sel?.kind === 'group' && !activeGroup && groups.dataUpdatedAt > selAt && !groups.isFetching);
+    if (sel === null || gone) {
+      const first = charList[0];
+      setSelState(first ? { kind: 'character', id: first.id } : null);
+    }
+  }, [sel, selAt, activeChar, activeGroup, charList, characters.data, groups.data, characters.isFetching, groups.isFetching, characters.dataUpdatedAt, groups.dataUpdatedAt]);
+
+  const refreshCharacters = () => void qc.invalidateQueries({ queryKey: characterKeys.all });
+
+  const menuButton = (
+    <button type="button" className="icon-btn only-mobile" aria-label={t('nav.openMenu')} aria-expanded={drawer} aria-controls="sidebar" onClick={() => setDrawer(true)}>
+      <Icon name="menu" />
+    </button>
+  );
+  const infoButton = (
+    <button type="button" className="icon-btn only-mobile" aria-label={t('nav.info')} onClick={() => setSheet(true)}>
+      <Icon name="info" />
+    </button>
+  );
+
+  let center;
+  let info = null;
+  if (sel?.kind === 'admin' && user.isAdmin) {
+    center = <AdminPage leading={menuButton} />;
+  } else if (activeChar) {
+    center = (
+      <ChatView
+        key={String(activeChar.id)}
+        character={activeChar}
+        username={user.username}
+        leading={menuButton}
+        trailing={infoButton}
+        onChanged={() => {
+          void qc.invalidateQueries({ queryKey: characterKeys.lists() });
+          void qc.invalidateQueries({ queryKey: characterKeys.memories(activeChar.id) });
+        }}
+      />
+    );
+    info = <InfoPanel characterId={activeChar.id} onDeleted={() => setSel(null)} onSelect={(id) => setSel({ kind: 'character', id })} />;
+  } else if (activeGroup) {
+    center = <GroupChatView key={String(activeGroup.id)} group={activeGroup} username={user.username} leading={menuButton} trailing={infoButton} />;
+    info = <GroupInfoPanel group={activeGroup} onManage={() => setDialog('manageGroup')} />;
+  } else {
+    center = (
+      <section className="conversation">
+        <header className="conv-head">
+          {menuButton}
+          <h1 className="conv-title">FastNPC</h1>
+        </header>
+        <div className="center empty-state">
+          <Icon name="spark" size={40} />
+          <p>{characters.isPending ? t('app.loading') : charList.length === 0 ? t('nav.noCharacters') : t('chat.empty')}</p>
+          {!characters.isPending && charList.length === 0 ? (
+            <button type="button" className="btn btn-primary" onClick={() => setDialog('create')}>
+              <Icon name="plus" /> {t('nav.createCharacter')}
+            </button>
+          ) : null}
+        </div>
+      </section>
+    );
+  }
+
+  return (
+    <div className={`app ${info ? 'has-info' : ''}`}>
+      {meta.data?.llmProvider === 'offline' ? (
+        <div className="offline-banner" role="status">
+          <Icon name="info" size={15} /> {t('app.offline')}
+        </div>
+      ) : null}
+      <div className="layout">
+        <div className={`scrim ${drawer ? 'show' : ''}`} onClick={() => setDrawer(false)} aria-hidden="true" />
+        <nav id="sidebar" className={`sidebar ${drawer ? 'open' : ''}`} aria-label={t('nav.characters')}>
+          <div className="side-head">
+            <span className="brand">FastNPC</span>
+            <button type="button" className="icon-btn only-mobile" aria-label={t('nav.closeMenu')} onClick={() => setDrawer(false)}>
+              <Icon name="close" />
+            </button>
+          </div>
+          <div className="side-search">
+            <Icon name="search" size={16} />
+            <input type="search" aria-label={t('nav.search')} placeholder={t('nav.search')} value={search} onChange={(e) => setSearch(e.target.value)} />
+          </div>
+          <div className="side-actions">
+            <button type="button" className="btn btn-primary btn-sm" onClick={() => setDialog('create')}>
+              <Icon name="plus" size={16} /> {t('nav.createCharacter')}
+            </button>
+            <button type="button" className="btn btn-sm" onClick={() => setDialog('group')}>
+              <Icon name="users" size={16} /> {t('nav.createGroup')}
+            </button>
+            <button type="button" className="btn btn-sm" onClick={() => setDialog('import')}>
+              <Icon name="import" size={16} /> {t('nav.importCard')}
+            </button>
+          </div>
+          <div className="side-lists">
+            <h2 className="side-label">
+              {t('nav.characters')} <span className="muted">{charList.length}</span>
+            </h2>
+            {characters.error ? <p className="error-text small pad">{String((characters.error as Error).message)}</p> : null}
+            {characters.data && charList.length === 0 ? <p className="muted small pad">{t('nav.noCharacters')}</p> : null}
+            {needle && shownChars.length === 0 && charList.length > 0 ? <p className="muted small pad">{t('nav.noMatch')}</p> : null}
+            <CharacterList items={shownChars} activeId={sel?.kind === 'character' ? sel.id : null} onSelect={(id) => setSel({ kind: 'character', id })} />
+            <h2 className="side-label">
+              {t('nav.groups')} <span className="muted">{groupList.length}</span>
+            </h2>
+            {groups.data && groupList.length === 0 ? <p className="muted small pad">{t('nav.noGroups')}</p> : null}
+            {needle && shownGroups.length === 0 && groupList.length > 0 ? <p className="muted small pad">{t('nav.noMatch')}</p> : null}
+            <GroupList items={shownGroups} activeId={sel?.kind === 'group' ? sel.id : null} onSelect={(id) => setSel({ kind: 'group', id })} />
+          </div>
+          <div className="side-foot">
+            <span className="me ellipsis" title={user.username}>
+              <Icon name="user" size={16} /> {user.username}
+            </span>
+            <button type="button" className="icon-btn" aria-label={t('nav.theme')} title={t('nav.theme')} onClick={theme.toggle}>
+              <Icon name={theme.dark ? 'sun' : 'moon'} />
+            </button>
+            <button type="button" className="icon-btn" aria-label={t('nav.settings')} title={t('nav.settings')} onClick={() => setDialog('settings')}>
+              <Icon name="settings" />
+            </button>
+            {user.isAdmin ? (
+              <button type="button" className={`icon-btn ${sel?.kind === 'admin' ? 'on' : ''}`} aria-label={t('nav.admin')} title={t('nav.admin')} onClick={() => setSel({ kind: 'admin' })}>
+                <Icon name="shield" />
+              </button>
+            ) : null}
+            <button type="button" className="icon-btn" aria-label={t('auth.signOut')} title={t('auth.signOut')} onClick={() => logout.mutate()}>
+              <Icon name="logout" />
+            </button>
+          </div>
+        </nav>
+
+        <main className="main">{center}</main>
+
+        {info ? (
+          <aside className="info-pane" aria-label={activeGroup ? t('group.info') : t('info.title')}>
+            {info}
+          </aside>
+        ) : null}
+      </div>
+
+      {sheet && info ? (
+        <Modal title={activeGroup ? activeGroup.name : (activeChar?.name ?? t('info.title'))} onClose={() => setSheet(false)} variant="sheet">
+          {info}
+        </Modal>
+      ) : null}
+
+      {dialog === 'create' ? (
+        <CreateCharacterDialog
+          onClose={() => setDialog(null)}
+          onCreated={(id) => {
+            refreshCharacters();
+            setSel({ kind: 'character', id });
+          }}
+        />
+      ) : null}
+      {dialog === 'import' ? (
+        <ImportCardDialog
+          onClose={() => setDialog(null)}
+          onImported={(id) => {
+            refreshCharacters();
+            setSel({ kind: 'character', id });
+          }}
+        />
+      ) : null}
+      {dialog === 'group' ? <CreateGroupDialog characters={charList} onClose={() => setDialog(null)} onCreated={(id) => setSel({ kind: 'group', id })} /> : null}
+      {dialog === 'manageGroup' && activeGroup ? <ManageGroupDialog group={activeGroup} characters={charList} onClose={() => setDialog(null)} onDeleted={() => setSel(null)} /> : null}
+      {dialog === 'settings' ? (
+        <SettingsDialog
+          onClose={() => setDialog(null)}
+          onAccountDeleted={() => {
+            qc.clear();
+            qc.setQueryData(authKeys.me, null);
+          }}
+        />
+      ) : null}
+    </div>
+  );
+}

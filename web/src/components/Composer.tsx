@@ -1,0 +1,74 @@
+/**
+ * The message input: Enter sends, Shift+Enter adds a line, Enter while an IME is composing
+ * (Chinese input) does nothing; while a reply streams the send button becomes Stop.
+ */
+import { useLayoutEffect, useRef, useState, type ReactNode } from 'react';
+import { useI18n } from '../i18n/index.js';
+import { Icon } from './Icon.js';
+
+export interface ComposerProps {
+  onSend: (text: string) => void;
+  onStop: () => void;
+  streaming: boolean;
+  disabled?: boolean;
+  /** Extra controls left of the input (the manual-mode speaker picker). */
+  extra?: ReactNode;
+}
+
+export function Composer({ onSend, onStop, streaming, disabled, extra }: ComposerProps) {
+  const { t } = useI18n();
+  const [text, setText] = useState('');
+  const ref = useRef<HTMLTextAreaElement>(null);
+
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    el.style.height = 'auto';
+    el.style.height = `${Math.min(el.scrollHeight, 200)}px`;
+  }, [text]);
+
+  const send = () => {
+    const v = text.trim();
+    if (!v || streaming || disabled) return;
+    onSend(v);
+    setText('');
+  };
+
+  return (
+    <form
+      className="composer"
+      onSubmit={(e) => {
+        e.preventDefault();
+        send();
+      }}
+    >
+      {extra}
+      <textarea
+        ref={ref}
+        rows={1}
+        value={text}
+        aria-label={t('chat.input')}
+        placeholder={t('chat.placeholder')}
+        disabled={disabled}
+        onChange={(e) => setText(e.target.value)}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing && e.keyCode !== 229) {
+            e.preventDefault();
+            send();
+          }
+        }}
+      />
+      {streaming ? (
+        <button type="button" className="btn btn-danger composer-btn" onClick={onStop} aria-label={t('chat.stop')}>
+          <Icon name="stop" />
+          <span className="hide-narrow">{t('chat.stop')}</span>
+        </button>
+      ) : (
+        <button type="submit" className="btn btn-primary composer-btn" disabled={disabled || !text.trim()} aria-label={t('chat.send')}>
+          <Icon name="send" />
+          <span className="hide-narrow">{t('chat.send')}</span>
+        </button>
+      )}
+    </form>
+  );
+}

@@ -1,0 +1,62 @@
+/**
+ * An in-app confirm dialog instead of `window.confirm` (which blocks the page and cannot be styled).
+ *
+ * @example
+ *   const confirm = useConfirm();
+ *   if (await confirm(t('chat.confirmClear', { name }), { danger: true })) clear();
+ */
+import { createContext, useCallback, useContext, useState, type ReactNode } from 'react';
+import { useI18n } from '../i18n/index.js';
+import { Modal } from './Modal.js';
+
+type ConfirmFn = (message: string, opts?: { danger?: boolean; confirmLabel?: string }) => Promise<boolean>;
+const ConfirmContext = createContext<ConfirmFn | null>(null);
+
+interface Pending {
+  message: string;
+  danger: boolean;
+  confirmLabel?: string;
+  resolve: (ok: boolean) => void;
+}
+
+export function ConfirmProvider({ children }: { children: ReactNode }) {
+  const [pending, setPending] = useState<Pending | null>(null);
+  const { t } = useI18n();
+  const confirm = useCallback<ConfirmFn>(
+    (message, opts) => new Promise<boolean>((resolve) => setPending({ message, danger: !!opts?.danger, confirmLabel: opts?.confirmLabel, resolve })),
+    [],
+  );
+  const finish = (ok: boolean) => {
+    pending?.resolve(ok);
+    setPending(null);
+  };
+  return (
+    <ConfirmContext.Provider value={confirm}>
+      {children}
+      {pending ? (
+        <Modal
+          title={t('common.confirm')}
+          onClose={() => finish(false)}
+          footer={
+            <>
+              <button type="button" className="btn" onClick={() => finish(false)}>
+                {t('common.cancel')}
+              </button>
+              <button type="button" className={`btn ${pending.danger ? 'btn-danger' : 'btn-primary'}`} autoFocus onClick={() => finish(true)}>
+                {pending.confirmLabel ?? t('common.confirm')}
+              </button>
+            </>
+          }
+        >
+          <p>{pending.message}</p>
+        </Modal>
+      ) : null}
+    </ConfirmContext.Provider>
+  );
+}
+
+export function useConfirm(): ConfirmFn {
+  const v = useContext(ConfirmContext);
+  if (!v) throw new Error('useConfirm outside ConfirmProvider');
+  return v;
+}

@@ -1,0 +1,174 @@
+/**
+ * The scrolling message list shared by one-to-one and group conversations.
+ *
+ * Scrolling rules: opening a conversation jumps to the newest message; while a reply streams the
+ * list follows it only if the reader is already at the bottom; older pages load when the reader
+ * reaches the top (or presses the button), and the view stays on the message they were reading.
+ */
+import { useLayoutEffect, useRef, useState, type ReactNode } from 'react';
+import type { ChatItem } from '../lib/conversation.js';
+import { useI18n } from '../i18n/index.js';
+import { Avatar } from './Avatar.js';
+import { Icon } from './Icon.js';
+import { Markdown } from './Markdown.js';
+
+export interface Sender {
+  name: string;
+  avatarUrl?: string | null;
+}
+
+export interface MessageListProps {
+  items: ChatItem[];
+  loaded: boolean;
+  hasOlder: boolean;
+  loadingOlder: boolean;
+  onLoadOlder: () => void;
+  streaming: boolean;
+  senderFor: (it: ChatItem) => Sender;
+  onEdit?: (it: ChatItem, content: string) => Promise<void>;
+  onDelete?: (it: ChatItem) => void;
+  onRegenerate?: () => void;
+  empty: ReactNode;
+}
+
+export function MessageList(props: MessageListProps) {
+  const { items, loaded, hasOlder, loadingOlder, onLoadOlder, streaming, senderFor, onEdit, onDelete, onRegenerate, empty } = props;
+  const { t } = useI18n();
+  const ref = useRef<HTMLDivElement>(null);
+  const atBottom = useRef(true);
+  const prev = useRef<{ firstKey?: string; height: number; count: number }>({ height: 0, count: 0 });
+  const [editing, setEditing] = useState<string | null>(null);
+
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const firstKey = items[0]?.key;
+    const p = prev.current;
+    const prepended = p.count > 0 && firstKey !== p.firstKey && items.some((it) => it.key === p.firstKey) && items[items.length - 1]?.key !== undefined;
+    if (prepended && items.findIndex((it) => it.key === p.firstKey) > 0) {
+      el.scrollTop += el.scrollHeight - p.height;
+    } else if (atBottom.current || p.count === 0) {
+      el.scrollTop = el.scrollHeight;
+    }
+    prev.current = { firstKey, height: el.scrollHeight, count: items.length };
+    // A short first page does not fill the pane, so no scroll event would ever ask for more.
+    if (hasOlder && !loadingOlder && el.scrollHeight <= el.clientHeight + 4) onLoadOlder();
+  });
+
+  const onScroll = () => {
+    const el = ref.current;
+    if (!el) return;
+    atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
+    if (el.scrollTop < 60 && hasOlder && !loadingOlder) onLoadOlder();
+  };
+
+  const last = items[items.length - 1];
+  return (
+    <div className="messages" ref={ref} onScroll={onScroll} role="log" aria-label={t('chat.messages')} aria-busy={streaming}>
+      {loaded && hasOlder ? (
+        <div className="older">
+          <button type="button" className="btn btn-ghost btn-sm" onClick={onLoadOlder} disabled={loadingOlder}>
+            {loadingOlder ? t('chat.loadingOlder') : t('chat.loadOlder')}
+          </button>
+        </div>
+      ) : loaded && items.length > 0 ? (
+        <div className="older muted small">{t('chat.beginning')}</div>
+      ) : null}
+      {!loaded ? <div className="center muted">{t('app.loading')}</div> : null}
+      {loaded && items.length === 0 ? <div className="center muted empty-chat">{empty}</div> : null}
+      {items.map((it) => {
+        const sender = senderFor(it);
+        const mine = it.role === 'user';
+        const isEditing = editing === it.key;
+        const canAct = !streaming && it.id !== null;
+        return (
+          <article key={it.key} className={`msg ${mine ? 'msg-user' : 'msg-bot'} ${it.status === 'error' ? 'msg-error' : ''}`} data-status={it.status} data-role={it.role}>
+            <Avatar name={sender.name} url={sender.avatarUrl} size={36} />
+            <div className="msg-main">
+              <div className="msg-name">
+                {sender.name}
+                {it.editedAt ? <span className="muted small"> · {t('chat.edited')}</span> : null}
+              </div>
+              {isEditing ? (
+                <EditBox
+                  initial={it.content}
+                  onCancel={() => setEditing(null)}
+                  onSave={async (text) => {
+                    if (onEdit) await onEdit(it, text);
+                    setEditing(null);
+                  }}
+                />
+              ) : (
+                <div className="bubble">
+                  {it.status === 'streaming' && it.content === '' ? (
+                    <span className="typing" aria-label={t('chat.thinking')}>
+                      <i />
+                      <i />
+                      <i />
+                    </span>
+                  ) : (
+                    <Markdown text={it.content} />
+                  )}
+                  {it.status === 'interrupted' ? <div className="muted small">{t('chat.interrupted')}</div> : null}
+                  {it.status === 'error' ? <div className="error-text small">{t('chat.replyFailed', { message: it.error ?? '' })}</div> : null}
+                </div>
+              )}
+              {!isEditing && canAct ? (
+                <div className="msg-actions">
+                  {mine && onEdit ? (
+                    <button type="button" className="icon-btn" aria-label={t('chat.editMessage')} title={t('chat.editMessage')} onClick={() => setEditing(it.key)}>
+                      <Icon name="edit" size={16} />
+                    </button>
+                  ) : null}
+                  {!mine && onRegenerate && it === last ? (
+                    <button type="button" className="icon-btn" aria-label={t('chat.regenerate')} title={t('chat.regenerate')} onClick={onRegenerate}>
+                      <Icon name="refresh" size={16} />
+                    </button>
+                  ) : null}
+                  {onDelete ? (
+                    <button type="button" className="icon-btn" aria-label={t('chat.deleteMessage')} title={t('chat.deleteMessage')} onClick={() => onDelete(it)}>
+                      <Icon name="trash" size={16} />
+                    </button>
+                  ) : null}
+                </div>
+              ) : null}
+            </div>
+          </article>
+        );
+      })}
+    </div>
+  );
+}
+
+function EditBox({ initial, onSave, onCancel }: { initial: string; onSave: (text: string) => Promise<void>; onCancel: () => void }) {
+  const [text, setText] = useState(initial);
+  const [busy, setBusy] = useState(false);
+  const { t } = useI18n();
+  return (
+    <form
+      className="edit-box"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        if (!text.trim()) return;
+        setBusy(true);
+        try {
+          await onSave(text.trim());
+        } catch {
+          // the caller has shown the error; keep the editor open
+        } finally {
+          setBusy(false);
+        }
+      }}
+    >
+      <textarea aria-label={t('chat.editMessage')} value={text} onChange={(e) => setText(e.target.value)} autoFocus rows={3} onKeyDown={(e) => e.key === 'Escape' && onCancel()} />
+      <div className="row end">
+        <button type="button" className="btn btn-sm" onClick={onCancel}>
+          {t('common.cancel')}
+        </button>
+        <button type="submit" className="btn btn-primary btn-sm" disabled={busy || !text.trim()}>
+          {t('common.save')}
+        </button>
+      </div>
+    </form>
+  );
+}

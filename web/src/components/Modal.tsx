@@ -1,0 +1,62 @@
+/**
+ * A modal dialog on the native <dialog> element: focus is trapped and Escape closes it for free.
+ * `variant="sheet"` docks it to the bottom of the screen (the info panel on phones).
+ */
+import { useEffect, useId, useRef, type ReactNode } from 'react';
+import { useI18n } from '../i18n/index.js';
+import { Icon } from './Icon.js';
+
+export interface ModalProps {
+  title: string;
+  onClose: () => void;
+  children: ReactNode;
+  footer?: ReactNode;
+  /** Close when the backdrop is clicked (off for forms that would lose input). */
+  dismissable?: boolean;
+  variant?: 'dialog' | 'sheet' | 'wide';
+}
+
+export function Modal({ title, onClose, children, footer, dismissable = true, variant = 'dialog' }: ModalProps) {
+  const ref = useRef<HTMLDialogElement>(null);
+  const titleId = useId();
+  const { t } = useI18n();
+  const onCloseRef = useRef(onClose);
+  onCloseRef.current = onClose;
+
+  useEffect(() => {
+    const d = ref.current;
+    if (!d) return;
+    if (!d.open) d.showModal();
+    const cancel = (e: Event) => {
+      e.preventDefault();
+      onCloseRef.current();
+    };
+    d.addEventListener('cancel', cancel);
+    return () => {
+      d.removeEventListener('cancel', cancel);
+      if (d.open) d.close();
+    };
+  }, []);
+
+  return (
+    <dialog
+      ref={ref}
+      className={`modal modal-${variant}`}
+      aria-labelledby={titleId}
+      onClick={(e) => {
+        if (dismissable && e.target === ref.current) onClose();
+      }}
+    >
+      <div className="modal-box">
+        <header className="modal-head">
+          <h2 id={titleId}>{title}</h2>
+          <button type="button" className="icon-btn" aria-label={t('common.close')} onClick={onClose}>
+            <Icon name="close" />
+          </button>
+        </header>
+        <div className="modal-body">{children}</div>
+        {footer ? <footer className="modal-foot">{footer}</footer> : null}
+      </div>
+    </dialog>
+  );
+}

@@ -1,0 +1,31 @@
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { api, seg } from '../../../lib/api.js';
+import type { Character, Id, Profile } from '../../../lib/types.js';
+import { characterKeys } from './keys.js';
+
+export const updateCharacter = (id: Id, body: { name?: string; biography?: string }) => api.patch<Character>(`/api/characters/${seg(id)}`, body);
+export const updateProfile = (id: Id, profile: Profile) => api.put<Character>(`/api/characters/${seg(id)}/profile`, { profile });
+
+/** Rename / new biography. */
+export function useUpdateCharacter(id: Id) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (body: { name?: string; biography?: string }) => updateCharacter(id, body),
+    onSuccess: () => qc.invalidateQueries({ queryKey: characterKeys.all }),
+  });
+}
+
+/** Saves the nine sections (and, when changed, the biography). */
+export function useUpdateProfile(id: Id) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: async (v: { profile: Profile; biography?: string }) => {
+      const c = await updateProfile(id, v.profile);
+      return v.biography !== undefined ? updateCharacter(id, { biography: v.biography }) : c;
+    },
+    onSuccess: (c) => {
+      if (c) qc.setQueryData(characterKeys.detail(id), c);
+      return qc.invalidateQueries({ queryKey: characterKeys.all });
+    },
+  });
+}

@@ -1,0 +1,34 @@
+import { Avatar } from '../../../components/Avatar.js';
+import { useI18n } from '../../../i18n/index.js';
+import type { Group, Id } from '../../../lib/types.js';
+
+/** Sidebar rows of groups: name, member count, the first members' faces. */
+export function GroupList({ items, activeId, onSelect }: { items: Group[]; activeId: Id | null; onSelect: (id: Id) => void }) {
+  const { t } = useI18n();
+  return (
+    <ul className="nav-list">
+      {items.map((g) => {
+        const active = activeId !== null && String(activeId) === String(g.id);
+        return (
+          <li key={g.id}>
+            <button type="button" className={`nav-item ${active ? 'active' : ''}`} aria-current={active ? 'true' : undefined} onClick={() => onSelect(g.id)}>
+              <span className="stacked-avatars" aria-hidden="true">
+                {g.members.slice(0, 2).map((m) => (
+                  <Avatar key={m.characterId} name={m.name} url={m.avatarUrl} size={26} />
+                ))}
+              </span>
+              <span className="nav-text">
+                <span className="nav-title">
+                  <span className="ellipsis">{g.name}</span>
+                </span>
+                <span className="nav-sub ellipsis">
+                  {t('group.memberCount', { count: g.members.length })} · {g.members.map((m) => m.name).join('、')}
+                </span>
+              </span>
+            </button>
+          </li>
+        );
+      })}
+    </ul>
+  );
+}

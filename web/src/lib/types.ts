@@ -1,0 +1,144 @@
+/**
+ * Shapes of the server's JSON, as the web app reads them (the API contract in issue 8).
+ * Kept separate from the server's own types on purpose: the browser build must not import server code.
+ */
+
+/** Server ids: numbers today; strings would work as well (only compared and put in URLs). */
+export type Id = number | string;
+
+export interface User {
+  id: Id;
+  username: string;
+  isAdmin: boolean;
+  createdAt: string;
+}
+
+export interface Settings {
+  chatModel: string | null;
+  budgetSession: number;
+  budgetShortTerm: number;
+  budgetLongTerm: number;
+  profileText: string;
+  groupRounds: number;
+}
+
+export interface Range {
+  min: number;
+  max: number;
+  default: number;
+}
+
+export interface Meta {
+  llmProvider: 'offline' | 'openai-compatible';
+  models: string[];
+  settingsRanges: {
+    budgetSession: Range;
+    budgetShortTerm: Range;
+    budgetLongTerm: Range;
+    groupRounds: Range;
+  };
+}
+
+export type SourceKind = 'baike' | 'zhwiki' | 'text';
+
+export interface CharacterSummary {
+  id: Id;
+  name: string;
+  biography: string;
+  avatarUrl: string | null;
+  source: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type ProfileSection = Record<string, string | string[] | unknown>;
+export type Profile = Record<string, ProfileSection | undefined>;
+
+export interface Character extends CharacterSummary {
+  profile: Profile;
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+}
+
+export type MessageRole = 'user' | 'assistant';
+
+export interface Message {
+  id: Id;
+  role: MessageRole;
+  content: string;
+  status: 'complete' | 'interrupted';
+  characterId: Id | null;
+  createdAt: string;
+  editedAt: string | null;
+}
+
+export interface MessagePage {
+  items: Message[];
+  nextBefore: Id | null;
+}
+
+export interface Memory {
+  id: Id;
+  kind: string;
+  content: string;
+  importance: number;
+  pinned: boolean;
+  rangeStart: number | null;
+  rangeEnd: number | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Memories {
+  shortTerm: Memory[];
+  longTerm: Memory[];
+}
+
+export interface Candidate {
+  id: string;
+  title: string;
+  description: string;
+}
+
+export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+export type JobStep = 'queued' | 'fetching' | 'structuring' | 'writing_biography' | 'saving' | 'done';
+
+export interface Job {
+  id: string;
+  kind: 'creation';
+  state: JobState;
+  progress: { step: JobStep; done: number; total: number };
+  result?: { characterId: Id };
+  error?: { code: string; message: string };
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type GroupMode = 'natural' | 'round_robin' | 'everyone_once' | 'manual';
+
+export interface GroupMember {
+  characterId: Id;
+  name: string;
+  avatarUrl: string | null;
+}
+
+export interface Group {
+  id: Id;
+  name: string;
+  mode: GroupMode;
+  maxRounds: number;
+  members: GroupMember[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface AdminUser {
+  id: Id;
+  username: string;
+  isAdmin: boolean;
+  createdAt: string;
+  characterCount: number;
+}

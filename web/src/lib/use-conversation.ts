@@ -1,0 +1,136 @@
+/**
+ * A conversation's messages with streaming turns, shared by one-to-one and group chat.
+ *
+ * The caller gives a `load(before)` fetcher; `runTurn(open)` opens an SSE response (a send or a
+ * regenerate), feeds its frames through the reducer and resolves when the stream ends. `stop()`
+ * aborts the fetch (the server keeps the partial reply, marked interrupted). Switching to another
+ * conversation (`key`) aborts a running stream and ignores its late frames.
+ *
+ * @example
+ *   const conv = useConversation(`c${id}`, (before) => getMessages(id, before));
+ *   conv.dispatch({ type: 'sent', userKey, assistantKey, content, now });
+ *   const err = await conv.runTurn((signal) => sendMessage(id, content, signal));
+ *   if (err) toast.error(err);
+ */
+import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
+import { isAbort, isApiError } from './api.js';
+import { conversationReducer, frameToAction, initialConversation, type ConversationAction } from './conversation.js';
+import { localKey } from './keys.js';
+import { frameJson, readSse } from './sse.js';
+import type { Id, MessagePage } from './types.js';
+
+export function useConversation(key: string | null, load: (before: Id | null) => Promise<MessagePage>) {
+  const [state, rawDispatch] = useReducer(conversationReducer, initialConversation);
+  const [loadingOlder, setLoadingOlder] = useState(false);
+  const [loadError, setLoadError] = useState<unknown>(null);
+  const gen = useRef(0);
+  const ctrl = useRef<AbortController | null>(null);
+  const loadRef = useRef(load);
+  loadRef.current = load;
+  const stateRef = useRef(state);
+  stateRef.current = state;
+
+  /** Dispatch for the current conversation only. */
+  const dispatchFor = useCallback((g: number) => (a: ConversationAction) => {
+    if (g === gen.current) rawDispatch(a);
+  }, []);
+
+  const reload = useCallback(
+    async (merge = false) => {
+      const g = gen.current;
+      try {
+        const page = await loadRef.current(null);
+        dispatchFor(g)({ type: 'loaded', page, merge });
+        setLoadError(null);
+      } catch (e) {
+        if (g === gen.current) setLoadError(e);
+      }
+    },
+    [dispatchFor],
+  );
+
+  useEffect(() => {
+    gen.current++;
+    ctrl.current?.abort();
+    ctrl.current = null;
+    rawDispatch({ type: 'reset' });
+    setLoadingOlder(false);
+    setLoadError(null);
+    if (key !== null) void reload();
+    return () => {
+      ctrl.current?.abort();
+    };
+  }, [key, reload]);
+
+  const loadOlder = useCallback(async () => {
+    const s = stateRef.current;
+    if (loadingOlder || s.nextBefore === null || !s.loaded) return;
+    const g = gen.current;
+    setLoadingOlder(true);
+    try {
+      const page = await loadRef.current(s.nextBefore);
+      dispatchFor(g)({ type: 'olderLoaded', page });
+    } catch (e) {
+      if (g === gen.current) setLoadError(e);
+    } finally {
+      if (g === gen.current) setLoadingOlder(false);
+    }
+  }, [loadingOlder, dispatchFor]);
+
+  /**
+   * Runs one streamed turn. Resolves to the error when the server refused the turn before streaming
+   * (409 busy, 429, 401…: the caller shows it), else `null` — errors during the stream are shown on
+   * the reply itself. After an error, a stop or a group turn the list is resynced for ids.
+   */
+  const runTurn = useCallback(
+    async (open: (signal: AbortSignal) => Promise<Response>, opts: { resync?: boolean } = {}): Promise<unknown> => {
+      const g = gen.current;
+      const d = dispatchFor(g);
+      const c = new AbortController();
+      ctrl.current = c;
+      let ended = false;
+      let failed: unknown = null;
+      try {
+        const res = await open(c.signal);
+        for await (const f of readSse(res)) {
+          const a = frameToAction(f.event, frameJson(f), localKey('s'), new Date().toISOString());
+          if (!a) continue;
+          d(a);
+          if (a.type === 'done' || a.type === 'failed') {
+            ended = true;
+            if (a.type === 'failed') failed = new Error(a.message);
+          }
+        }
+        if (!ended) {
+          // The connection closed without `done` or `error`.
+          d({ type: 'failed', message: 'connection closed' });
+          failed = new Error('connection closed');
+          ended = true;
+        }
+      } catch (e) {
+        if (isAbort(e) || c.signal.aborted) {
+          d({ type: 'aborted' });
+          failed = null;
+        } else {
+          d({ type: 'failed', message: isApiError(e) ? e.message : String(e) });
+          failed = e;
+          // Rejected before the stream began (409 busy, 429): nothing was stored; keep the text on screen.
+          if (isApiError(e)) return e;
+        }
+      } finally {
+        if (ctrl.current === c) ctrl.current = null;
+      }
+      if (g === gen.current && (opts.resync || failed || c.signal.aborted)) {
+        // Give the server a moment to store a stopped reply before asking for ids.
+        if (c.signal.aborted) await new Promise((r) => setTimeout(r, 300));
+        await reload(true);
+      }
+      return null;
+    },
+    [dispatchFor, reload],
+  );
+
+  const stop = useCallback(() => ctrl.current?.abort(), []);
+
+  return { state, dispatch: dispatchFor(gen.current), loadOlder, loadingOlder, loadError, reload, runTurn, stop };
+}
