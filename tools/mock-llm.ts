@@ -7,7 +7,7 @@
  * POST /v1/chat/completions (streamed SSE or not), GET /v1/models, GET /_mock/stats, POST /_mock/reset.
  * Per request, header `x-mock` (JSON) overrides the defaults and injects failures:
  *   {"ttftMs":0,"tokens":5,"tps":1000,"fail":"500"|"503"|"429"|"cut"|"hang"|"badjson"|"prose",
- *    "failTimes":1,"cutAfter":3,"hangAfter":0,"retryAfter":1}
+ *    "failTimes":1,"cutAfter":3,"hangAfter":0,"retryAfter":1,"numbered":true}
  * `failTimes` N: only the first N requests carrying the same `x-mock-key` header fail.
  * In JSON mode (`response_format` with a json_schema) the answer is shaped like the schema.
  * Built on node:http with one timer per stream, so it holds thousands of concurrent streams.
@@ -37,6 +37,8 @@ export interface MockOverrides {
   /** With fail "hang": tokens sent before going silent (default 0: not even headers). */
   hangAfter?: number;
   retryAfter?: number;
+  /** Tokens "t1 ", "t2 ", … instead of words, so a test can check their order. */
+  numbered?: boolean;
 }
 
 export interface MockStats {
@@ -201,7 +203,7 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
       const text = fail === 'badjson' ? value.slice(0, Math.max(1, value.length - 3)) + ',,' : fail === 'prose' ? `好的，结果如下：\n${value}\n以上。` : value;
       pieces = text.match(/[\s\S]{1,8}/g) ?? [];
     } else {
-      pieces = Array.from({ length: Math.max(0, o.tokens ?? defaults.tokens) }, () => WORDS[Math.floor(next() * WORDS.length)]);
+      pieces = Array.from({ length: Math.max(0, o.tokens ?? defaults.tokens) }, (_, i) => (o.numbered ? `t${i + 1} ` : WORDS[Math.floor(next() * WORDS.length)]));
     }
     const usage = { prompt_tokens: promptTokens, completion_tokens: pieces.length, total_tokens: promptTokens + pieces.length };
     const interval = 1000 / Math.max(0.001, o.tps ?? defaults.tps);

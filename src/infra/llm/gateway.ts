@@ -231,6 +231,8 @@ export class Gateway implements LlmGateway {
         for (;;) {
           const r = await upstream.next();
           if (r.done) {
+            // A transport that swallows the abort and just ends must not pass for a complete answer.
+            ctrl.signal.throwIfAborted();
             settled = true;
             breaker.success();
             return r.value;

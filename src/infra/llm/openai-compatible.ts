@@ -86,6 +86,8 @@ export function createOpenAiCompatibleProvider(options: OpenAiCompatibleOptions)
           }
           if (chunk.usage) usage = { promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens };
         }
+        // The SDK's stream ends quietly when aborted; an aborted answer is not a finished one.
+        signal.throwIfAborted();
       } catch (err) {
         throw toProviderError(err, signal);
       }
@@ -93,7 +95,8 @@ export function createOpenAiCompatibleProvider(options: OpenAiCompatibleOptions)
       return usage ?? { promptTokens: estimateTokens(req.messages.map((m) => m.content).join('\n')), completionTokens: estimateTokens(completionChars) };
     },
     async close() {
-      await agent.close();
+      // Shutdown has already let open streams finish (server grace); don't wait on stragglers.
+      await agent.destroy();
     },
   };
 }
