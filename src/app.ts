@@ -34,6 +34,14 @@ import { DiskFileStore, type FileStore } from './infra/files.js';
 import { MemoryPubSub, type PubSub } from './infra/pubsub/pubsub.js';
 import { createCharactersService, type CharactersService } from './features/characters/service.js';
 import { registerCharacterRoutes } from './features/characters/routes.js';
+import { createLlmGateway, type LlmGateway } from './infra/llm/index.js';
+import { MemoryLocks, type Locks } from './infra/locks/locks.js';
+import { createPromptRegistry, type PromptRegistry } from './features/prompts/registry.js';
+import { createUsageRecorder } from './features/users/usage.js';
+import { createMemoryService, MEMORY_JOB, type MemoryJobPayload, type MemoryService, type ConversationMemoryContext } from './features/memory/service.js';
+import { createChatService, type ChatService } from './features/chat/service.js';
+import { registerChatRoutes } from './features/chat/routes.js';
+import * as characterStore from './features/characters/store.js';
 
 export interface AppContext {
   config: Config;
@@ -44,8 +52,13 @@ export interface AppContext {
   metrics: Metrics;
   pubsub: PubSub;
   files: FileStore;
+  locks: Locks;
+  llm: LlmGateway;
+  prompts: PromptRegistry;
   users: UsersService;
   characters: CharactersService;
+  memory: MemoryService;
+  chat: ChatService;
 }
 
 export interface BuildOptions {
@@ -54,7 +67,11 @@ export interface BuildOptions {
   /** Run background jobs in this process (default: config.runJobs). */
   runJobs?: boolean;
   /** Override infrastructure (scaled mode passes Redis-backed ones). */
-  infra?: Partial<Pick<AppContext, 'cache' | 'queue' | 'limiter' | 'pubsub'>>;
+  infra?: Partial<Pick<AppContext, 'cache' | 'queue' | 'limiter' | 'pubsub' | 'locks'>>;
+  /** Extra readiness checks (Redis in scaled mode). */
+  readiness?: ReadinessCheck[];
+  /** Pause between the offline model's streamed chunks (tests use 0). */
+  offlineChunkDelayMs?: number;
   metricsText?: () => Promise<{ contentType: string; body: string }>;
 }
 
@@ -81,6 +98,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const limiter = options.infra?.limiter ?? new MemoryRateLimiter();
   const pubsub = options.infra?.pubsub ?? new MemoryPubSub();
   const files = new DiskFileStore(join(config.dataDirAbs, 'avatars'));
+  const locks = options.infra?.locks ?? new MemoryLocks();
+  const log = { warn: (o: object, m?: string) => app.log.warn(o, m), error: (o: object, m?: string) => app.log.error(o, m) };
+  const usage = createUsageRecorder(database.db, { onError: (err) => log.warn({ err }, 'usage flush failed') });
+  const llm = createLlmGateway(config, { cache, metrics, logger: log, onUsage: (u) => usage.record(u), offlineChunkDelayMs: options.offlineChunkDelayMs });
+  const prompts = createPromptRegistry();
 
   // Features ------------------------------------------------------------------------------------
   const users = createUsersService({
@@ -88,10 +110,42 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     cache,
     adminUser: config.adminUser,
     sessionTtlDays: config.sessionTtlDays,
-    allowedModels: () => [],
+    allowedModels: () => llm.models(),
   });
   const characters = createCharactersService({ db: database.db, cache, files });
-  const ctx: AppContext = { config, database, cache, queue, limiter, metrics, pubsub, files, users, characters };
+  const memory = createMemoryService({ db: database.db, cache, queue, llm, prompts, contextOf: (id) => memoryContextOf(id) });
+  const chat = createChatService({
+    db: database.db,
+    cache,
+    locks,
+    llm,
+    prompts,
+    characters,
+    users,
+    memory,
+    turnLeaseMs: config.llmTotalTimeoutMs + 30_000,
+    onBackgroundError: (err) => log.warn({ err }, 'could not schedule memory work'),
+  });
+  const ctx: AppContext = { config, database, cache, queue, limiter, metrics, pubsub, files, locks, llm, prompts, users, characters, memory, chat };
+
+  /** Who a conversation's memory is about, with the owner's budgets. */
+  async function memoryContextOf(conversationId: number): Promise<ConversationMemoryContext | undefined> {
+    const conv = await database.db.selectFrom('conversations').selectAll().where('id', '=', conversationId).executeTakeFirst();
+    if (!conv) return undefined;
+    const settings = await users.getSettings(conv.user_id);
+    const budgets = { session: settings.budgetSession, shortTerm: settings.budgetShortTerm, longTerm: settings.budgetLongTerm };
+    if (conv.kind === 'direct' && conv.character_id) {
+      const c = await characterStore.findCharacter(database.db, { userId: conv.user_id }, conv.character_id);
+      if (!c) return undefined;
+      return { userId: conv.user_id, characterIds: [c.id], characterName: c.name, budgets, speakerNames: new Map([[c.id, c.name]]) };
+    }
+    return groupMemoryContext?.(conv.group_id!, conv.user_id, budgets);
+  }
+  let groupMemoryContext: ((groupId: number, userId: number, budgets: ConversationMemoryContext['budgets']) => Promise<ConversationMemoryContext | undefined>) | undefined;
+
+  if (options.runJobs ?? config.runJobs) {
+    queue.process<MemoryJobPayload>(MEMORY_JOB, async (payload, job) => void (await memory.run(payload, job.signal)), { concurrency: config.memoryConcurrency });
+  }
 
   // HTTP ----------------------------------------------------------------------------------------
   const app = Fastify({
@@ -149,21 +203,25 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     return payload;
   });
 
-  const checks: ReadinessCheck[] = [{ name: 'database', critical: true, check: () => database.ping() }];
+  const checks: ReadinessCheck[] = [{ name: 'database', critical: true, check: () => database.ping() }, ...(options.readiness ?? [])];
   registerSystemRoutes(app, {
     metrics,
     checks,
-    llmProvider: () => 'offline',
-    models: () => [],
+    llmProvider: () => llm.provider,
+    models: () => llm.models(),
     metricsText: options.metricsText,
   });
   registerUserRoutes(app, { users, limiter, authRatePerMin: config.authRatePerMin, cookieSecure: config.cookieSecure });
   registerCharacterRoutes(app, { characters });
+  registerChatRoutes(app, { chat, memory, limiter, chatRatePerMin: config.chatRatePerMin });
 
   await registerWebApp(app, config);
 
   app.addHook('onClose', async () => {
     await queue.close(config.shutdownGraceMs);
+    await usage.close();
+    await llm.close();
+    await locks.close();
     await limiter.close();
     await pubsub.close();
     await cache.close();

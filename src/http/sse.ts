@@ -68,3 +68,39 @@ export function endWithError(sse: SseStream, err: unknown): void {
   const e = toAppError(err);
   sse.end('error', { code: e.code, message: e.status >= 500 && e.kind === 'internal' ? 'Internal server error' : e.message });
 }
+
+/**
+ * Runs streamed work whose early failures (404, 409, 429) should still be plain HTTP errors:
+ * the event stream opens only when the work reports its first event. The signal aborts when the
+ * client goes away, before or after the stream opened.
+ */
+export async function runStreamed<T>(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  work: (io: { send(event: string, data: unknown): void; signal: AbortSignal }) => Promise<T>,
+  finalFrame: (result: T) => { event: string; data: unknown },
+): Promise<void> {
+  const abort = new AbortController();
+  const onClose = () => {
+    if (!reply.raw.writableFinished) abort.abort(new Error('client disconnected'));
+  };
+  reply.raw.on('close', onClose);
+  let sse: SseStream | undefined;
+  const open = () => {
+    if (!sse) {
+      sse = openSse(request, reply);
+      sse.signal.addEventListener('abort', () => abort.abort(new Error('client disconnected')));
+    }
+    return sse;
+  };
+  try {
+    const result = await work({ send: (event, data) => open().send(event, data), signal: abort.signal });
+    const f = finalFrame(result);
+    open().end(f.event, f.data);
+  } catch (err) {
+    if (!sse) throw err;
+    endWithError(sse, err);
+  } finally {
+    reply.raw.off('close', onClose);
+  }
+}

@@ -111,7 +111,7 @@ describe.each(DIALECTS)('characters on %s', (dialect) => {
     form.append('cropY', '0');
     form.append('cropWidth', '300');
     form.append('cropHeight', '300');
-    form.append('file', new Blob([await pngBytes(400, 300)], { type: 'image/png' }), '../../etc/passwd.png');
+    form.append('file', new Blob([new Uint8Array(await pngBytes(400, 300))], { type: 'image/png' }), '../../etc/passwd.png');
     const up = await alice.put(`/api/characters/${c.id}/avatar`, form);
     expect(up.status).toBe(200);
     expect(up.body.avatarUrl).toMatch(new RegExp(`^/api/characters/${c.id}/avatar\\?v=`));
@@ -128,11 +128,11 @@ describe.each(DIALECTS)('characters on %s', (dialect) => {
     const refused = await alice.put(`/api/characters/${c.id}/avatar`, text);
     expect(refused.status).toBe(415);
     const big = new FormData();
-    big.append('file', new Blob([Buffer.alloc(6 * 1024 * 1024, 1)], { type: 'image/png' }), 'big.png');
+    big.append('file', new Blob([new Uint8Array(6 * 1024 * 1024).fill(1)], { type: 'image/png' }), 'big.png');
     expect((await alice.put(`/api/characters/${c.id}/avatar`, big)).status).toBe(413);
     const badCrop = new FormData();
     badCrop.append('cropX', '10');
-    badCrop.append('file', new Blob([await pngBytes(50, 50)], { type: 'image/png' }), 'a.png');
+    badCrop.append('file', new Blob([new Uint8Array(await pngBytes(50, 50))], { type: 'image/png' }), 'a.png');
     expect((await alice.put(`/api/characters/${c.id}/avatar`, badCrop)).status).toBe(400);
     const json = await alice.put(`/api/characters/${c.id}/avatar`, { file: 'x' });
     expect(json.status).toBe(415);
@@ -150,7 +150,7 @@ describe.each(DIALECTS)('characters on %s', (dialect) => {
     const png = await fetch(`${t.url}/api/characters/${c.id}/card?format=png`, { headers: { cookie: alice.cookie } });
     expect(png.headers.get('content-type')).toBe('image/png');
     const form = new FormData();
-    form.append('file', new Blob([Buffer.from(await png.arrayBuffer())], { type: 'image/png' }), 'card.png');
+    form.append('file', new Blob([new Uint8Array(await png.arrayBuffer())], { type: 'image/png' }), 'card.png');
     const back = await alice.post('/api/characters/import', form);
     expect(back.status).toBe(201);
     expect(back.body.name).toBe('陶渊明 (2)');
@@ -183,7 +183,7 @@ describe.each(DIALECTS)('characters on %s', (dialect) => {
     const id = c.id;
     const form = () => {
       const f = new FormData();
-      f.append('file', new Blob([Buffer.from('x')]), 'x.png');
+      f.append('file', new Blob(["x"]), 'x.png');
       return f;
     };
     const attempts = [
@@ -197,7 +197,7 @@ describe.each(DIALECTS)('characters on %s', (dialect) => {
     ];
     for (const r of await Promise.all(attempts)) expect(r.status).toBe(404);
     const f = form();
-    f.set('file', new Blob([await pngBytes(20, 20)]), 'x.png');
+    f.set('file', new Blob([new Uint8Array(await pngBytes(20, 20))]), 'x.png');
     expect((await bob.put(`/api/characters/${id}/avatar`, f)).status).toBe(404);
     expect((await bob.get('/api/characters')).body.items.map((i: any) => i.id)).not.toContain(id);
     const still = await alice.get(`/api/characters/${id}`);

@@ -1,0 +1,181 @@
+/**
+ * The chat prompt as an ordered pipeline of six small parts, each within its own token budget:
+ * ① fixed role-play rules ② structured profile ③ long-term memory ④ short-term memory
+ * ⑤ the user's own profile ⑥ the recent uncompressed messages.
+ * Pure functions only: fitting to budgets is unit-tested and pinned by a golden test.
+ */
+import { estimateTokens, type ChatMessage } from '../../infra/llm/index.js';
+import { SECTIONS, type Profile, type Section } from '../characters/profile.js';
+
+export interface PromptPart {
+  name: 'rules' | 'profile' | 'long_term_memory' | 'short_term_memory' | 'user_profile' | 'recent_messages';
+  text: string;
+  tokens: number;
+  budget: number;
+}
+
+export interface MemoryForPrompt {
+  content: string;
+  importance: number;
+  pinned: boolean;
+}
+
+export interface HistoryMessage {
+  role: 'user' | 'assistant';
+  content: string;
+  /** In group chats, who said it. */
+  speaker?: string;
+}
+
+export interface PromptBudgets {
+  profile: number;
+  longTerm: number;
+  shortTerm: number;
+  userProfile: number;
+  session: number;
+}
+
+export interface PromptInput {
+  characterName: string;
+  rulesText: string;
+  profile: Profile;
+  longTerm: MemoryForPrompt[];
+  /** Oldest first. */
+  shortTerm: string[];
+  userProfileText: string;
+  /** Oldest first; the last one is the message being answered. */
+  history: HistoryMessage[];
+  budgets: PromptBudgets;
+  /** Extra system text placed after the profile (e.g. a group's other members). */
+  extraContext?: { title: string; text: string };
+}
+
+export interface AssembledPrompt {
+  messages: ChatMessage[];
+  parts: PromptPart[];
+  totalTokens: number;
+}
+
+export const PROFILE_BUDGET = 1500;
+export const USER_PROFILE_BUDGET = 200;
+
+/** Cuts text to about `budget` tokens, at a character boundary, marking the cut. */
+export function truncateToTokens(text: string, budget: number): string {
+  if (estimateTokens(text) <= budget) return text;
+  let lo = 0;
+  let hi = text.length;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (estimateTokens(text.slice(0, mid)) + 1 <= budget) lo = mid;
+    else hi = mid - 1;
+  }
+  return `${text.slice(0, lo)}…`;
+}
+
+/** ② The profile as labelled Markdown; sections in their fixed order; fields cut to fit the budget. */
+export function renderProfile(profile: Profile, budget: number): string {
+  const lines: string[] = [];
+  for (const section of SECTIONS) {
+    if (section.key === 'source') continue;
+    const values = profile[section.key] as Section | undefined;
+    if (!values) continue;
+    const fieldLines: string[] = [];
+    for (const f of section.fields) {
+      const v = values[f.key];
+      const text = Array.isArray(v) ? v.filter((x) => typeof x === 'string' && x.trim()).join('；') : typeof v === 'string' ? v.trim() : '';
+      if (text) fieldLines.push(`- ${f.label}：${text}`);
+    }
+    if (fieldLines.length) lines.push(`### ${section.label}`, ...fieldLines);
+  }
+  return fitLines(lines, budget);
+}
+
+/** Keeps whole lines while they fit; the line that crosses the budget is cut. */
+function fitLines(lines: string[], budget: number): string {
+  const out: string[] = [];
+  let used = 0;
+  for (const line of lines) {
+    const t = estimateTokens(line) + 1;
+    if (used + t > budget) {
+      const rest = budget - used;
+      if (rest > 8) out.push(truncateToTokens(line, rest - 1));
+      break;
+    }
+    out.push(line);
+    used += t;
+  }
+  return out.join('\n');
+}
+
+/** ③ Pinned items first, then by importance; as many as fit. */
+export function renderLongTerm(items: MemoryForPrompt[], budget: number): string {
+  const sorted = [...items].sort((a, b) => Number(b.pinned) - Number(a.pinned) || b.importance - a.importance);
+  return fitLines(sorted.map((m) => `- ${m.content}`), budget);
+}
+
+/** ④ The newest summaries that fit, shown oldest first. */
+export function renderShortTerm(items: string[], budget: number): string {
+  const kept: string[] = [];
+  let used = 0;
+  for (let i = items.length - 1; i >= 0; i--) {
+    const line = `- ${items[i]}`;
+    const t = estimateTokens(line) + 1;
+    if (used + t > budget) break;
+    kept.unshift(line);
+    used += t;
+  }
+  return kept.join('\n');
+}
+
+/**
+ * ⑥ The newest messages that fit the session budget, oldest first. The newest message always
+ * fits: if it alone is over budget it is cut, never dropped.
+ */
+export function selectRecent(history: HistoryMessage[], budget: number): HistoryMessage[] {
+  const kept: HistoryMessage[] = [];
+  let used = 0;
+  for (let i = history.length - 1; i >= 0; i--) {
+    const m = history[i];
+    const t = estimateTokens(m.content) + 4;
+    if (used + t > budget) {
+      if (kept.length === 0) kept.unshift({ ...m, content: truncateToTokens(m.content, Math.max(16, budget - 4)) });
+      break;
+    }
+    kept.unshift(m);
+    used += t;
+  }
+  return kept;
+}
+
+function part(name: PromptPart['name'], text: string, budget: number): PromptPart {
+  return { name, text, tokens: estimateTokens(text), budget };
+}
+
+export function assemblePrompt(input: PromptInput): AssembledPrompt {
+  const b = input.budgets;
+  const recent = selectRecent(input.history, b.session);
+  const parts: PromptPart[] = [
+    part('rules', input.rulesText.trim(), estimateTokens(input.rulesText)),
+    part('profile', renderProfile(input.profile, b.profile), b.profile),
+    part('long_term_memory', renderLongTerm(input.longTerm, b.longTerm), b.longTerm),
+    part('short_term_memory', renderShortTerm(input.shortTerm, b.shortTerm), b.shortTerm),
+    part('user_profile', truncateToTokens(input.userProfileText.trim(), b.userProfile), b.userProfile),
+    part('recent_messages', recent.map((m) => `${m.speaker ?? m.role}: ${m.content}`).join('\n'), b.session),
+  ];
+  const [rules, profile, ltm, stm, userProfile] = parts;
+  const system = [
+    `## 角色扮演规则\n${rules.text}`,
+    `## 你的角色设定（${input.characterName}）\n${profile.text || '（无）'}`,
+    input.extraContext ? `## ${input.extraContext.title}\n${input.extraContext.text}` : '',
+    `## 长期记忆\n${ltm.text || '（暂无）'}`,
+    `## 短期记忆\n${stm.text || '（暂无）'}`,
+    userProfile.text ? `## 对话者的自我介绍\n${userProfile.text}` : '',
+  ]
+    .filter(Boolean)
+    .join('\n\n');
+  const messages: ChatMessage[] = [
+    { role: 'system', content: system },
+    ...recent.map((m): ChatMessage => ({ role: m.role, content: m.speaker ? `${m.speaker}：${m.content}` : m.content })),
+  ];
+  return { messages, parts, totalTokens: messages.reduce((n, m) => n + estimateTokens(m.content) + 4, 0) };
+}

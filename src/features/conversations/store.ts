@@ -1,0 +1,160 @@
+/**
+ * Conversations and their messages, shared by one-to-one and group chat. A conversation belongs
+ * to a user and to either one character (direct) or one group. Ownership is checked by the
+ * caller's feature when it resolves the character or group; message queries are by conversation.
+ */
+import type { Kysely, Transaction } from 'kysely';
+import type { Database, MessageRow } from '../../infra/db/schema.js';
+import { isUniqueViolation } from '../../infra/db/index.js';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export interface Message {
+  id: number;
+  role: 'user' | 'assistant';
+  content: string;
+  status: 'complete' | 'interrupted';
+  characterId: number | null;
+  compressed: boolean;
+  createdAt: number;
+  editedAt: number | null;
+}
+
+export function rowToMessage(r: MessageRow): Message {
+  return {
+    id: r.id,
+    role: r.role,
+    content: r.content,
+    status: r.status as Message['status'],
+    characterId: r.character_id,
+    compressed: r.compressed === 1,
+    createdAt: r.created_at,
+    editedAt: r.edited_at,
+  };
+}
+
+export type ConversationOwner = { kind: 'direct'; characterId: number } | { kind: 'group'; groupId: number };
+
+/** The conversation of a character or group, created on first use (race-safe). */
+export async function getOrCreateConversation(db: Db, userId: number, owner: ConversationOwner, now: number): Promise<number> {
+  const find = () =>
+    (owner.kind === 'direct'
+      ? db.selectFrom('conversations').select('id').where('character_id', '=', owner.characterId)
+      : db.selectFrom('conversations').select('id').where('group_id', '=', owner.groupId)
+    ).executeTakeFirst();
+  const existing = await find();
+  if (existing) return existing.id;
+  try {
+    const r = await db
+      .insertInto('conversations')
+      .values({
+        user_id: userId,
+        kind: owner.kind,
+        character_id: owner.kind === 'direct' ? owner.characterId : null,
+        group_id: owner.kind === 'group' ? owner.groupId : null,
+        created_at: now,
+        updated_at: now,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return r.id;
+  } catch (err) {
+    if (!isUniqueViolation(err)) throw err;
+    return (await find())!.id;
+  }
+}
+
+export async function insertMessage(
+  db: Db,
+  m: { conversationId: number; role: 'user' | 'assistant'; content: string; characterId?: number | null; status?: Message['status']; tokensIn?: number; tokensOut?: number; now: number },
+): Promise<Message> {
+  const row = await db
+    .insertInto('messages')
+    .values({
+      conversation_id: m.conversationId,
+      role: m.role,
+      character_id: m.characterId ?? null,
+      content: m.content,
+      status: m.status ?? 'complete',
+      compressed: 0,
+      tokens_in: m.tokensIn ?? null,
+      tokens_out: m.tokensOut ?? null,
+      created_at: m.now,
+      edited_at: null,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await db.updateTable('conversations').set({ updated_at: m.now }).where('id', '=', m.conversationId).execute();
+  return rowToMessage(row);
+}
+
+/** Newest first; `before` is the id cursor of the previous page's last item. */
+export async function listMessages(db: Db, conversationId: number, opts: { before?: number; limit: number }): Promise<{ items: Message[]; nextBefore: number | null }> {
+  let q = db.selectFrom('messages').selectAll().where('conversation_id', '=', conversationId);
+  if (opts.before) q = q.where('id', '<', opts.before);
+  const rows = await q.orderBy('id', 'desc').limit(opts.limit + 1).execute();
+  const items = rows.slice(0, opts.limit).map(rowToMessage);
+  return { items, nextBefore: rows.length > opts.limit ? items[items.length - 1].id : null };
+}
+
+/** Every message, oldest first (export). */
+export async function allMessages(db: Db, conversationId: number): Promise<Message[]> {
+  const rows = await db.selectFrom('messages').selectAll().where('conversation_id', '=', conversationId).orderBy('id', 'asc').execute();
+  return rows.map(rowToMessage);
+}
+
+/** The newest uncompressed messages, oldest first (the prompt's recent part, and compression). */
+export async function uncompressedMessages(db: Db, conversationId: number, limit = 400): Promise<Message[]> {
+  const rows = await db
+    .selectFrom('messages')
+    .selectAll()
+    .where('conversation_id', '=', conversationId)
+    .where('compressed', '=', 0)
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
+  return rows.reverse().map(rowToMessage);
+}
+
+export async function lastMessage(db: Db, conversationId: number): Promise<Message | undefined> {
+  const r = await db.selectFrom('messages').selectAll().where('conversation_id', '=', conversationId).orderBy('id', 'desc').limit(1).executeTakeFirst();
+  return r && rowToMessage(r);
+}
+
+export async function findMessage(db: Db, conversationId: number, id: number): Promise<Message | undefined> {
+  const r = await db.selectFrom('messages').selectAll().where('conversation_id', '=', conversationId).where('id', '=', id).executeTakeFirst();
+  return r && rowToMessage(r);
+}
+
+export async function updateMessageContent(db: Db, conversationId: number, id: number, content: string, now: number): Promise<Message | undefined> {
+  const r = await db
+    .updateTable('messages')
+    .set({ content, edited_at: now })
+    .where('conversation_id', '=', conversationId)
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirst();
+  return r && rowToMessage(r);
+}
+
+export async function deleteMessage(db: Db, conversationId: number, id: number): Promise<boolean> {
+  const r = await db.deleteFrom('messages').where('conversation_id', '=', conversationId).where('id', '=', id).executeTakeFirst();
+  return Number(r.numDeletedRows) > 0;
+}
+
+export async function clearMessages(db: Db, conversationId: number): Promise<void> {
+  await db.deleteFrom('messages').where('conversation_id', '=', conversationId).execute();
+}
+
+/** Marks a range compressed; only messages still uncompressed, so a rerun changes nothing twice. */
+export async function markCompressed(db: Db, conversationId: number, fromId: number, toId: number): Promise<number> {
+  const r = await db
+    .updateTable('messages')
+    .set({ compressed: 1 })
+    .where('conversation_id', '=', conversationId)
+    .where('id', '>=', fromId)
+    .where('id', '<=', toId)
+    .where('compressed', '=', 0)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
