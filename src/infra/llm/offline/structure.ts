@@ -86,7 +86,7 @@ function derive(src: SourceFacts): Derived {
   const fromSummary = /是(.{2,30})$/.exec(bare(first))?.[1] ?? (clause.length <= 30 ? clause : '');
   return {
     occupation: firstInfo(src.info, ['职业', '职务', '身份', '主要职务', '官职']) || fromSummary,
-    era: firstInfo(src.info, ['朝代', '所处时代', '时代', '年代']),
+    era: firstInfo(src.info, ['朝代', '所处时代', '时代', '年代']) || (/(先秦|秦|西汉|东汉|汉|三国|西晋|东晋|晋|南北朝|隋|唐|北宋|南宋|宋|元|明|清)[朝代]/.exec(src.summary.join(''))?.[0] ?? ''),
     works: firstInfo(src.info, ['代表作品', '代表作', '主要作品', '主要成就', '研究领域']),
   };
 }
