@@ -1,0 +1,111 @@
+/**
+ * Starts what the browser tests talk to, each on a free port: the mock LLM, the fixture
+ * encyclopedia server and the built server (`node dist/src/cli.js serve`) with a fresh data dir.
+ * Also usable by hand: `npx tsx test/e2e/stack.ts` prints the URL and keeps running.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { startMockLlm } from '../../tools/mock-llm.js';
+import { startFixtureServer } from '../support/fixture-server.js';
+
+export const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
+
+export interface Stack {
+  baseUrl: string;
+  logs: () => string;
+  close: () => Promise<void>;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      const port = typeof a === 'object' && a ? a.port : 0;
+      s.close(() => res(port));
+    });
+  });
+}
+
+export async function startStack(): Promise<Stack> {
+  const cli = join(ROOT, 'dist', 'src', 'cli.js');
+  if (!existsSync(cli) || !existsSync(join(ROOT, 'dist', 'web', 'index.html'))) {
+    throw new Error('The built server or web app is missing: run `npm run build` first (npm test does).');
+  }
+  const llm = await startMockLlm({ port: 0, ttftMs: 150, tokens: 40, tps: 60 });
+  const fixtures = await startFixtureServer();
+  const dataDir = mkdtempSync(join(tmpdir(), 'fastnpc-e2e-'));
+  const port = await freePort();
+  let out = '';
+  const child: ChildProcess = spawn(process.execPath, [cli, 'serve'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      FASTNPC_PORT: String(port),
+      FASTNPC_HOST: '127.0.0.1',
+      FASTNPC_DATA_DIR: dataDir,
+      FASTNPC_LLM_BASE_URL: llm.url.endsWith('/v1') ? llm.url : `${llm.url}/v1`,
+      FASTNPC_LLM_API_KEY: 'test',
+      FASTNPC_BAIKE_BASE_URL: fixtures.baikeBaseUrl,
+      FASTNPC_ZHWIKI_BASE_URL: fixtures.zhwikiBaseUrl,
+      FASTNPC_BUNDLED_SOURCES: 'off',
+      FASTNPC_AUTH_RATE_PER_MIN: '0',
+      FASTNPC_LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (b: Buffer) => (out += b.toString()));
+  child.stderr?.on('data', (b: Buffer) => (out += b.toString()));
+  const baseUrl = `http://127.0.0.1:${port}`;
+
+  const close = async () => {
+    if (child.exitCode === null) {
+      child.kill('SIGTERM');
+      await new Promise<void>((r) => {
+        const timer = setTimeout(() => {
+          child.kill('SIGKILL');
+          r();
+        }, 5000);
+        child.once('exit', () => {
+          clearTimeout(timer);
+          r();
+        });
+      });
+    }
+    await Promise.allSettled([llm.close(), fixtures.close()]);
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) {
+      await close();
+      throw new Error(`the server exited with ${child.exitCode}:\n${out}`);
+    }
+    try {
+      const r = await fetch(`${baseUrl}/healthz`);
+      if (r.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await close();
+      throw new Error(`the server did not become healthy in 30 s:\n${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { baseUrl, logs: () => out, close };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const s = await startStack();
+  process.stdout.write(`FastNPC test stack at ${s.baseUrl} (Ctrl+C to stop)\n`);
+  const stop = () => void s.close().then(() => process.exit(0));
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
