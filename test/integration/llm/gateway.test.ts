@@ -175,8 +175,8 @@ describe('JSON mode', () => {
 
   it('re-asks when the JSON does not match the schema, then fails with llm_bad_output', async () => {
     const { llm } = mockGateway(mock);
+    // The mock keeps numbers inside minimum/maximum, so only an unsatisfiable schema makes it fail twice.
     const strict = Type.Object({ confidence: Type.Number({ minimum: 2 }) });
-    // The mock answers 0.9 clamped to minimum 2 → valid; ask for an impossible range to force failure.
     const impossible = Type.Object({ confidence: Type.Number({ minimum: 2, maximum: 1 }) });
     await expect(llm.completeJson({ purpose: 'moderator', messages: [{ role: 'user', content: 'x' }] }, strict)).resolves.toEqual({ confidence: 2 });
     mock.reset();
