@@ -22,7 +22,7 @@ import type { JobQueue } from './infra/queue/job-queue.js';
 import { MemoryJobQueue } from './infra/queue/memory-queue.js';
 import { MemoryRateLimiter, type RateLimiter } from './infra/rate-limit/rate-limiter.js';
 import { LATENCY_BUCKETS, Metrics } from './infra/metrics.js';
-import { registerErrorHandling, sendError } from './http/errors.js';
+import { registerErrorHandling, registerNotFound } from './http/errors.js';
 import { registerAuth } from './http/auth.js';
 import { ErrorResponse } from './http/schemas.js';
 import { AppError } from './errors.js';
@@ -259,17 +259,13 @@ function registerHttpMetrics(app: FastifyInstance, metrics: Metrics, database: D
 }
 
 /** Serves the built web app at `/`, with index.html for client-side routes. */
-async function registerWebApp(app: FastifyInstance, config: Config) {
+async function registerWebApp(app: FastifyInstance, config: Config): Promise<void> {
   const dir = config.webDir ? resolve(config.webDir) : join(packageRoot, 'dist', 'web');
   if (!existsSync(join(dir, 'index.html'))) {
-    app.get('/', async (_req, reply) => reply.type('text/plain').send('FastNPC API is running. The web app is not built: run `npm run build:web`. API docs: /docs'));
+    app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.type('text/plain').send('FastNPC API is running. The web app is not built: run `npm run build:web`. API docs: /docs'));
+    registerNotFound(app, false);
     return;
   }
   await app.register(fastifyStatic, { root: dir, prefix: '/', wildcard: false, index: ['index.html'] });
-  app.setNotFoundHandler((request, reply) => {
-    const path = request.url.split('?')[0];
-    const isApi = /^\/(api|docs|openapi\.json|metrics|healthz|readyz)(\/|$)/.test(path);
-    if (request.method === 'GET' && !isApi && !/\.[a-z0-9]+$/i.test(path)) return reply.type('text/html').sendFile('index.html');
-    return sendError(reply, new AppError('not_found:route', `No route ${request.method} ${path}`));
-  });
+  registerNotFound(app, true);
 }

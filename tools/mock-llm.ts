@@ -9,6 +9,7 @@
  *   {"ttftMs":0,"tokens":5,"tps":1000,"fail":"500"|"503"|"429"|"cut"|"hang"|"badjson"|"prose",
  *    "failTimes":1,"cutAfter":3,"hangAfter":0,"retryAfter":1,"numbered":true}
  * `failTimes` N: only the first N requests carrying the same `x-mock-key` header fail.
+ * The same overrides can ride in the last message as `[[mock:{…}]]` / `[[mock-json:{…}]]`.
  * In JSON mode (`response_format` with a json_schema) the answer is shaped like the schema.
  * Built on node:http with one timer per stream, so it holds thousands of concurrent streams.
  */
@@ -128,6 +129,22 @@ export function shapedValue(schema: SchemaLike | undefined, name: string, next: 
   }
 }
 
+/**
+ * Overrides written into the last message, for tests that drive the mock through our server
+ * (which sends no x-mock header): `[[mock:{…}]]` applies to plain and streamed requests,
+ * `[[mock-json:{…}]]` only to JSON-mode requests. The last directive of the right kind wins.
+ */
+function contentDirective(body: ChatBody): MockOverrides {
+  const last = body.messages?.[body.messages.length - 1];
+  const text = typeof last?.content === 'string' ? last.content : '';
+  const wanted = body.response_format ? 'mock-json' : 'mock';
+  let found: MockOverrides = {};
+  for (const m of text.matchAll(/\[\[(mock|mock-json):(\{[^\]]*\})\]\]/g)) {
+    if (m[1] === wanted) found = JSON.parse(m[2]) as MockOverrides;
+  }
+  return found;
+}
+
 interface ChatBody {
   model?: string;
   stream?: boolean;
@@ -176,6 +193,7 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
     try {
       body = JSON.parse(raw) as ChatBody;
       o = { ...defaults, ...(req.headers['x-mock'] ? (JSON.parse(String(req.headers['x-mock'])) as MockOverrides) : {}) };
+      o = { ...o, ...contentDirective(body) };
     } catch {
       finished = true;
       return json(res, 400, { error: { message: 'invalid JSON body or x-mock header' } });

@@ -56,5 +56,14 @@ export function registerErrorHandling(app: FastifyInstance): void {
     }
     return sendError(reply, appErr);
   });
-  app.setNotFoundHandler((request, reply) => sendError(reply, new AppError('not_found:route', `No route ${request.method} ${request.url.split('?')[0]}`)));
+}
+
+/** 404 for unknown routes; with a web app, client-side routes (GET, no file extension) get index.html. */
+export function registerNotFound(app: FastifyInstance, spaIndex: boolean): void {
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0];
+    const isApi = /^\/(api|docs|openapi\.json|metrics|healthz|readyz)(\/|$)/.test(path);
+    if (spaIndex && request.method === 'GET' && !isApi && !/\.[a-z0-9]+$/i.test(path)) return reply.type('text/html').sendFile('index.html');
+    return sendError(reply, new AppError('not_found:route', `No route ${request.method} ${path}`));
+  });
 }

@@ -71,13 +71,13 @@ export function endWithError(sse: SseStream, err: unknown): void {
 
 /**
  * Runs streamed work whose early failures (404, 409, 429) should still be plain HTTP errors:
- * the event stream opens only when the work reports its first event. The signal aborts when the
+ * the event stream opens when the work calls `begin` or sends its first event. The signal aborts when the
  * client goes away, before or after the stream opened.
  */
 export async function runStreamed<T>(
   request: FastifyRequest,
   reply: FastifyReply,
-  work: (io: { send(event: string, data: unknown): void; signal: AbortSignal }) => Promise<T>,
+  work: (io: { send(event: string, data: unknown): void; begin(): void; signal: AbortSignal }) => Promise<T>,
   finalFrame: (result: T) => { event: string; data: unknown },
 ): Promise<void> {
   const abort = new AbortController();
@@ -94,7 +94,7 @@ export async function runStreamed<T>(
     return sse;
   };
   try {
-    const result = await work({ send: (event, data) => open().send(event, data), signal: abort.signal });
+    const result = await work({ send: (event, data) => open().send(event, data), begin: () => void open(), signal: abort.signal });
     const f = finalFrame(result);
     open().end(f.event, f.data);
   } catch (err) {

@@ -2,38 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { DIALECTS } from '../support/services.js';
 import { startTestApp, type TestApp, type TestClient } from '../support/app.js';
-
-function cardJson(name: string, extra: Record<string, unknown> = {}) {
-  return {
-    spec: 'chara_card_v2',
-    spec_version: '2.0',
-    data: {
-      name,
-      description: `${name}，唐代诗人，号青莲居士。`,
-      personality: '豪放不羁，嗜酒好游',
-      scenario: '盛唐长安',
-      first_mes: '举杯邀明月！',
-      mes_example: '',
-      creator_notes: '',
-      system_prompt: '',
-      post_history_instructions: '',
-      alternate_greetings: ['又见面了'],
-      tags: ['poet'],
-      creator: 'test',
-      character_version: '1',
-      extensions: { 'other/tool': { keep: true } },
-      ...extra,
-    },
-  };
-}
-
-export async function importCard(c: TestClient, name: string, extra: Record<string, unknown> = {}) {
-  const form = new FormData();
-  form.append('file', new Blob([JSON.stringify(cardJson(name, extra))], { type: 'application/json' }), 'card.json');
-  const r = await c.post('/api/characters/import', form);
-  if (r.status !== 201) throw new Error(`import failed ${r.status} ${r.text}`);
-  return r.body as { id: number; name: string; profile: any; avatarUrl: string };
-}
+import { importCard } from '../support/characters.js';
 
 async function pngBytes(w: number, h: number) {
   return sharp({ create: { width: w, height: h, channels: 3, background: { r: 200, g: 30, b: 30 } } }).png().toBuffer();

@@ -59,17 +59,17 @@ export function registerChatRoutes(root: FastifyInstance, deps: ChatRouteDeps): 
   const owner = (request: FastifyRequest) => ({ userId: currentUser(request).id });
 
   /** A turn or a regeneration: SSE when asked for, JSON otherwise. */
-  async function reply(request: FastifyRequest, replyObj: any, run: (onToken: (t: string) => void, signal: AbortSignal) => Promise<ReplyResult>) {
+  async function reply(request: FastifyRequest, replyObj: any, run: (onToken: (t: string) => void, signal: AbortSignal, begin: () => void) => Promise<ReplyResult>) {
     await enforceRateLimit(deps.limiter, `chat:${currentUser(request).id}`, deps.chatRatePerMin, 'messages');
     if (!wantsEventStream(request)) {
       const abort = new AbortController();
       replyObj.raw.on('close', () => !replyObj.raw.writableFinished && abort.abort());
-      return run(() => {}, abort.signal);
+      return run(() => {}, abort.signal, () => {});
     }
     await runStreamed(
       request,
       replyObj,
-      ({ send, signal }) => run((text) => send('token', { text }), signal),
+      ({ send, signal, begin }) => run((text) => send('token', { text }), signal, begin),
       (r) => ({ event: 'done', data: { messageId: r.message.id, userMessageId: r.userMessageId, usage: r.usage } }),
     );
     return replyObj;
@@ -78,13 +78,14 @@ export function registerChatRoutes(root: FastifyInstance, deps: ChatRouteDeps): 
   app.post(
     '/api/characters/:id/messages',
     { config: auth, schema: { tags, summary: 'Send a message; the reply streams', description: STREAM_DESCRIPTION, params: IdParams, body: Type.Object({ content: MessageContent }, { additionalProperties: false }), response: { 200: ReplyJson, ...errors(400, 401, 404, 409, 429, 502, 503, 504) } } },
-    async (request, replyObj) => reply(request, replyObj, (onToken, signal) => chat.turn(owner(request), request.params.id, request.body.content.trim(), onToken, signal)),
+    // The stream opens once the user message is stored: from then on, failures are error frames.
+    async (request, replyObj) => reply(request, replyObj, (onToken, signal, begin) => chat.turn(owner(request), request.params.id, request.body.content.trim(), onToken, signal, begin)),
   );
 
   app.post(
     '/api/characters/:id/messages/regenerate',
     { config: auth, schema: { tags, summary: 'Replace the last reply', description: STREAM_DESCRIPTION, params: IdParams, response: { 200: ReplyJson, ...errors(401, 404, 409, 429, 502, 503, 504) } } },
-    async (request, replyObj) => reply(request, replyObj, (onToken, signal) => chat.regenerate(owner(request), request.params.id, onToken, signal)),
+    async (request, replyObj) => reply(request, replyObj, (onToken, signal, begin) => chat.regenerate(owner(request), request.params.id, onToken, signal, begin)),
   );
 
   app.get(

@@ -135,7 +135,7 @@ export function createChatService(deps: ChatDeps) {
     },
 
     /** Replaces the last reply with a new one. */
-    async regenerate(actor: Actor, characterId: number, onToken: (text: string) => void, signal: AbortSignal): Promise<ReplyResult> {
+    async regenerate(actor: Actor, characterId: number, onToken: (text: string) => void, signal: AbortSignal, onStart?: () => void): Promise<ReplyResult> {
       const { character, conversationId } = await open(actor, characterId);
       return withTurnLease(conversationId, async () => {
         const last = await conversations.lastMessage(db, conversationId);
@@ -143,6 +143,7 @@ export function createChatService(deps: ChatDeps) {
         if (last.role === 'assistant') await conversations.deleteMessage(db, conversationId, last.id);
         const lastUser = last.role === 'user' ? last : await conversations.lastMessage(db, conversationId);
         if (!lastUser || lastUser.role !== 'user') throw new AppError('conflict:nothing_to_regenerate', 'There is no message to answer');
+        onStart?.();
         const r = await generate(character, conversationId, actor.userId, onToken, signal);
         return { ...r, userMessageId: lastUser.id };
       });

@@ -1,0 +1,292 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startMockLlm, type MockLlm } from '../../tools/mock-llm.js';
+import { DIALECTS } from '../support/services.js';
+import { startTestApp, type TestApp, type TestClient } from '../support/app.js';
+import { collectSse, postSse, readSse } from '../support/sse.js';
+import { importCard } from '../support/characters.js';
+
+/** A directive the mock LLM obeys when it is in the last message (see tools/mock-llm.ts). */
+const mock = (o: object) => `[[mock:${JSON.stringify(o)}]]`;
+const mockJson = (o: object) => `[[mock-json:${JSON.stringify(o)}]]`;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor<T>(fn: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await sleep(50);
+  }
+}
+
+describe.each(DIALECTS)('chat on %s', (dialect) => {
+  let llm: MockLlm;
+  let t: TestApp;
+  let alice: TestClient;
+  let bob: TestClient;
+  beforeAll(async () => {
+    llm = await startMockLlm({ port: 0, ttftMs: 5, tokens: 12, tps: 2000 });
+    t = await startTestApp(dialect, {
+      FASTNPC_LLM_BASE_URL: llm.url,
+      FASTNPC_LLM_API_KEY: 'test-key',
+      FASTNPC_LLM_MODEL: 'mock-model',
+      FASTNPC_LLM_MAX_RETRIES: '1',
+      FASTNPC_LLM_FIRST_TOKEN_TIMEOUT_MS: '1500',
+      FASTNPC_LLM_IDLE_TIMEOUT_MS: '1500',
+      FASTNPC_LLM_BREAKER_THRESHOLD: '1000',
+    });
+    alice = t.client();
+    bob = t.client();
+    await alice.register();
+    await bob.register();
+  });
+  afterAll(async () => {
+    await t?.close();
+    await llm?.close();
+  });
+
+  const turn = (c: TestClient, id: number, content: string, signal?: AbortSignal) => postSse(`${t.url}/api/characters/${id}/messages`, c.cookie, { content }, signal);
+
+  it('streams tokens in order, then a final done frame; both messages are stored', async () => {
+    const ch = await importCard(alice, '李白');
+    const res = await turn(alice, ch.id, `你好 ${mock({ numbered: true, tokens: 6 })}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/event-stream');
+    const frames = await collectSse(res);
+    const tokens = frames.filter((f) => f.event === 'token').map((f) => f.data.text);
+    expect(tokens.join('')).toBe('t1 t2 t3 t4 t5 t6 ');
+    const last = frames[frames.length - 1];
+    expect(last.event).toBe('done');
+    expect(last.data.usage.completionTokens).toBeGreaterThan(0);
+    const page = await alice.get(`/api/characters/${ch.id}/messages`);
+    expect(page.body.items.map((m: any) => m.role)).toEqual(['assistant', 'user']);
+    expect(page.body.items[0]).toMatchObject({ id: last.data.messageId, content: 't1 t2 t3 t4 t5 t6 ', status: 'complete' });
+    expect(page.body.items[1].id).toBe(last.data.userMessageId);
+  });
+
+  it('answers with JSON when the client does not ask for a stream', async () => {
+    const ch = await importCard(alice, '杜甫');
+    const r = await alice.post(`/api/characters/${ch.id}/messages`, { content: '你好' });
+    expect(r.status).toBe(200);
+    expect(r.body.message.role).toBe('assistant');
+    expect(r.body.message.content.length).toBeGreaterThan(0);
+  });
+
+  it('keeps the user message and sends an error frame when the LLM fails before the first token', async () => {
+    const ch = await importCard(alice, '王维');
+    const frames = await collectSse(await turn(alice, ch.id, `在吗 ${mock({ fail: '500' })}`));
+    expect(frames.map((f) => f.event)).toEqual(['error']);
+    expect(frames[0].data.code).toMatch(/^llm_/);
+    const page = await alice.get(`/api/characters/${ch.id}/messages`);
+    expect(page.body.items).toHaveLength(1);
+    expect(page.body.items[0].role).toBe('user');
+  });
+
+  it('stores a cut stream as an interrupted reply and ends with an error frame', async () => {
+    const ch = await importCard(alice, '孟浩然');
+    const frames = await collectSse(await turn(alice, ch.id, `讲个故事 ${mock({ fail: 'cut', cutAfter: 3, numbered: true })}`));
+    expect(frames.filter((f) => f.event === 'token').length).toBe(3);
+    expect(frames[frames.length - 1].event).toBe('error');
+    const page = await alice.get(`/api/characters/${ch.id}/messages`);
+    expect(page.body.items[0]).toMatchObject({ role: 'assistant', status: 'interrupted', content: 't1 t2 t3 ' });
+  });
+
+  it('times out a silent LLM with an error frame', async () => {
+    const ch = await importCard(alice, '贺知章');
+    const started = Date.now();
+    const frames = await collectSse(await turn(alice, ch.id, `? ${mock({ fail: 'hang' })}`));
+    expect(frames[frames.length - 1].event).toBe('error');
+    expect(frames[frames.length - 1].data.code).toMatch(/^llm_timeout/);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('aborts the upstream request when the client disconnects, keeping the partial reply', async () => {
+    const ch = await importCard(alice, '白居易');
+    const before = llm.stats().aborted;
+    const ac = new AbortController();
+    const res = await turn(alice, ch.id, `慢慢说 ${mock({ tokens: 200, tps: 20, numbered: true })}`, ac.signal);
+    let got = 0;
+    try {
+      for await (const f of readSse(res)) {
+        if (f.event === 'token' && ++got === 2) ac.abort();
+      }
+    } catch {
+      /* the abort ends our read */
+    }
+    await waitFor(async () => llm.stats().aborted > before);
+    const msg = await waitFor(async () => {
+      const p = await alice.get(`/api/characters/${ch.id}/messages`);
+      return p.body.items[0]?.role === 'assistant' && p.body.items[0];
+    });
+    expect(msg.status).toBe('interrupted');
+    expect(msg.content.startsWith('t1 t2')).toBe(true);
+  });
+
+  it('answers 409 to a second turn while one is streaming', async () => {
+    const ch = await importCard(alice, '李商隐');
+    const first = await turn(alice, ch.id, `第一句 ${mock({ tokens: 30, tps: 60 })}`);
+    const reader = collectSse(first);
+    await sleep(100);
+    const second = await alice.post(`/api/characters/${ch.id}/messages`, { content: '第二句' }, { accept: 'text/event-stream' });
+    expect(second.status).toBe(409);
+    expect(second.body.error.code).toBe('busy_conversation');
+    const frames = await reader;
+    expect(frames[frames.length - 1].event).toBe('done');
+  });
+
+  it('paginates newest first with a cursor', async () => {
+    const ch = await importCard(alice, '岑参');
+    for (let i = 0; i < 4; i++) await alice.post(`/api/characters/${ch.id}/messages`, { content: `消息${i} ${mock({ tokens: 2 })}` });
+    const p1 = await alice.get(`/api/characters/${ch.id}/messages?limit=3`);
+    expect(p1.body.items).toHaveLength(3);
+    expect(p1.body.nextBefore).toBe(p1.body.items[2].id);
+    const p2 = await alice.get(`/api/characters/${ch.id}/messages?limit=3&before=${p1.body.nextBefore}`);
+    const p3 = await alice.get(`/api/characters/${ch.id}/messages?limit=3&before=${p2.body.nextBefore}`);
+    const ids = [...p1.body.items, ...p2.body.items, ...p3.body.items].map((m: any) => m.id);
+    expect(ids).toHaveLength(8);
+    expect([...ids].sort((a, b) => b - a)).toEqual(ids);
+    expect(p3.body.nextBefore).toBeNull();
+    expect(p3.body.items[p3.body.items.length - 1].content).toContain('消息0');
+  });
+
+  it('edits, regenerates, deletes, clears and exports', async () => {
+    const ch = await importCard(alice, '王昌龄');
+    const first = await alice.post(`/api/characters/${ch.id}/messages`, { content: '原来的问题' });
+    const edited = await alice.patch(`/api/characters/${ch.id}/messages/${first.body.userMessageId}`, { content: '改过的问题' });
+    expect(edited.status).toBe(200);
+    expect(edited.body).toMatchObject({ content: '改过的问题' });
+    expect(edited.body.editedAt).toBeGreaterThan(0);
+    expect((await alice.patch(`/api/characters/${ch.id}/messages/${first.body.message.id}`, { content: 'x' })).status).toBe(400);
+
+    const frames = await collectSse(await postSse(`${t.url}/api/characters/${ch.id}/messages/regenerate`, alice.cookie));
+    expect(frames[frames.length - 1].event).toBe('done');
+    const after = await alice.get(`/api/characters/${ch.id}/messages`);
+    expect(after.body.items).toHaveLength(2);
+    expect(after.body.items[0].id).toBe(frames[frames.length - 1].data.messageId);
+    expect(after.body.items[0].id).not.toBe(first.body.message.id);
+
+    const md = await alice.get(`/api/characters/${ch.id}/export?format=md`);
+    expect(md.headers.get('content-type')).toContain('text/markdown');
+    expect(md.text).toContain('改过的问题');
+    const json = await alice.get(`/api/characters/${ch.id}/export?format=json`);
+    expect(JSON.parse(json.text).messages).toHaveLength(2);
+
+    expect((await alice.del(`/api/characters/${ch.id}/messages/${after.body.items[0].id}`)).status).toBe(204);
+    expect((await alice.get(`/api/characters/${ch.id}/messages`)).body.items).toHaveLength(1);
+    expect((await alice.del(`/api/characters/${ch.id}/messages`)).status).toBe(204);
+    expect((await alice.get(`/api/characters/${ch.id}/messages`)).body.items).toHaveLength(0);
+  });
+
+  it('shows the assembled prompt with each part\'s size', async () => {
+    const ch = await importCard(alice, '高适');
+    await alice.post(`/api/characters/${ch.id}/messages`, { content: '你好高适' });
+    const p = await alice.get(`/api/characters/${ch.id}/prompt`);
+    expect(p.status).toBe(200);
+    expect(p.body.parts.map((x: any) => x.name)).toEqual(['rules', 'profile', 'long_term_memory', 'short_term_memory', 'user_profile', 'recent_messages']);
+    expect(p.body.messages[0].role).toBe('system');
+    expect(p.body.messages[0].content).toContain('高适');
+    expect(p.body.parts[5].text).toContain('你好高适');
+  });
+
+  it('compresses memory after the reply, without delaying it', async () => {
+    const c = t.client();
+    await c.register();
+    await c.put('/api/me/settings', { chatModel: null, budgetSession: 200, budgetShortTerm: 100, budgetLongTerm: 100, profileText: '', groupRounds: 3 });
+    const ch = await importCard(c, '李清照');
+    const slowSummary = mockJson({ ttftMs: 1000 });
+    const started: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const t0 = Date.now();
+      const r = await c.post(`/api/characters/${ch.id}/messages`, { content: `这是第${i}段比较长的话，讲一讲宋词里的婉约与豪放，以及你在汴京的生活。${slowSummary}` });
+      expect(r.status).toBe(200);
+      started.push(Date.now() - t0);
+    }
+    // Summaries take 1 s at the mock; every turn answered well before that.
+    expect(Math.max(...started)).toBeLessThan(1000);
+    const mem = await waitFor(async () => {
+      const m = await c.get(`/api/characters/${ch.id}/memories`);
+      return m.body.shortTerm.length + m.body.longTerm.length > 0 && m.body;
+    }, 20_000);
+    const summary = mem.shortTerm[0] ?? mem.longTerm[0];
+    expect(summary.content.length).toBeGreaterThan(0);
+    const page = await c.get(`/api/characters/${ch.id}/messages?limit=100`);
+    expect(page.body.items).toHaveLength(12);
+    // Compressed messages stay in the history.
+  });
+
+  it('deduplicates memory jobs: 20 concurrent requests compress each message once', async () => {
+    const c = t.client();
+    await c.register();
+    await c.put('/api/me/settings', { chatModel: null, budgetSession: 200, budgetShortTerm: 16000, budgetLongTerm: 16000, profileText: '', groupRounds: 3 });
+    const ch = await importCard(c, '辛弃疾');
+    for (let i = 0; i < 4; i++) await c.post(`/api/characters/${ch.id}/messages`, { content: `醉里挑灯看剑，梦回吹角连营。第${i}次。${mockJson({ ttftMs: 400 })}` });
+    const rs = await Promise.all(Array.from({ length: 20 }, () => c.post(`/api/characters/${ch.id}/memories/compress`)));
+    expect(rs.every((r) => r.status === 202)).toBe(true);
+    await sleep(2500);
+    const mem = (await c.get(`/api/characters/${ch.id}/memories`)).body;
+    const ranges = mem.shortTerm.map((m: any) => [m.rangeStart, m.rangeEnd]).sort((a: number[], b: number[]) => a[0] - b[0]);
+    expect(ranges.length).toBeGreaterThan(0);
+    for (let i = 1; i < ranges.length; i++) expect(ranges[i][0]).toBeGreaterThan(ranges[i - 1][1]);
+  });
+
+  it('keeps pinned long-term memories when trimming', async () => {
+    const c = t.client();
+    const u = await c.register();
+    const ch = await importCard(c, '陆游');
+    const db = t.ctx.database.db;
+    const now = Date.now();
+    for (let i = 0; i < 10; i++) {
+      await db.insertInto('memory_items').values({ character_id: ch.id, conversation_id: null, kind: 'long_term', content: `用户 | 事实${i} | ${'细节'.repeat(20)}`, importance: i / 10, pinned: 0, range_start: null, range_end: null, created_at: now, updated_at: now }).execute();
+    }
+    const listed = (await c.get(`/api/characters/${ch.id}/memories`)).body.longTerm;
+    const low = listed.find((m: any) => m.content.includes('事实0'));
+    expect((await c.patch(`/api/characters/${ch.id}/memories/${low.id}`, { pinned: true })).body.pinned).toBe(true);
+    const edited = listed.find((m: any) => m.content.includes('事实5'));
+    expect((await c.patch(`/api/characters/${ch.id}/memories/${edited.id}`, { content: '用户 | 改过 | 的记忆' })).status).toBe(200);
+    await c.put('/api/me/settings', { chatModel: null, budgetSession: 2000, budgetShortTerm: 800, budgetLongTerm: 100, profileText: '', groupRounds: 3 });
+    await c.post(`/api/characters/${ch.id}/memories/compress`);
+    const after = await waitFor(async () => {
+      const m = (await c.get(`/api/characters/${ch.id}/memories`)).body.longTerm;
+      return m.length < 10 && m;
+    });
+    expect(after.map((m: any) => m.id)).toContain(low.id);
+    expect(after.find((m: any) => m.id === low.id).pinned).toBe(true);
+    expect(after.some((m: any) => m.content.includes('事实9'))).toBe(true);
+    expect(u.id).toBeGreaterThan(0);
+    const other = after.find((m: any) => m.id !== low.id);
+    expect((await c.del(`/api/characters/${ch.id}/memories/${other.id}`)).status).toBe(204);
+  });
+
+  it('answers 404 to another user on every chat route', async () => {
+    const ch = await importCard(alice, '刘禹锡');
+    const r = await alice.post(`/api/characters/${ch.id}/messages`, { content: '你好' });
+    const mid = r.body.message.id;
+    const mem = await t.ctx.database.db
+      .insertInto('memory_items')
+      .values({ character_id: ch.id, conversation_id: null, kind: 'long_term', content: 'x', importance: 0.5, pinned: 0, range_start: null, range_end: null, created_at: 1, updated_at: 1 })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const base = `/api/characters/${ch.id}`;
+    const results = await Promise.all([
+      bob.post(`${base}/messages`, { content: 'hi' }),
+      bob.post(`${base}/messages`, { content: 'hi' }, { accept: 'text/event-stream' }),
+      bob.post(`${base}/messages/regenerate`),
+      bob.get(`${base}/messages`),
+      bob.patch(`${base}/messages/${r.body.userMessageId}`, { content: 'x' }),
+      bob.del(`${base}/messages/${mid}`),
+      bob.del(`${base}/messages`),
+      bob.get(`${base}/export?format=json`),
+      bob.get(`${base}/prompt`),
+      bob.get(`${base}/memories`),
+      bob.patch(`${base}/memories/${mem.id}`, { pinned: true }),
+      bob.del(`${base}/memories/${mem.id}`),
+      bob.post(`${base}/memories/compress`),
+    ]);
+    for (const res of results) expect(res.status).toBe(404);
+    // Bob's own character cannot reach Alice's memory either.
+    const mine = await importCard(bob, 'Bob的角色');
+    expect((await bob.patch(`/api/characters/${mine.id}/memories/${mem.id}`, { pinned: true })).status).toBe(404);
+    expect((await alice.get(`${base}/messages`)).body.items).toHaveLength(2);
+  });
+});
