@@ -42,6 +42,9 @@ import { createMemoryService, MEMORY_JOB, type MemoryJobPayload, type MemoryServ
 import { createChatService, type ChatService } from './features/chat/service.js';
 import { registerChatRoutes } from './features/chat/routes.js';
 import * as characterStore from './features/characters/store.js';
+import { createSourceService, type SourceService } from './features/sources/service.js';
+import { createCreationService, CREATION_ATTEMPTS, CREATION_JOB, type CreationService } from './features/creation/service.js';
+import { registerCreationRoutes } from './features/creation/routes.js';
 
 export interface AppContext {
   config: Config;
@@ -59,6 +62,8 @@ export interface AppContext {
   characters: CharactersService;
   memory: MemoryService;
   chat: ChatService;
+  sources: SourceService;
+  creation: CreationService;
 }
 
 export interface BuildOptions {
@@ -126,7 +131,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     turnLeaseMs: config.llmTotalTimeoutMs + 30_000,
     onBackgroundError: (err) => log.warn({ err }, 'could not schedule memory work'),
   });
-  const ctx: AppContext = { config, database, cache, queue, limiter, metrics, pubsub, files, locks, llm, prompts, users, characters, memory, chat };
+  const sources = createSourceService(config, { metrics, contact: config.sourceContact });
+  const creation = createCreationService({ db: database.db, queue, pubsub, llm, prompts, sources, characters, sectionConcurrency: config.creationSectionConcurrency });
+  const ctx: AppContext = { config, database, cache, queue, limiter, metrics, pubsub, files, locks, llm, prompts, users, characters, memory, chat, sources, creation };
 
   /** Who a conversation's memory is about, with the owner's budgets. */
   async function memoryContextOf(conversationId: number): Promise<ConversationMemoryContext | undefined> {
@@ -145,6 +152,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   if (options.runJobs ?? config.runJobs) {
     queue.process<MemoryJobPayload>(MEMORY_JOB, async (payload, job) => void (await memory.run(payload, job.signal)), { concurrency: config.memoryConcurrency });
+    queue.process<{ jobId: string }>(CREATION_JOB, (payload, job) => creation.run(payload.jobId, job.signal, job.attempt, job.maxAttempts ?? CREATION_ATTEMPTS), { concurrency: config.creationConcurrency });
+    // The embedded queue forgets jobs on restart; their records in the database do not.
+    if (!options.infra?.queue) await creation.resumeUnfinished();
   }
 
   // HTTP ----------------------------------------------------------------------------------------
@@ -214,6 +224,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   registerUserRoutes(app, { users, limiter, authRatePerMin: config.authRatePerMin, cookieSecure: config.cookieSecure });
   registerCharacterRoutes(app, { characters });
   registerChatRoutes(app, { chat, memory, limiter, chatRatePerMin: config.chatRatePerMin });
+  registerCreationRoutes(app, { creation, sources, limiter, creationRatePerMin: config.creationRatePerMin });
 
   await registerWebApp(app, config);
 
@@ -221,6 +232,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await queue.close(config.shutdownGraceMs);
     await usage.close();
     await llm.close();
+    await sources.close();
     await locks.close();
     await limiter.close();
     await pubsub.close();

@@ -169,6 +169,7 @@ const settings = {
   zhwikiBaseUrl: url('FASTNPC_ZHWIKI_BASE_URL', 'https://zh.wikipedia.org', ['http:', 'https:'], 'Chinese Wikipedia base URL'),
   fetchTimeoutMs: int('FASTNPC_FETCH_TIMEOUT_MS', 15_000, 100, 120_000, 'Total timeout of one encyclopedia request'),
   fetchMaxBytes: int('FASTNPC_FETCH_MAX_BYTES', 5_000_000, 1024, 100_000_000, 'Largest encyclopedia response read'),
+  sourceContact: optStr('FASTNPC_SOURCE_CONTACT', 'Operator contact (URL or e-mail) sent in the Wikipedia User-Agent, as Wikimedia policy asks'),
   bundledSources: oneOf('FASTNPC_BUNDLED_SOURCES', 'fallback', ['fallback', 'first', 'off'] as const, 'Use the bundled offline pages when a site is unreachable, before trying it, or never'),
 
   // Jobs

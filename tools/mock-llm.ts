@@ -130,19 +130,22 @@ export function shapedValue(schema: SchemaLike | undefined, name: string, next: 
 }
 
 /**
- * Overrides written into the last message, for tests that drive the mock through our server
- * (which sends no x-mock header): `[[mock:{…}]]` applies to plain and streamed requests,
- * `[[mock-json:{…}]]` only to JSON-mode requests. The last directive of the right kind wins.
+ * Overrides written into a message, for tests that drive the mock through our server (which
+ * sends no x-mock header): `[[mock:{…}]]` applies to plain and streamed requests,
+ * `[[mock-json:{…}]]` only to JSON-mode requests. The newest directive of the right kind wins.
  */
 function contentDirective(body: ChatBody): MockOverrides {
-  const last = body.messages?.[body.messages.length - 1];
-  const text = typeof last?.content === 'string' ? last.content : '';
   const wanted = body.response_format ? 'mock-json' : 'mock';
-  let found: MockOverrides = {};
-  for (const m of text.matchAll(/\[\[(mock|mock-json):(\{[^\]]*\})\]\]/g)) {
-    if (m[1] === wanted) found = JSON.parse(m[2]) as MockOverrides;
+  // Newest message first, so a repair re-ask still carries the directive of the prompt it repairs.
+  for (const msg of [...(body.messages ?? [])].reverse()) {
+    const text = typeof msg.content === 'string' ? msg.content : '';
+    let found: MockOverrides | undefined;
+    for (const m of text.matchAll(/\[\[(mock|mock-json):(\{[^\]]*\})\]\]/g)) {
+      if (m[1] === wanted) found = JSON.parse(m[2]) as MockOverrides;
+    }
+    if (found) return found;
   }
-  return found;
+  return {};
 }
 
 interface ChatBody {

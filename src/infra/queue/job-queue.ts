@@ -12,6 +12,8 @@
 export interface JobContext {
   jobId: string;
   attempt: number;
+  /** Attempts allowed in all (the last attempt should record a final failure). */
+  maxAttempts?: number;
   signal: AbortSignal;
 }
 

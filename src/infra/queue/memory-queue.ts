@@ -118,7 +118,7 @@ export class MemoryJobQueue implements JobQueue {
     const abort = new AbortController();
     const done = (async () => {
       try {
-        await w.handler(job.payload, { jobId: job.id, attempt: job.attempt, signal: abort.signal });
+        await w.handler(job.payload, { jobId: job.id, attempt: job.attempt, maxAttempts: job.attempts, signal: abort.signal });
       } catch (err) {
         const final = err instanceof PermanentJobError || abort.signal.aborted || job.attempt >= job.attempts;
         this.onError(job.name, err, final);
