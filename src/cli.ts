@@ -3,6 +3,7 @@
  * fastnpc — one entry point:
  *   serve [--workers N]   HTTP API + web app (+ jobs unless FASTNPC_RUN_JOBS=false)
  *   migrate               apply database migrations and exit
+ *   create <name>         create a character from Baike, Wikipedia or a text file
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, redactUrl } from './config.js';
@@ -12,6 +13,9 @@ const USAGE = `Usage: fastnpc <command> [options]
 Commands:
   serve [--workers N]    start the HTTP server (and background jobs)
   migrate                apply database migrations
+  create <name> [--source baike|zhwiki|text] [--file F] [--candidate ID]
+         [--detail concise|detailed] [--user USERNAME]
+                         create a character (prints its id)
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -50,6 +54,10 @@ async function main(argv: string[]): Promise<number> {
         await db.close();
       }
       return 0;
+    }
+    case 'create': {
+      const { runCreate } = await import('./cli-create.js');
+      return runCreate(config, rest);
     }
     default:
       process.stderr.write(USAGE);

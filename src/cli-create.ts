@@ -1,0 +1,102 @@
+/**
+ * `fastnpc create <name>`: runs a creation job in this process against the configured database
+ * and LLM, drawing a progress bar on stderr and printing the new character's id on stdout.
+ */
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import type { Config } from './config.js';
+import { buildApp } from './app.js';
+import { isAppError } from './errors.js';
+import { decodeUpload } from './features/sources/text.js';
+import type { Job } from './features/creation/store.js';
+
+const STEP_LABEL: Record<string, string> = {
+  queued: 'queued',
+  fetching: 'fetching the page',
+  structuring: 'structuring the profile',
+  writing_biography: 'writing the biography',
+  saving: 'saving',
+  done: 'done',
+};
+
+function bar(job: Job): string {
+  const { step, done, total } = job.progress;
+  const weights: Record<string, number> = { queued: 0, fetching: 0.05, structuring: 0.1, writing_biography: 0.85, saving: 0.95, done: 1 };
+  const fraction = step === 'structuring' && total ? 0.1 + 0.75 * (done / total) : (weights[step] ?? 0);
+  const width = 30;
+  const filled = Math.round(fraction * width);
+  const detail = step === 'structuring' ? ` ${done}/${total}` : '';
+  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${Math.round(fraction * 100)}% ${STEP_LABEL[step] ?? step}${detail}`;
+}
+
+export async function runCreate(config: Config, args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      source: { type: 'string', default: 'baike' },
+      file: { type: 'string' },
+      candidate: { type: 'string' },
+      detail: { type: 'string', default: 'concise' },
+      user: { type: 'string' },
+    },
+  });
+  const name = positionals.join(' ').trim();
+  const source = values.source as 'baike' | 'zhwiki' | 'text';
+  if (!name || !['baike', 'zhwiki', 'text'].includes(source) || !['concise', 'detailed'].includes(values.detail!)) {
+    process.stderr.write('usage: fastnpc create <name> [--source baike|zhwiki|text] [--file F] [--candidate ID] [--detail concise|detailed] [--user USERNAME]\n');
+    return 2;
+  }
+  if (source === 'text' && !values.file) {
+    process.stderr.write('--source text needs --file <path to a .txt or .md file>\n');
+    return 2;
+  }
+  const { app, ctx } = await buildApp({ ...config, logLevel: 'warn' }, { logger: false, runJobs: true });
+  try {
+    const username = values.user ?? config.adminUser;
+    let q = ctx.database.db.selectFrom('users').select(['id', 'username']);
+    q = username ? q.where('username', '=', username) : q.where('is_admin', '=', 1).orderBy('id', 'asc');
+    const owner = await q.executeTakeFirst();
+    if (!owner) {
+      process.stderr.write(username ? `no user named ${username}\n` : 'no admin user yet: register one first (npm start, then sign up), or pass --user\n');
+      return 2;
+    }
+    const text = values.file ? decodeUpload(await readFile(values.file)) : undefined;
+    let job: Job;
+    try {
+      job = await ctx.creation.start(owner.id, { name, source, text, candidateId: values.candidate, detail: values.detail as 'concise' | 'detailed' });
+    } catch (err) {
+      if (isAppError(err, 'ambiguous')) {
+        process.stderr.write(`Several pages are called ${name}; choose one with --candidate:\n`);
+        for (const c of (err.details?.candidates ?? []) as { id: string; title: string; description: string }[]) process.stderr.write(`  ${c.id}\t${c.title}\t${c.description}\n`);
+        return 3;
+      }
+      throw err;
+    }
+    const final = await new Promise<Job>((resolve) => {
+      let stop: (() => Promise<void>) | undefined;
+      void ctx.creation
+        .follow(owner.id, job.id, (j) => {
+          if (process.stderr.isTTY) process.stderr.write(`\r${bar(j)}\x1b[K`);
+          else process.stderr.write(`${bar(j)}\n`);
+          if (['done', 'failed', 'cancelled'].includes(j.state)) {
+            void stop?.();
+            resolve(j);
+          }
+        })
+        .then((s) => (stop = s));
+    });
+    if (process.stderr.isTTY) process.stderr.write('\n');
+    if (final.state !== 'done') {
+      process.stderr.write(`creation ${final.state}: ${final.error?.message ?? ''} (${final.error?.code ?? ''})\n`);
+      return 1;
+    }
+    process.stdout.write(`${final.result!.characterId}\n`);
+    return 0;
+  } catch (err) {
+    process.stderr.write(`${isAppError(err) ? `${err.code}: ${err.message}` : (err as Error).message}\n`);
+    return 1;
+  } finally {
+    await app.close();
+  }
+}
