@@ -1,0 +1,32 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, configVariables, loadConfig } from '../../src/config.js';
+
+describe('config', () => {
+  it('is documented: the README table lists every variable', () => {
+    const readme = readFileSync('README.md', 'utf8');
+    for (const v of configVariables()) expect(readme, v.env).toContain(`| \`${v.env}\` |`);
+  });
+
+  it('stops with every bad variable named', () => {
+    try {
+      loadConfig({ FASTNPC_PORT: 'eighty', FASTNPC_LOG_LEVEL: 'loud', DATABASE_URL: 'mysql://x', FASTNPC_SECRET: 'short' }, { ensureSecret: false });
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      const msg = (err as Error).message;
+      for (const name of ['FASTNPC_PORT', 'FASTNPC_LOG_LEVEL', 'DATABASE_URL', 'FASTNPC_SECRET']) expect(msg).toContain(name);
+    }
+  });
+
+  it('has working defaults and never shows a database password', () => {
+    const c = loadConfig({}, { ensureSecret: false });
+    expect(c.port).toBe(8000);
+    expect(c.databaseUrl).toBeUndefined();
+    try {
+      loadConfig({ DATABASE_URL: 'mysql://u:hunter2@h/db' }, { ensureSecret: false });
+    } catch (err) {
+      expect((err as Error).message).not.toContain('hunter2');
+    }
+  });
+});
