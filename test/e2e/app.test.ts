@@ -161,6 +161,7 @@ describe('web app in Chromium', { timeout: 120_000 }, () => {
   });
 
   it('changes settings and switches to English', async () => {
+    await page.keyboard.press('Escape'); // a dialog left open by a failed step must not block this one
     await page.getByRole('button', { name: '设置' }).click();
     const s = page.getByRole('dialog', { name: '设置' });
     await s.getByLabel(/群聊回复轮数/).fill('2');
@@ -177,6 +178,7 @@ describe('web app in Chromium', { timeout: 120_000 }, () => {
     await page.evaluate(() => {
       document.documentElement.dataset.theme = 'dark';
     });
+    await page.waitForTimeout(300); // colour transitions
     await shot('14-english-dark');
     await page.evaluate(() => {
       delete document.documentElement.dataset.theme;
@@ -184,6 +186,7 @@ describe('web app in Chromium', { timeout: 120_000 }, () => {
   });
 
   it('works on a 360 px phone: drawer and info sheet', async () => {
+    await page.keyboard.press('Escape');
     await page.setViewportSize({ width: 360, height: 740 });
     await page.getByRole('textbox', { name: 'Message' }).waitFor();
     await shot('15-phone-chat');

@@ -2,6 +2,9 @@
  * Starts what the browser tests talk to, each on a free port: the mock LLM, the fixture
  * encyclopedia server and the built server (`node dist/src/cli.js serve`) with a fresh data dir.
  * Also usable by hand: `npx tsx test/e2e/stack.ts` prints the URL and keeps running.
+ *
+ * FASTNPC_E2E_VITE=1 serves dist/web from Vite's preview server (proxying the API) instead of the
+ * server's own static route — for checking the app when the server cannot serve it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -41,6 +44,7 @@ export async function startStack(): Promise<Stack> {
   const fixtures = await startFixtureServer();
   const dataDir = mkdtempSync(join(tmpdir(), 'fastnpc-e2e-'));
   const port = await freePort();
+  const viaVite = process.env.FASTNPC_E2E_VITE === '1';
   let out = '';
   const child: ChildProcess = spawn(process.execPath, [cli, 'serve'], {
     cwd: ROOT,
@@ -56,12 +60,15 @@ export async function startStack(): Promise<Stack> {
       FASTNPC_BUNDLED_SOURCES: 'off',
       FASTNPC_AUTH_RATE_PER_MIN: '0',
       FASTNPC_LOG_LEVEL: 'warn',
+      ...(viaVite ? { FASTNPC_WEB_DIR: join(dataDir, 'no-web') } : {}),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout?.on('data', (b: Buffer) => (out += b.toString()));
   child.stderr?.on('data', (b: Buffer) => (out += b.toString()));
-  const baseUrl = `http://127.0.0.1:${port}`;
+  const apiUrl = `http://127.0.0.1:${port}`;
+  let baseUrl = apiUrl;
+  let closePreview: () => Promise<void> = async () => undefined;
 
   const close = async () => {
     if (child.exitCode === null) {
@@ -77,7 +84,7 @@ export async function startStack(): Promise<Stack> {
         });
       });
     }
-    await Promise.allSettled([llm.close(), fixtures.close()]);
+    await Promise.allSettled([llm.close(), fixtures.close(), closePreview()]);
     rmSync(dataDir, { recursive: true, force: true });
   };
 
@@ -88,7 +95,7 @@ export async function startStack(): Promise<Stack> {
       throw new Error(`the server exited with ${child.exitCode}:\n${out}`);
     }
     try {
-      const r = await fetch(`${baseUrl}/healthz`);
+      const r = await fetch(`${apiUrl}/healthz`);
       if (r.ok) break;
     } catch {
       // not listening yet
@@ -98,6 +105,13 @@ export async function startStack(): Promise<Stack> {
       throw new Error(`the server did not become healthy in 30 s:\n${out}`);
     }
     await new Promise((r) => setTimeout(r, 200));
+  }
+  if (viaVite) {
+    const { preview } = await import('vite');
+    const proxy = Object.fromEntries(['/api', '/healthz', '/docs', '/openapi.json'].map((p) => [p, { target: apiUrl }]));
+    const server = await preview({ configFile: join(ROOT, 'web', 'vite.config.ts'), preview: { port: await freePort(), host: '127.0.0.1', proxy } });
+    baseUrl = server.resolvedUrls?.local[0]?.replace(/\/$/, '') ?? baseUrl;
+    closePreview = () => new Promise<void>((r) => server.httpServer.close(() => r()));
   }
   return { baseUrl, logs: () => out, close };
 }

@@ -43,7 +43,7 @@ function readSelection(): Selection {
  * conversation, info panel. Below 768 px the sidebar is a drawer and the info panel a bottom sheet.
  */
 export function Shell({ user }: { user: User }) {
-  const { t } = useI18n();
+  const { t, errorText } = useI18n();
   const qc = useQueryClient();
   const theme = useTheme();
   const meta = useMeta();
@@ -181,13 +181,22 @@ export function Shell({ user }: { user: User }) {
             <h2 className="side-label">
               {t('nav.characters')} <span className="muted">{charList.length}</span>
             </h2>
-            {characters.error ? <p className="error-text small pad">{String((characters.error as Error).message)}</p> : null}
+            {characters.error ? (
+              <p className="error-text small pad" role="alert">
+                {errorText(characters.error)}
+              </p>
+            ) : null}
             {characters.data && charList.length === 0 ? <p className="muted small pad">{t('nav.noCharacters')}</p> : null}
             {needle && shownChars.length === 0 && charList.length > 0 ? <p className="muted small pad">{t('nav.noMatch')}</p> : null}
             <CharacterList items={shownChars} activeId={sel?.kind === 'character' ? sel.id : null} onSelect={(id) => setSel({ kind: 'character', id })} />
             <h2 className="side-label">
               {t('nav.groups')} <span className="muted">{groupList.length}</span>
             </h2>
+            {groups.error ? (
+              <p className="error-text small pad" role="alert">
+                {errorText(groups.error)}
+              </p>
+            ) : null}
             {groups.data && groupList.length === 0 ? <p className="muted small pad">{t('nav.noGroups')}</p> : null}
             {needle && shownGroups.length === 0 && groupList.length > 0 ? <p className="muted small pad">{t('nav.noMatch')}</p> : null}
             <GroupList items={shownGroups} activeId={sel?.kind === 'group' ? sel.id : null} onSelect={(id) => setSel({ kind: 'group', id })} />

@@ -2,7 +2,7 @@
  * The message input: Enter sends, Shift+Enter adds a line, Enter while an IME is composing
  * (Chinese input) does nothing; while a reply streams the send button becomes Stop.
  */
-import { useLayoutEffect, useRef, useState, type ReactNode } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
 import { useI18n } from '../i18n/index.js';
 import { Icon } from './Icon.js';
 
@@ -19,6 +19,7 @@ export function Composer({ onSend, onStop, streaming, disabled, extra }: Compose
   const { t } = useI18n();
   const [text, setText] = useState('');
   const ref = useRef<HTMLTextAreaElement>(null);
+  const narrow = useNarrow();
 
   useLayoutEffect(() => {
     const el = ref.current;
@@ -48,7 +49,8 @@ export function Composer({ onSend, onStop, streaming, disabled, extra }: Compose
         rows={1}
         value={text}
         aria-label={t('chat.input')}
-        placeholder={t('chat.placeholder')}
+        placeholder={narrow ? t('chat.placeholderShort') : t('chat.placeholder')}
+        title={t('chat.placeholder')}
         disabled={disabled}
         onChange={(e) => setText(e.target.value)}
         onKeyDown={(e) => {
@@ -71,4 +73,18 @@ export function Composer({ onSend, onStop, streaming, disabled, extra }: Compose
       )}
     </form>
   );
+}
+
+/** Phones: the long placeholder (with the keyboard hint) does not fit. */
+function useNarrow(): boolean {
+  const q = '(max-width: 768px)';
+  const [narrow, setNarrow] = useState(() => typeof matchMedia === 'function' && matchMedia(q).matches);
+  useEffect(() => {
+    if (typeof matchMedia !== 'function') return;
+    const m = matchMedia(q);
+    const on = () => setNarrow(m.matches);
+    m.addEventListener('change', on);
+    return () => m.removeEventListener('change', on);
+  }, []);
+  return narrow;
 }

@@ -6,7 +6,7 @@
  *   const toast = useToast();
  *   mutation.mutate(x, { onError: toast.error });
  */
-import { createContext, useCallback, useContext, useMemo, useRef, useState, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { useI18n } from '../i18n/index.js';
 import { Icon } from './Icon.js';
 
@@ -28,6 +28,20 @@ export function ToastProvider({ children }: { children: ReactNode }) {
   const [items, setItems] = useState<ToastItem[]>([]);
   const next = useRef(1);
   const { errorText, t } = useI18n();
+  const region = useRef<HTMLDivElement>(null);
+
+  // Open modals live in the browser's top layer, above any z-index. The toast region is a manual
+  // popover, and re-showing it puts it at the top of that layer, above the newest dialog.
+  useLayoutEffect(() => {
+    const el = region.current;
+    if (!el || typeof el.showPopover !== 'function') return;
+    try {
+      if (el.matches(':popover-open')) el.hidePopover();
+      if (items.length > 0) el.showPopover();
+    } catch {
+      // popover unsupported: the region stays a fixed element
+    }
+  }, [items]);
 
   const remove = useCallback((id: number) => setItems((xs) => xs.filter((x) => x.id !== id)), []);
   const push = useCallback(
@@ -51,7 +65,7 @@ export function ToastProvider({ children }: { children: ReactNode }) {
   return (
     <ToastContext.Provider value={value}>
       {children}
-      <div className="toasts" role="status" aria-live="polite">
+      <div ref={region} className="toasts" role="status" aria-live="polite" popover="manual">
         {items.map((x) => (
           <div key={x.id} className={`toast toast-${x.kind}`} role={x.kind === 'error' ? 'alert' : undefined}>
             <span>{x.text}</span>

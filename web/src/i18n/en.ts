@@ -30,7 +30,7 @@ export const en: Record<MessageKey, string> = {
   'auth.tabs': 'Sign in or register',
   'auth.sessionExpired': 'Your session has ended. Please sign in again.',
 
-  'nav.search': 'Search characters and groups',
+  'nav.search': 'Search',
   'nav.characters': 'Characters',
   'nav.groups': 'Groups',
   'nav.createCharacter': 'New character',
@@ -51,6 +51,7 @@ export const en: Record<MessageKey, string> = {
   'chat.start': 'Say hello to {name}',
   'chat.placeholder': 'Type a message. Enter sends, Shift+Enter adds a line',
   'chat.input': 'Message',
+  'chat.placeholderShort': 'Message…',
   'chat.send': 'Send',
   'chat.stop': 'Stop',
   'chat.regenerate': 'Regenerate',

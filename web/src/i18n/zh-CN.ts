@@ -28,7 +28,7 @@ export const zhCN = {
   'auth.tabs': '登录或注册',
   'auth.sessionExpired': '登录已过期，请重新登录',
 
-  'nav.search': '搜索角色和群聊',
+  'nav.search': '搜索',
   'nav.characters': '角色',
   'nav.groups': '群聊',
   'nav.createCharacter': '新建角色',
@@ -49,6 +49,7 @@ export const zhCN = {
   'chat.start': '和 {name} 打个招呼吧',
   'chat.placeholder': '输入消息，Enter 发送，Shift+Enter 换行',
   'chat.input': '消息',
+  'chat.placeholderShort': '输入消息…',
   'chat.send': '发送',
   'chat.stop': '停止',
   'chat.regenerate': '重新生成',

@@ -3,7 +3,7 @@ import { api, qs } from '../../../lib/api.js';
 import type { CharacterSummary, Page } from '../../../lib/types.js';
 import { characterKeys } from './keys.js';
 
-export const getCharacters = (q = '', limit = 200, offset = 0) => api.get<Page<CharacterSummary>>(`/api/characters${qs({ q, limit, offset })}`);
+export const getCharacters = (q = '', limit = 100, offset = 0) => api.get<Page<CharacterSummary>>(`/api/characters${qs({ q, limit, offset })}`);
 
 export const charactersQueryOptions = (q = '') => ({
   queryKey: characterKeys.list(q),
