@@ -190,16 +190,19 @@ describe('web app in Chromium', { timeout: 120_000 }, () => {
     await page.setViewportSize({ width: 360, height: 740 });
     await page.getByRole('textbox', { name: 'Message' }).waitFor();
     await shot('15-phone-chat');
+    await page.getByRole('button', { name: 'Info' }).click();
+    const sheet = page.getByRole('dialog', { name: '李白' });
+    await sheet.getByRole('button', { name: 'Edit profile' }).waitFor();
+    await shot('16-phone-info-sheet');
+    await sheet.getByRole('button', { name: 'Close' }).first().click();
     await page.getByRole('button', { name: 'Open menu' }).click();
     await page.locator('.sidebar.open').waitFor();
     await page.waitForTimeout(350); // slide-in
-    await shot('16-phone-drawer');
+    await shot('17-phone-drawer');
     await page.locator('.sidebar').getByRole('button', { name: /诗友会/ }).click();
     await expect.poll(() => page.locator('.conv-title').textContent()).toContain('诗友会');
-    await page.getByRole('button', { name: 'Info' }).click();
-    await page.getByRole('dialog', { name: '诗友会' }).waitFor();
-    await shot('17-phone-info-sheet');
-    await page.getByRole('dialog', { name: '诗友会' }).getByRole('button', { name: 'Close' }).first().click();
+    await page.getByRole('textbox', { name: 'Message' }).waitFor();
+    await shot('18-phone-group');
     expect(pageErrors).toEqual([]);
   });
 });
