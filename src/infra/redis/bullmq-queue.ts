@@ -160,6 +160,8 @@ export class BullMqJobQueue implements JobQueue {
   }
 
   async counts(name: string) {
+    // BullMQ would wait for the connection indefinitely; a metrics scrape must not.
+    if (this.options.producer.status !== 'ready') throw unavailable(new Error(`redis connection ${this.options.producer.status}`));
     const c = await this.queue(name).getJobCounts('waiting', 'delayed', 'prioritized', 'paused', 'active');
     return { waiting: (c.waiting ?? 0) + (c.delayed ?? 0) + (c.prioritized ?? 0) + (c.paused ?? 0), running: c.active ?? 0 };
   }

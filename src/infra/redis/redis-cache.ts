@@ -4,7 +4,8 @@
  * - Reads hit the local LRU first (kept at most `localTtlSeconds`, default 5 s), then Redis.
  * - `delete` removes the keys in Redis and publishes them; every process drops them from its LRU
  *   on receipt, so a write made through one process is read fresh through all of them at once.
- *   The local TTL only bounds staleness if a message is lost (Redis pub/sub is best effort).
+ *   The local TTL bounds staleness if a message is lost (Redis pub/sub is best effort), and the
+ *   LRU is cleared when the subscription comes back after an outage.
  * - A load racing a delete must not put the old value back: `delete` bumps a per-key version, and
  *   `wrap` stores its loaded value in Redis only if the version is still the one it read.
  * - Redis down: get is a miss, set/delete touch only the LRU; nothing is thrown at the caller.
@@ -23,6 +24,8 @@ export interface RedisCacheOptions {
   localMaxEntries?: number;
   /** How long a delete's version marker outlives it; must exceed the slowest load. */
   versionTtlMs?: number;
+  /** Registers a callback for "pub/sub is back after an outage" (invalidations may have been missed). */
+  onResubscribe?: (listener: () => void) => void;
 }
 
 interface InvalidationMessage {
@@ -52,7 +55,7 @@ type ScriptedRedis = Redis & {
 };
 
 export class RedisCache implements Cache {
-  private readonly local: MemoryCache;
+  private local: MemoryCache;
   private readonly origin = randomUUID();
   private readonly channel: string;
   private readonly localTtl: number;
@@ -83,6 +86,8 @@ export class RedisCache implements Cache {
     cache.unsubscribe = await pubsub.subscribe(cache.channel, (m: InvalidationMessage) => {
       if (m && m.origin !== cache.origin && Array.isArray(m.keys)) cache.local.deleteSync(m.keys);
     });
+    // Start the local tier afresh: loads in flight finish against the old one and are dropped.
+    options.onResubscribe?.(() => (cache.local = new MemoryCache(options.localMaxEntries ?? 50_000)));
     return cache;
   }
 

@@ -9,7 +9,9 @@ import { closeRedis, type ErrorReporter } from './connection.js';
 
 export class RedisPubSub implements PubSub {
   private readonly handlers = new Map<string, Set<(message: any) => void>>();
+  private readonly resubscribeListeners = new Set<() => void>();
   private closed = false;
+  private subscribed = false;
 
   /** `subscriber` becomes this object's; `publisher` is shared and closed by its owner. */
   constructor(
@@ -18,6 +20,37 @@ export class RedisPubSub implements PubSub {
     private readonly reporter: ErrorReporter,
   ) {
     subscriber.on('message', (channel: string, raw: string) => this.dispatch(channel, raw));
+    subscriber.on('close', () => (this.subscribed = false));
+    subscriber.on('ready', () => void this.confirmSubscriptions());
+    if (subscriber.status === 'ready') void this.confirmSubscriptions();
+  }
+
+  /** True while our channels are subscribed; false from a disconnect until re-subscribed. */
+  get live(): boolean {
+    return this.subscribed && this.subscriber.status === 'ready';
+  }
+
+  /**
+   * Runs `listener` each time the subscriptions are back after a reconnect. Messages published
+   * in between were lost, so a listener drops whatever they might have invalidated.
+   */
+  onResubscribe(listener: () => void): void {
+    this.resubscribeListeners.add(listener);
+  }
+
+  /** Resolves true once live, false after `timeoutMs`. */
+  waitLive(timeoutMs: number): Promise<boolean> {
+    if (this.live) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (ok: boolean) => {
+        clearTimeout(timer);
+        this.resubscribeListeners.delete(onLive);
+        resolve(ok);
+      };
+      const onLive = () => done(true);
+      const timer = setTimeout(() => done(false), timeoutMs);
+      this.resubscribeListeners.add(onLive);
+    });
   }
 
   async publish(channel: string, message: unknown): Promise<void> {
@@ -59,6 +92,22 @@ export class RedisPubSub implements PubSub {
     this.closed = true;
     this.handlers.clear();
     await closeRedis(this.subscriber);
+  }
+
+  /**
+   * ioredis emits 'ready' before it re-sends SUBSCRIBE; subscribing again (a no-op for Redis) and
+   * awaiting the reply tells us when the subscriptions are really in place.
+   */
+  private async confirmSubscriptions() {
+    const channels = [...this.handlers.keys()];
+    try {
+      if (channels.length) await this.subscriber.subscribe(...channels);
+    } catch (err) {
+      this.reporter.error('pubsub', err);
+      return;
+    }
+    this.subscribed = true;
+    for (const l of this.resubscribeListeners) l();
   }
 
   private dispatch(channel: string, raw: string) {

@@ -56,16 +56,20 @@ export async function createScaledInfra(config: Pick<Config, 'redisUrl' | 'shutd
   }
 
   const pubsub = new RedisPubSub(subscriber, command, reporter);
-  const cache = await RedisCache.create(new RedisFallback(command, 'cache', reporter), pubsub, { prefix });
+  const cache = await RedisCache.create(new RedisFallback(command, 'cache', reporter), pubsub, { prefix, onResubscribe: (l) => pubsub.onResubscribe(l) });
   const limiter = new RedisRateLimiter(new RedisFallback(command, 'rate-limit', reporter), prefix);
   const locks = new RedisLocks(new RedisFallback(command, 'locks', reporter), prefix);
   const queue = await BullMqJobQueue.create({ prefix, producer: command, workerConnection, pubsub, reporter, onError: deps.onJobError });
+  // Invalidations from other processes must reach this one before it reports ready.
+  if (command.status === 'ready') await pubsub.waitLive(deps.readyTimeoutMs ?? 3000);
 
   const readiness: ReadinessCheck = {
     name: 'redis',
     critical: false,
     async check() {
       if (command.status !== 'ready') throw new Error(`connection ${command.status}`);
+      // Until the subscriber is back, other processes' invalidations do not reach this one.
+      if (!pubsub.live) throw new Error(`subscriber ${subscriber.status === 'ready' ? 'resubscribing' : subscriber.status}`);
       await command.ping();
     },
   };

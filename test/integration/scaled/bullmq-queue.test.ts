@@ -257,6 +257,7 @@ describe('BullMQ job queue without Redis', () => {
       expect(Date.now() - started).toBeLessThan(500);
       expect(isAppError(err, 'unavailable')).toBe(true);
       expect(err.status).toBe(503);
+      await expect(down.queue.counts('creation')).rejects.toSatisfy((e) => isAppError(e, 'unavailable'));
     } finally {
       await closeAll(opened);
     }
