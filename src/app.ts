@@ -30,6 +30,9 @@ import { createUsersService, type UsersService } from './features/users/service.
 import { registerUserRoutes } from './features/users/routes.js';
 import { registerSystemRoutes, type ReadinessCheck } from './features/system/routes.js';
 import multipart from '@fastify/multipart';
+import cluster from 'node:cluster';
+import { createScaledInfra } from './infra/redis/scaled-infra.js';
+import { clusterMetricsText, serveMetricsToPrimary } from './cluster.js';
 import { DiskFileStore, type FileStore } from './infra/files.js';
 import { MemoryPubSub, type PubSub } from './infra/pubsub/pubsub.js';
 import { createCharactersService, type CharactersService } from './features/characters/service.js';
@@ -45,6 +48,7 @@ import * as characterStore from './features/characters/store.js';
 import { createSourceService, type SourceService } from './features/sources/service.js';
 import { createCreationService, CREATION_ATTEMPTS, CREATION_JOB, type CreationService } from './features/creation/service.js';
 import { registerCreationRoutes } from './features/creation/routes.js';
+import { createGroupsService, groupMemoryContextOf, registerGroupRoutes } from './features/groups/index.js';
 
 export interface AppContext {
   config: Config;
@@ -89,6 +93,23 @@ function findPackageRoot(): string {
 const packageRoot = findPackageRoot();
 
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<{ app: FastifyInstance; ctx: AppContext }> {
+  // The Fastify instance comes first so every piece below can log through it.
+  const app = Fastify({
+    logger:
+      options.logger ??
+      ({
+        level: config.logLevel,
+        redact: { paths: ['req.headers.cookie', 'req.headers.authorization', 'res.headers["set-cookie"]'], censor: '[redacted]' },
+      } as FastifyServerOptions['logger']),
+    bodyLimit: config.bodyLimitBytes,
+    // Per-request info logs cost more than they tell at thousands of requests a second;
+    // /metrics has latency by route and status, and errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
+    trustProxy: false,
+    // Streams (SSE) can be long; the server's own timeouts are set in server.ts.
+    requestTimeout: 0,
+    schemaController: { compilersFactory: { buildValidator: buildValidators as never } },
+  });
   // Infrastructure ------------------------------------------------------------------------------
   const metrics = new Metrics();
   const database = openDatabase({
@@ -98,13 +119,17 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     acquireTimeoutMs: config.dbAcquireTimeoutMs,
   });
   await migrateToLatest(database.db);
-  const cache = options.infra?.cache ?? new MemoryCache();
-  const queue = options.infra?.queue ?? new MemoryJobQueue();
-  const limiter = options.infra?.limiter ?? new MemoryRateLimiter();
-  const pubsub = options.infra?.pubsub ?? new MemoryPubSub();
+  const log = { info: (o: object, m?: string) => app.log.info(o, m), warn: (o: object, m?: string) => app.log.warn(o, m), error: (o: object, m?: string) => app.log.error(o, m) };
+  // Scaled mode: REDIS_URL moves cache, queue, limits, pub/sub and leases to Redis.
+  const scaled = config.redisUrl && !options.infra ? await createScaledInfra(config, { metrics, logger: log, onJobError: (name, err, final) => log.warn({ err, job: name, final }, 'job failed') }) : undefined;
+  const infra = options.infra ?? scaled ?? {};
+  const cache = infra.cache ?? new MemoryCache();
+  const queue = infra.queue ?? new MemoryJobQueue((name, err, final) => log.warn({ err, job: name, final }, 'job failed'));
+  const limiter = infra.limiter ?? new MemoryRateLimiter();
+  const pubsub = infra.pubsub ?? new MemoryPubSub();
+  const locks = infra.locks ?? new MemoryLocks();
   const files = new DiskFileStore(join(config.dataDirAbs, 'avatars'));
-  const locks = options.infra?.locks ?? new MemoryLocks();
-  const log = { warn: (o: object, m?: string) => app.log.warn(o, m), error: (o: object, m?: string) => app.log.error(o, m) };
+  if (cluster.isWorker) serveMetricsToPrimary(metrics.registry);
   const usage = createUsageRecorder(database.db, { onError: (err) => log.warn({ err }, 'usage flush failed') });
   const llm = createLlmGateway(config, { cache, metrics, logger: log, onUsage: (u) => usage.record(u), offlineChunkDelayMs: options.offlineChunkDelayMs });
   const prompts = createPromptRegistry();
@@ -149,31 +174,22 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     return groupMemoryContext?.(conv.group_id!, conv.user_id, budgets);
   }
   let groupMemoryContext: ((groupId: number, userId: number, budgets: ConversationMemoryContext['budgets']) => Promise<ConversationMemoryContext | undefined>) | undefined;
+  const groups = createGroupsService({
+    db: database.db, cache, locks, llm, prompts, characters, users, memory,
+    roundLeaseMs: config.llmTotalTimeoutMs + 30_000,
+    onBackgroundError: (err) => log.warn({ err }, 'could not schedule memory work'),
+    onModeratorError: (err) => log.warn({ err }, 'group moderator failed; round-robin for this round'),
+  });
+  groupMemoryContext = groupMemoryContextOf(groups);
 
   if (options.runJobs ?? config.runJobs) {
     queue.process<MemoryJobPayload>(MEMORY_JOB, async (payload, job) => void (await memory.run(payload, job.signal)), { concurrency: config.memoryConcurrency });
     queue.process<{ jobId: string }>(CREATION_JOB, (payload, job) => creation.run(payload.jobId, job.signal, job.attempt, job.maxAttempts ?? CREATION_ATTEMPTS), { concurrency: config.creationConcurrency });
     // The embedded queue forgets jobs on restart; their records in the database do not.
-    if (!options.infra?.queue) await creation.resumeUnfinished();
+    if (!infra.queue) await creation.resumeUnfinished();
   }
 
   // HTTP ----------------------------------------------------------------------------------------
-  const app = Fastify({
-    logger:
-      options.logger ??
-      ({
-        level: config.logLevel,
-        redact: { paths: ['req.headers.cookie', 'req.headers.authorization', 'res.headers["set-cookie"]'], censor: '[redacted]' },
-      } as FastifyServerOptions['logger']),
-    bodyLimit: config.bodyLimitBytes,
-    // Per-request info logs cost more than they tell at thousands of requests a second;
-    // /metrics has latency by route and status, and errors are still logged.
-    logController: new LogController({ disableRequestLogging: true }),
-    trustProxy: false,
-    // Streams (SSE) can be long; the server's own timeouts are set in server.ts.
-    requestTimeout: 0,
-    schemaController: { compilersFactory: { buildValidator: buildValidators as never } },
-  });
   app.addSchema(ErrorResponse);
   registerErrorHandling(app);
   registerHttpMetrics(app, metrics, database);
@@ -213,18 +229,19 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     return payload;
   });
 
-  const checks: ReadinessCheck[] = [{ name: 'database', critical: true, check: () => database.ping() }, ...(options.readiness ?? [])];
+  const checks: ReadinessCheck[] = [{ name: 'database', critical: true, check: () => database.ping() }, ...(scaled ? [scaled.readiness] : []), ...(options.readiness ?? [])];
   registerSystemRoutes(app, {
     metrics,
     checks,
     llmProvider: () => llm.provider,
     models: () => llm.models(),
-    metricsText: options.metricsText,
+    metricsText: options.metricsText ?? (cluster.isWorker ? clusterMetricsText : undefined),
   });
   registerUserRoutes(app, { users, limiter, authRatePerMin: config.authRatePerMin, cookieSecure: config.cookieSecure });
   registerCharacterRoutes(app, { characters });
   registerChatRoutes(app, { chat, memory, limiter, chatRatePerMin: config.chatRatePerMin });
   registerCreationRoutes(app, { creation, sources, limiter, creationRatePerMin: config.creationRatePerMin });
+  registerGroupRoutes(app, { groups, limiter, chatRatePerMin: config.chatRatePerMin });
 
   await registerWebApp(app, config);
 
@@ -236,6 +253,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await locks.close();
     await limiter.close();
     await pubsub.close();
+    await scaled?.close();
     await cache.close();
     await database.close();
   });

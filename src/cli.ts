@@ -2,6 +2,7 @@
 /**
  * fastnpc — one entry point:
  *   serve [--workers N]   HTTP API + web app (+ jobs unless FASTNPC_RUN_JOBS=false)
+ *   worker                background jobs only
  *   migrate               apply database migrations and exit
  *   create <name>         create a character from Baike, Wikipedia or a text file
  */
@@ -12,6 +13,7 @@ const USAGE = `Usage: fastnpc <command> [options]
 
 Commands:
   serve [--workers N]    start the HTTP server (and background jobs)
+  worker                 run background jobs only (scaled mode)
   migrate                apply database migrations
   create <name> [--source baike|zhwiki|text] [--file F] [--candidate ID]
          [--detail concise|detailed] [--user USERNAME]
@@ -33,14 +35,26 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'serve': {
       const { values } = parseArgs({ args: rest, options: { workers: { type: 'string' } } });
+      let workers = config.workers ?? (config.redisUrl ? 0 : 1);
       if (values.workers !== undefined) {
-        const n = Number(values.workers);
-        if (!Number.isInteger(n) || n < 0) throw new Error('--workers must be a non-negative integer');
-        config.workers = n;
+        workers = Number(values.workers);
+        if (!Number.isInteger(workers) || workers < 0) throw new Error('--workers must be a non-negative integer');
       }
-      const { startServer } = await import('./server.js');
-      const app = await startServer(config);
-      app.log.info({ url: `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`, database: config.databaseUrl ? redactUrl(config.databaseUrl) : 'sqlite' }, 'FastNPC is ready');
+      if (workers !== 1 && !config.redisUrl) throw new Error('--workers other than 1 needs REDIS_URL (processes must share cache, locks and jobs)');
+      const [{ startServer }, { runCluster }] = await Promise.all([import('./server.js'), import('./cluster.js')]);
+      await runCluster({ workers, shutdownGraceMs: config.shutdownGraceMs }, async () => {
+        const app = await startServer(config);
+        app.log.info({ url: `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`, database: config.databaseUrl ? redactUrl(config.databaseUrl) : 'sqlite', redis: config.redisUrl ? redactUrl(config.redisUrl) : 'off' }, 'FastNPC is ready');
+      });
+      return -1;
+    }
+    case 'worker': {
+      const [{ buildApp }, { runWorkerProcess }] = await Promise.all([import('./app.js'), import('./worker.js')]);
+      await runWorkerProcess(config, async () => {
+        // The same composition as `serve`, without listening: only the job handlers do work here.
+        const { app } = await buildApp(config, { runJobs: true });
+        return { close: () => app.close() };
+      });
       return -1;
     }
     case 'migrate': {

@@ -38,13 +38,13 @@ const COLLECT_TIMEOUT_MS = 3000;
  * In a worker: runs `startWorker`. With one worker there is nothing to supervise, so it runs
  * `startWorker` in this process.
  */
-export async function runCluster(config: Pick<Config, 'workers' | 'shutdownGraceMs'>, startWorker: () => Promise<void>, options: ClusterOptions = {}): Promise<void> {
+export async function runCluster(config: { workers: number; shutdownGraceMs: number }, startWorker: () => Promise<void>, options: ClusterOptions = {}): Promise<void> {
   if (cluster.isWorker) {
     // The primary is gone (killed hard): drain and exit rather than live on as an orphan.
     process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
     return startWorker();
   }
-  const count = config.workers === 0 ? availableParallelism() : config.workers;
+  const count = workerCount(config);
   if (count <= 1) return startWorker();
   runPrimary(count, config.shutdownGraceMs, options);
 }
@@ -109,6 +109,12 @@ function runPrimary(count: number, graceMs: number, options: ClusterOptions) {
 
   for (let i = 0; i < count; i++) fork();
   log.info({ workers: count }, 'cluster started');
+}
+
+/** FASTNPC_WORKERS / --workers: 0 = one per core; unset = one per core in scaled mode (REDIS_URL), else 1. */
+export function workerCount(config: Pick<Config, 'workers' | 'redisUrl'>): number {
+  const n = config.workers ?? (config.redisUrl ? 0 : 1);
+  return n === 0 ? availableParallelism() : n;
 }
 
 /** Immediate restart after a long life; 0.5 s doubling to 30 s while workers keep dying young. */

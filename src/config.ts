@@ -44,6 +44,11 @@ function int(env: string, def: number, min: number, max: number, description: st
   };
 }
 
+function optInt(env: string, min: number, max: number, description: string): Setting<number | undefined> {
+  const base = int(env, 0, min, max, description);
+  return { ...base, defaultText: '(auto)', parse: (raw, e) => (raw === undefined || raw.trim() === '' ? undefined : base.parse(raw, e)) };
+}
+
 function bool(env: string, def: boolean, description: string): Setting<boolean> {
   return {
     env,
@@ -121,7 +126,7 @@ const settings = {
   logLevel: oneOf('FASTNPC_LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'Log level'),
   bodyLimitBytes: int('FASTNPC_BODY_LIMIT_BYTES', 1_048_576, 1024, 50_000_000, 'Largest JSON request body accepted'),
   corsOrigins: list('FASTNPC_CORS_ORIGINS', 'Comma-separated origins allowed by CORS; empty turns CORS off'),
-  workers: int('FASTNPC_WORKERS', 1, 0, 64, 'HTTP worker processes for `serve` (0 = one per CPU core)'),
+  workers: optInt('FASTNPC_WORKERS', 0, 64, 'HTTP worker processes for `serve` (0 = one per CPU core); default 1, or one per core when REDIS_URL is set'),
   runJobs: bool('FASTNPC_RUN_JOBS', true, 'Whether `serve` also runs background jobs (set false when separate `fastnpc worker` processes run them)'),
   shutdownGraceMs: int('FASTNPC_SHUTDOWN_GRACE_MS', 20_000, 0, 600_000, 'On SIGTERM, how long open streams may finish before the process closes'),
   webDir: optStr('FASTNPC_WEB_DIR', 'Folder of the built web app (default: dist/web in the package)'),
@@ -218,6 +223,9 @@ export function loadConfig(env: Env = { ...readDotenv(), ...process.env }, optio
     }
   }
   const secret = out.secret as string | undefined;
+  // Several processes must share cache invalidation, leases and jobs: that needs Redis.
+  const workers = out.workers as number | undefined;
+  if (workers !== undefined && workers !== 1 && !out.redisUrl && !problems.length) problems.push('FASTNPC_WORKERS other than 1 needs REDIS_URL (processes must share cache, locks and jobs)');
   if (secret !== undefined && secret.length < 32) problems.push('FASTNPC_SECRET must be at least 32 characters');
   if (problems.length) throw new ConfigError(problems);
 

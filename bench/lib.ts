@@ -1,0 +1,158 @@
+/**
+ * Pieces of the benchmark: child processes, process CPU/RSS sampling, percentiles, a lean SSE
+ * reader for the load generator, and the API calls that set up users and characters.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { Agent, request } from 'undici';
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+export function startProcess(cmd: string, args: string[], env: Record<string, string | undefined>, name: string): ChildProcess {
+  const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const prefix = (chunk: Buffer) => chunk.toString().split('\n').filter((l) => l.trim() && !/"level":(30|20)/.test(l)).forEach((l) => process.stderr.write(`[${name}] ${l.slice(0, 400)}\n`));
+  child.stdout!.on('data', prefix);
+  child.stderr!.on('data', prefix);
+  return child;
+}
+
+export async function waitForHttp(url: string, timeoutMs = 60_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const r = await fetch(url);
+      if (r.ok) return;
+    } catch {
+      /* not up yet */
+    }
+    if (Date.now() > end) throw new Error(`${url} did not come up`);
+    await sleep(200);
+  }
+}
+
+export async function stopProcess(child: ChildProcess, timeoutMs = 15_000): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  child.kill('SIGTERM');
+  const t = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  await exited;
+  clearTimeout(t);
+}
+
+/** A process and all its descendants (cluster workers). */
+function processTree(pid: number): number[] {
+  const out = [pid];
+  try {
+    for (const tid of readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) out.push(...processTree(Number(tid)));
+  } catch {
+    /* gone */
+  }
+  return out;
+}
+
+const TICKS = 100;
+/** CPU seconds used and resident memory of a process tree. */
+export function sampleProcess(pid: number): { cpuSeconds: number; rssBytes: number } {
+  let cpu = 0;
+  let rss = 0;
+  for (const p of processTree(pid)) {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      cpu += (Number(fields[11]) + Number(fields[12])) / TICKS;
+      rss += Number(fields[21]) * 4096;
+    } catch {
+      /* gone */
+    }
+  }
+  return { cpuSeconds: cpu, rssBytes: rss };
+}
+
+export function percentile(values: number[], p: number): number {
+  if (!values.length) return NaN;
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
+}
+
+export const round = (n: number, d = 0) => (Number.isFinite(n) ? Number(n.toFixed(d)) : n);
+
+export interface Api {
+  base: string;
+  agent: Agent;
+  json(method: string, path: string, body?: unknown, cookie?: string): Promise<{ status: number; body: any; cookie?: string }>;
+}
+
+export function api(base: string, connections = 4096): Api {
+  const agent = new Agent({ connections, pipelining: 1, keepAliveTimeout: 60_000, headersTimeout: 120_000, bodyTimeout: 120_000 });
+  return {
+    base,
+    agent,
+    async json(method, path, body, cookie) {
+      const res = await request(base + path, {
+        method: method as 'GET',
+        dispatcher: agent,
+        headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(cookie ? { cookie } : {}) },
+        body: body !== undefined ? JSON.stringify(body) : undefined,
+      });
+      const text = await res.body.text();
+      const sc = res.headers['set-cookie'];
+      const m = /fastnpc_session=([^;]+)/.exec(Array.isArray(sc) ? sc.join(';') : (sc ?? ''));
+      return { status: res.statusCode, body: text && res.headers['content-type']?.toString().includes('json') ? JSON.parse(text) : text, cookie: m ? `fastnpc_session=${m[1]}` : undefined };
+    },
+  };
+}
+
+/** One streamed chat turn: time to the first token frame, to the final frame, and how it ended. */
+export async function chatTurn(a: Api, cookie: string, characterId: number, content: string): Promise<{ ok: boolean; kind: string; ttftMs: number; totalMs: number }> {
+  const t0 = performance.now();
+  let ttft = NaN;
+  try {
+    const res = await request(`${a.base}/api/characters/${characterId}/messages`, {
+      method: 'POST',
+      dispatcher: a.agent,
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', cookie },
+      body: JSON.stringify({ content }),
+    });
+    if (res.statusCode !== 200) {
+      const body = await res.body.text();
+      let code = `http_${res.statusCode}`;
+      try {
+        code = `${res.statusCode}:${JSON.parse(body).error.code}`;
+      } catch {
+        /* not JSON */
+      }
+      return { ok: false, kind: code, ttftMs: NaN, totalMs: performance.now() - t0 };
+    }
+    // Scan for frame names only: parsing every token's JSON would load the generator, not the server.
+    let tail = '';
+    for await (const chunk of res.body) {
+      const text = tail + chunk.toString();
+      if (Number.isNaN(ttft) && text.includes('event: token')) ttft = performance.now() - t0;
+      if (text.includes('event: done')) return { ok: true, kind: 'ok', ttftMs: ttft, totalMs: performance.now() - t0 };
+      const err = /event: error\ndata: (\{[^\n]*\})/.exec(text);
+      if (err) return { ok: false, kind: `stream:${JSON.parse(err[1]).code}`, ttftMs: ttft, totalMs: performance.now() - t0 };
+      tail = text.slice(-64);
+    }
+    return { ok: false, kind: 'stream_ended_without_final_frame', ttftMs: ttft, totalMs: performance.now() - t0 };
+  } catch (err) {
+    return { ok: false, kind: `client:${(err as { code?: string }).code ?? (err as Error).name}`, ttftMs: ttft, totalMs: performance.now() - t0 };
+  }
+}
+
+/** Reads a Prometheus gauge's value from /metrics text. */
+export function metricValue(text: string, name: string): number | undefined {
+  const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.eE+-]+)$`, 'm').exec(text);
+  return m ? Number(m[1]) : undefined;
+}
