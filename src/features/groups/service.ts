@@ -1,0 +1,436 @@
+/**
+ * Group chat. The server runs the whole round loop of a user message (the original ran it in the
+ * browser, spec/chat.md §4.2): store the user message → pick a speaker (rules first, one moderator
+ * call only when they cannot decide) → stream that member's reply and store it → repeat until the
+ * round limit or "wait for the user" → schedule memory work. One turn per group at a time.
+ */
+import { Type } from '@sinclair/typebox';
+import type { Cache } from '../../infra/cache/cache.js';
+import type { Db } from '../../infra/db/index.js';
+import type { LlmGateway } from '../../infra/llm/index.js';
+import type { Locks } from '../../infra/locks/locks.js';
+import { AppError, notFound } from '../../errors.js';
+import type { PromptRegistry } from '../prompts/registry.js';
+import { avatarUrl, type CharactersService } from '../characters/service.js';
+import type { Actor, Character } from '../characters/store.js';
+import type { UsersService } from '../users/service.js';
+import type { UserSettings } from '../users/settings.js';
+import * as conversations from '../conversations/store.js';
+import type { Message } from '../conversations/store.js';
+import type { ConversationMemoryContext, MemoryService } from '../memory/service.js';
+import { assemblePrompt, PROFILE_BUDGET, truncateToTokens, USER_PROFILE_BUDGET, type AssembledPrompt, type HistoryMessage } from '../chat/prompt.js';
+import * as store from './store.js';
+import type { Group } from './store.js';
+import { aliasesOf, applyModerator, decide, moderatorFallback, type Decision, type GroupMode, type ModeratorAnswer, type Speaker } from './speaker.js';
+
+export const MIN_MEMBERS = 2;
+export const MAX_MEMBERS = 12;
+/** How many messages the moderator reads (the original's 20). */
+const MODERATOR_WINDOW = 20;
+const BRIEF_CHARS = 100;
+/** The user's name in group transcripts. */
+const USER_LABEL = '用户';
+
+export interface GroupsDeps {
+  db: Db;
+  cache: Cache;
+  locks: Locks;
+  llm: LlmGateway;
+  prompts: PromptRegistry;
+  characters: CharactersService;
+  users: UsersService;
+  memory: MemoryService;
+  /**
+   * How long one LLM call may take, with a margin. A turn holds its group for this times the LLM
+   * calls it may make (a reply and a moderator call per round): Locks cannot extend a lease, and a
+   * fixed "whole loop" lease would lock a group for an hour after a crash in scaled mode.
+   */
+  roundLeaseMs: number;
+  /** For the 0.5–0.8 moderator draw; tests inject a seeded one. */
+  rng?: () => number;
+  now?: () => number;
+  onBackgroundError?: (err: unknown) => void;
+  /** A moderator call failed and the round fell back to round-robin. */
+  onModeratorError?: (err: unknown) => void;
+}
+
+export interface GroupMemberView {
+  characterId: number;
+  name: string;
+  avatarUrl: string;
+}
+
+export interface GroupView {
+  id: number;
+  name: string;
+  mode: GroupMode;
+  /** Replies per user message in effect: the group's own value or the owner's `groupRounds`. */
+  maxRounds: number;
+  /** True when `maxRounds` follows the owner's setting (stored as null). */
+  maxRoundsDefault: boolean;
+  members: GroupMemberView[];
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface GroupMessage extends Message {
+  /** The member's name (assistant messages), null for the user. */
+  speakerName: string | null;
+}
+
+/** What the round loop reports as it goes; `speaker` → `token`… → `message_done`, per member. */
+export interface TurnIo {
+  send(event: 'speaker' | 'token' | 'message_done', data: unknown): void;
+  /** The user message is stored: from now on failures are frames, not HTTP errors. */
+  begin(): void;
+  signal: AbortSignal;
+}
+
+export type DecidedBy = Extract<Decision, { kind: 'speak' }>['by'];
+
+export interface TurnResult {
+  userMessageId: number;
+  messageIds: number[];
+  rounds: number;
+  /** Rounds whose speaker the rules chose (no LLM call). */
+  ruleRounds: number;
+  moderatorCalls: number;
+  moderatorFailures: number;
+  decidedBy: Partial<Record<DecidedBy, number>>;
+  stoppedBy: Extract<Decision, { kind: 'wait' }>['reason'];
+}
+
+export const groupConversationKey = (groupId: number) => `conv:group:${groupId}`;
+
+const RULE_DECISIONS: ReadonlySet<DecidedBy> = new Set(['mention', 'addressed', 'only_choice', 'round_robin', 'everyone_once', 'manual', 'requested']);
+
+/** A short description of a member for the others' prompts and the moderator. */
+export function briefOf(c: Character): string {
+  const identity = (c.profile.identity ?? {}) as Record<string, unknown>;
+  const personality = (c.profile.personality ?? {}) as Record<string, unknown>;
+  const str = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
+  const text = str(c.biography) || str(identity.intro) || [str(identity.occupation), str(personality.traits)].filter(Boolean).join(' · ') || '（暂无简介）';
+  return [...text].length > BRIEF_CHARS ? `${[...text].slice(0, BRIEF_CHARS).join('')}…` : text;
+}
+
+export function createGroupsService(deps: GroupsDeps) {
+  const { db, cache, llm } = deps;
+  const now = deps.now ?? Date.now;
+  const rng = deps.rng ?? Math.random;
+
+  async function view(g: Group, settings?: UserSettings): Promise<GroupView> {
+    const rounds = g.maxRounds ?? (settings ?? (await deps.users.getSettings(g.userId))).groupRounds;
+    return {
+      id: g.id,
+      name: g.name,
+      mode: g.mode,
+      maxRounds: rounds,
+      maxRoundsDefault: g.maxRounds === null,
+      members: g.members.map((m) => ({ characterId: m.characterId, name: m.name, avatarUrl: avatarUrl({ id: m.characterId, avatarFile: m.avatarFile, updatedAt: m.updatedAt }) })),
+      createdAt: g.createdAt,
+      updatedAt: g.updatedAt,
+    };
+  }
+
+  /** The owner's group; anyone else gets 404. */
+  async function owned(actor: Actor, id: number): Promise<Group> {
+    const g = await store.findGroup(db, actor.userId, id);
+    if (!g) throw notFound('group');
+    return g;
+  }
+
+  const conversationOf = (g: Group) =>
+    cache.wrap(groupConversationKey(g.id), 3600, () => conversations.getOrCreateConversation(db, g.userId, { kind: 'group', groupId: g.id }, now()));
+
+  function memberCountError(n: number) {
+    return new AppError('validation:members', `A group has ${MIN_MEMBERS}–${MAX_MEMBERS} members (got ${n})`);
+  }
+
+  async function withTurnLease<T>(conversationId: number, calls: number, fn: () => Promise<T>): Promise<T> {
+    const release = await deps.locks.tryAcquire(`turn:${conversationId}`, deps.roundLeaseMs * calls);
+    if (!release) throw new AppError('busy_conversation', 'The group is still replying; wait for it or stop it first');
+    try {
+      return await fn();
+    } finally {
+      await release();
+    }
+  }
+
+  function scheduleMemory(conversationId: number) {
+    // A failed enqueue (queue down) must not fail a turn that already happened.
+    deps.memory.schedule(conversationId).catch((err) => deps.onBackgroundError?.(err));
+  }
+
+  function historyFor(speakerId: number, messages: Message[], names: Map<number, string>): HistoryMessage[] {
+    // The speaker's own lines are its (assistant) turns; everyone else's reach it as named user turns.
+    return messages.map((m): HistoryMessage =>
+      m.role === 'assistant' && m.characterId === speakerId
+        ? { role: 'assistant', content: m.content }
+        : { role: 'user', content: m.content, speaker: m.role === 'user' ? USER_LABEL : (m.characterId && names.get(m.characterId)) || '（已离开的成员）' },
+    );
+  }
+
+  /** The group prompt of one member: the one-to-one pipeline plus the group's other members. */
+  async function buildPrompt(g: Group, speaker: Character, members: Character[], conversationId: number, settings: UserSettings, names: Map<number, string>): Promise<AssembledPrompt> {
+    const [history, memory, rulesText] = await Promise.all([
+      conversations.uncompressedMessages(db, conversationId, 200),
+      // Long-term memory of this member only; short-term summaries of this group.
+      deps.memory.snapshot(conversationId, [speaker.id]),
+      deps.prompts.render('chat.rules', { character_name: speaker.name }),
+    ]);
+    const others = members.filter((m) => m.id !== speaker.id);
+    const extra = [
+      `你在群聊「${g.name}」中，和${USER_LABEL}${others.length ? `以及${others.map((o) => o.name).join('、')}` : ''}一起交谈。对话记录里每条消息前标着说话人。`,
+      ...others.map((o) => `- ${o.name}：${briefOf(o)}`),
+      `只以${speaker.name}的身份说话，不要替别人发言，也不要在开头写自己的名字；被点名时直接回应；可以回应、追问或反驳其他成员，不要重复别人说过的话。`,
+    ].join('\n');
+    return assemblePrompt({
+      characterName: speaker.name,
+      rulesText,
+      profile: speaker.profile,
+      longTerm: memory.longTerm.map((m) => ({ content: m.content, importance: m.importance, pinned: m.pinned })),
+      shortTerm: memory.shortTerm.map((m) => m.content),
+      userProfileText: settings.profileText,
+      history: historyFor(speaker.id, history, names),
+      budgets: { profile: PROFILE_BUDGET, longTerm: settings.budgetLongTerm, shortTerm: settings.budgetShortTerm, userProfile: USER_PROFILE_BUDGET, session: settings.budgetSession },
+      extraContext: { title: '群聊成员', text: truncateToTokens(extra, 1200) },
+    });
+  }
+
+  /** Streams one member's reply and stores it; a broken or aborted stream stores what came, marked. */
+  async function speak(g: Group, speaker: Character, members: Character[], conversationId: number, settings: UserSettings, names: Map<number, string>, io: TurnIo): Promise<Message> {
+    const prompt = await buildPrompt(g, speaker, members, conversationId, settings, names);
+    let text = '';
+    try {
+      const stream = llm.streamChat(
+        { purpose: 'chat', messages: prompt.messages, model: settings.chatModel ?? undefined, userId: g.userId, hints: { characterName: speaker.name, profile: speaker.profile } },
+        io.signal,
+      );
+      let step = await stream.next();
+      while (!step.done) {
+        text += step.value;
+        io.send('token', { text: step.value });
+        step = await stream.next();
+      }
+      const usage = step.value;
+      return await conversations.insertMessage(db, { conversationId, role: 'assistant', characterId: speaker.id, content: text, tokensIn: usage.promptTokens, tokensOut: usage.completionTokens, now: now() });
+    } catch (err) {
+      if (text) await conversations.insertMessage(db, { conversationId, role: 'assistant', characterId: speaker.id, content: text, status: 'interrupted', now: now() });
+      throw err;
+    }
+  }
+
+  /** One moderator call (JSON mode): who of `candidates` should speak next, and how sure it is. */
+  async function moderate(speakers: Speaker[], members: Character[], candidates: Speaker[], lastSpeaker: Speaker | undefined, conversationId: number, userId: number, names: Map<number, string>, signal: AbortSignal): Promise<ModeratorAnswer> {
+    const recent = await conversations.uncompressedMessages(db, conversationId, MODERATOR_WINDOW);
+    const transcript = recent.map((m) => ({ speaker: m.role === 'user' ? USER_LABEL : (m.characterId && names.get(m.characterId)) || '（已离开的成员）', text: m.content }));
+    const byId = new Map(members.map((c) => [c.id, c]));
+    const text = await deps.prompts.render('group.moderator', {
+      members: speakers.map((s) => `- ${s.name}${s.aliases.length > 1 ? `（又称${s.aliases.filter((a) => a !== s.name).join('、')}）` : ''}：${briefOf(byId.get(s.id)!)}`).join('\n'),
+      recent_messages: transcript.map((l) => `${l.speaker}：${l.text}`).join('\n') || '（暂无消息）',
+      last_speaker: lastSpeaker?.name ?? USER_LABEL,
+    });
+    // `enum` is sent to the model (and the mock/offline models pick from it); TypeBox does not check it, so matchName does.
+    const schema = Type.Object({
+      next_speaker: Type.String({ enum: candidates.map((c) => c.name) } as object),
+      reason: Type.String({ maxLength: 200 }),
+      confidence: Type.Number({ minimum: 0, maximum: 1 }),
+    });
+    return llm.completeJson<ModeratorAnswer>(
+      {
+        purpose: 'moderator',
+        messages: [{ role: 'user', content: text }],
+        userId,
+        hints: { members: candidates.map((c) => ({ id: c.id, name: c.name, aliases: c.aliases })), lastSpeaker: lastSpeaker?.id, transcript },
+      },
+      schema,
+      signal,
+    );
+  }
+
+  return {
+    async create(actor: Actor, input: { name: string; memberIds: number[]; mode?: GroupMode; maxRounds?: number | null }): Promise<GroupView> {
+      const ids = [...new Set(input.memberIds)];
+      if (ids.length < MIN_MEMBERS || ids.length > MAX_MEMBERS) throw memberCountError(ids.length);
+      const mine = await store.ownedCharacterIds(db, actor.userId, ids);
+      const foreign = ids.find((id) => !mine.has(id));
+      if (foreign !== undefined) throw new AppError('not_found:character', `character ${foreign} not found`, { details: { characterId: foreign } });
+      const id = await db.transaction().execute((trx) =>
+        store.insertGroup(trx, { userId: actor.userId, name: input.name, mode: input.mode ?? 'natural', maxRounds: input.maxRounds ?? null, memberIds: ids, now: now() }),
+      );
+      return view(await owned(actor, id));
+    },
+
+    async list(actor: Actor): Promise<GroupView[]> {
+      const [groups, settings] = await Promise.all([store.listGroups(db, actor.userId), deps.users.getSettings(actor.userId)]);
+      return Promise.all(groups.map((g) => view(g, settings)));
+    },
+
+    get: async (actor: Actor, id: number): Promise<GroupView> => view(await owned(actor, id)),
+
+    async update(actor: Actor, id: number, patch: { name?: string; mode?: GroupMode; maxRounds?: number | null }): Promise<GroupView> {
+      if (!(await store.updateGroup(db, actor.userId, id, patch, now()))) throw notFound('group');
+      return view(await owned(actor, id));
+    },
+
+    async remove(actor: Actor, id: number): Promise<void> {
+      if (!(await store.deleteGroup(db, actor.userId, id))) throw notFound('group');
+      await cache.delete(groupConversationKey(id));
+    },
+
+    async addMember(actor: Actor, id: number, characterId: number): Promise<GroupView> {
+      const g = await owned(actor, id);
+      if (g.members.some((m) => m.characterId === characterId)) throw new AppError('conflict:member', 'That character is already a member');
+      if (g.members.length >= MAX_MEMBERS) throw memberCountError(g.members.length + 1);
+      if (!(await store.addMember(db, actor.userId, id, characterId, now()))) throw notFound('character');
+      return view(await owned(actor, id));
+    },
+
+    async removeMember(actor: Actor, id: number, characterId: number): Promise<GroupView> {
+      const g = await owned(actor, id);
+      if (!g.members.some((m) => m.characterId === characterId)) throw notFound('member');
+      if (g.members.length <= MIN_MEMBERS) throw memberCountError(g.members.length - 1);
+      if (!(await store.removeMember(db, actor.userId, id, characterId))) throw notFound('member');
+      return view(await owned(actor, id));
+    },
+
+    /**
+     * A user message and the replies it draws. Validation, 404 and 409 happen before `io.begin()`;
+     * after it, a failure ends the turn (already stored replies stay) and is the caller's error frame.
+     */
+    async turn(actor: Actor, groupId: number, input: { content: string; speakerId?: number }, io: TurnIo): Promise<TurnResult> {
+      const g = await owned(actor, groupId);
+      if (!g.members.length) throw memberCountError(0);
+      if (input.speakerId !== undefined && !g.members.some((m) => m.characterId === input.speakerId)) {
+        throw new AppError('validation:speaker', 'speakerId must be a member of the group');
+      }
+      if (g.mode === 'manual' && input.speakerId === undefined) throw new AppError('validation:speaker', 'This group is in manual mode: choose who answers with speakerId');
+      const conversationId = await conversationOf(g);
+      const roundsCap = g.mode === 'everyone_once' ? g.members.length : g.mode === 'manual' ? 1 : (g.maxRounds ?? (await deps.users.getSettings(g.userId)).groupRounds);
+
+      return withTurnLease(conversationId, 2 * roundsCap, async () => {
+        const [settings, members, before] = await Promise.all([
+          deps.users.getSettings(g.userId),
+          Promise.all(g.members.map((m) => deps.characters.get({ userId: g.userId }, m.characterId))),
+          conversations.uncompressedMessages(db, conversationId, 1),
+        ]);
+        const speakers: Speaker[] = members.map((c) => ({ id: c.id, name: c.name, aliases: aliasesOf(c.name, c.profile) }));
+        const names = await store.speakerNames(db, g.userId, conversationId);
+        for (const c of members) names.set(c.id, c.name);
+        const previous = before.at(-1);
+        const previousSpeakerId = previous?.role === 'assistant' ? previous.characterId : null;
+        const userMessage = await conversations.insertMessage(db, { conversationId, role: 'user', content: input.content, now: now() });
+        await store.touchGroup(db, g.userId, g.id, now());
+        io.begin();
+
+        const result: TurnResult = { userMessageId: userMessage.id, messageIds: [], rounds: 0, ruleRounds: 0, moderatorCalls: 0, moderatorFailures: 0, decidedBy: {}, stoppedBy: 'round_limit' };
+        const spoken: number[] = [];
+        let last = { text: input.content, speakerId: null as number | null };
+        const maxRounds = g.maxRounds ?? settings.groupRounds;
+        try {
+          // everyone_once may run past maxRounds (one reply per member); nothing runs past this.
+          for (let guard = 0; guard < MAX_MEMBERS + 10; guard++) {
+            io.signal.throwIfAborted();
+            let d = decide({
+              mode: g.mode,
+              members: speakers,
+              userText: input.content,
+              last,
+              previousSpeakerId,
+              spoken,
+              maxRounds,
+              requestedId: input.speakerId,
+            });
+            if (d.kind === 'ask_moderator') {
+              result.moderatorCalls++;
+              const { candidates } = d;
+              const lastSpeaker = speakers.find((s) => s.id === spoken.at(-1));
+              try {
+                d = applyModerator(await moderate(speakers, members, candidates, lastSpeaker, conversationId, g.userId, names, io.signal), candidates, rng);
+              } catch (err) {
+                if (io.signal.aborted) throw err;
+                result.moderatorFailures++;
+                deps.onModeratorError?.(err);
+                d = moderatorFallback(candidates, speakers, spoken.at(-1) ?? previousSpeakerId);
+              }
+            }
+            if (d.kind === 'wait') {
+              result.stoppedBy = d.reason;
+              break;
+            }
+            if (d.kind !== 'speak') break;
+            if (RULE_DECISIONS.has(d.by)) result.ruleRounds++;
+            result.decidedBy[d.by] = (result.decidedBy[d.by] ?? 0) + 1;
+            const speaker = members.find((c) => c.id === (d as { id: number }).id)!;
+            io.send('speaker', { characterId: speaker.id, name: speaker.name });
+            const message = await speak(g, speaker, members, conversationId, settings, names, io);
+            io.send('message_done', { messageId: message.id });
+            result.messageIds.push(message.id);
+            result.rounds++;
+            spoken.push(speaker.id);
+            last = { text: message.content, speakerId: speaker.id };
+          }
+          return result;
+        } finally {
+          scheduleMemory(conversationId);
+        }
+      });
+    },
+
+    async listMessages(actor: Actor, groupId: number, opts: { before?: number; limit: number }): Promise<{ items: GroupMessage[]; nextBefore: number | null }> {
+      const g = await owned(actor, groupId);
+      const conversationId = await conversationOf(g);
+      const [page, names] = await Promise.all([conversations.listMessages(db, conversationId, opts), store.speakerNames(db, g.userId, conversationId)]);
+      return { items: page.items.map((m) => ({ ...m, speakerName: m.characterId ? (names.get(m.characterId) ?? null) : null })), nextBefore: page.nextBefore };
+    },
+
+    /** Clears the messages and the group's short-term summaries; members' long-term memory stays. */
+    async clear(actor: Actor, groupId: number): Promise<void> {
+      const g = await owned(actor, groupId);
+      const conversationId = await conversationOf(g);
+      await withTurnLease(conversationId, 1, async () => {
+        await conversations.clearMessages(db, conversationId);
+        await deps.memory.clear(conversationId, g.members.map((m) => m.characterId), false);
+      });
+    },
+
+    async exportConversation(actor: Actor, groupId: number, format: 'json' | 'md') {
+      const g = await owned(actor, groupId);
+      const conversationId = await conversationOf(g);
+      const [messages, names] = await Promise.all([conversations.allMessages(db, conversationId), store.speakerNames(db, g.userId, conversationId)]);
+      const speakerName = (m: Message) => (m.role === 'user' ? USER_LABEL : (m.characterId && names.get(m.characterId)) || '（已删除的角色）');
+      if (format === 'json') {
+        const body = {
+          group: { id: g.id, name: g.name, mode: g.mode, members: g.members.map((m) => ({ characterId: m.characterId, name: m.name })) },
+          exportedAt: new Date(now()).toISOString(),
+          messages: messages.map((m) => ({ ...m, speakerName: m.role === 'user' ? null : speakerName(m) })),
+        };
+        return { filename: `${g.name}.group.json`, contentType: 'application/json', body: JSON.stringify(body, null, 2) };
+      }
+      const md = [
+        `# ${g.name}`,
+        '',
+        `成员：${g.members.map((m) => m.name).join('、')}`,
+        '',
+        ...messages.map((m) => `**${speakerName(m)}** · ${new Date(m.createdAt).toISOString()}${m.status === 'interrupted' ? ' · (interrupted)' : ''}\n\n${m.content}\n`),
+      ].join('\n');
+      return { filename: `${g.name}.group.md`, contentType: 'text/markdown; charset=utf-8', body: md };
+    },
+
+    /**
+     * Who a group conversation's memory is about, for the memory job: every current member, so
+     * long-term facts from the group land in each member's own memory (shared with its one-to-one
+     * chat); short-term summaries stay with the group conversation.
+     */
+    async memoryContext(groupId: number, userId: number, budgets: ConversationMemoryContext['budgets']): Promise<ConversationMemoryContext | undefined> {
+      const g = await store.findGroup(db, userId, groupId);
+      if (!g || !g.members.length) return undefined;
+      const conversationId = await conversationOf(g);
+      const names = await store.speakerNames(db, userId, conversationId);
+      for (const m of g.members) names.set(m.characterId, m.name);
+      return { userId, characterIds: g.members.map((m) => m.characterId), characterName: g.members.map((m) => m.name).join('、'), budgets, speakerNames: names };
+    },
+  };
+}
+
+export type GroupsService = ReturnType<typeof createGroupsService>;
