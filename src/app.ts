@@ -175,7 +175,14 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   }
   let groupMemoryContext: ((groupId: number, userId: number, budgets: ConversationMemoryContext['budgets']) => Promise<ConversationMemoryContext | undefined>) | undefined;
   const groups = createGroupsService({
-    db: database.db, cache, locks, llm, prompts, characters, users, memory,
+    db: database.db,
+    cache,
+    locks,
+    llm,
+    prompts,
+    characters,
+    users,
+    memory,
     roundLeaseMs: config.llmTotalTimeoutMs + 30_000,
     onBackgroundError: (err) => log.warn({ err }, 'could not schedule memory work'),
     onModeratorError: (err) => log.warn({ err }, 'group moderator failed; round-robin for this round'),
