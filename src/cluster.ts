@@ -16,7 +16,6 @@ import cluster, { type Worker } from 'node:cluster';
 import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { AggregatorRegistry, type Registry } from 'prom-client';
-import type { Config } from './config.js';
 import type { Logger } from './infra/redis/connection.js';
 
 export interface ClusterOptions {
@@ -112,7 +111,7 @@ function runPrimary(count: number, graceMs: number, options: ClusterOptions) {
 }
 
 /** FASTNPC_WORKERS / --workers: 0 = one per core; unset = one per core in scaled mode (REDIS_URL), else 1. */
-export function workerCount(config: Pick<Config, 'workers' | 'redisUrl'>): number {
+export function workerCount(config: { workers?: number; redisUrl?: string }): number {
   const n = config.workers ?? (config.redisUrl ? 0 : 1);
   return n === 0 ? availableParallelism() : n;
 }

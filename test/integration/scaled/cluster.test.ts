@@ -6,7 +6,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { nextRestartDelay } from '../../../src/cluster.js';
+import { availableParallelism } from 'node:os';
+import { nextRestartDelay, workerCount } from '../../../src/cluster.js';
 
 const fixture = fileURLToPath(new URL('./fixtures/cluster-app.ts', import.meta.url));
 
@@ -67,6 +68,13 @@ describe('processes', () => {
     expect(await exited).toBe(0);
     expect(out.match(/closed/g)).toHaveLength(1);
   }, 30_000);
+
+  it('counts workers: explicit N, 0 = cores, unset = cores only in scaled mode', () => {
+    expect(workerCount({ workers: 3, redisUrl: undefined })).toBe(3);
+    expect(workerCount({ workers: 0, redisUrl: 'redis://x' })).toBe(availableParallelism());
+    expect(workerCount({ workers: undefined, redisUrl: 'redis://x' })).toBe(availableParallelism());
+    expect(workerCount({ workers: undefined, redisUrl: undefined })).toBe(1);
+  });
 
   it('restarts at once after a long life and backs off while workers die young', () => {
     expect(nextRestartDelay(0, 60_000)).toBe(0);
