@@ -68,6 +68,8 @@ export interface AppContext {
   chat: ChatService;
   sources: SourceService;
   creation: CreationService;
+  /** Every route registered (for the OpenAPI completeness test). */
+  routes: { method: string; url: string; hidden: boolean }[];
 }
 
 export interface BuildOptions {
@@ -158,7 +160,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   const sources = createSourceService(config, { metrics, contact: config.sourceContact });
   const creation = createCreationService({ db: database.db, queue, pubsub, llm, prompts, sources, characters, sectionConcurrency: config.creationSectionConcurrency });
-  const ctx: AppContext = { config, database, cache, queue, limiter, metrics, pubsub, files, locks, llm, prompts, users, characters, memory, chat, sources, creation };
+  const ctx: AppContext = { config, database, cache, queue, limiter, metrics, pubsub, files, locks, llm, prompts, users, characters, memory, chat, sources, creation, routes: [] };
 
   /** Who a conversation's memory is about, with the owner's budgets. */
   async function memoryContextOf(conversationId: number): Promise<ConversationMemoryContext | undefined> {
@@ -197,6 +199,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   }
 
   // HTTP ----------------------------------------------------------------------------------------
+  const routes: { method: string; url: string; hidden: boolean }[] = [];
+  app.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) if (method !== 'HEAD') routes.push({ method, url: r.url, hidden: !!(r.schema as { hide?: boolean } | undefined)?.hide });
+  });
   app.addSchema(ErrorResponse);
   registerErrorHandling(app);
   registerHttpMetrics(app, metrics, database);
@@ -230,10 +236,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   registerAuth(app, (token) => users.resolveSession(token));
-  app.addHook('onSend', async (request, reply, payload) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     // Personal data must never be served from a shared or browser cache after it changed.
     if (request.url.startsWith('/api/') && !reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
-    return payload;
+    done(null, payload);
   });
 
   const checks: ReadinessCheck[] = [{ name: 'database', critical: true, check: () => database.ping() }, ...(scaled ? [scaled.readiness] : []), ...(options.readiness ?? [])];
@@ -251,6 +257,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   registerGroupRoutes(app, { groups, limiter, chatRatePerMin: config.chatRatePerMin });
 
   await registerWebApp(app, config);
+  ctx.routes = routes;
 
   app.addHook('onClose', async () => {
     await queue.close(config.shutdownGraceMs);
