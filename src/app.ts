@@ -123,7 +123,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await migrateToLatest(database.db);
   const log = { info: (o: object, m?: string) => app.log.info(o, m), warn: (o: object, m?: string) => app.log.warn(o, m), error: (o: object, m?: string) => app.log.error(o, m) };
   // Scaled mode: REDIS_URL moves cache, queue, limits, pub/sub and leases to Redis.
-  const scaled = config.redisUrl && !options.infra ? await createScaledInfra(config, { metrics, logger: log, onJobError: (name, err, final) => log.warn({ err, job: name, final }, 'job failed') }) : undefined;
+  const scaled = config.redisUrl && !options.infra ? await createScaledInfra(config, { metrics, logger: log, prefix: config.redisPrefix, onJobError: (name, err, final) => log.warn({ err, job: name, final }, 'job failed') }) : undefined;
   const infra = options.infra ?? scaled ?? {};
   const cache = infra.cache ?? new MemoryCache();
   const queue = infra.queue ?? new MemoryJobQueue((name, err, final) => log.warn({ err, job: name, final }, 'job failed'));

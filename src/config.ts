@@ -135,6 +135,7 @@ const settings = {
   databaseUrl: url('DATABASE_URL', undefined, ['postgres:', 'postgresql:'], 'PostgreSQL URL; unset uses SQLite at <data dir>/fastnpc.db'),
   dbPoolMax: int('FASTNPC_DB_POOL_MAX', 20, 1, 1000, 'PostgreSQL pool size per process'),
   dbAcquireTimeoutMs: int('FASTNPC_DB_ACQUIRE_TIMEOUT_MS', 5000, 100, 60_000, 'Longest wait for a pooled connection before 503 db_busy'),
+  redisPrefix: str('FASTNPC_REDIS_PREFIX', 'fastnpc', 'Namespace of every Redis key, channel and queue (lets deployments or test runs share one Redis)'),
   redisUrl: url('REDIS_URL', undefined, ['redis:', 'rediss:'], 'Redis URL; set it to share cache, rate limits and jobs between processes'),
 
   // Accounts and security
