@@ -144,7 +144,7 @@ async function setup(a: Api, characterCount: number): Promise<{ cookies: string[
       cookies.push(r.cookie);
     }
   }
-  const characters: { cookie: string; id: number }[] = [];
+  const firsts: { cookie: string; id: number }[] = [];
   const card = (name: string) =>
     JSON.stringify({ spec: 'chara_card_v2', spec_version: '2.0', data: { name, description: `${name}，一位唐代诗人，豪放不羁。`, personality: '豪放、好酒、重义', scenario: '盛唐', first_mes: '幸会！', mes_example: '', creator_notes: '', system_prompt: '', post_history_instructions: '', alternate_greetings: [], tags: [], creator: 'bench', character_version: '1', extensions: {} } });
   await Promise.all(
@@ -154,13 +154,14 @@ async function setup(a: Api, characterCount: number): Promise<{ cookies: string[
       const r = await fetch(`${a.base}/api/characters/import`, { method: 'POST', headers: { cookie }, body: form });
       if (r.status !== 201) throw new Error(`import failed: ${r.status} ${await r.text()}`);
       const first = (await r.json()) as { id: number };
-      characters.push({ cookie, id: first.id });
+      firsts[u] = { cookie, id: first.id };
     }),
   );
+  const characters = [...firsts];
   const perUser = Math.ceil(characterCount / USERS);
   await Promise.all(
     cookies.map(async (cookie, u) => {
-      const source = characters[u].id;
+      const source = firsts[u].id;
       for (let k = 1; k < perUser; k++) {
         const r = await a.json('POST', `/api/characters/${source}/copy`, undefined, cookie);
         if (r.status !== 201) throw new Error(`copy failed: ${r.status}`);
