@@ -78,6 +78,8 @@ export function createCreationService(deps: CreationDeps) {
       const markdown = deps.sources.toMarkdown(page);
       await step(jobId, 'structuring', 0, 9);
       const personaName = input.name.trim();
+      // Section updates are written one after another, so followers never see progress go back.
+      let progressWrites = Promise.resolve();
       const profile = await structureProfile(deps.llm, deps.prompts, {
         personaName,
         markdown,
@@ -86,8 +88,11 @@ export function createCreationService(deps: CreationDeps) {
         userId,
         sectionConcurrency: deps.sectionConcurrency,
         signal,
-        onSection: (done, total) => void advance(jobId, { progress: { step: 'structuring', done, total } }),
+        onSection: (done, total) => {
+          progressWrites = progressWrites.then(() => advance(jobId, { progress: { step: 'structuring', done, total } })).then(() => undefined, () => undefined);
+        },
       });
+      await progressWrites;
       await step(jobId, 'writing_biography', 9, 9);
       const biography = await writeBiography(deps.llm, deps.prompts, personaName, profile, userId, signal);
       const identity = (profile.identity ?? {}) as Section;
