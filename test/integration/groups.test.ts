@@ -358,8 +358,7 @@ describe.each(DIALECTS)('group chat on %s', (dialect) => {
       },
     });
     const groups = createGroupsService({ db: ctx.database.db, cache: ctx.cache, locks: ctx.locks, llm: spy, prompts: ctx.prompts, characters: ctx.characters, users: ctx.users, memory: ctx.memory, roundLeaseMs: 60_000 });
-    const me = (await user.get('/api/auth/me')).body;
-    const userId = me.user?.id ?? me.id;
+    const userId = (await user.get('/api/auth/me')).body.user.id;
     await groups.turn({ userId }, g.id, { content: '张飞，你怎么看？' }, { send: () => {}, begin: () => {}, signal: new AbortController().signal });
     const system = captured[0].messages[0].content;
     expect(system).toContain('你现在就是张飞');
@@ -371,6 +370,40 @@ describe.each(DIALECTS)('group chat on %s', (dialect) => {
     expect(rest.some((m) => m.role === 'user' && m.content.startsWith('关羽：'))).toBe(true);
     expect(rest.at(-1)).toEqual({ role: 'user', content: '用户：张飞，你怎么看？' });
     expect(guan.id).toBeGreaterThan(0);
+  });
+
+  it('applies the moderator thresholds in the loop: take ≥ 0.8, weighted draw 0.5–0.8 (injected RNG), wait < 0.5', async () => {
+    const { user, ids } = await shu();
+    const g = await group(user, ids, { maxRounds: 3 });
+    const userId = (await user.get('/api/auth/me')).body.user.id;
+    const ctx = t.ctx;
+    const answers: { next_speaker: string; confidence: number }[] = [];
+    const asked: string[][] = [];
+    const llmStub: typeof ctx.llm = Object.assign(Object.create(ctx.llm), {
+      async completeJson(req: any) {
+        asked.push(req.hints.members.map((m: any) => m.name));
+        return { reason: '剧情需要', ...answers.shift()! };
+      },
+    });
+    const { createGroupsService } = await import('../../src/features/groups/index.js');
+    const draws = [0.95];
+    const groups = createGroupsService({ db: ctx.database.db, cache: ctx.cache, locks: ctx.locks, llm: llmStub, prompts: ctx.prompts, characters: ctx.characters, users: ctx.users, memory: ctx.memory, roundLeaseMs: 60_000, rng: () => draws.shift() ?? 0 });
+    const io = () => ({ send: () => {}, begin: () => {}, signal: new AbortController().signal });
+
+    // Round 1: 0.9 for 张飞 → 张飞. Round 2: 0.6 for 关羽 among {关羽, 刘备}, draw 0.95 → 刘备. Round 3: 0.3 → wait.
+    answers.push({ next_speaker: '张飞', confidence: 0.9 }, { next_speaker: '关羽', confidence: 0.6 }, { next_speaker: '关羽', confidence: 0.3 });
+    const r = await groups.turn({ userId }, g.id, { content: `说说看 ${mock({ tokens: 2 })}` }, io());
+    expect(r).toMatchObject({ rounds: 2, moderatorCalls: 3, ruleRounds: 0, stoppedBy: 'moderator_low_confidence', decidedBy: { moderator: 1, moderator_draw: 1 } });
+    const names = (await user.get(`/api/groups/${g.id}/messages`)).body.items.filter((m: any) => m.role === 'assistant').map((m: any) => m.speakerName).reverse();
+    expect(names).toEqual(['张飞', '刘备']);
+    // The moderator is only offered members who did not just speak.
+    expect(asked).toEqual([['关羽', '张飞', '刘备'], ['关羽', '刘备'], ['关羽', '张飞']]);
+
+    // Below 0.5 on the first round: nobody answers; the user message is stored.
+    answers.push({ next_speaker: '关羽', confidence: 0.1 });
+    const quiet = await groups.turn({ userId }, g.id, { content: '嗯' }, io());
+    expect(quiet).toMatchObject({ rounds: 0, moderatorCalls: 1, stoppedBy: 'moderator_low_confidence' });
+    expect((await user.get(`/api/groups/${g.id}/messages`)).body.items[0]).toMatchObject({ role: 'user', content: '嗯' });
   });
 
   it('compresses the group conversation after turns; long-term facts reach every member', async () => {

@@ -48,6 +48,7 @@ const TurnSummary = Type.Object({
   ruleRounds: Type.Integer({ description: 'Rounds whose speaker the rules chose without an LLM call' }),
   moderatorCalls: Type.Integer(),
   moderatorFailures: Type.Integer(),
+  decidedBy: Type.Record(Type.String(), Type.Integer(), { description: 'Rounds per deciding rule: mention, addressed, only_choice, round_robin, everyone_once, manual, requested, moderator, moderator_draw, moderator_failed' }),
   stoppedBy: Type.String({ description: 'round_limit | everyone_spoke | manual_done | moderator_low_confidence | nobody' }),
 });
 const MemberParams = Type.Object({ id: Type.Integer({ minimum: 1 }), characterId: Type.Integer({ minimum: 1 }) });
