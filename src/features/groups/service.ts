@@ -309,15 +309,14 @@ export function createGroupsService(deps: GroupsDeps) {
       const roundsCap = g.mode === 'everyone_once' ? g.members.length : g.mode === 'manual' ? 1 : (g.maxRounds ?? (await deps.users.getSettings(g.userId)).groupRounds);
 
       return withTurnLease(conversationId, 2 * roundsCap, async () => {
-        const [settings, members, before] = await Promise.all([
+        const [settings, members, previous] = await Promise.all([
           deps.users.getSettings(g.userId),
           Promise.all(g.members.map((m) => deps.characters.get({ userId: g.userId }, m.characterId))),
-          conversations.uncompressedMessages(db, conversationId, 1),
+          conversations.lastMessage(db, conversationId),
         ]);
         const speakers: Speaker[] = members.map((c) => ({ id: c.id, name: c.name, aliases: aliasesOf(c.name, c.profile) }));
         const names = await store.speakerNames(db, g.userId, conversationId);
         for (const c of members) names.set(c.id, c.name);
-        const previous = before.at(-1);
         const previousSpeakerId = previous?.role === 'assistant' ? previous.characterId : null;
         const userMessage = await conversations.insertMessage(db, { conversationId, role: 'user', content: input.content, now: now() });
         await store.touchGroup(db, g.userId, g.id, now());
@@ -361,7 +360,8 @@ export function createGroupsService(deps: GroupsDeps) {
             if (d.kind !== 'speak') break;
             if (RULE_DECISIONS.has(d.by)) result.ruleRounds++;
             result.decidedBy[d.by] = (result.decidedBy[d.by] ?? 0) + 1;
-            const speaker = members.find((c) => c.id === (d as { id: number }).id)!;
+            const speakerId = d.id;
+            const speaker = members.find((c) => c.id === speakerId)!;
             io.send('speaker', { characterId: speaker.id, name: speaker.name });
             const message = await speak(g, speaker, members, conversationId, settings, names, io);
             io.send('message_done', { messageId: message.id });

@@ -25,26 +25,34 @@ export interface Speaker {
 }
 
 /** Separators inside 姓名 / 称谓 fields: 「诸葛亮（字孔明，号卧龙）」, 「美髯公、汉寿亭侯」, "Holmes / Sherlock". */
-const SEPARATORS = /[\s、，,；;／/|｜（）()【】\[\]「」『』《》"“”'‘’·•。：:！!？?]+/u;
+const SEPARATORS = /[、，,；;／/|｜（）()【】\[\]「」『』《》"“”'‘’·•。：:！!？?\n\t]+/u;
 /** Words that introduce a courtesy name or title rather than being part of it. */
-const INTRODUCERS = /^(?:字|号|又名|别名|别号|人称|外号|绰号|原名|本名|谥号|尊称|称|也称|亦称|aka|alias)/iu;
+const INTRODUCERS = /^(?:字|号|又名|别名|别号|人称|外号|绰号|原名|本名|谥号|尊称|也称|亦称|aka\b|alias\b)\s*/iu;
 const LATIN = /^[\p{Script=Latin}\d .'-]+$/u;
+/** Latin words that are no one's name on their own ("the doctor" must not make "the" an alias). */
+const NOT_A_NAME = new Set(['the', 'and', 'of', 'mr', 'mrs', 'ms', 'miss', 'dr', 'sir', 'lord', 'lady', 'von', 'van', 'der', 'de', 'la', 'le']);
 
 /**
  * The names a member answers to: its character name, the profile's 姓名 (split on separators, with
- * 「字」「号」… stripped) and its 称谓/头衔. Single CJK characters and Latin words under three
- * letters are dropped: they would match inside ordinary words.
+ * 「字」「号」… stripped; Latin names also by word, "Sherlock Holmes" → "Holmes") and its 称谓/头衔
+ * (kept whole: "the doctor"). Single CJK characters and Latin words under three letters are dropped:
+ * they would match inside ordinary words.
  */
 export function aliasesOf(name: string, profile?: Profile | null): string[] {
   const identity = (profile?.identity ?? {}) as Record<string, unknown>;
-  const raw = [name, textOf(identity.name), textOf(identity.titles)];
   const out = new Set<string>([name.trim()]);
-  for (const text of raw) {
-    for (let piece of text.split(SEPARATORS)) {
-      piece = piece.replace(INTRODUCERS, '').trim();
-      if (!piece) continue;
-      if (LATIN.test(piece) ? piece.length < 3 : [...piece].length < 2) continue;
-      out.add(piece);
+  const add = (piece: string) => {
+    piece = piece.replace(/[.\s]+$/u, '').trim();
+    const latin = LATIN.test(piece);
+    if (!piece || (latin ? piece.replace(/[^\p{L}]/gu, '').length < 3 || NOT_A_NAME.has(piece.toLowerCase()) : [...piece].length < 2)) return;
+    out.add(piece);
+  };
+  const sources: [string, boolean][] = [[name, true], [textOf(identity.name), true], [textOf(identity.titles), false]];
+  for (const [text, byWord] of sources) {
+    for (const raw of text.split(SEPARATORS)) {
+      const piece = raw.trim().replace(INTRODUCERS, '');
+      add(piece);
+      if (byWord && LATIN.test(piece)) piece.split(/\s+/u).forEach(add);
     }
   }
   out.delete('');
@@ -61,7 +69,7 @@ export interface Mention {
   id: number;
   /** Where the first match starts. */
   index: number;
-  /** 3 for @name, 2 for a name used to address (followed by ，：? 你 …, or opening the message), 1 otherwise. */
+  /** 3 for @name, 2 for a name used to address (followed by ，：? 你 …), 1 otherwise (talked about). */
   strength: number;
 }
 
@@ -86,7 +94,7 @@ export function findMentions(text: string, members: readonly Speaker[]): Mention
         const after = text.slice(at + hit[0].length);
         let strength = 1;
         if (/[@＠]\s*$/u.test(before)) strength = 3;
-        else if (VOCATIVE_AFTER.test(after) || before.trim() === '') strength = 2;
+        else if (VOCATIVE_AFTER.test(after)) strength = 2;
         if (!best || strength > best.strength || (strength === best.strength && at < best.index)) best = { id: m.id, index: at, strength };
       }
     }

@@ -155,7 +155,7 @@ export async function speakerNames(db: Db, userId: number, conversationId: numbe
     .selectFrom('characters as c')
     .select(['c.id', 'c.name'])
     .where('c.user_id', '=', userId)
-    .where('c.id', 'in', (eb) => eb.selectFrom('messages').select('character_id').where('conversation_id', '=', conversationId).where('character_id', 'is not', null).distinct() as never)
+    .where('c.id', 'in', (eb) => eb.selectFrom('messages').select('character_id').where('conversation_id', '=', conversationId).where('character_id', 'is not', null))
     .execute();
   return new Map(rows.map((r) => [r.id, r.name]));
 }
