@@ -135,17 +135,20 @@ export async function chatTurn(a: Api, cookie: string, characterId: number, cont
       }
       return { ok: false, kind: code, ttftMs: NaN, totalMs: performance.now() - t0 };
     }
-    // Scan for frame names only: parsing every token's JSON would load the generator, not the server.
+    // Scan for frame names only: parsing every token's JSON would load the generator, not the
+    // server. Read to the end even after the final frame, so the connection is reused.
     let tail = '';
+    let result: { ok: boolean; kind: string; ttftMs: number; totalMs: number } | undefined;
     for await (const chunk of res.body) {
+      if (result) continue;
       const text = tail + chunk.toString();
       if (Number.isNaN(ttft) && text.includes('event: token')) ttft = performance.now() - t0;
-      if (text.includes('event: done')) return { ok: true, kind: 'ok', ttftMs: ttft, totalMs: performance.now() - t0 };
+      if (text.includes('event: done')) result = { ok: true, kind: 'ok', ttftMs: ttft, totalMs: performance.now() - t0 };
       const err = /event: error\ndata: (\{[^\n]*\})/.exec(text);
-      if (err) return { ok: false, kind: `stream:${JSON.parse(err[1]).code}`, ttftMs: ttft, totalMs: performance.now() - t0 };
+      if (!result && err) result = { ok: false, kind: `stream:${JSON.parse(err[1]).code}`, ttftMs: ttft, totalMs: performance.now() - t0 };
       tail = text.slice(-64);
     }
-    return { ok: false, kind: 'stream_ended_without_final_frame', ttftMs: ttft, totalMs: performance.now() - t0 };
+    return result ?? { ok: false, kind: 'stream_ended_without_final_frame', ttftMs: ttft, totalMs: performance.now() - t0 };
   } catch (err) {
     return { ok: false, kind: `client:${(err as { code?: string }).code ?? (err as Error).name}`, ttftMs: ttft, totalMs: performance.now() - t0 };
   }

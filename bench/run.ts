@@ -38,6 +38,7 @@ const scenarios = new Set(args.scenarios!.split(','));
 const NOMINAL_TTFT = 500;
 const NOMINAL_TOTAL = 500 + (79 * 1000) / 50;
 const USERS = 100;
+const RAMP_MS = 3000;
 
 interface LevelResult {
   users: number;
@@ -90,7 +91,9 @@ async function main() {
 
   const mock = startProcess(process.execPath, ['--import', 'tsx', 'tools/mock-llm.ts', '--port', String(mockPort), '--profile', 'bench'], {}, 'mock');
   await waitForHttp(`http://127.0.0.1:${mockPort}/v1/models`);
-  const server = startProcess(process.execPath, ['dist/src/cli.js', 'serve'], env, 'server');
+  // BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=bench/profiles" profiles the server under load.
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const server = startProcess(process.execPath, [...nodeArgs, 'dist/src/cli.js', 'serve'], env, 'server');
   await waitForHttp(`${base}/healthz`);
   const a = api(base);
   const report: Record<string, unknown> = { date: new Date().toISOString(), mode, workers, machine: machine(), commit: commit() };
@@ -182,7 +185,7 @@ async function chatLevel(a: Api, serverPid: number, _cookies: string[], characte
   await Promise.all(
     Array.from({ length: users }, async (_, i) => {
       const c = characters[i];
-      await sleep(Math.random() * 1000); // ramp over the first second
+      await sleep(Math.random() * RAMP_MS); // users arrive over the first seconds, not all in one instant
       let n = 0;
       while (performance.now() < end) {
         samples.push(await chatTurn(a, c.cookie, c.id, `第${n++}个问题：你怎么看待月亮和酒？请说说你的故事。`));
@@ -194,6 +197,7 @@ async function chatLevel(a: Api, serverPid: number, _cookies: string[], characte
   const wall = (performance.now() - t0) / 1000;
   const cpu1 = sampleProcess(serverPid);
   const metrics = (await a.json('GET', '/metrics')).body as string;
+  if (process.env.BENCH_DUMP_METRICS) writeFileSync(`/tmp/bench-metrics-${users}.txt`, metrics);
   return summarise(samples, users, wall, ((cpu1.cpuSeconds - cpu0.cpuSeconds) / wall) * 100, rssPeak, metrics);
 }
 

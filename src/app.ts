@@ -156,6 +156,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     users,
     memory,
     turnLeaseMs: config.llmTotalTimeoutMs + 30_000,
+    observePrelude: (() => {
+      const h = metrics.histogram('chat_turn_prelude_seconds', 'Server time before a turn\'s LLM call starts (auth, storage, prompt)', [], [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]);
+      return (s: number) => h.observe(s);
+    })(),
     onBackgroundError: (err) => log.warn({ err }, 'could not schedule memory work'),
   });
   const sources = createSourceService(config, { metrics, contact: config.sourceContact });

@@ -286,7 +286,8 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 18080, options.host ?? '127.0.0.1', () => resolve());
+    // A deep accept queue: thousands of streams connect at once in the benchmark.
+    server.listen({ port: options.port ?? 18080, host: options.host ?? '127.0.0.1', backlog: 4096 }, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
   const host = options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1';

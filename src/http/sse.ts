@@ -104,3 +104,33 @@ export async function runStreamed<T>(
     reply.raw.off('close', onClose);
   }
 }
+
+/**
+ * Batches `token` frames: the first goes out at once (time to first token), later ones are joined
+ * and flushed every `windowMs`. At 50 tokens/s this cuts frames, syscalls and client parsing by
+ * about half to two thirds, for at most `windowMs` of extra delay per token. Call `flush` before
+ * the final frame.
+ */
+export function tokenCoalescer(send: (event: string, data: unknown) => void, windowMs = 40): { push(text: string): void; flush(): void } {
+  let buffer = '';
+  let timer: NodeJS.Timeout | undefined;
+  let first = true;
+  const flush = () => {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    if (buffer) send('token', { text: buffer });
+    buffer = '';
+  };
+  return {
+    push(text) {
+      if (first) {
+        first = false;
+        send('token', { text });
+        return;
+      }
+      buffer += text;
+      timer ??= setTimeout(flush, windowMs);
+    },
+    flush,
+  };
+}

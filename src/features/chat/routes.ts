@@ -4,7 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { currentUser } from '../../http/auth.js';
 import { enforceRateLimit } from '../../http/rate-limit.js';
 import { errors, IdParams, NoContent } from '../../http/schemas.js';
-import { runStreamed, wantsEventStream } from '../../http/sse.js';
+import { runStreamed, tokenCoalescer, wantsEventStream } from '../../http/sse.js';
 import type { RateLimiter } from '../../infra/rate-limit/rate-limiter.js';
 import { notFound } from '../../errors.js';
 import { contentDisposition } from '../characters/routes.js';
@@ -66,10 +66,14 @@ export function registerChatRoutes(root: FastifyInstance, deps: ChatRouteDeps): 
       replyObj.raw.on('close', () => !replyObj.raw.writableFinished && abort.abort());
       return run(() => {}, abort.signal, () => {});
     }
+    let tokens: ReturnType<typeof tokenCoalescer> | undefined;
     await runStreamed(
       request,
       replyObj,
-      ({ send, signal, begin }) => run((text) => send('token', { text }), signal, begin),
+      ({ send, signal, begin }) => {
+        tokens = tokenCoalescer(send);
+        return run((text) => tokens!.push(text), signal, begin).finally(() => tokens!.flush());
+      },
       (r) => ({ event: 'done', data: { messageId: r.message.id, userMessageId: r.userMessageId, usage: r.usage } }),
     );
     return replyObj;
@@ -79,7 +83,10 @@ export function registerChatRoutes(root: FastifyInstance, deps: ChatRouteDeps): 
     '/api/characters/:id/messages',
     { config: auth, schema: { tags, summary: 'Send a message; the reply streams', description: STREAM_DESCRIPTION, params: IdParams, body: Type.Object({ content: MessageContent }, { additionalProperties: false }), response: { 200: ReplyJson, ...errors(400, 401, 404, 409, 429, 502, 503, 504) } } },
     // The stream opens once the user message is stored: from then on, failures are error frames.
-    async (request, replyObj) => reply(request, replyObj, (onToken, signal, begin) => chat.turn(owner(request), request.params.id, request.body.content.trim(), onToken, signal, begin)),
+    async (request, replyObj) => {
+      const startedAt = performance.now() - replyObj.elapsedTime;
+      return reply(request, replyObj, (onToken, signal, begin) => chat.turn(owner(request), request.params.id, request.body.content.trim(), onToken, signal, begin, startedAt));
+    },
   );
 
   app.post(

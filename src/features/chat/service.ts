@@ -28,6 +28,8 @@ export interface ChatDeps {
   memory: MemoryService;
   /** How long a turn may hold its conversation (longer than the slowest LLM call). */
   turnLeaseMs: number;
+  /** The server's own share of a turn's latency (everything before the LLM call). */
+  observePrelude?: (seconds: number) => void;
   onBackgroundError?: (err: unknown) => void;
   now?: () => number;
 }
@@ -83,8 +85,9 @@ export function createChatService(deps: ChatDeps) {
   }
 
   /** Streams a reply and stores it; a broken or aborted stream stores what was produced, marked. */
-  async function generate(character: Character, conversationId: number, userId: number, onToken: (text: string) => void, signal: AbortSignal): Promise<{ message: Message; usage: LlmUsage }> {
+  async function generate(character: Character, conversationId: number, userId: number, onToken: (text: string) => void, signal: AbortSignal, startedAt: number): Promise<{ message: Message; usage: LlmUsage }> {
     const [prompt, settings] = await Promise.all([buildPrompt(character, conversationId, userId), deps.users.getSettings(userId)]);
+    deps.observePrelude?.((performance.now() - startedAt) / 1000);
     let text = '';
     try {
       const stream = llm.streamChat(
@@ -124,18 +127,19 @@ export function createChatService(deps: ChatDeps) {
   return {
     open,
 
-    async turn(actor: Actor, characterId: number, content: string, onToken: (text: string) => void, signal: AbortSignal, onUserMessage?: (m: Message) => void): Promise<ReplyResult> {
+    async turn(actor: Actor, characterId: number, content: string, onToken: (text: string) => void, signal: AbortSignal, onUserMessage?: (m: Message) => void, startedAt = performance.now()): Promise<ReplyResult> {
       const { character, conversationId } = await open(actor, characterId);
       return withTurnLease(conversationId, async () => {
         const userMessage = await conversations.insertMessage(db, { conversationId, role: 'user', content, now: now() });
         onUserMessage?.(userMessage);
-        const r = await generate(character, conversationId, actor.userId, onToken, signal);
+        const r = await generate(character, conversationId, actor.userId, onToken, signal, startedAt);
         return { ...r, userMessageId: userMessage.id };
       });
     },
 
     /** Replaces the last reply with a new one. */
     async regenerate(actor: Actor, characterId: number, onToken: (text: string) => void, signal: AbortSignal, onStart?: () => void): Promise<ReplyResult> {
+      const startedAt = performance.now();
       const { character, conversationId } = await open(actor, characterId);
       return withTurnLease(conversationId, async () => {
         const last = await conversations.lastMessage(db, conversationId);
@@ -144,7 +148,7 @@ export function createChatService(deps: ChatDeps) {
         const lastUser = last.role === 'user' ? last : await conversations.lastMessage(db, conversationId);
         if (!lastUser || lastUser.role !== 'user') throw new AppError('conflict:nothing_to_regenerate', 'There is no message to answer');
         onStart?.();
-        const r = await generate(character, conversationId, actor.userId, onToken, signal);
+        const r = await generate(character, conversationId, actor.userId, onToken, signal, startedAt);
         return { ...r, userMessageId: lastUser.id };
       });
     },

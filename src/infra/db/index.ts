@@ -53,7 +53,22 @@ function openSqlite(file: string): DatabaseHandle {
   // NORMAL is durable across application crashes in WAL mode and avoids an fsync per commit.
   conn.pragma('synchronous = NORMAL');
   conn.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: conn }) });
+  // Kysely prepares every statement anew; preparing costs more than running our small queries,
+  // so statements are kept by their SQL text (bounded; the app has a fixed set of query shapes).
+  const statements = new Map<string, SQLite.Statement>();
+  const cached = {
+    prepare(sqlText: string) {
+      let stmt = statements.get(sqlText);
+      if (!stmt) {
+        if (statements.size >= 2000) statements.clear();
+        stmt = conn.prepare(sqlText);
+        statements.set(sqlText, stmt);
+      }
+      return stmt;
+    },
+    close: () => conn.close(),
+  };
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cached }) });
   return {
     db,
     flags: dialectFlags(db),
