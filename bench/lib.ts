@@ -159,3 +159,19 @@ export function metricValue(text: string, name: string): number | undefined {
   const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.eE+-]+)$`, 'm').exec(text);
   return m ? Number(m[1]) : undefined;
 }
+
+/** Cumulative bucket counts of a Prometheus histogram (no labels), by upper bound. */
+export function histogramBuckets(text: string, name: string): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const m of text.matchAll(new RegExp(`^${name}_bucket\\{le="([^"]+)"\\} ([0-9.eE+-]+)$`, 'gm'))) out.set(m[1] === '+Inf' ? Infinity : Number(m[1]), Number(m[2]));
+  return out;
+}
+
+/** The bucket bound holding percentile `p` of the observations between two scrapes (an upper bound). */
+export function histogramPercentile(before: Map<number, number>, after: Map<number, number>, p: number): number {
+  const bounds = [...after.keys()].sort((a, b) => a - b);
+  const total = (after.get(Infinity) ?? 0) - (before.get(Infinity) ?? 0);
+  if (total <= 0) return NaN;
+  for (const b of bounds) if ((after.get(b) ?? 0) - (before.get(b) ?? 0) >= (p / 100) * total) return b;
+  return Infinity;
+}

@@ -14,9 +14,10 @@ import { appendFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSy
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { api, chatTurn, freePort, metricValue, percentile, round, sampleProcess, sleep, startProcess, stopProcess, waitForHttp, type Api } from './lib.js';
+import { api, chatTurn, freePort, histogramBuckets, histogramPercentile, metricValue, percentile, round, sampleProcess, sleep, startProcess, stopProcess, waitForHttp, type Api } from './lib.js';
 
 const require = createRequire(import.meta.url);
 const autocannon = require('autocannon') as (opts: object) => Promise<any>;
@@ -27,10 +28,11 @@ const { values: args } = parseArgs({
     workers: { type: 'string' },
     levels: { type: 'string', default: '100,500,1000,2000' },
     duration: { type: 'string', default: '20' },
-    scenarios: { type: 'string', default: 'chat,read,mixed' },
+    scenarios: { type: 'string', default: 'chat,read,mixed,memory' },
   },
 });
-const mode = args.mode as 'embedded' | 'scaled';
+/** embedded: SQLite, one process · pg: PostgreSQL, one process · scaled: PostgreSQL + Redis + cluster. */
+const mode = args.mode as 'embedded' | 'pg' | 'scaled';
 const workers = args.workers ? Number(args.workers) : mode === 'scaled' ? cpus().length : 1;
 const levels = args.levels!.split(',').map(Number);
 const durationS = Number(args.duration);
@@ -53,6 +55,14 @@ interface LevelResult {
   serverCpuPercent: number;
   serverRssMb: number;
   eventLoopLagP99Ms?: number;
+  /** Server-side: time before the LLM call (auth, storage, prompt), p99 bucket bound. */
+  serverPreludeP99Ms?: number;
+  /** Server-side: request received → first token written, p50/p95/p99 bucket bounds. */
+  serverFirstTokenMs?: { p50: number; p95: number; p99: number };
+  /** Turns started during the ramp (users still arriving), reported apart from the steady state. */
+  ramp?: { turns: number; failed: number; ttftP50: number; ttftP99: number };
+  /** The load generator's own event-loop delay: when high, client-side times include its lag. */
+  generatorLagP99Ms?: number;
 }
 
 async function main() {
@@ -77,7 +87,7 @@ async function main() {
   };
   let pgDb: string | undefined;
   const pgUrl = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-  if (mode === 'scaled') {
+  if (mode === 'scaled' || mode === 'pg') {
     pgDb = `fastnpc_bench_${Date.now()}`;
     const c = new pg.Client({ connectionString: pgUrl });
     await c.connect();
@@ -86,7 +96,11 @@ async function main() {
     const u = new URL(pgUrl);
     u.pathname = `/${pgDb}`;
     env.DATABASE_URL = u.toString();
-    env.REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
+    if (mode === 'scaled') {
+      env.REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
+      // A fresh namespace per run: a previous run's cached ids must not meet this run's database.
+      env.FASTNPC_REDIS_PREFIX = pgDb;
+    }
   }
 
   const mock = startProcess(process.execPath, ['--import', 'tsx', 'tools/mock-llm.ts', '--port', String(mockPort), '--profile', 'bench'], {}, 'mock');
@@ -101,6 +115,9 @@ async function main() {
   try {
     console.error(`[bench] setting up ${USERS} users and ${Math.max(...levels, 500)} characters…`);
     const { cookies, characters } = await setup(a, Math.max(...levels, 500));
+    // Warm up (JIT, connection pools, caches) so the first level measures the steady state.
+    console.error('[bench] warm-up: 100 users for 8 s (not reported)');
+    await chatLevel(a, server.pid!, cookies, characters, 100, 8);
     const results: LevelResult[] = [];
     if (scenarios.has('chat')) {
       for (const level of levels) {
@@ -115,9 +132,14 @@ async function main() {
       report.read = await readScenario(base, cookies[0]);
       console.error(`[bench]   → ${JSON.stringify(report.read)}`);
     }
+    if (scenarios.has('memory')) {
+      console.error('[bench] memory: 100 users, compression after nearly every turn vs never');
+      report.memory = await memoryScenario(a, server.pid!, cookies, characters);
+      console.error(`[bench]   → ${JSON.stringify(report.memory)}`);
+    }
     if (scenarios.has('mixed')) {
       console.error('[bench] mixed: 20 creations while 500 users chat');
-      report.mixed = await mixedScenario(a, server.pid!, cookies, characters, results.find((r) => r.users === 500));
+      report.mixed = await mixedScenario(a, server.pid!, cookies, characters);
       console.error(`[bench]   → ${JSON.stringify(report.mixed)}`);
     }
   } finally {
@@ -177,7 +199,13 @@ async function setup(a: Api, characterCount: number): Promise<{ cookies: string[
 
 async function chatLevel(a: Api, serverPid: number, _cookies: string[], characters: { cookie: string; id: number }[], users: number, seconds: number): Promise<LevelResult> {
   const samples: Awaited<ReturnType<typeof chatTurn>>[] = [];
+  const rampSamples: Awaited<ReturnType<typeof chatTurn>>[] = [];
   const cpu0 = sampleProcess(serverPid);
+  const lag = monitorEventLoopDelay({ resolution: 10 });
+  lag.enable();
+  const metricsBefore = (await a.json('GET', '/metrics')).body as string;
+  const preludeBefore = histogramBuckets(metricsBefore, 'chat_turn_prelude_seconds');
+  const firstTokenBefore = histogramBuckets(metricsBefore, 'chat_turn_first_token_seconds');
   const t0 = performance.now();
   const end = t0 + seconds * 1000;
   let rssPeak = 0;
@@ -188,7 +216,10 @@ async function chatLevel(a: Api, serverPid: number, _cookies: string[], characte
       await sleep(Math.random() * RAMP_MS); // users arrive over the first seconds, not all in one instant
       let n = 0;
       while (performance.now() < end) {
-        samples.push(await chatTurn(a, c.cookie, c.id, `第${n++}个问题：你怎么看待月亮和酒？请说说你的故事。`));
+        const startedAt = performance.now();
+        const r = await chatTurn(a, c.cookie, c.id, `第${n++}个问题：你怎么看待月亮和酒？请说说你的故事。`);
+        // Steady state only: turns started while users are still arriving are counted apart.
+        (startedAt - t0 >= RAMP_MS ? samples : rampSamples).push(r);
         await sleep(1000);
       }
     }),
@@ -198,7 +229,16 @@ async function chatLevel(a: Api, serverPid: number, _cookies: string[], characte
   const cpu1 = sampleProcess(serverPid);
   const metrics = (await a.json('GET', '/metrics')).body as string;
   if (process.env.BENCH_DUMP_METRICS) writeFileSync(`/tmp/bench-metrics-${users}.txt`, metrics);
-  return summarise(samples, users, wall, ((cpu1.cpuSeconds - cpu0.cpuSeconds) / wall) * 100, rssPeak, metrics);
+  const result = summarise(samples, users, wall, ((cpu1.cpuSeconds - cpu0.cpuSeconds) / wall) * 100, rssPeak, metrics);
+  const rampTtft = rampSamples.filter((x) => x.ok).map((x) => x.ttftMs);
+  result.ramp = { turns: rampSamples.length, failed: rampSamples.filter((x) => !x.ok).length, ttftP50: round(percentile(rampTtft, 50)), ttftP99: round(percentile(rampTtft, 99)) };
+  lag.disable();
+  result.generatorLagP99Ms = round(lag.percentile(99) / 1e6, 1);
+  const firstTokenAfter = histogramBuckets(metrics, 'chat_turn_first_token_seconds');
+  const ft = (p: number) => histogramPercentile(firstTokenBefore, firstTokenAfter, p) * 1000;
+  result.serverFirstTokenMs = { p50: ft(50), p95: ft(95), p99: ft(99) };
+  result.serverPreludeP99Ms = histogramPercentile(preludeBefore, histogramBuckets(metrics, 'chat_turn_prelude_seconds'), 99) * 1000;
+  return result;
 }
 
 function summarise(samples: Awaited<ReturnType<typeof chatTurn>>[], users: number, wallS: number, cpuPercent: number, rssBytes: number, metrics: string): LevelResult {
@@ -224,12 +264,36 @@ function summarise(samples: Awaited<ReturnType<typeof chatTurn>>[], users: numbe
   };
 }
 
-async function readScenario(base: string, cookie: string) {
-  const r = await autocannon({ url: `${base}/api/characters`, connections: 100, duration: 10, headers: { cookie } });
-  return { requestsPerSecond: round(r.requests.average), latencyP50Ms: r.latency.p50, latencyP99Ms: r.latency.p99, non2xx: r.non2xx, errors: r.errors };
+/** The same chat load twice: budgets that never compress, then the smallest session budget. */
+async function memoryScenario(a: Api, serverPid: number, cookies: string[], characters: { cookie: string; id: number }[]) {
+  const runs: (LevelResult & { label: string })[] = [];
+  const compressedJobs: Record<string, number> = {};
+  for (const [label, budgetSession] of [['never (32000)', 32_000], ['nearly every turn (200)', 200]] as const) {
+    await Promise.all(cookies.map((cookie) => a.json('PUT', '/api/me/settings', { chatModel: null, budgetSession, budgetShortTerm: 16_000, budgetLongTerm: 16_000, profileText: '', groupRounds: 3 }, cookie)));
+    const before = metricValue((await a.json('GET', '/metrics')).body, 'memory_jobs_total\\{result="compressed"\\}') ?? 0;
+    // Fresh characters for each run, so neither starts with the other's history.
+    const offset = label.startsWith('never') ? 0 : 100;
+    const r = await chatLevel(a, serverPid, cookies, characters.slice(offset, offset + 100), 100, durationS);
+    await sleep(3000);
+    compressedJobs[label] = (metricValue((await a.json('GET', '/metrics')).body, 'memory_jobs_total\\{result="compressed"\\}') ?? 0) - before;
+    runs.push({ ...r, label });
+  }
+  return { runs, compressedJobs };
 }
 
-async function mixedScenario(a: Api, serverPid: number, cookies: string[], characters: { cookie: string; id: number }[], baseline: LevelResult | undefined) {
+/** Cached reads with a session cookie: the character list and the signed-in user. */
+async function readScenario(base: string, cookie: string) {
+  const out: Record<string, unknown> = {};
+  for (const path of ['/api/characters', '/api/auth/me']) {
+    const r = await autocannon({ url: `${base}${path}`, connections: 100, duration: 10, headers: { cookie } });
+    out[path] = { requestsPerSecond: round(r.requests.average), latencyP50Ms: r.latency.p50, latencyP99Ms: r.latency.p99, non2xx: r.non2xx, errors: r.errors };
+  }
+  return out;
+}
+
+async function mixedScenario(a: Api, serverPid: number, cookies: string[], characters: { cookie: string; id: number }[]) {
+  // The baseline runs right before, on the same server, so the two differ only by the creations.
+  const baseline = await chatLevel(a, serverPid, cookies, characters, 500, durationS);
   const creationTimes: number[] = [];
   const creationFailures: string[] = [];
   const chat = chatLevel(a, serverPid, cookies, characters, 500, durationS);
@@ -257,7 +321,7 @@ async function mixedScenario(a: Api, serverPid: number, cookies: string[], chara
     creationWallMs: { p50: round(percentile(creationTimes, 50)), max: round(Math.max(...creationTimes)) },
     creationFailures,
     chatWithCreations: { successRate: withCreations.successRate, totalP99: withCreations.total.p99, addedTotalP99: withCreations.addedTotal.p99 },
-    chatWithout: baseline ? { successRate: baseline.successRate, totalP99: baseline.total.p99, addedTotalP99: baseline.addedTotal.p99 } : 'not measured in this run',
+    chatWithout: { successRate: baseline.successRate, totalP99: baseline.total.p99, addedTotalP99: baseline.addedTotal.p99 },
   };
 }
 
@@ -273,6 +337,19 @@ function commit(): string {
   }
 }
 
+function chatTable(rows: (LevelResult & { label?: string })[], first = 'users'): string[] {
+  const out = [
+    `| ${first} | turns | success % | TTFT p50/p95/p99 ms | total p50/p95/p99 ms | added TTFT p99 | added total p50/p99 | server prelude p99 ms | server first token p50/p95/p99 ms (≤ bucket) | turns/s | server CPU % | RSS MB | server loop lag p99 ms | generator loop lag p99 ms | ramp turns / failed / TTFT p50/p99 | failures |`,
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const r of rows) {
+    out.push(
+      `| ${r.label ?? r.users} | ${r.turns} | ${r.successRate} | ${r.ttft.p50}/${r.ttft.p95}/${r.ttft.p99} | ${r.total.p50}/${r.total.p95}/${r.total.p99} | ${r.addedTtftP99} | ${r.addedTotal.p50}/${r.addedTotal.p99} | ≤ ${r.serverPreludeP99Ms ?? '–'} | ${r.serverFirstTokenMs ? `${r.serverFirstTokenMs.p50}/${r.serverFirstTokenMs.p95}/${r.serverFirstTokenMs.p99}` : '–'} | ${r.turnsPerSecond} | ${r.serverCpuPercent} | ${r.serverRssMb} | ${r.eventLoopLagP99Ms ?? '–'} | ${r.generatorLagP99Ms ?? '–'} | ${r.ramp ? `${r.ramp.turns} / ${r.ramp.failed} / ${r.ramp.ttftP50}/${r.ramp.ttftP99}` : '–'} | ${Object.entries(r.failures).map(([k, v]) => `${k}: ${v}`).join(', ') || '–'} |`,
+    );
+  }
+  return out;
+}
+
 function write(report: Record<string, any>) {
   const dir = join('bench', 'results');
   mkdirSync(dir, { recursive: true });
@@ -280,18 +357,18 @@ function write(report: Record<string, any>) {
   writeFileSync(join(dir, `${stamp}-${report.mode}.json`), JSON.stringify(report, null, 2));
   const lines = [
     `\n## ${report.date} · ${report.mode} · ${report.workers} worker(s) · commit ${report.commit}`,
-    `Machine: ${report.machine.cpu}, ${report.machine.cores} cores, ${report.machine.memoryGb} GB, Node ${report.machine.node}. Mock LLM: 500 ms to first token, 80 tokens at 50/s (nominal total ${NOMINAL_TOTAL} ms). Load generator, mock and server share the machine.`,
+    `Machine: ${report.machine.cpu}, ${report.machine.cores} cores, ${report.machine.memoryGb} GB, Node ${report.machine.node}. Mock LLM: 500 ms to first token, 80 tokens at 50/s (nominal total ${NOMINAL_TOTAL} ms). Load generator, mock and server share the machine. Each level: ${durationS} s; users arrive over the first ${RAMP_MS / 1000} s, and turns started then are reported apart ("ramp") from the steady state (the main columns). "Server" columns come from the server's own /metrics (histogram bucket bounds).`,
     '',
   ];
   if (report.chat) {
-    lines.push('| users | turns | success % | TTFT p50/p95/p99 ms | total p50/p95/p99 ms | added TTFT p99 | added total p50/p99 | turns/s | server CPU % | RSS MB | loop lag p99 ms | failures |', '|---|---|---|---|---|---|---|---|---|---|---|---|');
-    for (const r of report.chat as LevelResult[]) {
-      lines.push(
-        `| ${r.users} | ${r.turns} | ${r.successRate} | ${r.ttft.p50}/${r.ttft.p95}/${r.ttft.p99} | ${r.total.p50}/${r.total.p95}/${r.total.p99} | ${r.addedTtftP99} | ${r.addedTotal.p50}/${r.addedTotal.p99} | ${r.turnsPerSecond} | ${r.serverCpuPercent} | ${r.serverRssMb} | ${r.eventLoopLagP99Ms ?? '–'} | ${Object.entries(r.failures).map(([k, v]) => `${k}: ${v}`).join(', ') || '–'} |`,
-      );
-    }
+    lines.push(...chatTable(report.chat as LevelResult[]));
   }
-  if (report.read) lines.push('', `Read (GET /api/characters, 100 connections, 10 s): ${report.read.requestsPerSecond} req/s, p50 ${report.read.latencyP50Ms} ms, p99 ${report.read.latencyP99Ms} ms, non-2xx ${report.read.non2xx}.`);
+  if (report.memory) {
+    lines.push('', 'Memory (100 users; the same load with compression after nearly every turn vs never):', ...chatTable(report.memory.runs as LevelResult[], 'budget'), '', `Memory jobs that compressed: ${JSON.stringify(report.memory.compressedJobs)}`);
+  }
+  if (report.read) {
+    for (const [path, r] of Object.entries<any>(report.read)) lines.push('', `Read GET ${path} (autocannon, 100 connections, 10 s, in the same process as the generator): ${r.requestsPerSecond} req/s, p50 ${r.latencyP50Ms} ms, p99 ${r.latencyP99Ms} ms, non-2xx ${r.non2xx}, errors ${r.errors}.`);
+  }
   if (report.mixed) lines.push('', `Mixed (20 creations while 500 users chat): ${JSON.stringify(report.mixed)}`);
   const file = join('bench', 'RESULTS.md');
   if (!existsSync(file)) writeFileSync(file, '# Benchmark results\n\nAppended by `npm run bench`; newest last. See README "Benchmark".\n');

@@ -145,7 +145,16 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     allowedModels: () => llm.models(),
   });
   const characters = createCharactersService({ db: database.db, cache, files });
-  const memory = createMemoryService({ db: database.db, cache, queue, llm, prompts, contextOf: (id) => memoryContextOf(id) });
+  const memoryJobs = metrics.counter('memory_jobs_total', 'Memory jobs by what they did', ['result']);
+  const memory = createMemoryService({
+    db: database.db,
+    cache,
+    queue,
+    llm,
+    prompts,
+    contextOf: (id) => memoryContextOf(id),
+    onJobDone: (r) => memoryJobs.inc({ result: r.compressed ? 'compressed' : r.folded ? 'integrated' : 'nothing_to_do' }),
+  });
   const chat = createChatService({
     db: database.db,
     cache,
@@ -256,7 +265,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   registerUserRoutes(app, { users, limiter, authRatePerMin: config.authRatePerMin, cookieSecure: config.cookieSecure });
   registerCharacterRoutes(app, { characters });
-  registerChatRoutes(app, { chat, memory, limiter, chatRatePerMin: config.chatRatePerMin });
+  const firstToken = metrics.histogram('chat_turn_first_token_seconds', 'Request received to the first token written, as the server sees it', [], [0.5, 0.52, 0.55, 0.6, 0.7, 0.8, 1, 1.5, 2, 3, 5, 10, 30]);
+  registerChatRoutes(app, { chat, memory, limiter, chatRatePerMin: config.chatRatePerMin, observeFirstToken: (s) => firstToken.observe(s) });
   registerCreationRoutes(app, { creation, sources, limiter, creationRatePerMin: config.creationRatePerMin });
   registerGroupRoutes(app, { groups, limiter, chatRatePerMin: config.chatRatePerMin });
 

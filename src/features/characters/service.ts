@@ -52,7 +52,7 @@ export interface CharactersDeps {
 export function createCharactersService(deps: CharactersDeps) {
   const { db, cache, files } = deps;
   const now = deps.now ?? Date.now;
-  const defaultAvatars = new Map<string, Buffer>();
+  const defaultAvatars = new Map<string, { webp: Buffer; etag: string }>();
 
   async function invalidate(c: { id: number; userId: number }) {
     await cache.delete(characterCacheKey(c.id), listGenKey(c.userId));
@@ -158,13 +158,14 @@ export function createCharactersService(deps: CharactersDeps) {
         const bytes = await files.get(c.avatarFile);
         if (bytes) return { bytes, etag: c.avatarFile.split('.')[0] };
       }
-      let bytes = defaultAvatars.get(c.name);
-      if (!bytes) {
-        bytes = (await defaultAvatar(c.name)).webp;
+      let generated = defaultAvatars.get(c.name);
+      if (!generated) {
+        generated = await defaultAvatar(c.name);
         if (defaultAvatars.size > 1000) defaultAvatars.clear();
-        defaultAvatars.set(c.name, bytes);
+        defaultAvatars.set(c.name, generated);
       }
-      return { bytes, etag: `default-${Buffer.from(c.name).toString('base64url').slice(0, 24)}` };
+      // The ETag follows the picture, so a change in how defaults are drawn reaches clients.
+      return { bytes: generated.webp, etag: `default-${generated.etag}` };
     },
 
     async importCard(userId: number, upload: { bytes: Buffer; filename?: string; contentType?: string }): Promise<Character> {

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { currentUser } from '../../http/auth.js';
 import { enforceRateLimit } from '../../http/rate-limit.js';
@@ -48,6 +48,8 @@ export interface ChatRouteDeps {
   memory: MemoryService;
   limiter: RateLimiter;
   chatRatePerMin: number;
+  /** Request received → first token written, as the server sees it. */
+  observeFirstToken?: (seconds: number) => void;
 }
 
 export function registerChatRoutes(root: FastifyInstance, deps: ChatRouteDeps): void {
@@ -59,7 +61,7 @@ export function registerChatRoutes(root: FastifyInstance, deps: ChatRouteDeps): 
   const owner = (request: FastifyRequest) => ({ userId: currentUser(request).id });
 
   /** A turn or a regeneration: SSE when asked for, JSON otherwise. */
-  async function reply(request: FastifyRequest, replyObj: any, run: (onToken: (t: string) => void, signal: AbortSignal, begin: () => void) => Promise<ReplyResult>) {
+  async function reply(request: FastifyRequest, replyObj: FastifyReply, run: (onToken: (t: string) => void, signal: AbortSignal, begin: () => void) => Promise<ReplyResult>) {
     await enforceRateLimit(deps.limiter, `chat:${currentUser(request).id}`, deps.chatRatePerMin, 'messages');
     if (!wantsEventStream(request)) {
       const abort = new AbortController();
@@ -71,7 +73,14 @@ export function registerChatRoutes(root: FastifyInstance, deps: ChatRouteDeps): 
       request,
       replyObj,
       ({ send, signal, begin }) => {
-        tokens = tokenCoalescer(send);
+        let first = true;
+        tokens = tokenCoalescer((event, data) => {
+          if (first) {
+            first = false;
+            deps.observeFirstToken?.(replyObj.elapsedTime / 1000);
+          }
+          send(event, data);
+        });
         return run((text) => tokens!.push(text), signal, begin).finally(() => tokens!.flush());
       },
       (r) => ({ event: 'done', data: { messageId: r.message.id, userMessageId: r.userMessageId, usage: r.usage } }),

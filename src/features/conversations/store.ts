@@ -84,7 +84,8 @@ export async function insertMessage(
     })
     .returningAll()
     .executeTakeFirstOrThrow();
-  await db.updateTable('conversations').set({ updated_at: m.now }).where('id', '=', m.conversationId).execute();
+  // No conversations.updated_at bump here: it would double the writes of every turn, and the
+  // newest message (indexed) already says when a conversation was last active.
   return rowToMessage(row);
 }
 

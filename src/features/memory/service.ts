@@ -112,6 +112,8 @@ export interface MemoryDeps {
   prompts: PromptRegistry;
   /** Resolves who a conversation's memory is about (direct chat or group). */
   contextOf: (conversationId: number) => Promise<ConversationMemoryContext | undefined>;
+  /** Called after each job with what it did (metrics). */
+  onJobDone?: (result: MemoryJobResult) => void;
   now?: () => number;
 }
 
@@ -214,7 +216,9 @@ export function createMemoryService(deps: MemoryDeps) {
         const compressed = await compress(payload.conversationId, ctx, !!payload.force, signal);
         const { folded, added } = await integrate(payload.conversationId, ctx, signal);
         const dropped = await trim(ctx);
-        return { compressed, folded, added, dropped };
+        const result = { compressed, folded, added, dropped };
+        deps.onJobDone?.(result);
+        return result;
       } finally {
         await invalidate(payload.conversationId, ctx.characterIds);
       }

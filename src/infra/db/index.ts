@@ -2,8 +2,10 @@
  * The database behind one small interface: Kysely over better-sqlite3 (embedded default) or over
  * a `pg` pool (when DATABASE_URL is set). Callers never learn which, except through `flags`.
  */
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration } from 'kysely';
@@ -53,6 +55,10 @@ function openSqlite(file: string): DatabaseHandle {
   // NORMAL is durable across application crashes in WAL mode and avoids an fsync per commit.
   conn.pragma('synchronous = NORMAL');
   conn.pragma('busy_timeout = 5000');
+  // Checkpoints run on a worker thread (checkpoint-worker.ts); the main connection only steps in
+  // as a safety net if the WAL grows very large.
+  const checkpointer = file === ':memory:' ? undefined : startCheckpointer(file);
+  if (checkpointer) conn.pragma('wal_autocheckpoint = 20000');
   // Kysely prepares every statement anew; preparing costs more than running our small queries,
   // so statements are kept by their SQL text (bounded; the app has a fixed set of query shapes).
   const statements = new Map<string, SQLite.Statement>();
@@ -76,8 +82,24 @@ function openSqlite(file: string): DatabaseHandle {
       await sql`select 1`.execute(db);
     },
     poolStats: () => ({ total: 1, idle: 1, waiting: 0 }),
-    close: () => db.destroy(),
+    close: async () => {
+      await db.destroy();
+      checkpointer?.postMessage('close');
+      await checkpointer?.terminate();
+    },
   };
+}
+
+function startCheckpointer(file: string): Worker | undefined {
+  const here = fileURLToPath(import.meta.url);
+  const script = join(dirname(here), here.endsWith('.ts') ? 'checkpoint-worker.ts' : 'checkpoint-worker.js');
+  if (!existsSync(script)) return undefined;
+  const worker = new Worker(script, { workerData: { file, intervalMs: 1000 } });
+  worker.unref();
+  worker.on('error', () => {
+    /* the main connection's own autocheckpoint still bounds the WAL */
+  });
+  return worker;
 }
 
 function openPostgres(url: string, max: number, acquireTimeoutMs: number): DatabaseHandle {

@@ -35,7 +35,9 @@ export function redisOptions(role: RedisRole, name: string): RedisOptions {
     case 'command':
       return { ...base, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: COMMAND_TIMEOUT_MS };
     case 'subscriber':
-      return { ...base, enableOfflineQueue: true, maxRetriesPerRequest: null, autoResubscribe: true };
+      // No ready check: its INFO would be refused once the connection is in subscriber mode
+      // ("only subscriber commands may be used"), seen as a spurious "redis unavailable" at start-up.
+      return { ...base, enableReadyCheck: false, enableOfflineQueue: true, maxRetriesPerRequest: null, autoResubscribe: true };
     case 'bullmq':
       return { ...base, enableOfflineQueue: true, maxRetriesPerRequest: null };
   }
