@@ -65,14 +65,14 @@ export function createChatService(deps: ChatDeps) {
     }
   }
 
-  async function buildPrompt(character: Character, conversationId: number, userId: number): Promise<AssembledPrompt> {
+  async function buildPrompt(character: Character, conversationId: number, userId: number): Promise<AssembledPrompt & { chatModel: string | null }> {
     const [settings, history, memory, rulesText] = await Promise.all([
       deps.users.getSettings(userId),
       conversations.uncompressedMessages(db, conversationId, 200),
       deps.memory.snapshot(conversationId, [character.id]),
       deps.prompts.render('chat.rules', { character_name: character.name }),
     ]);
-    return assemblePrompt({
+    const prompt = assemblePrompt({
       characterName: character.name,
       rulesText,
       profile: character.profile,
@@ -82,16 +82,17 @@ export function createChatService(deps: ChatDeps) {
       history: history.map((m): HistoryMessage => ({ role: m.role, content: m.content })),
       budgets: { profile: PROFILE_BUDGET, longTerm: settings.budgetLongTerm, shortTerm: settings.budgetShortTerm, userProfile: USER_PROFILE_BUDGET, session: settings.budgetSession },
     });
+    return { ...prompt, chatModel: settings.chatModel };
   }
 
   /** Streams a reply and stores it; a broken or aborted stream stores what was produced, marked. */
   async function generate(character: Character, conversationId: number, userId: number, onToken: (text: string) => void, signal: AbortSignal, startedAt: number): Promise<{ message: Message; usage: LlmUsage }> {
-    const [prompt, settings] = await Promise.all([buildPrompt(character, conversationId, userId), deps.users.getSettings(userId)]);
+    const prompt = await buildPrompt(character, conversationId, userId);
     deps.observePrelude?.((performance.now() - startedAt) / 1000);
     let text = '';
     try {
       const stream = llm.streamChat(
-        { purpose: 'chat', messages: prompt.messages, model: settings.chatModel ?? undefined, userId, hints: { characterName: character.name, profile: character.profile } },
+        { purpose: 'chat', messages: prompt.messages, model: prompt.chatModel ?? undefined, userId, hints: { characterName: character.name, profile: character.profile } },
         signal,
       );
       let step = await stream.next();
