@@ -17,6 +17,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { hash, seededRandom } from '../src/infra/seeded.js';
 
 export interface MockLlmOptions {
   port?: number;
@@ -64,24 +65,6 @@ export interface MockLlm {
 export const BENCH_PROFILE = { ttftMs: 500, tokens: 80, tps: 50 } as const;
 
 const WORDS = ['今天', '我们', '一起', '看看', '山水', '之间', '风', '月', '诗', '酒', '江湖', '朋友', '明天', '故事', '长安', '远方', '心中', '记得', '，', '。', '也许', '正是', '如此'];
-
-function hash(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  return h >>> 0;
-}
-
-/** mulberry32: a tiny seeded PRNG, so content depends only on the seed and the request. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface SchemaLike {
   type?: string | string[];
@@ -216,7 +199,7 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
     }
     if (fail === 'hang' && !o.hangAfter) return; // says nothing, holds the connection
 
-    const next = rng(hash(`${seed}\u0000${raw}`));
+    const next = seededRandom(hash(`${seed}\u0000${raw}`));
     const schema = body.response_format?.json_schema?.schema;
     let pieces: string[];
     if (body.response_format) {

@@ -4,21 +4,8 @@ import { DIALECTS } from '../support/services.js';
 import { startTestApp, type TestApp, type TestClient } from '../support/app.js';
 import { collectSse, postSse, readSse } from '../support/sse.js';
 import { importCard } from '../support/characters.js';
-
-/** A directive the mock LLM obeys when it is in the last message (see tools/mock-llm.ts). */
-const mock = (o: object) => `[[mock:${JSON.stringify(o)}]]`;
-const mockJson = (o: object) => `[[mock-json:${JSON.stringify(o)}]]`;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor<T>(fn: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await sleep(50);
-  }
-}
+import { mock, mockJson, mockLlmEnv } from '../support/mock-llm.js';
+import { sleep, waitFor } from '../support/wait.js';
 
 describe.each(DIALECTS)('chat on %s', (dialect) => {
   let llm: MockLlm;
@@ -27,15 +14,7 @@ describe.each(DIALECTS)('chat on %s', (dialect) => {
   let bob: TestClient;
   beforeAll(async () => {
     llm = await startMockLlm({ port: 0, ttftMs: 5, tokens: 12, tps: 2000 });
-    t = await startTestApp(dialect, {
-      FASTNPC_LLM_BASE_URL: llm.url,
-      FASTNPC_LLM_API_KEY: 'test-key',
-      FASTNPC_LLM_MODEL: 'mock-model',
-      FASTNPC_LLM_MAX_RETRIES: '1',
-      FASTNPC_LLM_FIRST_TOKEN_TIMEOUT_MS: '1500',
-      FASTNPC_LLM_IDLE_TIMEOUT_MS: '1500',
-      FASTNPC_LLM_BREAKER_THRESHOLD: '1000',
-    });
+    t = await startTestApp(dialect, mockLlmEnv(llm));
     alice = t.client();
     bob = t.client();
     await alice.register();

@@ -66,5 +66,5 @@ describe('fastnpc create (CLI)', () => {
     const missing = await cli('查无此人', '--source', 'baike');
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('not_found');
-  });
+  }, 120_000); // five CLI processes, each compiling TypeScript at start
 });

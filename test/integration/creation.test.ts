@@ -5,7 +5,8 @@ import { DIALECTS } from '../support/services.js';
 import { startTestApp, type TestApp, type TestClient } from '../support/app.js';
 import { readSse, type Frame } from '../support/sse.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { mockLlmEnv } from '../support/mock-llm.js';
+import { sleep } from '../support/wait.js';
 
 describe.each(DIALECTS)('character creation on %s', (dialect) => {
   let llm: MockLlm;
@@ -18,11 +19,7 @@ describe.each(DIALECTS)('character creation on %s', (dialect) => {
     llm = await startMockLlm({ port: 0, ttftMs: 5, tokens: 8, tps: 5000 });
     fx = await startFixtureServer();
     t = await startTestApp(dialect, {
-      FASTNPC_LLM_BASE_URL: llm.url,
-      FASTNPC_LLM_API_KEY: 'test-key',
-      FASTNPC_LLM_MODEL: 'mock-model',
-      FASTNPC_LLM_MAX_RETRIES: '0',
-      FASTNPC_LLM_BREAKER_THRESHOLD: '1000',
+      ...mockLlmEnv(llm, { FASTNPC_LLM_MAX_RETRIES: '0' }),
       FASTNPC_BAIKE_BASE_URL: fx.baikeBaseUrl,
       FASTNPC_ZHWIKI_BASE_URL: fx.zhwikiBaseUrl,
       FASTNPC_BUNDLED_SOURCES: 'off',

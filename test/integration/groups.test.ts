@@ -4,31 +4,8 @@ import { DIALECTS } from '../support/services.js';
 import { startTestApp, type TestApp, type TestClient } from '../support/app.js';
 import { collectSse, postSse, readSse, type Frame } from '../support/sse.js';
 import { importCard } from '../support/characters.js';
-
-/** Directives the mock LLM obeys when they are in the conversation (see tools/mock-llm.ts). */
-const mock = (o: object) => `[[mock:${JSON.stringify(o)}]]`;
-const mockJson = (o: object) => `[[mock-json:${JSON.stringify(o)}]]`;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor<T>(fn: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await sleep(50);
-  }
-}
-
-const LLM_ENV = (llm: MockLlm) => ({
-  FASTNPC_LLM_BASE_URL: llm.url,
-  FASTNPC_LLM_API_KEY: 'test-key',
-  FASTNPC_LLM_MODEL: 'mock-model',
-  FASTNPC_LLM_MAX_RETRIES: '1',
-  FASTNPC_LLM_FIRST_TOKEN_TIMEOUT_MS: '1500',
-  FASTNPC_LLM_IDLE_TIMEOUT_MS: '1500',
-  FASTNPC_LLM_BREAKER_THRESHOLD: '1000',
-});
+import { mock, mockJson, mockLlmEnv } from '../support/mock-llm.js';
+import { sleep, waitFor } from '../support/wait.js';
 
 /** Who spoke, in order, from a turn's frames. */
 const speakersOf = (frames: Frame[]) => frames.filter((f) => f.event === 'speaker').map((f) => f.data.name as string);
@@ -40,7 +17,7 @@ describe.each(DIALECTS)('group chat on %s', (dialect) => {
   let bob: TestClient;
   beforeAll(async () => {
     llm = await startMockLlm({ port: 0, ttftMs: 5, tokens: 12, tps: 2000 });
-    t = await startTestApp(dialect, LLM_ENV(llm));
+    t = await startTestApp(dialect, mockLlmEnv(llm));
     alice = t.client();
     bob = t.client();
     await alice.register();
@@ -446,7 +423,7 @@ describe('group chat rate limit', () => {
   let t: TestApp;
   beforeAll(async () => {
     llm = await startMockLlm({ port: 0, ttftMs: 1, tokens: 2, tps: 5000 });
-    t = await startTestApp('sqlite', { ...LLM_ENV(llm), FASTNPC_CHAT_RATE_PER_MIN: '2' });
+    t = await startTestApp('sqlite', { ...mockLlmEnv(llm), FASTNPC_CHAT_RATE_PER_MIN: '2' });
   });
   afterAll(async () => {
     await t?.close();

@@ -14,7 +14,7 @@ import { TestClient } from '../support/app.js';
 import { importCard } from '../support/characters.js';
 import { freePort, stopProcess, waitForHttp } from '../../bench/lib.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { sleep } from '../support/wait.js';
 
 describe.runIf(PG_URL && REDIS_URL)('two processes sharing PostgreSQL and Redis', () => {
   let llm: MockLlm;

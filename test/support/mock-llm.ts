@@ -69,3 +69,22 @@ export async function eventually(check: () => boolean, timeoutMs = 3000): Promis
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+/** Directives the mock obeys when they are in the conversation (tools/mock-llm.ts): plain and streamed calls… */
+export const mock = (o: MockOverrides) => `[[mock:${JSON.stringify(o)}]]`;
+/** …and JSON-mode calls (structuring, memory, moderator). */
+export const mockJson = (o: MockOverrides) => `[[mock-json:${JSON.stringify(o)}]]`;
+
+/** The environment that points the app at a mock LLM, with short timeouts and no breaker trips. */
+export function mockLlmEnv(llm: MockLlm, overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    FASTNPC_LLM_BASE_URL: llm.url,
+    FASTNPC_LLM_API_KEY: 'test-key',
+    FASTNPC_LLM_MODEL: 'mock-model',
+    FASTNPC_LLM_MAX_RETRIES: '1',
+    FASTNPC_LLM_FIRST_TOKEN_TIMEOUT_MS: '1500',
+    FASTNPC_LLM_IDLE_TIMEOUT_MS: '1500',
+    FASTNPC_LLM_BREAKER_THRESHOLD: '1000',
+    ...overrides,
+  };
+}

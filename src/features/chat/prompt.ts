@@ -59,6 +59,11 @@ export interface AssembledPrompt {
 export const PROFILE_BUDGET = 1500;
 export const USER_PROFILE_BUDGET = 200;
 
+/** The budgets of a user's prompts: fixed for the profile parts, from settings for memory and history. */
+export function budgetsFrom(settings: { budgetSession: number; budgetShortTerm: number; budgetLongTerm: number }): PromptBudgets {
+  return { profile: PROFILE_BUDGET, longTerm: settings.budgetLongTerm, shortTerm: settings.budgetShortTerm, userProfile: USER_PROFILE_BUDGET, session: settings.budgetSession };
+}
+
 /** Cuts text to about `budget` tokens, at a character boundary, marking the cut. */
 export function truncateToTokens(text: string, budget: number): string {
   if (estimateTokens(text) <= budget) return text;

@@ -15,7 +15,8 @@ import type { UsersService } from '../users/service.js';
 import * as conversations from '../conversations/store.js';
 import type { Message } from '../conversations/store.js';
 import type { MemoryService } from '../memory/service.js';
-import { assemblePrompt, PROFILE_BUDGET, USER_PROFILE_BUDGET, type AssembledPrompt, type HistoryMessage } from './prompt.js';
+import { assemblePrompt, budgetsFrom, type AssembledPrompt, type HistoryMessage } from './prompt.js';
+import { streamReply, withTurnLease } from '../conversations/turn.js';
 
 export interface ChatDeps {
   db: Db;
@@ -55,15 +56,8 @@ export function createChatService(deps: ChatDeps) {
     return { character, conversationId };
   }
 
-  async function withTurnLease<T>(conversationId: number, fn: () => Promise<T>): Promise<T> {
-    const release = await deps.locks.tryAcquire(`turn:${conversationId}`, deps.turnLeaseMs);
-    if (!release) throw new AppError('busy_conversation', 'A reply is still being written in this conversation; wait for it or stop it first');
-    try {
-      return await fn();
-    } finally {
-      await release();
-    }
-  }
+  const hold = <T>(conversationId: number, fn: () => Promise<T>) =>
+    withTurnLease(deps.locks, conversationId, deps.turnLeaseMs, 'A reply is still being written in this conversation; wait for it or stop it first', fn);
 
   async function buildPrompt(character: Character, conversationId: number, userId: number): Promise<AssembledPrompt & { chatModel: string | null }> {
     const [settings, history, memory, rulesText] = await Promise.all([
@@ -76,11 +70,11 @@ export function createChatService(deps: ChatDeps) {
       characterName: character.name,
       rulesText,
       profile: character.profile,
-      longTerm: memory.longTerm.map((m) => ({ content: m.content, importance: m.importance, pinned: m.pinned })),
+      longTerm: memory.longTerm,
       shortTerm: memory.shortTerm.map((m) => m.content),
       userProfileText: settings.profileText,
       history: history.map((m): HistoryMessage => ({ role: m.role, content: m.content })),
-      budgets: { profile: PROFILE_BUDGET, longTerm: settings.budgetLongTerm, shortTerm: settings.budgetShortTerm, userProfile: USER_PROFILE_BUDGET, session: settings.budgetSession },
+      budgets: budgetsFrom(settings),
     });
     return { ...prompt, chatModel: settings.chatModel };
   }
@@ -89,32 +83,14 @@ export function createChatService(deps: ChatDeps) {
   async function generate(character: Character, conversationId: number, userId: number, onToken: (text: string) => void, signal: AbortSignal, startedAt: number): Promise<{ message: Message; usage: LlmUsage }> {
     const prompt = await buildPrompt(character, conversationId, userId);
     deps.observePrelude?.((performance.now() - startedAt) / 1000);
-    let text = '';
     try {
-      const stream = llm.streamChat(
+      return await streamReply(
+        { db, llm, now },
         { purpose: 'chat', messages: prompt.messages, model: prompt.chatModel ?? undefined, userId, hints: { characterName: character.name, profile: character.profile } },
+        { conversationId, characterId: character.id },
+        onToken,
         signal,
       );
-      let step = await stream.next();
-      while (!step.done) {
-        text += step.value;
-        onToken(step.value);
-        step = await stream.next();
-      }
-      const usage = step.value;
-      const message = await conversations.insertMessage(db, {
-        conversationId,
-        role: 'assistant',
-        characterId: character.id,
-        content: text,
-        tokensIn: usage.promptTokens,
-        tokensOut: usage.completionTokens,
-        now: now(),
-      });
-      return { message, usage };
-    } catch (err) {
-      if (text) await conversations.insertMessage(db, { conversationId, role: 'assistant', characterId: character.id, content: text, status: 'interrupted', now: now() });
-      throw err;
     } finally {
       scheduleMemory(conversationId);
     }
@@ -130,7 +106,7 @@ export function createChatService(deps: ChatDeps) {
 
     async turn(actor: Actor, characterId: number, content: string, onToken: (text: string) => void, signal: AbortSignal, onUserMessage?: (m: Message) => void, startedAt = performance.now()): Promise<ReplyResult> {
       const { character, conversationId } = await open(actor, characterId);
-      return withTurnLease(conversationId, async () => {
+      return hold(conversationId, async () => {
         const userMessage = await conversations.insertMessage(db, { conversationId, role: 'user', content, now: now() });
         onUserMessage?.(userMessage);
         const r = await generate(character, conversationId, actor.userId, onToken, signal, startedAt);
@@ -142,7 +118,7 @@ export function createChatService(deps: ChatDeps) {
     async regenerate(actor: Actor, characterId: number, onToken: (text: string) => void, signal: AbortSignal, onStart?: () => void): Promise<ReplyResult> {
       const startedAt = performance.now();
       const { character, conversationId } = await open(actor, characterId);
-      return withTurnLease(conversationId, async () => {
+      return hold(conversationId, async () => {
         const last = await conversations.lastMessage(db, conversationId);
         if (!last) throw new AppError('conflict:nothing_to_regenerate', 'There is no reply to regenerate yet');
         if (last.role === 'assistant') await conversations.deleteMessage(db, conversationId, last.id);

@@ -18,7 +18,8 @@ import type { UserSettings } from '../users/settings.js';
 import * as conversations from '../conversations/store.js';
 import type { Message } from '../conversations/store.js';
 import type { ConversationMemoryContext, MemoryService } from '../memory/service.js';
-import { assemblePrompt, PROFILE_BUDGET, truncateToTokens, USER_PROFILE_BUDGET, type AssembledPrompt, type HistoryMessage } from '../chat/prompt.js';
+import { assemblePrompt, budgetsFrom, truncateToTokens, type AssembledPrompt, type HistoryMessage } from '../chat/prompt.js';
+import { streamReply, withTurnLease } from '../conversations/turn.js';
 import * as store from './store.js';
 import type { Group } from './store.js';
 import { aliasesOf, applyModerator, decide, moderatorFallback, type Decision, type GroupMode, type ModeratorAnswer, type Speaker } from './speaker.js';
@@ -146,15 +147,8 @@ export function createGroupsService(deps: GroupsDeps) {
     return new AppError('validation:members', `A group has ${MIN_MEMBERS}–${MAX_MEMBERS} members (got ${n})`);
   }
 
-  async function withTurnLease<T>(conversationId: number, calls: number, fn: () => Promise<T>): Promise<T> {
-    const release = await deps.locks.tryAcquire(`turn:${conversationId}`, deps.roundLeaseMs * calls);
-    if (!release) throw new AppError('busy_conversation', 'The group is still replying; wait for it or stop it first');
-    try {
-      return await fn();
-    } finally {
-      await release();
-    }
-  }
+  const hold = <T>(conversationId: number, calls: number, fn: () => Promise<T>) =>
+    withTurnLease(deps.locks, conversationId, deps.roundLeaseMs * calls, 'The group is still replying; wait for it or stop it first', fn);
 
   function scheduleMemory(conversationId: number) {
     // A failed enqueue (queue down) must not fail a turn that already happened.
@@ -188,11 +182,11 @@ export function createGroupsService(deps: GroupsDeps) {
       characterName: speaker.name,
       rulesText,
       profile: speaker.profile,
-      longTerm: memory.longTerm.map((m) => ({ content: m.content, importance: m.importance, pinned: m.pinned })),
+      longTerm: memory.longTerm,
       shortTerm: memory.shortTerm.map((m) => m.content),
       userProfileText: settings.profileText,
       history: historyFor(speaker.id, history, names),
-      budgets: { profile: PROFILE_BUDGET, longTerm: settings.budgetLongTerm, shortTerm: settings.budgetShortTerm, userProfile: USER_PROFILE_BUDGET, session: settings.budgetSession },
+      budgets: budgetsFrom(settings),
       extraContext: { title: '群聊成员', text: truncateToTokens(extra, 1200) },
     });
   }
@@ -200,24 +194,14 @@ export function createGroupsService(deps: GroupsDeps) {
   /** Streams one member's reply and stores it; a broken or aborted stream stores what came, marked. */
   async function speak(g: Group, speaker: Character, members: Character[], conversationId: number, settings: UserSettings, names: Map<number, string>, io: TurnIo): Promise<Message> {
     const prompt = await buildPrompt(g, speaker, members, conversationId, settings, names);
-    let text = '';
-    try {
-      const stream = llm.streamChat(
-        { purpose: 'chat', messages: prompt.messages, model: settings.chatModel ?? undefined, userId: g.userId, hints: { characterName: speaker.name, profile: speaker.profile } },
-        io.signal,
-      );
-      let step = await stream.next();
-      while (!step.done) {
-        text += step.value;
-        io.send('token', { text: step.value });
-        step = await stream.next();
-      }
-      const usage = step.value;
-      return await conversations.insertMessage(db, { conversationId, role: 'assistant', characterId: speaker.id, content: text, tokensIn: usage.promptTokens, tokensOut: usage.completionTokens, now: now() });
-    } catch (err) {
-      if (text) await conversations.insertMessage(db, { conversationId, role: 'assistant', characterId: speaker.id, content: text, status: 'interrupted', now: now() });
-      throw err;
-    }
+    const { message } = await streamReply(
+      { db, llm, now },
+      { purpose: 'chat', messages: prompt.messages, model: settings.chatModel ?? undefined, userId: g.userId, hints: { characterName: speaker.name, profile: speaker.profile } },
+      { conversationId, characterId: speaker.id },
+      (text) => io.send('token', { text }),
+      io.signal,
+    );
+    return message;
   }
 
   /** One moderator call (JSON mode): who of `candidates` should speak next, and how sure it is. */
@@ -308,7 +292,7 @@ export function createGroupsService(deps: GroupsDeps) {
       const conversationId = await conversationOf(g);
       const roundsCap = g.mode === 'everyone_once' ? g.members.length : g.mode === 'manual' ? 1 : (g.maxRounds ?? (await deps.users.getSettings(g.userId)).groupRounds);
 
-      return withTurnLease(conversationId, 2 * roundsCap, async () => {
+      return hold(conversationId, 2 * roundsCap, async () => {
         const [settings, members, previous] = await Promise.all([
           deps.users.getSettings(g.userId),
           Promise.all(g.members.map((m) => deps.characters.get({ userId: g.userId }, m.characterId))),
@@ -388,7 +372,7 @@ export function createGroupsService(deps: GroupsDeps) {
     async clear(actor: Actor, groupId: number): Promise<void> {
       const g = await owned(actor, groupId);
       const conversationId = await conversationOf(g);
-      await withTurnLease(conversationId, 1, async () => {
+      await hold(conversationId, 1, async () => {
         await conversations.clearMessages(db, conversationId);
         await deps.memory.clear(conversationId, g.members.map((m) => m.characterId), false);
       });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { aliasesOf, applyModerator, decide, findMentions, moderatorFallback, nextInOrder, weightedChoice, type Speaker, type TurnState } from '../../../src/features/groups/speaker.js';
+import { seededRandom } from '../../../src/infra/seeded.js';
 
 const guanyu: Speaker = { id: 1, name: '关羽', aliases: aliasesOf('关羽', { identity: { name: '关羽（字云长）', titles: '美髯公、汉寿亭侯' } }) };
 const zhangfei: Speaker = { id: 2, name: '张飞', aliases: aliasesOf('张飞', { identity: { name: '张飞，字翼德' } }) };
@@ -10,17 +11,6 @@ const al: Speaker = { id: 6, name: 'Al', aliases: aliasesOf('Al') };
 const shu = [guanyu, zhangfei, liubei];
 const baker = [holmes, watson];
 
-/** A seeded RNG (mulberry32) so draws are reproducible. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const fixed = (...values: number[]) => {
   let i = 0;
   return () => values[i++ % values.length];
@@ -176,7 +166,7 @@ describe('the moderator thresholds', () => {
     expect(applyModerator({ next_speaker: '张飞', confidence: 0.6 }, candidates, fixed(0.1))).toEqual({ kind: 'speak', id: 1, by: 'moderator_draw' });
     expect(applyModerator({ next_speaker: '张飞', confidence: 0.6 }, candidates, fixed(0.5))).toEqual({ kind: 'speak', id: 2, by: 'moderator_draw' });
     expect(applyModerator({ next_speaker: '张飞', confidence: 0.6 }, candidates, fixed(0.9))).toEqual({ kind: 'speak', id: 3, by: 'moderator_draw' });
-    const rng = seeded(42);
+    const rng = seededRandom(42);
     const counts = new Map<number, number>();
     for (let i = 0; i < 3000; i++) {
       const d = applyModerator({ next_speaker: '张飞', confidence: 0.7 }, candidates, rng);

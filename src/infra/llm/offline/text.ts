@@ -1,14 +1,6 @@
 /** Small deterministic text tools for the offline model. */
 
-/** FNV-1a: a stable 32-bit hash, so the same input always gives the same answer. */
-export function hash(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
+export { hash } from '../../seeded.js';
 
 export function pick<T>(items: readonly T[], seed: number): T {
   return items[seed % items.length];

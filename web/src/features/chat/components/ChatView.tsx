@@ -1,7 +1,7 @@
 import { useCallback, type ReactNode } from 'react';
 import { Composer } from '../../../components/Composer.js';
 import { useConfirm } from '../../../components/Confirm.js';
-import { Icon } from '../../../components/Icon.js';
+import { ConversationTools, LoadErrorBanner } from '../../../components/ConversationTools.js';
 import { MessageList } from '../../../components/MessageList.js';
 import { useToast } from '../../../components/Toast.js';
 import { useI18n } from '../../../i18n/index.js';
@@ -23,7 +23,7 @@ export interface ChatViewProps {
 
 /** The one-to-one conversation: header, streaming message list, composer. */
 export function ChatView({ character, username, leading, trailing, onChanged }: ChatViewProps) {
-  const { t, errorText } = useI18n();
+  const { t } = useI18n();
   const toast = useToast();
   const confirm = useConfirm();
   const id = character.id;
@@ -55,50 +55,19 @@ export function ChatView({ character, username, leading, trailing, onChanged }: 
       <header className="conv-head">
         {leading}
         <h1 className="conv-title ellipsis">{character.name}</h1>
-        <div className="conv-tools">
-          <details className="menu">
-            <summary className="icon-btn" aria-label={t('chat.export')} title={t('chat.export')}>
-              <Icon name="download" />
-            </summary>
-            <div className="menu-pop" role="menu">
-              <a role="menuitem" href={exportUrl(id, 'md')} download>
-                {t('chat.exportMd')}
-              </a>
-              <a role="menuitem" href={exportUrl(id, 'json')} download>
-                {t('chat.exportJson')}
-              </a>
-            </div>
-          </details>
-          <button
-            type="button"
-            className="icon-btn"
-            aria-label={t('chat.clear')}
-            title={t('chat.clear')}
-            disabled={state.streaming || state.items.length === 0}
-            onClick={async () => {
-              if (!(await confirm(t('chat.confirmClear', { name: character.name }), { danger: true, confirmLabel: t('chat.clear') }))) return;
-              try {
-                await clearMessages(id);
-                conv.dispatch({ type: 'cleared' });
-                onChanged?.();
-              } catch (e) {
-                toast.error(e);
-              }
-            }}
-          >
-            <Icon name="trash" />
-          </button>
-          {trailing}
-        </div>
+        <ConversationTools
+          exportUrl={(format) => exportUrl(id, format)}
+          name={character.name}
+          canClear={!state.streaming && state.items.length > 0}
+          onClear={async () => {
+            await clearMessages(id);
+            conv.dispatch({ type: 'cleared' });
+            onChanged?.();
+          }}
+          trailing={trailing}
+        />
       </header>
-      {conv.loadError ? (
-        <div className="banner banner-error" role="alert">
-          {errorText(conv.loadError)}{' '}
-          <button type="button" className="btn btn-sm" onClick={() => void conv.reload()}>
-            {t('common.retry')}
-          </button>
-        </div>
-      ) : null}
+      <LoadErrorBanner error={conv.loadError} onRetry={() => void conv.reload()} />
       <MessageList
         items={state.items}
         loaded={state.loaded}

@@ -1,7 +1,6 @@
 import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import { Composer } from '../../../components/Composer.js';
-import { useConfirm } from '../../../components/Confirm.js';
-import { Icon } from '../../../components/Icon.js';
+import { ConversationTools, LoadErrorBanner } from '../../../components/ConversationTools.js';
 import { MessageList } from '../../../components/MessageList.js';
 import { useToast } from '../../../components/Toast.js';
 import { useI18n } from '../../../i18n/index.js';
@@ -23,9 +22,8 @@ export interface GroupChatViewProps {
  * speaker's reply; `speaker` frames start a new bubble under that character's name.
  */
 export function GroupChatView({ group, username, leading, trailing }: GroupChatViewProps) {
-  const { t, errorText } = useI18n();
+  const { t } = useI18n();
   const toast = useToast();
-  const confirm = useConfirm();
   const id = group.id;
   const load = useCallback((before: Id | null) => getGroupMessages(id, before), [id]);
   const conv = useConversation(`g${id}`, load);
@@ -59,49 +57,18 @@ export function GroupChatView({ group, username, leading, trailing }: GroupChatV
         <h1 className="conv-title ellipsis">
           {group.name} <span className="muted small">{t('group.memberCount', { count: group.members.length })}</span>
         </h1>
-        <div className="conv-tools">
-          <details className="menu">
-            <summary className="icon-btn" aria-label={t('chat.export')} title={t('chat.export')}>
-              <Icon name="download" />
-            </summary>
-            <div className="menu-pop" role="menu">
-              <a role="menuitem" href={groupExportUrl(id, 'md')} download>
-                {t('chat.exportMd')}
-              </a>
-              <a role="menuitem" href={groupExportUrl(id, 'json')} download>
-                {t('chat.exportJson')}
-              </a>
-            </div>
-          </details>
-          <button
-            type="button"
-            className="icon-btn"
-            aria-label={t('chat.clear')}
-            title={t('chat.clear')}
-            disabled={state.streaming || state.items.length === 0}
-            onClick={async () => {
-              if (!(await confirm(t('chat.confirmClear', { name: group.name }), { danger: true, confirmLabel: t('chat.clear') }))) return;
-              try {
-                await clearGroupMessages(id);
-                conv.dispatch({ type: 'cleared' });
-              } catch (e) {
-                toast.error(e);
-              }
-            }}
-          >
-            <Icon name="trash" />
-          </button>
-          {trailing}
-        </div>
+        <ConversationTools
+          exportUrl={(format) => groupExportUrl(id, format)}
+          name={group.name}
+          canClear={!state.streaming && state.items.length > 0}
+          onClear={async () => {
+            await clearGroupMessages(id);
+            conv.dispatch({ type: 'cleared' });
+          }}
+          trailing={trailing}
+        />
       </header>
-      {conv.loadError ? (
-        <div className="banner banner-error" role="alert">
-          {errorText(conv.loadError)}{' '}
-          <button type="button" className="btn btn-sm" onClick={() => void conv.reload()}>
-            {t('common.retry')}
-          </button>
-        </div>
-      ) : null}
+      <LoadErrorBanner error={conv.loadError} onRetry={() => void conv.reload()} />
       <MessageList
         items={state.items}
         loaded={state.loaded}
