@@ -93,6 +93,41 @@ describe.each(ALL_BUNDLED.map((e) => [e.title, e.slug]))('offline model as %s', 
   });
 });
 
+describe('offline model: characters named by an alias or from pasted text', () => {
+  it.each([
+    ['sherlock-holmes', 'Sherlock Holmes'],
+    ['sherlock-holmes', '福尔摩斯'],
+    ['zhuge-liang', '孔明'],
+    ['su-shi', '苏东坡'],
+  ])('%s named %s', async (slug, name) => {
+    const c = await buildBundled(llm, ALL_BUNDLED.find((e) => e.slug === slug)!, name);
+    const problems: string[] = [];
+    for (const q of [...QUESTIONS_ZH, ...QUESTIONS_EN]) {
+      const a = await ask(c, q);
+      for (const p of textProblems(a, c, isMostlyCjk(q))) problems.push(`${q} → ${a}: ${p}`);
+    }
+    expect(problems).toEqual([]);
+    expect(await ask(c, 'Who are you?')).not.toMatch(/(\b\w+ \w+) \1/);
+    expect(misjoinProblems(c.biography)).toEqual([]);
+  });
+
+  it('a pasted-text character speaks in the first person too', async () => {
+    const markdown = '# 张三\n\n张三是一名虚构的侠客，生于江南，擅长剑术。他性格豪爽，喜欢结交朋友，常年行走江湖，行侠仗义。他最讨厌欺软怕硬的人。';
+    const entry = { slug: 'zhang-san', title: '张三', aliases: [], markdown };
+    const c = await buildBundled(llm, entry, '张三');
+    const problems: string[] = [];
+    for (const q of QUESTIONS_ZH) {
+      const a = await ask(c, q);
+      for (const p of textProblems(a, c, true)) problems.push(`${q} → ${a}: ${p}`);
+    }
+    expect(problems).toEqual([]);
+    expect(await ask(c, '你讨厌什么？')).toBe('我最讨厌欺软怕硬的人。你又最受不了什么？');
+    expect(c.profile.identity.occupation).toBe('虚构的侠客');
+    expect(await ask(c, '你是谁？')).toMatch(/^我是张三，虚构的侠客。/);
+    expect(await ask(c, '你生活在什么时代？')).toMatch(/^我所处的年代，资料里没有写明/);
+  });
+});
+
 describe('offline model: specific answers', () => {
   it('knows its relations from the profile', async () => {
     expect(await ask(built.get('li-bai')!, '你和杜甫是什么关系？')).toMatch(/^杜甫是我的好友。/);
@@ -117,8 +152,11 @@ describe('offline model: specific answers', () => {
     ];
     const a = await reply(llm, suShi, messages);
     expect(a).toMatch(/^李白/);
+    // It answers the user's question (你们怎么看友情), not a deflection.
+    expect(a).toMatch(/说到友情，/);
     expect(nestedQuoteProblems(a, ['李白', '用户'])).toEqual([]);
-    expect(a).not.toContain(liBaiSaid.slice(0, 12));
+    // No sentence of 李白's is repeated.
+    for (const sentence of liBaiSaid.split(/(?<=[。！？])/u).filter(Boolean)) expect(a).not.toContain(sentence);
     expect(selfReferenceProblems(a, namesOf(suShi.entry))).toEqual([]);
     expect(misjoinProblems(a)).toEqual([]);
   });

@@ -71,7 +71,7 @@ function replyZh(p: Persona, intent: Intent, said: string, seed: number, from?: 
   const me = p.name;
   const job = p.occupation ? `，${p.occupation}` : '';
   const out: string[] = [];
-  if (from) out.push(pick([`${from}的话我听到了，我也说说自己的看法。`, `${from}说的有几分道理，不过我另有想法。`], seed >>> 2));
+  if (from) out.push(pick([`${from}的话我听到了。`, `${from}说的有几分道理。`], seed >>> 2));
   const add = (s: string | undefined) => {
     if (s && !out.includes(endZh(s))) out.push(endZh(s));
   };
@@ -123,7 +123,8 @@ function replyZh(p: Persona, intent: Intent, said: string, seed: number, from?: 
     case 'opinion': {
       const topic = intent.about;
       const about = factsAbout(p, topic);
-      add(topic ? `说到${topic}，我有自己的看法` : '这件事我有自己的看法');
+      // In a group another member may have just said the plain form: add 也 so no line repeats.
+      add(topic ? `说到${topic}，我${from ? '也' : ''}有自己的看法` : `这件事我${from ? '也' : ''}有自己的看法`);
       add(about[0] ?? p.values[seed % Math.max(1, p.values.length)] ?? p.traits[0]);
       closer();
       break;
@@ -220,7 +221,7 @@ function replyEn(p: Persona, intent: Intent, seed: number, from?: string): strin
 function bioSentence(text: string, name: string, names: string[]): string | undefined {
   const first = stripConnective(bare(text.split(/(?<=[。！？])/u)[0] ?? ''));
   if (first.length < 4 || first.length > 140 || misjoined(first) || /资料未载明|有限|未见/.test(first)) return undefined;
-  const named = names.some((n) => first.includes(n)) || /^(他|她|其)/u.test(first);
+  const named = names.some((n) => first.includes(n)) || /^(他|她|其)(?!们)/u.test(first);
   // A bare predicate (性格鲜明…) takes the name as its subject; any other opening is skipped.
   if (!named && !/^(性格|为人|生性|一生|自幼|早年|晚年|曾|善|擅|喜|爱|以|被|是|希望|看重|始终|一向|向来|出生|生于|已于)/u.test(first)) return undefined;
   const subject = named ? first : `${name}${first}`;

@@ -39,8 +39,13 @@ function nameTokens(text: string): string[] {
     .filter((t) => t.length >= 2 && t.length <= 16 && !LABEL.test(t) && !/旧译|未载明|资料/.test(t));
 }
 
-function latin(text: string): string {
-  return /[A-Z][A-Za-z.'-]+(?: [A-Z][A-Za-z.'-]+)+|[A-Z][a-z]{2,}/.exec(text)?.[0] ?? '';
+/** The first Latin-script name among `texts` (each read on its own: names must not run together). */
+function latin(texts: string[]): string {
+  for (const t of texts) {
+    const m = /[A-Z][A-Za-z.'-]+(?: [A-Z][A-Za-z.'-]+)+|[A-Z][a-z]{2,}/.exec(scanHead(t, 400));
+    if (m) return m[0];
+  }
+  return '';
 }
 
 function texts(value: unknown): string[] {
@@ -65,14 +70,15 @@ function voiced(value: unknown, names: string[], max = 4, lead = (clause: string
   return out;
 }
 
-const LIKE_VERB = /^(喜|爱|热爱|偏爱|钟|嗜|好|酷爱|向往|乐于|擅长)/u;
-const DISLIKE_VERB = /^(讨厌|厌|憎|痛恨|不|反感|看不惯|鄙视|害怕|怕)/u;
+const LIKE_VERB = /^(最|很|特别|非常|一向)?(喜|爱|热爱|偏爱|钟|嗜|好|酷爱|向往|乐于|擅长)/u;
+const DISLIKE_VERB = /^(最|很|特别|非常|一向)?(讨厌|厌|憎|痛恨|不|反感|看不惯|鄙视|害怕|怕)/u;
 
 const DYNASTY = /(先秦|春秋|战国|秦|西汉|东汉|汉|三国|西晋|东晋|晋|南北朝|北魏|隋|盛唐|唐|北宋|南宋|宋|元|明|清)(朝|代|时期|末年)?/u;
 
 /** A short era that fits 「我生活在…」: 「盛唐」, 「北魏时期」; never 「一般认为以北魏时期为背景」. */
 function eraOf(timeline: string): string {
   const first = bare(timeline).split(/[，,；;]/u)[0] ?? '';
+  if (/资料|未载明|不详|未知/u.test(first)) return '';
   if (first.length <= 12 && !/资料|未载明|认为|以|背景|约|—|-|\d/u.test(first)) return first;
   return DYNASTY.exec(first)?.[0] ?? '';
 }
@@ -96,7 +102,7 @@ export function readPersona(hints: LlmHints | undefined): Persona {
   const persona: Persona = {
     name,
     names,
-    latinName: latin([given, profileName, asText(identity.titles)].join(' ')),
+    latinName: latin([given, profileName, asText(identity.titles)]),
     occupation: /资料|有限|未载明/.test(occupation) || occupation.length > 40 ? '' : occupation,
     traits: voiced(p.personality?.traits, names),
     values: voiced(p.personality?.values, names),

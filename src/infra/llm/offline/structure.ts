@@ -72,7 +72,7 @@ function matching(src: SourceFacts, pattern: RegExp, max: number): string[] {
 const RELATIONS = ['父亲', '母亲', '配偶', '妻子', '丈夫', '子女', '儿子', '女儿', '兄弟', '姐妹', '亲属', '师父', '老师', '师傅', '师弟', '师兄', '弟子', '学生', '好友', '朋友', '搭档', '主要搭档', '宿敌', '房东', '主公', '君主'];
 
 /** A clause ending in a role noun: 「唐代最负盛名的诗人之一」, 「北宋文学家、书法家、画家和政治家」. */
-const ROLE_CLAUSE = /(人|家|者|士|王|帝|侯|相|将|将军|官|师|员|英雄|侦探|人物|角色|猴|仙|僧|主|后|妃|领袖|统帅|丞相|宰相)$/u;
+const ROLE_CLAUSE = /(人|家|者|士|王|帝|侯|相|将|将军|官|师|员|英雄|侦探|人物|角色|猴|仙|僧|主|后|妃|领袖|统帅|丞相|宰相|客|侠|匠|商|医生|兵|学生|教授|工程师)$/u;
 
 /** An occupation-like phrase from the summary's first sentence (never 「后世尊称为“诗仙”」). */
 function occupationFrom(summary: string): string {
@@ -154,7 +154,7 @@ const RULES: Record<string, Rule> = {
       return he > she ? '男' : she > he ? '女' : '';
     },
   },
-  职业: { make: (s, d) => d.occupation || '身份资料有限' },
+  职业: { make: (s, d) => d.occupation || '资料未载明' },
   身份背景: {
     words: /出身|家族|家境|世家|籍贯/,
     max: 1,
