@@ -78,6 +78,8 @@ export function misjoinProblems(text: string): string[] {
   const out: string[] = [];
   for (const m of text.matchAll(/([\p{Script=Han}A-Za-z]{1,3})(然而|但是|不过|可是)/gu)) out.push(`「${m[0]}」`);
   for (const m of text.matchAll(/(其|性格)(因此|所以|然而|但是|于是)/gu)) out.push(`「${m[0]}」`);
+  // 「其性格Sherlock Holmes性格鲜明」: a template glued to a sentence that brings its own subject.
+  for (const m of text.matchAll(/其性格(?=[A-Za-z]|\p{Script=Han}{1,8}性格)/gu)) out.push(`「${m[0]}…」`);
   return out;
 }
 

@@ -39,6 +39,19 @@ function textProblems(text: string, c: BuiltCharacter, zh: boolean): string[] {
   return [...selfReferenceProblems(text, namesOf(c.entry)), ...misjoinProblems(text), ...punctuationProblems(text, zh), ...nestedQuoteProblems(text, [])];
 }
 
+describe('the checks themselves', () => {
+  it('flag the defects seen in the first-impression review', () => {
+    expect(misjoinProblems('其性格然而李白性格狂放。')).not.toEqual([]);
+    expect(misjoinProblems('其性格Sherlock Holmes性格鲜明。')).not.toEqual([]);
+    expect(misjoinProblems('我性格豪放，然而不失细致。')).toEqual([]);
+    expect(selfReferenceProblems('我少年李白在这里读书。', ['李白'])).not.toEqual([]);
+    expect(selfReferenceProblems('在我看来，李白看重自己认定的道理。', ['李白'])).not.toEqual([]);
+    expect(selfReferenceProblems('我是李白，唐代诗人。', ['李白'])).toEqual([]);
+    expect(punctuationProblems('你好！我是李白', true)).not.toEqual([]);
+    expect(nestedQuoteProblems('你说“李白：“好””，我听进去了。', ['李白'])).not.toEqual([]);
+  });
+});
+
 describe.each(ALL_BUNDLED.map((e) => [e.title, e.slug]))('offline model as %s', (_title, slug) => {
   const c = () => built.get(slug)!;
 
