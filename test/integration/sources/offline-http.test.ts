@@ -91,6 +91,34 @@ describe.each(DIALECTS)('offline server on %s', (dialect) => {
     expect(relation.body.message.content).toMatch(/杜甫是我的好友/);
   });
 
+  it('memory: summaries credit the user with what the user said, and long-term memory gets the user\'s facts', async () => {
+    const settings = (await alice.get('/api/me/settings')).body;
+    // The smallest budgets, so a short conversation is compressed and integrated.
+    expect((await alice.put('/api/me/settings', { ...settings, budgetSession: 200, budgetShortTerm: 100 })).status).toBe(200);
+    const created = await alice.post('/api/characters/creations', { name: '苏轼', source: 'zhwiki', detail: 'concise' });
+    const job = await waitFor(async () => {
+      const j = await alice.get(`/api/jobs/${created.body.job.id}`);
+      return ['done', 'failed'].includes(j.body.state) && j.body;
+    }, 30_000);
+    expect(job.state).toBe('done');
+    const id = job.result.characterId;
+    for (const content of ['我叫小明，是一名大学生。', '我最喜欢喝龙井茶。', '我打算明天去杭州看西湖。', '你去过杭州吗？', '我讨厌下雨天。', '你怎么看西湖？']) {
+      expect((await alice.post(`/api/characters/${id}/messages`, { content })).status).toBe(200);
+    }
+    expect((await alice.post(`/api/characters/${id}/memories/compress`)).status).toBe(202);
+    const memories = await waitFor(async () => {
+      const m = (await alice.get(`/api/characters/${id}/memories`)).body;
+      return m.longTerm.some((x: { content: string }) => x.content === '用户的名字是小明') && m;
+    }, 20_000);
+    const longTerm = memories.longTerm.map((x: { content: string }) => x.content);
+    expect(longTerm).toEqual(expect.arrayContaining(['用户的名字是小明', '用户喜欢喝龙井茶']));
+    for (const item of [...memories.shortTerm, ...memories.longTerm].map((x: { content: string }) => x.content)) {
+      // The user's facts are never credited to the character.
+      expect(item).not.toMatch(/^我(叫小明|最喜欢喝龙井茶|打算明天去杭州)/mu);
+      expect(item).not.toMatch(/苏轼 \|/u);
+    }
+  });
+
   it('an 8,000-character message is answered briefly', async () => {
     const list = (await alice.get('/api/characters')).body;
     const id = (list.items ?? list.characters ?? list)[0].id;

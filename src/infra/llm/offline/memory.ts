@@ -26,10 +26,23 @@ function categorise(text: string): { label: string; weight: number } {
   return CATEGORIES.find((c) => c.pattern.test(text)) ?? { label: '提到', weight: 0 };
 }
 
-/** The sentence of a message that carries its point (not a cut-off message). */
+/** Short replies that carry no content (the offline model's own openers and closers, greetings). */
+const FILLER = /^(嗯|好|哦|啊|是啊|不必客气|客气什么|这件事我记得|说来话长|我明白你的意思|你说的我听进去了|你怎么看|你呢|I see|I take your point)/iu;
+
+/**
+ * The sentence of a message that carries its point (not a cut-off message): the most telling
+ * category first, then the longest; openers and closers only when there is nothing else.
+ */
 function salientSentence(text: string): string {
   const parts = text.split(/(?<=[。！？!?；;.])\s*/u).map((s) => s.trim()).filter(Boolean);
-  const best = parts.find((s) => categorise(s).weight > 1) ?? parts[0] ?? text;
+  const content = parts.filter((s) => !FILLER.test(s));
+  const pool = content.length ? content : parts;
+  let best = pool[0] ?? text;
+  let bestScore = -1;
+  for (const s of pool.slice(0, 20)) {
+    const score = categorise(s).weight * 100 + Math.min(s.length, 80);
+    if (score > bestScore) [best, bestScore] = [s, score];
+  }
   return clip(bare(best), 80);
 }
 
@@ -37,8 +50,10 @@ function salientSentence(text: string): string {
 function retellUser(text: string, zh: boolean): string {
   if (!zh) return `The user said: ${text.replace(/\byou\b/gi, 'me').replace(/\bI\b/g, 'they').replace(/\bmy\b/gi, 'their')}`;
   const t = text.replace(/你们/g, '我们').replace(/我(?!们)/g, '\u0000').replace(/你/g, '我').replace(/\u0000/g, '自己');
-  const verb = /[?？]|吗$|什么|为什么|怎么|如何|哪/u.test(t) ? '问' : '说';
-  return t.startsWith('自己') ? `用户${verb}${t}` : `用户${verb}：${t}`;
+  const asked = /[?？]|吗$|什么|为什么|怎么|如何|哪/u.test(t);
+  if (t.startsWith('自己')) return `用户${asked ? '问' : '说'}${t}`;
+  if (asked && t.startsWith('我')) return `用户问${t}`;
+  return `用户${asked ? '问' : '说'}：${t}`;
 }
 
 /** One summary line, attributed: the user, the character itself (我), or another group member. */
