@@ -4,10 +4,9 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { currentUser } from '../../http/auth.js';
 import { enforceRateLimit } from '../../http/rate-limit.js';
 import { errors, NoContent } from '../../http/schemas.js';
-import { openSse } from '../../http/sse.js';
+import { runStreamed } from '../../http/sse.js';
 import type { RateLimiter } from '../../infra/rate-limit/rate-limiter.js';
 import type { SourceService } from '../sources/service.js';
-import { TERMINAL } from './store.js';
 import type { CreationService } from './service.js';
 
 const JobSchema = Type.Object(
@@ -98,17 +97,13 @@ export function registerCreationRoutes(root: FastifyInstance, deps: CreationRout
     { config: auth, schema: { tags: ['creation'], summary: 'Server-sent `job` events on every change; the stream ends after a terminal state', params: JobParams, response: errors(400, 401, 404) } },
     async (request, reply) => {
       const userId = currentUser(request).id;
-      await deps.creation.get(userId, request.params.id); // 404 before the stream opens
-      const sse = openSse(request, reply);
-      const stop = await deps.creation.follow(userId, request.params.id, (job) => {
-        if (TERMINAL.includes(job.state)) {
-          sse.end('job', view(job));
-          void stop?.();
-        } else sse.send('job', view(job));
-      });
-      if (sse.closed) await stop();
-      else sse.signal.addEventListener('abort', () => void stop());
-      return reply;
+      // The stream opens with the first state, so an unknown job is still a plain 404.
+      await runStreamed(
+        request,
+        reply,
+        ({ send, signal }) => deps.creation.follow(userId, request.params.id, signal, (job) => send('job', view(job))),
+        (job) => ({ event: 'job', data: job ? view(job) : null }),
+      );
     },
   );
 
