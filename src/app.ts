@@ -24,6 +24,7 @@ import { MemoryRateLimiter, type RateLimiter } from './infra/rate-limit/rate-lim
 import { LATENCY_BUCKETS, Metrics } from './infra/metrics.js';
 import { registerErrorHandling, registerNotFound } from './http/errors.js';
 import { registerAuth } from './http/auth.js';
+import { registerInputGuards } from './http/input-guards.js';
 import { ErrorResponse } from './http/schemas.js';
 import { AppError } from './errors.js';
 import { createUsersService, type UsersService } from './features/users/service.js';
@@ -218,6 +219,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   app.addSchema(ErrorResponse);
   registerErrorHandling(app);
+  registerInputGuards(app);
   registerHttpMetrics(app, metrics, database);
 
   await app.register(helmet, {
