@@ -100,7 +100,7 @@ describe.each(DIALECTS)('bad input on %s', (dialect) => {
       [Buffer.from(JSON.stringify(deep)), 'application/json', 'card.json'],
     ] as const) {
       const form = new FormData();
-      form.append('file', new Blob([bytes], { type }), name);
+      form.append('file', new Blob([new Uint8Array(bytes)], { type }), name);
       const r = await alice.post('/api/characters/import', form);
       expect400(r, /^validation:card/);
       expect(r.body.error.message).toMatch(/nested more than 64 levels/);
@@ -109,7 +109,7 @@ describe.each(DIALECTS)('bad input on %s', (dialect) => {
     const c = (await alice.get(`/api/characters/${characterId}`)).body;
     const ok = writeCardPng(characterToCard(c, 'v2'), characterToCard(c, 'v3'), avatar);
     const form = new FormData();
-    form.append('file', new Blob([ok], { type: 'image/png' }), 'ok.png');
+    form.append('file', new Blob([new Uint8Array(ok)], { type: 'image/png' }), 'ok.png');
     expect((await alice.post('/api/characters/import', form)).status).toBe(201);
   });
 });
