@@ -144,6 +144,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     adminUser: config.adminUser,
     sessionTtlDays: config.sessionTtlDays,
     allowedModels: () => llm.models(),
+    files,
   });
   const characters = createCharactersService({ db: database.db, cache, files });
   const memoryJobs = metrics.counter('memory_jobs_total', 'Memory jobs by what they did', ['result']);
