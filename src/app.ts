@@ -23,7 +23,7 @@ import { MemoryJobQueue } from './infra/queue/memory-queue.js';
 import { MemoryRateLimiter, type RateLimiter } from './infra/rate-limit/rate-limiter.js';
 import { LATENCY_BUCKETS, Metrics } from './infra/metrics.js';
 import { registerErrorHandling, registerNotFound } from './http/errors.js';
-import { registerAuth } from './http/auth.js';
+import { registerAuth, SESSION_COOKIE } from './http/auth.js';
 import { registerInputGuards } from './http/input-guards.js';
 import { ErrorResponse } from './http/schemas.js';
 import { AppError } from './errors.js';
@@ -265,6 +265,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     llmProvider: () => llm.provider,
     models: () => llm.models(),
     metricsText: options.metricsText ?? (cluster.isWorker ? clusterMetricsText : undefined),
+    metricsPublic: config.metricsPublic,
+    metricsToken: config.metricsToken,
+    isAdmin: async (request) => {
+      const token = request.cookies[SESSION_COOKIE];
+      return !!token && !!(await users.resolveSession(token))?.isAdmin;
+    },
   });
   registerUserRoutes(app, { users, limiter, authRatePerMin: config.authRatePerMin, cookieSecure: config.cookieSecure });
   registerCharacterRoutes(app, { characters });
