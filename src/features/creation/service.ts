@@ -15,6 +15,7 @@ import type { CharactersService } from '../characters/service.js';
 import * as characterStore from '../characters/store.js';
 import type { SourceService } from '../sources/service.js';
 import type { SourcePage } from '../sources/types.js';
+import { BUNDLED_ID_PREFIX } from '../sources/bundled/index.js';
 import type { Section } from '../characters/profile.js';
 import * as store from './store.js';
 import { TERMINAL, type Job, type JobStep } from './store.js';
@@ -147,6 +148,13 @@ export function createCreationService(deps: CreationDeps) {
         if (candidates.length === 0) throw new AppError('not_found:source_page', `No ${input.source === 'baike' ? 'Baidu Baike' : 'Wikipedia'} page found for 「${name}」`);
         if (candidates.length > 1) throw new AppError('ambiguous', `Several pages are called 「${name}」; choose one`, { details: { candidates } });
         candidateId = candidates[0].id;
+      } else if (!candidateId.startsWith(BUNDLED_ID_PREFIX)) {
+        // A chosen page must be one of the name's pages: an unknown id is the caller's mistake,
+        // answered now rather than as a job that fails later. (Bundled ids are checked by the source.)
+        const candidates = await deps.sources.candidates(input.source, name);
+        if (!candidates.some((c) => c.id === candidateId)) {
+          throw new AppError('validation:candidateId', `「${candidateId}」 is not one of the pages called 「${name}」; choose one from /api/sources/${input.source}/candidates`, { details: { candidates } });
+        }
       }
       const job = await store.insertJob(db, { id: randomUUID(), kind: CREATION_JOB, userId, input: { ...input, name, candidateId }, now: now() });
       try {
