@@ -102,7 +102,8 @@ export function registerCreationRoutes(root: FastifyInstance, deps: CreationRout
         request,
         reply,
         ({ send, signal }) => deps.creation.follow(userId, request.params.id, signal, (job) => send('job', view(job))),
-        (job) => ({ event: 'job', data: job ? view(job) : null }),
+        // No job: the client left (nothing is sent) or the job was deleted with its owner.
+        (job) => (job ? { event: 'job', data: view(job) } : { event: 'error', data: { code: 'not_found:job', message: 'job not found' } }),
       );
     },
   );
