@@ -261,6 +261,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     checks,
     llmProvider: () => llm.provider,
     models: () => llm.models(),
+    hasUsers: () => users.hasUsers(),
     metricsText: options.metricsText ?? (cluster.isWorker ? clusterMetricsText : undefined),
   });
   registerUserRoutes(app, { users, limiter, authRatePerMin: config.authRatePerMin, cookieSecure: config.cookieSecure });

@@ -37,6 +37,8 @@ export interface Meta {
     budgetLongTerm: Range;
     groupRounds: Range;
   };
+  /** False on a fresh install: the sign-in screen opens on "register". */
+  hasUsers?: boolean;
 }
 
 export type SourceKind = 'baike' | 'zhwiki' | 'text';
