@@ -103,6 +103,8 @@ export interface Candidate {
   id: string;
   title: string;
   description: string;
+  /** A page from the bundled offline set (its id also starts with `bundled:`). */
+  bundled?: boolean;
 }
 
 export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
@@ -115,6 +117,8 @@ export interface Job {
   progress: { step: JobStep; done: number; total: number };
   result?: { characterId: Id };
   error?: { code: string; message: string };
+  /** The page used, once fetched; `bundled` when it came from the bundled offline set. */
+  source?: { bundled?: boolean; title?: string };
   createdAt: string;
   updatedAt: string;
 }
