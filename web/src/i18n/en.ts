@@ -129,6 +129,7 @@ export const en: Record<MessageKey, string> = {
   'avatar.upload': 'Upload',
   'avatar.done': 'Avatar updated',
   'avatar.area': 'Crop area',
+  'avatar.unreadable': 'This image cannot be opened: the file is damaged or is not really the image type it claims to be. Choose another PNG, JPEG, WebP or GIF image.',
   'avatar.notImage': 'Please choose an image file',
 
   'import.title': 'Import a character card',
@@ -199,6 +200,7 @@ export const en: Record<MessageKey, string> = {
   'group.minMembers': 'A group needs at least 2 members',
 
   'settings.title': 'Settings',
+  'settings.preferences': 'Chat and memory',
   'settings.chatModel': 'Chat model',
   'settings.serverDefault': 'Server default',
   'settings.budgets': 'Memory budgets (tokens)',

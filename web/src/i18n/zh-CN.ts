@@ -128,6 +128,7 @@ export const zhCN = {
   'avatar.done': '头像已更新',
   'avatar.area': '裁剪区域',
   'avatar.notImage': '请选择图片文件',
+  'avatar.unreadable': '无法打开这张图片：文件已损坏，或者并不是它声称的图片格式。请换一张 PNG、JPEG、WebP 或 GIF 图片。',
 
   'import.title': '导入角色卡',
   'import.drop': '把 PNG 或 JSON 角色卡拖到这里',
@@ -197,6 +198,7 @@ export const zhCN = {
   'group.minMembers': '群聊至少需要 2 位成员',
 
   'settings.title': '设置',
+  'settings.preferences': '对话与记忆',
   'settings.chatModel': '对话模型',
   'settings.serverDefault': '服务器默认',
   'settings.budgets': '记忆预算（token）',
