@@ -248,7 +248,16 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (json.$id as string) ?? `def-${i}` },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: true,
+    uiConfig: { validatorUrl: null },
+    // Swagger UI sets inline styles; and plain-HTTP installs must not upgrade to HTTPS (as above).
+    transformStaticCSP: (csp) => {
+      const withStyles = csp.replace(/style-src ([^;]*);/, (_m, v: string) => `style-src ${v.trim()} 'unsafe-inline';`);
+      return config.cookieSecure ? withStyles : withStyles.replace(/\s*upgrade-insecure-requests;?/, '');
+    },
+  });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   registerAuth(app, (token) => users.resolveSession(token));
@@ -264,6 +273,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     checks,
     llmProvider: () => llm.provider,
     models: () => llm.models(),
+    hasUsers: () => users.hasUsers(),
     metricsText: options.metricsText ?? (cluster.isWorker ? clusterMetricsText : undefined),
     metricsPublic: config.metricsPublic,
     metricsToken: config.metricsToken,
