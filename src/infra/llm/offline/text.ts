@@ -133,9 +133,3 @@ export function endEn(text: string): string {
   const t = text.trim().replace(/[,;:\s]+$/u, '');
   return /[.!?]["')]?$/u.test(t) ? t : `${t}.`;
 }
-
-/** Splits at the first clause boundary (，。；) and keeps at most `max` characters of that clause. */
-export function firstClause(text: string, max: number): string {
-  const c = (text.split(/[，,。；;！!？?\n]/u)[0] ?? '').trim();
-  return c.length <= max ? c : '';
-}
