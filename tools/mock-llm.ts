@@ -9,6 +9,9 @@
  *   {"ttftMs":0,"tokens":5,"tps":1000,"fail":"500"|"503"|"429"|"cut"|"hang"|"badjson"|"prose",
  *    "failTimes":1,"cutAfter":3,"hangAfter":0,"retryAfter":1,"numbered":true}
  * `failTimes` N: only the first N requests carrying the same `x-mock-key` header fail.
+ * Faults for every request: `--failure-rate 0.2` (that share answers 503 before any token, seeded),
+ * or at run time `POST /_mock/faults {"failureRate":0.2,"failStatus":503,"down":false}` (`down`
+ * resets every connection, as an unreachable provider does).
  * The same overrides can ride in the last message as `[[mock:{…}]]` / `[[mock-json:{…}]]`.
  * In JSON mode (`response_format` with a json_schema) the answer is shaped like the schema.
  * Built on node:http with one timer per stream, so it holds thousands of concurrent streams.
@@ -27,6 +30,17 @@ export interface MockLlmOptions {
   tps?: number;
   seed?: number;
   models?: string[];
+  /** 0–1: share of chat requests that fail with `failStatus` before any token (seeded, so reproducible). */
+  failureRate?: number;
+  failStatus?: 500 | 502 | 503;
+}
+
+/** Faults that apply to every request, changeable while running (`setFaults`, `POST /_mock/faults`). */
+export interface MockFaults {
+  failureRate: number;
+  failStatus: 500 | 502 | 503;
+  /** Down: every connection is reset at once, as when the provider is unreachable. */
+  down: boolean;
 }
 
 export interface MockOverrides {
@@ -59,6 +73,7 @@ export interface MockLlm {
   port: number;
   stats(): MockStats;
   reset(): void;
+  setFaults(faults: Partial<MockFaults>): void;
   close(): Promise<void>;
 }
 
@@ -144,6 +159,8 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
   const models = options.models ?? ['mock-model', 'mock-model-large'];
   let stats: MockStats = zeroStats();
   let failuresByKey = new Map<string, number>();
+  const faults: MockFaults = { failureRate: options.failureRate ?? 0, failStatus: options.failStatus ?? 503, down: false };
+  const faultRandom = seededRandom(seed + 7);
 
   const server = createServer({ requestTimeout: 0, headersTimeout: 0, keepAliveTimeout: 600_000 }, (req, res) => {
     handle(req, res).catch((err: Error) => {
@@ -160,6 +177,16 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
       return json(res, 200, { object: 'list', data: models.map((id) => ({ id, object: 'model', created: 0, owned_by: 'mock' })) });
     }
     if (req.method === 'GET' && path === '/_mock/stats') return json(res, 200, stats);
+    if (req.method === 'POST' && path === '/_mock/faults') {
+      Object.assign(faults, JSON.parse((await readBody(req)) || '{}') as Partial<MockFaults>);
+      return json(res, 200, faults);
+    }
+    if (faults.down) {
+      stats.requests++;
+      stats.failed++;
+      req.socket.destroy();
+      return;
+    }
     if (req.method === 'POST' && path === '/_mock/reset') {
       stats = zeroStats();
       failuresByKey = new Map();
@@ -187,7 +214,8 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
     const key = String(req.headers['x-mock-key'] ?? '');
     const seen = (failuresByKey.get(key) ?? 0) + 1;
     failuresByKey.set(key, seen);
-    const fail = o.fail && (o.failTimes === undefined || seen <= o.failTimes) ? o.fail : undefined;
+    const injected = faults.failureRate > 0 && faultRandom() < faults.failureRate ? (String(faults.failStatus) as '500' | '502' | '503') : undefined;
+    const fail = o.fail && (o.failTimes === undefined || seen <= o.failTimes) ? o.fail : injected;
     const model = body.model ?? models[0];
     const promptTokens = Math.ceil((body.messages ?? []).reduce((n, m) => n + String(m.content ?? '').length, 0) / 2);
 
@@ -282,6 +310,9 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
       stats = zeroStats();
       failuresByKey = new Map();
     },
+    setFaults(f) {
+      Object.assign(faults, f);
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -330,6 +361,7 @@ async function main(): Promise<void> {
       tps: { type: 'string' },
       seed: { type: 'string' },
       profile: { type: 'string' },
+      'failure-rate': { type: 'string' },
     },
   });
   const profile = (values.profile ?? process.env.MOCK_LLM_PROFILE) === 'bench' ? BENCH_PROFILE : {};
@@ -342,6 +374,7 @@ async function main(): Promise<void> {
     ...(values.tokens !== undefined ? { tokens: num(values.tokens) } : {}),
     ...(values.tps !== undefined ? { tps: num(values.tps) } : {}),
     seed: num(values.seed),
+    failureRate: num(values['failure-rate']),
   });
   console.log(`mock-llm listening on ${mock.url}`);
   const stop = () => void mock.close().then(() => process.exit(0));
