@@ -230,4 +230,5 @@ export const en: Record<MessageKey, string> = {
   'error.unavailable': 'The model service is busy or down. Try again later.',
   'error.server': 'Something went wrong on the server. Try again later.',
   'error.generic': 'Something went wrong: {message}',
+  'chat.busyRetrying': 'The model is busy; retrying in {seconds} s…',
 };

@@ -228,6 +228,7 @@ export const zhCN = {
   'error.unavailable': '模型服务繁忙或不可用，请稍后再试',
   'error.server': '服务器出错了，请稍后再试',
   'error.generic': '出错了：{message}',
+  'chat.busyRetrying': '模型繁忙，{seconds} 秒后自动重试…',
 } as const;
 
 export type MessageKey = keyof typeof zhCN;
