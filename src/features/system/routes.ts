@@ -20,6 +20,8 @@ export interface SystemRouteDeps {
   checks: ReadinessCheck[];
   llmProvider: () => string;
   models: () => string[];
+  /** Whether any account exists; only a yes/no, so a fresh install can open on "register". */
+  hasUsers?: () => Promise<boolean>;
   /** Text of /metrics; in cluster mode the primary aggregates all workers. */
   metricsText?: () => Promise<{ contentType: string; body: string }>;
   /** /metrics for anyone (FASTNPC_METRICS_PUBLIC). */
@@ -114,11 +116,12 @@ export function registerSystemRoutes(root: FastifyInstance, deps: SystemRouteDep
             llmProvider: Type.String(),
             models: Type.Array(Type.String()),
             settingsRanges: Type.Object({ budgetSession: Range, budgetShortTerm: Range, budgetLongTerm: Range, groupRounds: Range }),
+            hasUsers: Type.Boolean(),
           }),
         },
       },
     },
-    async () => ({ llmProvider: deps.llmProvider(), models: deps.models(), settingsRanges: SETTINGS_RANGES }),
+    async () => ({ llmProvider: deps.llmProvider(), models: deps.models(), settingsRanges: SETTINGS_RANGES, hasUsers: deps.hasUsers ? await deps.hasUsers() : true }),
   );
 }
 

@@ -83,6 +83,10 @@ export function createUsersService(deps: UsersDeps) {
       return { user: store.rowToUser(row), ...(await openSession(row.id)) };
     },
 
+    /** Whether anyone has registered yet (a fresh install opens the web app on "register"). */
+    async hasUsers(): Promise<boolean> {
+      return (await store.countUsers(db)) > 0;
+    },
     async logout(token: string): Promise<void> {
       const h = hashToken(token);
       await store.deleteSession(db, h);
