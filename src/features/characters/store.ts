@@ -26,6 +26,8 @@ export interface Character {
 export interface Actor {
   userId: number;
   isAdmin?: boolean;
+  /** The user's name for `{{user}}` in role-play text; 'User' when not given. */
+  userName?: string;
 }
 
 export function rowToCharacter(r: CharacterRow): Character {

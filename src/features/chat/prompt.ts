@@ -6,9 +6,10 @@
  */
 import { estimateTokens, type ChatMessage } from '../../infra/llm/index.js';
 import { SECTIONS, type Profile, type Section } from '../characters/profile.js';
+import { expandMacros, type MacroNames } from '../characters/macros.js';
 
 export interface PromptPart {
-  name: 'rules' | 'profile' | 'long_term_memory' | 'short_term_memory' | 'user_profile' | 'recent_messages';
+  name: 'rules' | 'profile' | 'lore_before' | 'lore_after' | 'example_dialogue' | 'long_term_memory' | 'short_term_memory' | 'user_profile' | 'recent_messages' | 'post_history';
   text: string;
   tokens: number;
   budget: number;
@@ -48,6 +49,23 @@ export interface PromptInput {
   budgets: PromptBudgets;
   /** Extra system text placed after the profile (e.g. a group's other members). */
   extraContext?: { title: string; text: string };
+  /** The card's own prompt fields (V2/V3), used as the spec says; see `CardPromptFields`. */
+  card?: CardPromptFields;
+  /** Fired lorebook entries, already fitted to the lore budget, around the character's profile. */
+  lore?: { before: string; after: string };
+  /** Names for `{{char}}`/`{{user}}`; without them the text goes in as written. */
+  names?: MacroNames;
+}
+
+/**
+ * - systemPrompt: replaces our role-play rules; `{{original}}` in it stands for them.
+ * - postHistoryInstructions: a system message after the history (`{{original}}` → nothing: we have no default).
+ * - exampleDialogue: `mes_example`, `<START>`-separated blocks, kept whole while they fit EXAMPLE_DIALOGUE_BUDGET.
+ */
+export interface CardPromptFields {
+  systemPrompt?: string;
+  postHistoryInstructions?: string;
+  exampleDialogue?: string;
 }
 
 export interface AssembledPrompt {
@@ -58,6 +76,7 @@ export interface AssembledPrompt {
 
 export const PROFILE_BUDGET = 1500;
 export const USER_PROFILE_BUDGET = 200;
+export const EXAMPLE_DIALOGUE_BUDGET = 600;
 
 /** The budgets of a user's prompts: fixed for the profile parts, from settings for memory and history. */
 export function budgetsFrom(settings: { budgetSession: number; budgetShortTerm: number; budgetLongTerm: number }): PromptBudgets {
@@ -156,21 +175,61 @@ function part(name: PromptPart['name'], text: string, budget: number): PromptPar
   return { name, text, tokens: estimateTokens(text), budget };
 }
 
+const ORIGINAL = /\{\{\s*original\s*\}\}/gi;
+
+/** The rules: the card's system_prompt when it has one, with `{{original}}` standing for ours. */
+export function rulesFor(ourRules: string, card: CardPromptFields | undefined): string {
+  const own = card?.systemPrompt?.trim();
+  return own ? own.replace(ORIGINAL, () => ourRules.trim()) : ourRules.trim();
+}
+
+/** `mes_example` as whole `<START>` blocks, in order, while they fit the budget. */
+export function renderExampleDialogue(text: string, budget: number): string {
+  const blocks = text.split(/<START>/i).map((b) => b.trim()).filter(Boolean);
+  const kept: string[] = [];
+  let used = 0;
+  for (const block of blocks) {
+    const t = estimateTokens(block) + 2;
+    if (used + t > budget) break;
+    kept.push(block);
+    used += t;
+  }
+  return kept.join('\n\n---\n\n');
+}
+
 export function assemblePrompt(input: PromptInput): AssembledPrompt {
   const b = input.budgets;
+  const names = input.names;
+  const expand = (text: string) => (names ? expandMacros(text, names) : text);
   const recent = selectRecent(input.history, b.session);
+  const rulesText = expand(rulesFor(input.rulesText, input.card));
   const parts: PromptPart[] = [
-    part('rules', input.rulesText.trim(), estimateTokens(input.rulesText)),
-    part('profile', renderProfile(input.profile, b.profile), b.profile),
+    part('rules', rulesText, estimateTokens(rulesText)),
+    part('profile', expand(renderProfile(input.profile, b.profile)), b.profile),
     part('long_term_memory', renderLongTerm(input.longTerm, b.longTerm), b.longTerm),
     part('short_term_memory', renderShortTerm(input.shortTerm, b.shortTerm), b.shortTerm),
     part('user_profile', truncateToTokens(input.userProfileText.trim(), b.userProfile), b.userProfile),
-    part('recent_messages', recent.map((m) => `${m.speaker ?? m.role}: ${m.content}`).join('\n'), b.session),
+    part('recent_messages', recent.map((m) => `${m.speaker ?? m.role}: ${expand(m.content)}`).join('\n'), b.session),
   ];
   const [rules, profile, ltm, stm, userProfile] = parts;
+  // Optional parts (only when the card or lorebook has them), so a plain character's prompt is unchanged.
+  const optional = (name: PromptPart['name'], text: string, budget: number) => {
+    if (!text.trim()) return undefined;
+    const p = part(name, expand(text.trim()), budget);
+    parts.push(p);
+    return p;
+  };
+  const loreBefore = optional('lore_before', input.lore?.before ?? '', estimateTokens(input.lore?.before ?? ''));
+  const loreAfter = optional('lore_after', input.lore?.after ?? '', estimateTokens(input.lore?.after ?? ''));
+  const examples = optional('example_dialogue', renderExampleDialogue(input.card?.exampleDialogue ?? '', EXAMPLE_DIALOGUE_BUDGET), EXAMPLE_DIALOGUE_BUDGET);
+  const postHistoryText = input.card?.postHistoryInstructions?.replace(ORIGINAL, '') ?? '';
+  const postHistory = optional('post_history', postHistoryText, estimateTokens(postHistoryText));
   const system = [
     `## 角色扮演规则\n${rules.text}`,
+    loreBefore ? `## 世界设定\n${loreBefore.text}` : '',
     `## 你的角色设定（${input.characterName}）\n${profile.text || '（无）'}`,
+    loreAfter ? `## 相关设定\n${loreAfter.text}` : '',
+    examples ? `## 对话示例（仅示范语气与格式）\n${examples.text}` : '',
     input.extraContext ? `## ${input.extraContext.title}\n${input.extraContext.text}` : '',
     `## 长期记忆\n${ltm.text || '（暂无）'}`,
     `## 短期记忆\n${stm.text || '（暂无）'}`,
@@ -180,7 +239,8 @@ export function assemblePrompt(input: PromptInput): AssembledPrompt {
     .join('\n\n');
   const messages: ChatMessage[] = [
     { role: 'system', content: system },
-    ...recent.map((m): ChatMessage => ({ role: m.role, content: m.speaker ? `${m.speaker}：${m.content}` : m.content })),
+    ...recent.map((m): ChatMessage => ({ role: m.role, content: m.speaker ? `${m.speaker}：${expand(m.content)}` : expand(m.content) })),
+    ...(postHistory ? [{ role: 'system' as const, content: postHistory.text }] : []),
   ];
   return { messages, parts, totalTokens: messages.reduce((n, m) => n + estimateTokens(m.content) + 4, 0) };
 }

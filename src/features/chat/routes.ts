@@ -60,7 +60,7 @@ export function registerChatRoutes(root: FastifyInstance, deps: ChatRouteDeps): 
   const auth = { auth: 'user' as const };
   const tags = ['chat'];
   app.addSchema(MessageSchema);
-  const owner = (request: FastifyRequest) => ({ userId: currentUser(request).id });
+  const owner = (request: FastifyRequest) => ({ userId: currentUser(request).id, userName: currentUser(request).username });
 
   const turnOptions = { limiter: deps.limiter, ratePerMin: deps.chatRatePerMin, observeFirstToken: deps.observeFirstToken };
   /** SSE ends with `done {messageId, userMessageId, usage}`; JSON is the stored reply. */

@@ -16,6 +16,8 @@ import * as conversations from '../conversations/store.js';
 import type { Message } from '../conversations/store.js';
 import type { MemoryService } from '../memory/service.js';
 import { assemblePrompt, budgetsFrom, type AssembledPrompt, type HistoryMessage } from './prompt.js';
+import { cardPromptFields, greetingOf } from '../characters/card-fields.js';
+import { expandMacros, type MacroNames } from '../characters/macros.js';
 import type { ReplyDone, Turn, TurnEngine, TurnSink } from '../conversations/engine.js';
 
 export interface ChatDeps {
@@ -46,7 +48,7 @@ export function createChatService(deps: ChatDeps) {
   async function open(actor: Actor, characterId: number): Promise<{ character: Character; conversationId: number }> {
     const character = await deps.characters.get({ userId: actor.userId }, characterId);
     const conversationId = await cache.wrap(directConversationKey(characterId), 3600, () =>
-      conversations.getOrCreateConversation(db, character.userId, { kind: 'direct', characterId }, now()),
+      conversations.getOrCreateConversation(db, character.userId, { kind: 'direct', characterId }, now(), { content: greetingOf(character), characterId }),
     );
     return { character, conversationId };
   }
@@ -63,7 +65,11 @@ export function createChatService(deps: ChatDeps) {
     return { character, conversationId };
   }
 
-  async function buildPrompt(character: Character, conversationId: number, settings: UserSettings): Promise<AssembledPrompt> {
+  const namesFor = (actor: Actor, character: Character): MacroNames => ({ char: character.name, user: actor.userName ?? 'User' });
+  /** Messages as shown: macros (a card greeting's `{{user}}`) expanded; stored text stays as written. */
+  const shown = (names: MacroNames) => (m: Message): Message => ({ ...m, content: expandMacros(m.content, names) });
+
+  async function buildPrompt(character: Character, conversationId: number, settings: UserSettings, names: MacroNames): Promise<AssembledPrompt> {
     const [history, memory, rulesText] = await Promise.all([
       conversationId === NO_CONVERSATION ? [] : conversations.uncompressedMessages(db, conversationId, 200),
       deps.memory.snapshot(conversationId, [character.id]),
@@ -78,12 +84,15 @@ export function createChatService(deps: ChatDeps) {
       userProfileText: settings.profileText,
       history: history.map((m): HistoryMessage => ({ role: m.role, content: m.content })),
       budgets: budgetsFrom(settings),
+      card: cardPromptFields(character),
+      names,
     });
   }
 
   /** The prompt, then the reply streamed and stored through the engine. */
-  async function generate(turn: Turn, character: Character, settings: UserSettings, userId: number, startedAt: number): Promise<{ message: Message; usage: LlmUsage }> {
-    const prompt = await buildPrompt(character, turn.conversationId, settings);
+  async function generate(turn: Turn, character: Character, settings: UserSettings, actor: Actor, startedAt: number): Promise<{ message: Message; usage: LlmUsage }> {
+    const userId = actor.userId;
+    const prompt = await buildPrompt(character, turn.conversationId, settings, namesFor(actor, character));
     deps.observePrelude?.((performance.now() - startedAt) / 1000);
     return turn.reply(
       { purpose: 'chat', messages: prompt.messages, model: settings.chatModel ?? undefined, userId, hints: { characterName: character.name, profile: character.profile } },
@@ -104,7 +113,7 @@ export function createChatService(deps: ChatDeps) {
       const { character, settings, spec } = await prepare(actor, characterId);
       return engine.run(spec, sink, async (turn) => {
         const userMessage = await turn.storeUserMessage(content);
-        const r = await generate(turn, character, settings, actor.userId, startedAt);
+        const r = await generate(turn, character, settings, actor, startedAt);
         return { ...r, messageId: r.message.id, userMessageId: userMessage.id };
       });
     },
@@ -120,15 +129,16 @@ export function createChatService(deps: ChatDeps) {
         const lastUser = last.role === 'user' ? last : await conversations.lastMessage(db, conversationId);
         if (!lastUser || lastUser.role !== 'user') throw new AppError('conflict:nothing_to_regenerate', 'There is no message to answer');
         turn.begin();
-        const r = await generate(turn, character, settings, actor.userId, startedAt);
+        const r = await generate(turn, character, settings, actor, startedAt);
         return { ...r, messageId: r.message.id, userMessageId: lastUser.id };
       });
     },
 
     async list(actor: Actor, characterId: number, opts: { before?: number; limit: number }) {
-      const { conversationId } = await find(actor, characterId);
+      const { character, conversationId } = await find(actor, characterId);
       if (conversationId === undefined) return { items: [], nextBefore: null };
-      return conversations.listMessages(db, conversationId, opts);
+      const page = await conversations.listMessages(db, conversationId, opts);
+      return { ...page, items: page.items.map(shown(namesFor(actor, character))) };
     },
 
     async edit(actor: Actor, characterId: number, messageId: number, content: string): Promise<Message> {
@@ -149,11 +159,14 @@ export function createChatService(deps: ChatDeps) {
       const { character, conversationId } = await open(actor, characterId);
       await conversations.clearMessages(db, conversationId);
       await deps.memory.clear(conversationId, [character.id], includeMemories);
+      // A cleared chat starts again as a new one does: with the card's greeting.
+      const greeting = greetingOf(character);
+      if (greeting.trim()) await conversations.insertMessage(db, { conversationId, role: 'assistant', content: greeting, characterId: character.id, now: now() });
     },
 
     async exportConversation(actor: Actor, characterId: number, format: 'json' | 'md') {
       const { character, conversationId } = await open(actor, characterId);
-      const messages = await conversations.allMessages(db, conversationId);
+      const messages = (await conversations.allMessages(db, conversationId)).map(shown(namesFor(actor, character)));
       if (format === 'json') {
         return { filename: `${character.name}.chat.json`, contentType: 'application/json', body: JSON.stringify({ character: { id: character.id, name: character.name }, exportedAt: new Date(now()).toISOString(), messages }, null, 2) };
       }
@@ -167,7 +180,7 @@ export function createChatService(deps: ChatDeps) {
      */
     async inspectPrompt(actor: Actor, characterId: number): Promise<AssembledPrompt> {
       const { character, conversationId } = await find(actor, characterId);
-      return buildPrompt(character, conversationId ?? NO_CONVERSATION, await deps.users.getSettings(actor.userId));
+      return buildPrompt(character, conversationId ?? NO_CONVERSATION, await deps.users.getSettings(actor.userId), namesFor(actor, character));
     },
   };
 }

@@ -44,12 +44,15 @@ export async function findConversation(db: Db, owner: ConversationOwner): Promis
   return r?.id;
 }
 
-/** The conversation of a character or group, created on first use (race-safe). */
-export async function getOrCreateConversation(db: Db, userId: number, owner: ConversationOwner, now: number): Promise<number> {
+/**
+ * The conversation of a character or group, created on first use (race-safe). `opening` (a card's
+ * greeting) is stored as the first message in the same transaction, so it always comes first.
+ */
+export async function getOrCreateConversation(db: Db, userId: number, owner: ConversationOwner, now: number, opening?: { content: string; characterId: number }): Promise<number> {
   const existing = await findConversation(db, owner);
   if (existing !== undefined) return existing;
-  try {
-    const r = await db
+  const create = async (tx: Db) => {
+    const r = await tx
       .insertInto('conversations')
       .values({
         user_id: userId,
@@ -61,7 +64,11 @@ export async function getOrCreateConversation(db: Db, userId: number, owner: Con
       })
       .returning('id')
       .executeTakeFirstOrThrow();
+    if (opening?.content.trim()) await insertMessage(tx, { conversationId: r.id, role: 'assistant', content: opening.content, characterId: opening.characterId, now });
     return r.id;
+  };
+  try {
+    return opening && !db.isTransaction ? await (db as Kysely<Database>).transaction().execute(create) : await create(db);
   } catch (err) {
     if (!isUniqueViolation(err)) throw err;
     return (await findConversation(db, owner))!;
