@@ -45,6 +45,30 @@ describe.each(DIALECTS)('chat on %s', (dialect) => {
     expect(page.body.items[1].id).toBe(last.data.userMessageId);
   });
 
+  it("opens a new chat with the card's greeting, macros shown resolved and stored as written; clearing brings it back", async () => {
+    const me = (await alice.get('/api/auth/me')).body.user.username;
+    const ch = await importCard(alice, '苏轼', { first_mes: '*{{char}}拱手。*{{User}}，<BOT>在此候你多时。', mes_example: '<START>\n{{user}}：好词！\n{{char}}：过奖。', system_prompt: '扮演{{char}}。{{original}}', post_history_instructions: '回复简短。' });
+    const first = await alice.get(`/api/characters/${ch.id}/messages`);
+    expect(first.body.items).toHaveLength(1);
+    expect(first.body.items[0]).toMatchObject({ role: 'assistant', content: `*苏轼拱手。*${me}，苏轼在此候你多时。` });
+    const stored = await t.ctx.database.db.selectFrom('messages').select('content').where('id', '=', first.body.items[0].id).executeTakeFirstOrThrow();
+    expect(stored.content).toBe('*{{char}}拱手。*{{User}}，<BOT>在此候你多时。');
+
+    const prompt = (await alice.get(`/api/characters/${ch.id}/prompt`)).body;
+    expect(prompt.messages[0].content).toContain('扮演苏轼。1. 你现在就是苏轼');
+    expect(prompt.messages[0].content).toContain(`${me}：好词！`);
+    expect(prompt.messages[1]).toEqual({ role: 'assistant', content: `*苏轼拱手。*${me}，苏轼在此候你多时。` });
+    expect(prompt.messages.at(-1)).toEqual({ role: 'system', content: '回复简短。' });
+
+    await collectSse(await turn(alice, ch.id, `你好 ${mock({ tokens: 2 })}`));
+    expect((await alice.get(`/api/characters/${ch.id}/messages`)).body.items.map((m: any) => m.role)).toEqual(['assistant', 'user', 'assistant']);
+    expect((await alice.del(`/api/characters/${ch.id}/messages`)).status).toBe(204);
+    const cleared = (await alice.get(`/api/characters/${ch.id}/messages`)).body.items;
+    expect(cleared.map((m: any) => m.content)).toEqual([`*苏轼拱手。*${me}，苏轼在此候你多时。`]);
+    const card = await alice.get(`/api/characters/${ch.id}/card?format=json`);
+    expect(card.body.data).toMatchObject({ first_mes: '*{{char}}拱手。*{{User}}，<BOT>在此候你多时。', system_prompt: '扮演{{char}}。{{original}}' });
+  });
+
   it('answers with JSON when the client does not ask for a stream', async () => {
     const ch = await importCard(alice, '杜甫');
     const r = await alice.post(`/api/characters/${ch.id}/messages`, { content: '你好' });

@@ -25,9 +25,10 @@ export function cardJson(name: string, extra: Record<string, unknown> = {}) {
   };
 }
 
+/** Imports a card; without a greeting unless `extra.first_mes` gives one (a greeting opens every new chat). */
 export async function importCard(c: TestClient, name: string, extra: Record<string, unknown> = {}) {
   const form = new FormData();
-  form.append('file', new Blob([JSON.stringify(cardJson(name, extra))], { type: 'application/json' }), 'card.json');
+  form.append('file', new Blob([JSON.stringify(cardJson(name, { first_mes: '', ...extra }))], { type: 'application/json' }), 'card.json');
   const r = await c.post('/api/characters/import', form);
   if (r.status !== 201) throw new Error(`import failed ${r.status} ${r.text}`);
   return r.body as { id: number; name: string; profile: any; avatarUrl: string };

@@ -135,7 +135,11 @@ export function createChatService(deps: ChatDeps) {
     },
 
     async list(actor: Actor, characterId: number, opts: { before?: number; limit: number }) {
-      const { character, conversationId } = await find(actor, characterId);
+      const found = await find(actor, characterId);
+      const character = found.character;
+      let conversationId = found.conversationId;
+      // A character with a greeting has a chat from the first look: it opens with the greeting.
+      if (conversationId === undefined && greetingOf(character).trim()) conversationId = (await open(actor, characterId)).conversationId;
       if (conversationId === undefined) return { items: [], nextBefore: null };
       const page = await conversations.listMessages(db, conversationId, opts);
       return { ...page, items: page.items.map(shown(namesFor(actor, character))) };
