@@ -69,6 +69,26 @@ describe.each(DIALECTS)('chat on %s', (dialect) => {
     expect(card.body.data).toMatchObject({ first_mes: '*{{char}}拱手。*{{User}}，<BOT>在此候你多时。', system_prompt: '扮演{{char}}。{{original}}' });
   });
 
+  it("uses the card's lorebook: entries fire on their keys in the chat, and the inspector says which and why", async () => {
+    const character_book = {
+      scan_depth: 2,
+      entries: [
+        { id: 1, keys: ['长安'], content: '长安是{{char}}求仕之地。', extensions: {}, enabled: true, insertion_order: 1, comment: 'city' },
+        { id: 2, keys: ['wine'], content: 'Wine is the poet\'s muse.', extensions: { match_whole_words: true }, enabled: true, insertion_order: 2, position: 'after_char', comment: 'wine' },
+        { id: 3, keys: ['长安'], content: '不该出现', extensions: {}, enabled: false, insertion_order: 3, comment: 'off' },
+      ],
+    };
+    const ch = await importCard(alice, '岑参乙', { character_book });
+    const before = (await alice.get(`/api/characters/${ch.id}/prompt`)).body;
+    expect(before.lore).toEqual({ fired: [], overBudget: [] });
+    await collectSse(await turn(alice, ch.id, `我想去长安喝 WINE ${mock({ tokens: 2 })}`));
+    const after = (await alice.get(`/api/characters/${ch.id}/prompt`)).body;
+    expect(after.lore.fired.map((f: any) => [f.comment, f.key, f.position])).toEqual([['city', '长安', 'before'], ['wine', 'wine', 'after']]);
+    expect(after.messages[0].content).toContain('长安是岑参乙求仕之地。');
+    expect(after.messages[0].content).not.toContain('不该出现');
+    expect(after.parts.map((p: any) => p.name)).toEqual(expect.arrayContaining(['lore_before', 'lore_after']));
+  });
+
   it('answers with JSON when the client does not ask for a stream', async () => {
     const ch = await importCard(alice, '杜甫');
     const r = await alice.post(`/api/characters/${ch.id}/messages`, { content: '你好' });

@@ -72,6 +72,17 @@ export interface AssembledPrompt {
   messages: ChatMessage[];
   parts: PromptPart[];
   totalTokens: number;
+  /** The lorebook entries that fired (for the prompt inspector). */
+  lore?: { fired: FiredLore[]; overBudget: FiredLore[] };
+}
+
+export interface FiredLore {
+  id: string;
+  comment: string;
+  key: string;
+  round: number;
+  position: 'before' | 'after';
+  tokens: number;
 }
 
 export const PROFILE_BUDGET = 1500;

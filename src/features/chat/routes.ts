@@ -23,6 +23,8 @@ export const MessageSchema = Type.Object(
   },
   { $id: 'Message' },
 );
+/** A lorebook entry that fired, and on which key (`(constant)` for constant entries; round > 0 = by recursion). */
+const FiredLoreSchema = Type.Object({ id: Type.String(), comment: Type.String(), key: Type.String(), round: Type.Integer(), position: Type.String(), tokens: Type.Integer() });
 export const MessagePage = Type.Object({ items: Type.Array(Type.Ref('Message')), nextBefore: Type.Union([Type.Integer(), Type.Null()]) });
 export const MessagePageQuery = Type.Object({ before: Type.Optional(Type.Integer({ minimum: 1 })), limit: Type.Integer({ minimum: 1, maximum: 100, default: 30 }) });
 export const MessageContent = Type.String({ minLength: 1, maxLength: LIMITS.message.max, pattern: '\\S' });
@@ -132,6 +134,7 @@ export function registerChatRoutes(root: FastifyInstance, deps: ChatRouteDeps): 
             parts: Type.Array(Type.Object({ name: Type.String(), tokens: Type.Integer(), budget: Type.Integer(), text: Type.String() })),
             messages: Type.Array(Type.Object({ role: Type.String(), content: Type.String() })),
             totalTokens: Type.Integer(),
+            lore: Type.Optional(Type.Object({ fired: Type.Array(FiredLoreSchema), overBudget: Type.Array(FiredLoreSchema) })),
           }),
           ...errors(401, 404),
         },

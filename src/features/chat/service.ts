@@ -16,7 +16,8 @@ import * as conversations from '../conversations/store.js';
 import type { Message } from '../conversations/store.js';
 import type { MemoryService } from '../memory/service.js';
 import { assemblePrompt, budgetsFrom, type AssembledPrompt, type HistoryMessage } from './prompt.js';
-import { cardPromptFields, greetingOf } from '../characters/card-fields.js';
+import { cardPromptFields, characterBookOf, greetingOf } from '../characters/card-fields.js';
+import { activateLore, compiledBookFor } from '../lorebooks/activate.js';
 import { expandMacros, type MacroNames } from '../characters/macros.js';
 import type { ReplyDone, Turn, TurnEngine, TurnSink } from '../conversations/engine.js';
 
@@ -75,7 +76,9 @@ export function createChatService(deps: ChatDeps) {
       deps.memory.snapshot(conversationId, [character.id]),
       deps.prompts.render('chat.rules', { character_name: character.name }),
     ]);
-    return assemblePrompt({
+    const book = characterBookOf(character);
+    const lore = book ? activateLore(compiledBookFor(character.id, character.updatedAt, book), history.map((m) => m.content)) : undefined;
+    const prompt = assemblePrompt({
       characterName: character.name,
       rulesText,
       profile: character.profile,
@@ -85,8 +88,10 @@ export function createChatService(deps: ChatDeps) {
       history: history.map((m): HistoryMessage => ({ role: m.role, content: m.content })),
       budgets: budgetsFrom(settings),
       card: cardPromptFields(character),
+      lore,
       names,
     });
+    return lore ? { ...prompt, lore: { fired: lore.fired, overBudget: lore.overBudget } } : prompt;
   }
 
   /** The prompt, then the reply streamed and stored through the engine. */

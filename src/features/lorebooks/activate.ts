@@ -141,21 +141,45 @@ class Automaton {
     return this.lengths.length;
   }
 
-  /** Calls `hit(pattern, start)` for every occurrence. */
-  scan(text: string, hit: (pattern: number, start: number) => void): void {
+  /** Patterns some entry matches as a whole word (only those pay for the boundary check). */
+  readonly wordPatterns: number[] = [];
+
+  markWord(pattern: number): void {
+    this.wordPatterns[pattern] = 1;
+  }
+
+  /**
+   * Records in `any[p]` / `word[p]` the smallest text index `at` where pattern p occurs (anywhere /
+   * with word boundaries). One pass over the text; no callbacks on the hot loop.
+   */
+  scanInto(text: string, at: number, any: Int32Array, word: Int32Array): void {
+    const next = this.next;
+    const fail = this.fail;
+    const outs = this.out;
     let node = 0;
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
-      let to = this.next[node].get(c);
+      let to = next[node].get(c);
       while (to === undefined && node !== 0) {
-        node = this.fail[node];
-        to = this.next[node].get(c);
+        node = fail[node];
+        to = next[node].get(c);
       }
       node = to ?? 0;
-      const out = this.out[node];
-      for (let k = 0; k < out.length; k++) hit(out[k], i - this.lengths[out[k]] + 1);
+      const out = outs[node];
+      for (let k = 0; k < out.length; k++) {
+        const p = out[k];
+        if (any[p] > at) any[p] = at;
+        if (this.wordPatterns[p] !== 1 || word[p] <= at) continue;
+        const start = i - this.lengths[p] + 1;
+        if ((start === 0 || !isWordChar(text.charCodeAt(start - 1))) && (i + 1 >= text.length || !isWordChar(text.charCodeAt(i + 1)))) word[p] = at;
+      }
     }
   }
+}
+
+/** Latin letters, digits and underscore: the characters a whole-word key must not touch. */
+function isWordChar(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || (c >= 0xc0 && c <= 0x24f);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -166,7 +190,6 @@ const num = (v: unknown, fallback: number) => (typeof v === 'number' && Number.i
 const strings = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && x.trim() !== '') : []);
 /** Latin-only keys can be whole words; a key with any CJK (or other non-Latin) letter is always a substring. */
 const LATIN_ONLY = /^[\x20-\x7e\u00c0-\u024f]+$/;
-const WORD_CHAR = /[A-Za-z0-9_\u00c0-\u024f]/;
 const REGEX_KEY = /^\/(.+)\/([gimsuy]*)$/s;
 
 function position(entry: Record<string, unknown>, ext: Record<string, unknown>): 'before' | 'after' {
@@ -200,7 +223,11 @@ export function compileBook(raw: unknown): CompiledBook {
         }
       }
       const t = caseSensitive ? text.trim() : text.trim().toLowerCase();
-      return { text, pattern: (caseSensitive ? sensitive : insensitive).add(t), wholeWord: wholeWords && LATIN_ONLY.test(t), caseSensitive };
+      const automaton = caseSensitive ? sensitive : insensitive;
+      const pattern = automaton.add(t);
+      const wholeWord = wholeWords && LATIN_ONLY.test(t);
+      if (wholeWord) automaton.markWord(pattern);
+      return { text, pattern, wholeWord, caseSensitive };
     };
     const selectiveLogic = num(ext.selectiveLogic, 0);
     entries.push({
@@ -250,20 +277,10 @@ interface Hits {
 }
 
 function scanTexts(book: CompiledBook, texts: readonly string[], hits: { insensitive: Hits; sensitive: Hits }, firstIndex = 0): void {
-  const pass = (automaton: Automaton, h: Hits, text: string, at: number) => {
-    if (automaton.size === 0) return;
-    automaton.scan(text, (p, start) => {
-      if (h.any[p] > at) h.any[p] = at;
-      if (h.word[p] <= at) return;
-      const before = start > 0 ? text[start - 1] : '';
-      const after = text[start + automaton.lengths[p]] ?? '';
-      if (!WORD_CHAR.test(before) && !WORD_CHAR.test(after)) h.word[p] = at;
-    });
-  };
   texts.forEach((text, i) => {
     const at = firstIndex + i;
-    pass(book.insensitive, hits.insensitive, text.toLowerCase(), at);
-    pass(book.sensitive, hits.sensitive, text, at);
+    if (book.insensitive.size) book.insensitive.scanInto(text.toLowerCase(), at, hits.insensitive.any, hits.insensitive.word);
+    if (book.sensitive.size) book.sensitive.scanInto(text, at, hits.sensitive.any, hits.sensitive.word);
   });
 }
 
@@ -348,4 +365,26 @@ export function activateLore(book: CompiledBook, messages: readonly string[]): L
   const ordered = book.entries.filter((e) => kept.has(e));
   const render = (pos: 'before' | 'after') => ordered.filter((e) => e.position === pos).map((e) => e.content).join('\n');
   return { before: render('before'), after: render('after'), fired: ordered.map((e) => fired.get(e)!), overBudget, tokens: used };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Per-character cache: a book is compiled once per version of the character, not once per turn.
+
+const MAX_CACHED_BOOKS = 1000;
+const compiled = new Map<number, { version: number; book: CompiledBook }>();
+
+/** The compiled book of a character at `version` (its updatedAt); recompiled when the character changes. */
+export function compiledBookFor(characterId: number, version: number, raw: unknown): CompiledBook {
+  const hit = compiled.get(characterId);
+  if (hit && hit.version === version) {
+    // Map order is insertion order: re-inserting keeps the most recently used last.
+    compiled.delete(characterId);
+    compiled.set(characterId, hit);
+    return hit.book;
+  }
+  const book = compileBook(raw);
+  compiled.delete(characterId);
+  compiled.set(characterId, { version, book });
+  if (compiled.size > MAX_CACHED_BOOKS) compiled.delete(compiled.keys().next().value!);
+  return book;
 }
