@@ -7,8 +7,10 @@
  * POST /v1/chat/completions (streamed SSE or not), GET /v1/models, GET /_mock/stats, POST /_mock/reset.
  * Per request, header `x-mock` (JSON) overrides the defaults and injects failures:
  *   {"ttftMs":0,"tokens":5,"tps":1000,"fail":"500"|"503"|"429"|"cut"|"hang"|"badjson"|"prose",
- *    "failTimes":1,"cutAfter":3,"hangAfter":0,"retryAfter":1,"numbered":true}
+ *    "failTimes":1,"failRate":0.2,"cutAfter":3,"hangAfter":0,"retryAfter":1,"numbered":true}
  * `failTimes` N: only the first N requests carrying the same `x-mock-key` header fail.
+ * `failRate` p: each request fails with probability p (seeded, so a run is reproducible).
+ * `setDefaults` (in-process) changes the defaults of every later request, e.g. a 20 % failure rate.
  * The same overrides can ride in the last message as `[[mock:{…}]]` / `[[mock-json:{…}]]`.
  * In JSON mode (`response_format` with a json_schema) the answer is shaped like the schema.
  * Built on node:http with one timer per stream, so it holds thousands of concurrent streams.
@@ -35,6 +37,8 @@ export interface MockOverrides {
   tps?: number;
   fail?: '500' | '502' | '503' | '429' | 'cut' | 'hang' | 'badjson' | 'prose';
   failTimes?: number;
+  /** Fail only this share of requests (0–1), drawn from the mock's seeded generator. */
+  failRate?: number;
   cutAfter?: number;
   /** With fail "hang": tokens sent before going silent (default 0: not even headers). */
   hangAfter?: number;
@@ -59,6 +63,8 @@ export interface MockLlm {
   port: number;
   stats(): MockStats;
   reset(): void;
+  /** Overrides applied to every later request (under `x-mock` and message directives); `{}` restores the start-up defaults. */
+  setDefaults(overrides: MockOverrides): void;
   close(): Promise<void>;
 }
 
@@ -139,8 +145,10 @@ interface ChatBody {
 }
 
 export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLlm> {
-  const defaults = { ttftMs: options.ttftMs ?? 200, tokens: options.tokens ?? 40, tps: options.tps ?? 80 };
+  const initialDefaults: MockOverrides = { ttftMs: options.ttftMs ?? 200, tokens: options.tokens ?? 40, tps: options.tps ?? 80 };
+  let defaults = { ...initialDefaults } as MockOverrides & { ttftMs: number; tokens: number; tps: number };
   const seed = options.seed ?? 1;
+  const failDraw = seededRandom(hash(`${seed}\u0000failRate`));
   const models = options.models ?? ['mock-model', 'mock-model-large'];
   let stats: MockStats = zeroStats();
   let failuresByKey = new Map<string, number>();
@@ -187,7 +195,8 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
     const key = String(req.headers['x-mock-key'] ?? '');
     const seen = (failuresByKey.get(key) ?? 0) + 1;
     failuresByKey.set(key, seen);
-    const fail = o.fail && (o.failTimes === undefined || seen <= o.failTimes) ? o.fail : undefined;
+    const drawn = o.failRate === undefined || failDraw() < o.failRate;
+    const fail = o.fail && (o.failTimes === undefined || seen <= o.failTimes) && drawn ? o.fail : undefined;
     const model = body.model ?? models[0];
     const promptTokens = Math.ceil((body.messages ?? []).reduce((n, m) => n + String(m.content ?? '').length, 0) / 2);
 
@@ -281,6 +290,9 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
     reset() {
       stats = zeroStats();
       failuresByKey = new Map();
+    },
+    setDefaults(overrides) {
+      defaults = { ...initialDefaults, ...overrides } as typeof defaults;
     },
     close: () =>
       new Promise<void>((resolve) => {
