@@ -117,7 +117,7 @@ export async function runUploadCases(app: TestApp, backend: string): Promise<Rep
   for (const c of await uploadCases()) {
     const f = await c.file();
     const form = new FormData();
-    form.append('file', new Blob([f.bytes], { type: f.type }), f.name);
+    form.append('file', new Blob([new Uint8Array(f.bytes)], { type: f.type }), f.name);
     const r = c.route === 'avatar' ? await owner.put(`/api/characters/${target.id}/avatar`, form) : await owner.post('/api/characters/import', form);
     requests++;
     const where = `${c.route}: ${c.label}`;

@@ -52,7 +52,7 @@ export async function buildWorld(app: TestApp, admin: TestClient): Promise<World
   const c1 = await importCard(owner, `${marker}A`, { description: `${marker} description` });
   const c2 = await importCard(owner, `${marker}B`);
   const form = new FormData();
-  form.append('file', new Blob([await tinyPng()], { type: 'image/png' }), 'a.png');
+  form.append('file', new Blob([new Uint8Array(await tinyPng())], { type: 'image/png' }), 'a.png');
   const avatar = await owner.put(`/api/characters/${c1.id}/avatar`, form);
   if (avatar.status !== 200) throw new Error(`avatar: ${avatar.status} ${avatar.text}`);
 
