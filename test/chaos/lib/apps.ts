@@ -16,7 +16,7 @@ export async function startChaosApp(dialect: Dialect, env: Record<string, string
     FASTNPC_LLM_PROVIDER: 'offline',
     FASTNPC_CREATION_RATE_PER_MIN: '0',
     ...env,
-  });
+  }, { offlineChunkDelayMs: 0 });
   return {
     ...app,
     fixtures,

@@ -32,6 +32,10 @@ export class ServerProcess {
     return this.out.slice(-4000);
   }
 
+  allLogs(): string {
+    return this.out.slice(-2_000_000);
+  }
+
   async start(): Promise<void> {
     if (!existsSync(CLI)) throw new Error('dist/src/cli.js is missing: run `npm run build:server` first (npm test and npm run chaos do)');
     const port = this.url ? Number(new URL(this.url).port) : await freePort();

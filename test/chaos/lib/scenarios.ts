@@ -5,7 +5,7 @@
  * recover, bounded at 10 s) → database check (every accepted message stored once with a reply or
  * a failure mark, nothing refused stored, no job stuck).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +15,7 @@ import { waitFor } from '../../support/wait.js';
 import { ChatLoad, createUsers, sendTurn, type ChatUser, type TurnOutcome } from './chat-load.js';
 import { checkMessages, stuckJobs, type DbTarget } from './db-check.js';
 import { PrivatePostgres, PrivateRedis, ServerProcess } from './processes.js';
-import type { ReportRow } from './report.js';
+import { OUTPUT_DIR, type ReportRow } from './report.js';
 
 /** The mock's pace during the scenarios: a turn takes ~0.3 s. */
 const MOCK_PACE: MockOverrides = { ttftMs: 100, tokens: 20, tps: 100 };
@@ -214,7 +214,7 @@ export async function runScenario(sc: Scenario, shared: ScenarioShared = {}): Pr
     ctx.load = load;
     load.start();
     // Warm: every user has had one good turn before the fault.
-    await waitFor(async () => ctx.users.every((u) => load!.outcomes.some((o) => o.user === u.index && o.kind === 'done')), 60_000);
+    await waitFor(async () => ctx.users.every((u) => load!.outcomes.some((o) => o.user === u.index && o.kind === 'done')), 180_000);
 
     const faultAt = Date.now();
     await sc.fault(ctx);
@@ -269,6 +269,9 @@ export async function runScenario(sc: Scenario, shared: ScenarioShared = {}): Pr
   } finally {
     await load?.stop().catch(() => undefined);
     await server.stop();
+    // The server's own account of the scenario, for reading a failure.
+    mkdirSync(join(OUTPUT_DIR, 'chaos-logs'), { recursive: true });
+    writeFileSync(join(OUTPUT_DIR, 'chaos-logs', `${sc.name.replace(/[^\w]+/g, '-').slice(0, 60)}.log`), server.allLogs());
     await llm.close().catch(() => undefined);
     await redis?.kill();
     rmSync(dataDir, { recursive: true, force: true });
