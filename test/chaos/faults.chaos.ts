@@ -24,7 +24,7 @@ afterAll(async () => {
 describe('fault scenarios under chat load', () => {
   it.each([
     ['LLM 20 % failures', () => SCENARIOS.llmFailures(USERS, 6)],
-    ['LLM down and back', () => SCENARIOS.llmDown(USERS, 2)],
+    ['LLM down and back', () => SCENARIOS.llmDown(USERS, 4)],
     ['Redis killed and back', () => SCENARIOS.redisKilled(USERS, 3)],
     ['PostgreSQL restarted', () => SCENARIOS.postgresRestart(USERS, 3)],
     ['a worker SIGKILLed', () => SCENARIOS.workerKilled(USERS, 3)],

@@ -11,7 +11,7 @@ afterAll(() => recordRows('faults-short', rows));
 
 describe('fault scenarios (short)', () => {
   it.each([
-    ['LLM 20 % failures', () => SCENARIOS.llmFailures(6, 4)],
+    ['LLM 20 % failures', () => SCENARIOS.llmFailures(6, 3)],
     ['3× the LLM concurrency limit', () => SCENARIOS.overload(2)],
   ])('%s', async (_name, make) => {
     const row = await runScenario(make());
