@@ -10,6 +10,7 @@ import { notFound } from '../../errors.js';
 import { contentDisposition } from '../characters/routes.js';
 import type { MemoryService } from '../memory/service.js';
 import type { ChatService, ReplyResult } from './service.js';
+import { LIMITS } from '../../shared/limits.js';
 
 export const MessageSchema = Type.Object(
   {
@@ -25,7 +26,7 @@ export const MessageSchema = Type.Object(
 );
 export const MessagePage = Type.Object({ items: Type.Array(Type.Ref('Message')), nextBefore: Type.Union([Type.Integer(), Type.Null()]) });
 export const MessagePageQuery = Type.Object({ before: Type.Optional(Type.Integer({ minimum: 1 })), limit: Type.Integer({ minimum: 1, maximum: 100, default: 30 }) });
-export const MessageContent = Type.String({ minLength: 1, maxLength: 8000, pattern: '\\S' });
+export const MessageContent = Type.String({ minLength: 1, maxLength: LIMITS.message.max, pattern: '\\S' });
 const Usage = Type.Object({ promptTokens: Type.Integer(), completionTokens: Type.Integer() });
 const ReplyJson = Type.Object({ message: Type.Ref('Message'), userMessageId: Type.Integer(), usage: Usage });
 const MemorySchema = Type.Object({
