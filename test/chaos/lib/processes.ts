@@ -51,7 +51,7 @@ export class ServerProcess {
     await waitFor(async () => {
       if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}:\n${this.logs()}`);
       return fetch(`${this.url}/healthz`).then((r) => r.ok, () => false);
-    }, 60_000);
+    }, 180_000);
   }
 
   /** node:cluster workers of this server (children of the primary). */
