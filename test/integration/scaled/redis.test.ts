@@ -5,6 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { closeAll, DOWN_URL, dropPrefix, freshPrefix, RedisProxy, REDIS_URLS, gate, startInfra, type TestInfra } from './helpers.js';
 import { isAppError } from '../../../src/errors.js';
+import { waitFor } from '../../support/wait.js';
 
 describe.each(REDIS_URLS)('scaled infra on Redis (%s)', (url) => {
   const opened: TestInfra[] = [];
@@ -127,21 +128,36 @@ describe.each(REDIS_URLS)('scaled infra on Redis (%s)', (url) => {
 
   describe('locks', () => {
     it('a lease held by one process is refused to the other until released', async () => {
-      const release = await a.locks.tryAcquire('conv:1', 10_000);
-      expect(release).toBeTypeOf('function');
+      const lease = await a.locks.tryAcquire('conv:1', 10_000);
+      expect(lease).toBeDefined();
       expect(await b.locks.tryAcquire('conv:1', 10_000)).toBeUndefined();
-      await release!();
+      await lease!.release();
       const again = await b.locks.tryAcquire('conv:1', 10_000);
-      expect(again).toBeTypeOf('function');
-      await again!();
+      expect(again).toBeDefined();
+      await again!.release();
     });
 
     it('an expired holder cannot release the lease someone else took since', async () => {
       const old = await a.locks.tryAcquire('conv:2', 100);
       let current: Awaited<ReturnType<typeof b.locks.tryAcquire>>;
-      await vi.waitFor(async () => expect((current = await b.locks.tryAcquire('conv:2', 10_000))).toBeTypeOf('function'), { timeout: 5000, interval: 20 });
-      await old!();
+      await vi.waitFor(async () => expect((current = await b.locks.tryAcquire('conv:2', 10_000))).toBeDefined(), { timeout: 5000, interval: 20 });
+      expect(await old!.renew()).toBe(false);
+      await old!.release();
       expect(await a.locks.tryAcquire('conv:2', 10_000)).toBeUndefined();
+    });
+
+    it('a renewed lease outlives its first TTL; an abandoned one frees itself', async () => {
+      const held = await a.locks.tryAcquire('conv:3', 300);
+      const abandoned = await a.locks.tryAcquire('conv:4', 300);
+      expect(abandoned).toBeDefined();
+      // Renew the first until the second (never renewed) has expired.
+      await waitFor(async () => {
+        expect(await held!.renew()).toBe(true);
+        const taken = await b.locks.tryAcquire('conv:4', 10_000);
+        return taken !== undefined;
+      });
+      expect(await b.locks.tryAcquire('conv:3', 10_000)).toBeUndefined();
+      await held!.release();
     });
   });
 
@@ -212,11 +228,11 @@ describe('scaled infra with Redis down', () => {
   });
 
   it('locks per process', async () => {
-    const release = await down.locks.tryAcquire('c', 5000);
-    expect(release).toBeTypeOf('function');
+    const lease = await down.locks.tryAcquire('c', 5000);
+    expect(lease).toBeDefined();
     expect(await down.locks.tryAcquire('c', 5000)).toBeUndefined();
-    await release!();
-    expect(await down.locks.tryAcquire('c', 5000)).toBeTypeOf('function');
+    await lease!.release();
+    expect(await down.locks.tryAcquire('c', 5000)).toBeDefined();
   });
 
   it('fails enqueue fast with 503 unavailable and a Retry-After', async () => {
