@@ -55,8 +55,8 @@ export const SCENARIOS = {
     backend: 'sqlite',
     users,
     turnsPerUser,
-    fault: async (s) => s.llm.setDefaults({ ...MOCK_PACE, fail: '503', failRate: 0.2 }),
-    heal: async (s) => s.llm.setDefaults(MOCK_PACE),
+    fault: async (s) => s.llm.setFaults({ failureRate: 0.2, failStatus: 503 }),
+    heal: async (s) => s.llm.setFaults({ failureRate: 0 }),
     judge: (during) => {
       const failed = count(during, 'failed', 'server_error', 'refused');
       // Issue 11 §2: retries must absorb a 20 % upstream error rate before the first token.
@@ -251,7 +251,9 @@ export async function runScenario(sc: Scenario, shared: ScenarioShared = {}): Pr
     problems.push(...db.problems);
     const all = load.outcomes;
     const fiveXx = count(all, 'server_error');
-    if (fiveXx) problems.push(`${fiveXx} × 5xx (${[...new Set(all.filter((o) => o.kind === 'server_error').map((o) => `${o.status} ${o.errorCode ?? ''}`))].join(', ')})`);
+    const hung = all.filter((o) => o.endedAt - o.startedAt > 60_000).length;
+    if (hung) problems.push(`${hung} request(s) had no answer for over 60 s`);
+    if (fiveXx) problems.push(`${fiveXx} × 5xx or 503 without Retry-After (${[...new Set(all.filter((o) => o.kind === 'server_error').map((o) => `${o.status} ${o.errorCode ?? ''}`))].join(', ')})`);
     return {
       check: `${sc.name}: ${all.length} turns, ${count(all, 'done')} done, ${count(all, 'refused')} refused with Retry-After, ${count(all, 'unreachable')} unreachable`,
       backend: sc.backend === 'scaled' ? `pg + redis, ${sc.workers} workers` : 'sqlite',
