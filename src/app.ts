@@ -23,7 +23,8 @@ import { MemoryJobQueue } from './infra/queue/memory-queue.js';
 import { MemoryRateLimiter, type RateLimiter } from './infra/rate-limit/rate-limiter.js';
 import { LATENCY_BUCKETS, Metrics } from './infra/metrics.js';
 import { registerErrorHandling, registerNotFound } from './http/errors.js';
-import { registerAuth } from './http/auth.js';
+import { registerAuth, SESSION_COOKIE } from './http/auth.js';
+import { registerInputGuards } from './http/input-guards.js';
 import { ErrorResponse } from './http/schemas.js';
 import { AppError } from './errors.js';
 import { createUsersService, type UsersService } from './features/users/service.js';
@@ -43,6 +44,7 @@ import { createPromptRegistry, type PromptRegistry } from './features/prompts/re
 import { createUsageRecorder } from './features/users/usage.js';
 import { createMemoryService, MEMORY_JOB, type MemoryJobPayload, type MemoryService, type ConversationMemoryContext } from './features/memory/service.js';
 import { createChatService, type ChatService } from './features/chat/service.js';
+import { createTurnEngine } from './features/conversations/engine.js';
 import { registerChatRoutes } from './features/chat/routes.js';
 import * as characterStore from './features/characters/store.js';
 import { createSourceService, type SourceService } from './features/sources/service.js';
@@ -143,6 +145,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     adminUser: config.adminUser,
     sessionTtlDays: config.sessionTtlDays,
     allowedModels: () => llm.models(),
+    files,
   });
   const characters = createCharactersService({ db: database.db, cache, files });
   const memoryJobs = metrics.counter('memory_jobs_total', 'Memory jobs by what they did', ['result']);
@@ -155,21 +158,26 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     contextOf: (id) => memoryContextOf(id),
     onJobDone: (r) => memoryJobs.inc({ result: r.compressed ? 'compressed' : r.folded ? 'integrated' : 'nothing_to_do' }),
   });
+  const engine = createTurnEngine({
+    db: database.db,
+    llm,
+    locks,
+    memory,
+    leaseMs: config.turnLeaseMs,
+    onBackgroundError: (err) => log.warn({ err }, 'could not schedule memory work'),
+  });
   const chat = createChatService({
     db: database.db,
     cache,
-    locks,
-    llm,
+    engine,
     prompts,
     characters,
     users,
     memory,
-    turnLeaseMs: config.llmTotalTimeoutMs + 30_000,
     observePrelude: (() => {
       const h = metrics.histogram('chat_turn_prelude_seconds', 'Server time before a turn\'s LLM call starts (auth, storage, prompt)', [], [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]);
       return (s: number) => h.observe(s);
     })(),
-    onBackgroundError: (err) => log.warn({ err }, 'could not schedule memory work'),
   });
   const sources = createSourceService(config, { metrics, contact: config.sourceContact });
   const creation = createCreationService({ db: database.db, queue, pubsub, llm, prompts, sources, characters, sectionConcurrency: config.creationSectionConcurrency });
@@ -192,14 +200,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const groups = createGroupsService({
     db: database.db,
     cache,
-    locks,
+    engine,
     llm,
     prompts,
     characters,
     users,
     memory,
-    roundLeaseMs: config.llmTotalTimeoutMs + 30_000,
-    onBackgroundError: (err) => log.warn({ err }, 'could not schedule memory work'),
     onModeratorError: (err) => log.warn({ err }, 'group moderator failed; round-robin for this round'),
   });
   groupMemoryContext = groupMemoryContextOf(groups);
@@ -218,6 +224,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   app.addSchema(ErrorResponse);
   registerErrorHandling(app);
+  registerInputGuards(app);
   registerHttpMetrics(app, metrics, database);
 
   await app.register(helmet, {
@@ -272,13 +279,19 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     models: () => llm.models(),
     hasUsers: () => users.hasUsers(),
     metricsText: options.metricsText ?? (cluster.isWorker ? clusterMetricsText : undefined),
+    metricsPublic: config.metricsPublic,
+    metricsToken: config.metricsToken,
+    isAdmin: async (request) => {
+      const token = request.cookies[SESSION_COOKIE];
+      return !!token && !!(await users.resolveSession(token))?.isAdmin;
+    },
   });
   registerUserRoutes(app, { users, limiter, authRatePerMin: config.authRatePerMin, cookieSecure: config.cookieSecure });
   registerCharacterRoutes(app, { characters });
   const firstToken = metrics.histogram('chat_turn_first_token_seconds', 'Request received to the first token written, as the server sees it', [], [0.5, 0.52, 0.55, 0.6, 0.7, 0.8, 1, 1.5, 2, 3, 5, 10, 30]);
   registerChatRoutes(app, { chat, memory, limiter, chatRatePerMin: config.chatRatePerMin, observeFirstToken: (s) => firstToken.observe(s) });
   registerCreationRoutes(app, { creation, sources, limiter, creationRatePerMin: config.creationRatePerMin });
-  registerGroupRoutes(app, { groups, limiter, chatRatePerMin: config.chatRatePerMin });
+  registerGroupRoutes(app, { groups, limiter, chatRatePerMin: config.chatRatePerMin, observeFirstToken: (s) => firstToken.observe(s) });
 
   await registerWebApp(app, config);
   ctx.routes = routes;

@@ -86,19 +86,13 @@ export async function runCreate(config: Config, args: string[]): Promise<number>
       }
       throw err;
     }
-    const final = await new Promise<Job>((resolve) => {
-      let stop: (() => Promise<void>) | undefined;
-      void ctx.creation
-        .follow(owner.id, job.id, (j) => {
-          if (process.stderr.isTTY) process.stderr.write(`\r${bar(j)}\x1b[K`);
-          else process.stderr.write(`${bar(j)}\n`);
-          if (['done', 'failed', 'cancelled'].includes(j.state)) {
-            void stop?.();
-            resolve(j);
-          }
-        })
-        .then((s) => (stop = s));
-    });
+    const progress = (j: Job) => {
+      if (process.stderr.isTTY) process.stderr.write(`\r${bar(j)}\x1b[K`);
+      else process.stderr.write(`${bar(j)}\n`);
+    };
+    // No signal ever aborts here, so follow resolves with the terminal state.
+    const final = (await ctx.creation.follow(owner.id, job.id, new AbortController().signal, progress))!;
+    progress(final);
     if (process.stderr.isTTY) process.stderr.write('\n');
     if (final.state !== 'done') {
       process.stderr.write(`creation ${final.state}: ${final.error?.message ?? ''} (${final.error?.code ?? ''})\n`);

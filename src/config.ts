@@ -166,7 +166,10 @@ const settings = {
   llmIdleTimeoutMs: int('FASTNPC_LLM_IDLE_TIMEOUT_MS', 30_000, 100, 600_000, 'Longest silence between tokens'),
   llmTotalTimeoutMs: int('FASTNPC_LLM_TOTAL_TIMEOUT_MS', 300_000, 1000, 3_600_000, 'Longest whole LLM call'),
   llmMaxRetries: int('FASTNPC_LLM_MAX_RETRIES', 2, 0, 10, 'Retries before the first token on 429, 5xx and connection errors'),
-  llmBreakerThreshold: int('FASTNPC_LLM_BREAKER_THRESHOLD', 5, 1, 1000, 'Consecutive failures that open the circuit breaker'),
+  llmBreakerFailurePercent: int('FASTNPC_LLM_BREAKER_FAILURE_PERCENT', 50, 1, 100, 'Share of failed LLM attempts (before the first token) over the window that opens the circuit breaker'),
+  llmBreakerWindowMs: int('FASTNPC_LLM_BREAKER_WINDOW_MS', 10_000, 1000, 600_000, 'The circuit breaker\'s sampling window'),
+  llmBreakerMinCalls: int('FASTNPC_LLM_BREAKER_MIN_CALLS', 20, 1, 1_000_000, 'Attempts in the window before the breaker may open (no trips at low volume)'),
+  turnLeaseMs: int('FASTNPC_TURN_LEASE_MS', 10_000, 1000, 600_000, 'A turn\'s hold on its conversation, renewed while it streams; a dead holder frees it after this'),
   llmBreakerCooldownMs: int('FASTNPC_LLM_BREAKER_COOLDOWN_MS', 30_000, 100, 3_600_000, 'How long an open breaker fails fast before a probe'),
   llmCacheTtlS: int('FASTNPC_LLM_CACHE_TTL_S', 3600, 0, 30 * 86_400, 'TTL of cached temperature-0 JSON answers (0 = off)'),
 
@@ -182,6 +185,10 @@ const settings = {
   creationConcurrency: int('FASTNPC_CREATION_CONCURRENCY', 4, 1, 1000, 'Creation jobs run at once per process'),
   creationSectionConcurrency: int('FASTNPC_CREATION_SECTION_CONCURRENCY', 9, 1, 9, 'Section LLM calls in parallel within one creation'),
   memoryConcurrency: int('FASTNPC_MEMORY_CONCURRENCY', 8, 1, 1000, 'Memory jobs run at once per process'),
+
+  // Operations
+  metricsPublic: bool('FASTNPC_METRICS_PUBLIC', false, 'Serve /metrics to anyone; otherwise only to loopback callers and FASTNPC_METRICS_TOKEN holders'),
+  metricsToken: optStr('FASTNPC_METRICS_TOKEN', 'Bearer token that lets a remote Prometheus read /metrics (Authorization: Bearer …)'),
 };
 
 export type Config = { [K in keyof typeof settings]: ReturnType<(typeof settings)[K]['parse']> } & {

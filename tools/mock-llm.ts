@@ -7,8 +7,12 @@
  * POST /v1/chat/completions (streamed SSE or not), GET /v1/models, GET /_mock/stats, POST /_mock/reset.
  * Per request, header `x-mock` (JSON) overrides the defaults and injects failures:
  *   {"ttftMs":0,"tokens":5,"tps":1000,"fail":"500"|"503"|"429"|"cut"|"hang"|"badjson"|"prose",
- *    "failTimes":1,"cutAfter":3,"hangAfter":0,"retryAfter":1,"numbered":true}
+ *    "failTimes":1,"cutAfter":3,"hangAfter":0,"retryAfter":1,"numbered":true,"gate":"name"}
+ * `gate` holds the answer until the test calls `openGate(name)`.
  * `failTimes` N: only the first N requests carrying the same `x-mock-key` header fail.
+ * Faults for every request: `--failure-rate 0.2` (that share answers 503 before any token, seeded),
+ * or at run time `POST /_mock/faults {"failureRate":0.2,"failStatus":503,"down":false}` (`down`
+ * resets every connection, as an unreachable provider does).
  * The same overrides can ride in the last message as `[[mock:{…}]]` / `[[mock-json:{…}]]`.
  * In JSON mode (`response_format` with a json_schema) the answer is shaped like the schema.
  * Built on node:http with one timer per stream, so it holds thousands of concurrent streams.
@@ -27,6 +31,17 @@ export interface MockLlmOptions {
   tps?: number;
   seed?: number;
   models?: string[];
+  /** 0–1: share of chat requests that fail with `failStatus` before any token (seeded, so reproducible). */
+  failureRate?: number;
+  failStatus?: 500 | 502 | 503;
+}
+
+/** Faults that apply to every request, changeable while running (`setFaults`, `POST /_mock/faults`). */
+export interface MockFaults {
+  failureRate: number;
+  failStatus: 500 | 502 | 503;
+  /** Down: every connection is reset at once, as when the provider is unreachable. */
+  down: boolean;
 }
 
 export interface MockOverrides {
@@ -41,6 +56,8 @@ export interface MockOverrides {
   retryAfter?: number;
   /** Tokens "t1 ", "t2 ", … instead of words, so a test can check their order. */
   numbered?: boolean;
+  /** Holds the answer until `openGate(name)` is called (a test decides when, instead of a timer). */
+  gate?: string;
 }
 
 export interface MockStats {
@@ -59,6 +76,9 @@ export interface MockLlm {
   port: number;
   stats(): MockStats;
   reset(): void;
+  setFaults(faults: Partial<MockFaults>): void;
+  /** Releases requests held by `gate: name`, now and later. */
+  openGate(name: string): void;
   close(): Promise<void>;
 }
 
@@ -144,6 +164,19 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
   const models = options.models ?? ['mock-model', 'mock-model-large'];
   let stats: MockStats = zeroStats();
   let failuresByKey = new Map<string, number>();
+  const faults: MockFaults = { failureRate: options.failureRate ?? 0, failStatus: options.failStatus ?? 503, down: false };
+  const faultRandom = seededRandom(seed + 7);
+  const gates = new Map<string, { open: Promise<void>; release: () => void }>();
+  const gate = (name: string) => {
+    let g = gates.get(name);
+    if (!g) {
+      let release!: () => void;
+      const open = new Promise<void>((r) => (release = r));
+      g = { open, release };
+      gates.set(name, g);
+    }
+    return g;
+  };
 
   const server = createServer({ requestTimeout: 0, headersTimeout: 0, keepAliveTimeout: 600_000 }, (req, res) => {
     handle(req, res).catch((err: Error) => {
@@ -160,6 +193,16 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
       return json(res, 200, { object: 'list', data: models.map((id) => ({ id, object: 'model', created: 0, owned_by: 'mock' })) });
     }
     if (req.method === 'GET' && path === '/_mock/stats') return json(res, 200, stats);
+    if (req.method === 'POST' && path === '/_mock/faults') {
+      Object.assign(faults, JSON.parse((await readBody(req)) || '{}') as Partial<MockFaults>);
+      return json(res, 200, faults);
+    }
+    if (faults.down) {
+      stats.requests++;
+      stats.failed++;
+      req.socket.destroy();
+      return;
+    }
     if (req.method === 'POST' && path === '/_mock/reset') {
       stats = zeroStats();
       failuresByKey = new Map();
@@ -184,10 +227,12 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
       finished = true;
       return json(res, 400, { error: { message: 'invalid JSON body or x-mock header' } });
     }
+    if (o.gate) await gate(o.gate).open;
     const key = String(req.headers['x-mock-key'] ?? '');
     const seen = (failuresByKey.get(key) ?? 0) + 1;
     failuresByKey.set(key, seen);
-    const fail = o.fail && (o.failTimes === undefined || seen <= o.failTimes) ? o.fail : undefined;
+    const injected = faults.failureRate > 0 && faultRandom() < faults.failureRate ? (String(faults.failStatus) as '500' | '502' | '503') : undefined;
+    const fail = o.fail && (o.failTimes === undefined || seen <= o.failTimes) ? o.fail : injected;
     const model = body.model ?? models[0];
     const promptTokens = Math.ceil((body.messages ?? []).reduce((n, m) => n + String(m.content ?? '').length, 0) / 2);
 
@@ -282,6 +327,12 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
       stats = zeroStats();
       failuresByKey = new Map();
     },
+    setFaults(f) {
+      Object.assign(faults, f);
+    },
+    openGate(name) {
+      gate(name).release();
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -330,6 +381,7 @@ async function main(): Promise<void> {
       tps: { type: 'string' },
       seed: { type: 'string' },
       profile: { type: 'string' },
+      'failure-rate': { type: 'string' },
     },
   });
   const profile = (values.profile ?? process.env.MOCK_LLM_PROFILE) === 'bench' ? BENCH_PROFILE : {};
@@ -342,6 +394,7 @@ async function main(): Promise<void> {
     ...(values.tokens !== undefined ? { tokens: num(values.tokens) } : {}),
     ...(values.tps !== undefined ? { tps: num(values.tps) } : {}),
     seed: num(values.seed),
+    failureRate: num(values['failure-rate']),
   });
   console.log(`mock-llm listening on ${mock.url}`);
   const stop = () => void mock.close().then(() => process.exit(0));

@@ -3,14 +3,22 @@
  * The caller gets an AbortSignal that fires when the client goes away, to abort upstream work.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { RateLimiter } from '../infra/rate-limit/rate-limiter.js';
+import { silentSink, type TurnEventData, type TurnSink } from '../features/conversations/engine.js';
+import { currentUser } from './auth.js';
 import { toAppError } from './errors.js';
+import { enforceRateLimit } from './rate-limit.js';
 
 export interface SseStream {
   /** Aborted when the client disconnects. */
   readonly signal: AbortSignal;
   send(event: string, data: unknown): void;
+  /** Writes text that is already one or more frames. */
+  write(frames: string): void;
   /** Ends the stream with a final frame (`done` or `error`); later calls do nothing. */
   end(event: 'done' | 'error' | string, data: unknown): void;
+  /** Ends the stream with a final frame that is already text. */
+  endRaw(frames: string): void;
   readonly closed: boolean;
 }
 
@@ -43,36 +51,37 @@ export function openSse(request: FastifyRequest, reply: FastifyReply, extraHeade
   // `close` on the response fires both on normal end and on a dropped connection.
   res.on('close', onClose);
 
-  const write = (event: string, data: unknown) => {
+  const writeRaw = (frames: string) => {
     if (ended || res.destroyed) return;
-    res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    res.write(frames);
+  };
+  const endRaw = (frames: string) => {
+    if (ended) return;
+    writeRaw(frames);
+    ended = true;
+    clearInterval(ping);
+    res.end();
   };
   return {
     signal: abort.signal,
     get closed() {
       return ended || res.destroyed;
     },
-    send: write,
-    end(event, data) {
-      if (ended) return;
-      write(event, data);
-      ended = true;
-      clearInterval(ping);
-      res.end();
-    },
+    send: (event, data) => writeRaw(frame(event, JSON.stringify(data))),
+    write: writeRaw,
+    end: (event, data) => endRaw(frame(event, JSON.stringify(data))),
+    endRaw,
   };
 }
 
 /** Ends a stream with an `error` frame built from any thrown value. */
 export function endWithError(sse: SseStream, err: unknown): void {
-  const e = toAppError(err);
-  sse.end('error', { code: e.code, message: e.status >= 500 && e.kind === 'internal' ? 'Internal server error' : e.message });
+  sse.end('error', errorData(err));
 }
 
 /**
- * Runs streamed work whose early failures (404, 409, 429) should still be plain HTTP errors:
- * the event stream opens when the work calls `begin` or sends its first event. The signal aborts when the
- * client goes away, before or after the stream opened.
+ * A stream that is not a turn (e.g. a job's progress): opens on the first frame, so an error
+ * before any (404, 409) is still a plain HTTP error; ends with `finalFrame`, or `error` if `work` throws.
  */
 export async function runStreamed<T>(
   request: FastifyRequest,
@@ -105,32 +114,116 @@ export async function runStreamed<T>(
   }
 }
 
+/** An `error` event's data: internal details never reach the client. */
+function errorData(err: unknown): TurnEventData['error'] {
+  const e = toAppError(err);
+  return { code: e.code, message: e.status >= 500 && e.kind === 'internal' ? 'Internal server error' : e.message };
+}
+
+/** One event as an SSE frame; `data` is already JSON. */
+const frame = (event: string, json: string) => `event: ${event}\ndata: ${json}\n\n`;
+
+export interface TurnRouteOptions {
+  limiter: RateLimiter;
+  /** Per-user budget of turns a minute (0 = unlimited). */
+  ratePerMin: number;
+  /** Request received → first token written, as the server sees it. */
+  observeFirstToken?: (seconds: number) => void;
+  /** How long tokens are gathered into one frame after the first (which goes out at once). */
+  coalesceMs?: number;
+}
+
 /**
- * Batches `token` frames: the first goes out at once (time to first token), later ones are joined
- * and flushed every `windowMs`. At 50 tokens/s this cuts frames, syscalls and client parsing by
- * about half to two thirds, for at most `windowMs` of extra delay per token. Call `flush` before
- * the final frame.
+ * Serves one streamed turn, for every streaming route (chat, regenerate, groups): the per-user
+ * rate limit (429), then the engine's work. With `Accept: text/event-stream` the stream opens when
+ * the turn begins (its user message is stored); admission refusals, 404, 409 and 429 before that are
+ * plain HTTP errors with Retry-After. Tokens are joined into one frame per `coalesceMs` (the first
+ * goes out at once, time to first token); every stream ends with `done` or `error`. Without the
+ * header the answer is JSON once the turn ends. Closing the connection aborts the turn.
  */
-export function tokenCoalescer(send: (event: string, data: unknown) => void, windowMs = 40): { push(text: string): void; flush(): void } {
-  let buffer = '';
+export async function serveTurn<T, J = T>(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  options: TurnRouteOptions,
+  run: (sink: TurnSink) => Promise<T>,
+  finish: { done: (result: T) => TurnEventData['done']; json?: (result: T) => J },
+): Promise<J | T | FastifyReply> {
+  await enforceRateLimit(options.limiter, `chat:${currentUser(request).id}`, options.ratePerMin, 'messages');
+  const abort = new AbortController();
+  const onClose = () => {
+    if (!reply.raw.writableFinished) abort.abort(new Error('client disconnected'));
+  };
+  reply.raw.on('close', onClose);
+  try {
+    if (!wantsEventStream(request)) {
+      const result = await run(silentSink(abort.signal));
+      return finish.json ? finish.json(result) : result;
+    }
+    const streamed = streamedSink(request, reply, options, abort);
+    try {
+      const result = await run(streamed.sink);
+      streamed.end('done', JSON.stringify(finish.done(result)));
+    } catch (err) {
+      if (!streamed.opened) throw err;
+      streamed.end('error', JSON.stringify(errorData(err)));
+    }
+    return reply;
+  } finally {
+    reply.raw.off('close', onClose);
+  }
+}
+
+/** The SSE side of a turn: opens on `begin` (or the first event), coalesces tokens, writes frames. */
+function streamedSink(request: FastifyRequest, reply: FastifyReply, options: TurnRouteOptions, abort: AbortController) {
+  const windowMs = options.coalesceMs ?? 40;
+  let sse: SseStream | undefined;
+  let pending = '';
   let timer: NodeJS.Timeout | undefined;
-  let first = true;
+  let firstToken = true;
+  const open = () => {
+    if (!sse) {
+      sse = openSse(request, reply);
+      sse.signal.addEventListener('abort', () => abort.abort(new Error('client disconnected')));
+    }
+    return sse;
+  };
   const flush = () => {
     if (timer) clearTimeout(timer);
     timer = undefined;
-    if (buffer) send('token', { text: buffer });
-    buffer = '';
+    if (pending) open().write(frame('token', JSON.stringify({ text: pending })));
+    pending = '';
   };
-  return {
-    push(text) {
-      if (first) {
-        first = false;
-        send('token', { text });
+  const sink: TurnSink = {
+    signal: abort.signal,
+    begin: () => void open(),
+    token(text) {
+      if (firstToken) {
+        firstToken = false;
+        open().write(frame('token', JSON.stringify({ text })));
+        options.observeFirstToken?.(reply.elapsedTime / 1000);
         return;
       }
-      buffer += text;
+      pending += text;
       timer ??= setTimeout(flush, windowMs);
     },
-    flush,
+    speaker(data) {
+      flush();
+      firstToken = true;
+      open().write(frame('speaker', JSON.stringify(data)));
+    },
+    messageDone(data) {
+      flush();
+      open().write(frame('message_done', JSON.stringify(data)));
+    },
+  };
+  return {
+    sink,
+    get opened() {
+      return sse !== undefined;
+    },
+    end(event: 'done' | 'error', json: string) {
+      flush();
+      open().endRaw(frame(event, json));
+    },
   };
 }

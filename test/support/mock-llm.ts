@@ -84,7 +84,7 @@ export function mockLlmEnv(llm: MockLlm, overrides: Record<string, string> = {})
     FASTNPC_LLM_MAX_RETRIES: '1',
     FASTNPC_LLM_FIRST_TOKEN_TIMEOUT_MS: '1500',
     FASTNPC_LLM_IDLE_TIMEOUT_MS: '1500',
-    FASTNPC_LLM_BREAKER_THRESHOLD: '1000',
+    FASTNPC_LLM_BREAKER_MIN_CALLS: '100000',
     ...overrides,
   };
 }

@@ -1,10 +1,9 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { currentUser } from '../../http/auth.js';
-import { enforceRateLimit } from '../../http/rate-limit.js';
 import { errors, IdParams, NoContent } from '../../http/schemas.js';
-import { runStreamed, tokenCoalescer, wantsEventStream } from '../../http/sse.js';
+import { serveTurn } from '../../http/sse.js';
 import type { RateLimiter } from '../../infra/rate-limit/rate-limiter.js';
 import { notFound } from '../../errors.js';
 import { contentDisposition } from '../characters/routes.js';
@@ -42,7 +41,9 @@ const MemorySchema = Type.Object({
 });
 const MessageParams = Type.Object({ id: Type.Integer({ minimum: 1 }), messageId: Type.Integer({ minimum: 1 }) });
 const MemoryParams = Type.Object({ id: Type.Integer({ minimum: 1 }), memoryId: Type.Integer({ minimum: 1 }) });
-const STREAM_DESCRIPTION = 'With `Accept: text/event-stream`: SSE frames `token {text}` …, then `done {messageId, userMessageId, usage}` or `error {code, message}`; pings every 15 s. Otherwise JSON.';
+const STREAM_DESCRIPTION =
+  'With `Accept: text/event-stream`: SSE frames `token {text}` …, then `done {messageId, userMessageId, usage}` or `error {code, message}`; pings every 15 s. Otherwise JSON. ' +
+  'A turn the server cannot take (LLM busy or down, 503; rate limit, 429; another turn running, 409) is refused with Retry-After before anything is stored.';
 
 export interface ChatRouteDeps {
   chat: ChatService;
@@ -61,48 +62,26 @@ export function registerChatRoutes(root: FastifyInstance, deps: ChatRouteDeps): 
   app.addSchema(MessageSchema);
   const owner = (request: FastifyRequest) => ({ userId: currentUser(request).id });
 
-  /** A turn or a regeneration: SSE when asked for, JSON otherwise. */
-  async function reply(request: FastifyRequest, replyObj: FastifyReply, run: (onToken: (t: string) => void, signal: AbortSignal, begin: () => void) => Promise<ReplyResult>) {
-    await enforceRateLimit(deps.limiter, `chat:${currentUser(request).id}`, deps.chatRatePerMin, 'messages');
-    if (!wantsEventStream(request)) {
-      const abort = new AbortController();
-      replyObj.raw.on('close', () => !replyObj.raw.writableFinished && abort.abort());
-      return run(() => {}, abort.signal, () => {});
-    }
-    let tokens: ReturnType<typeof tokenCoalescer> | undefined;
-    await runStreamed(
-      request,
-      replyObj,
-      ({ send, signal, begin }) => {
-        let first = true;
-        tokens = tokenCoalescer((event, data) => {
-          if (first) {
-            first = false;
-            deps.observeFirstToken?.(replyObj.elapsedTime / 1000);
-          }
-          send(event, data);
-        });
-        return run((text) => tokens!.push(text), signal, begin).finally(() => tokens!.flush());
-      },
-      (r) => ({ event: 'done', data: { messageId: r.message.id, userMessageId: r.userMessageId, usage: r.usage } }),
-    );
-    return replyObj;
-  }
+  const turnOptions = { limiter: deps.limiter, ratePerMin: deps.chatRatePerMin, observeFirstToken: deps.observeFirstToken };
+  /** SSE ends with `done {messageId, userMessageId, usage}`; JSON is the stored reply. */
+  const finish = {
+    done: ({ messageId, userMessageId, usage }: ReplyResult) => ({ messageId, userMessageId, usage }),
+    json: ({ message, userMessageId, usage }: ReplyResult) => ({ message, userMessageId, usage }),
+  };
 
   app.post(
     '/api/characters/:id/messages',
     { config: auth, schema: { tags, summary: 'Send a message; the reply streams', description: STREAM_DESCRIPTION, params: IdParams, body: Type.Object({ content: MessageContent }, { additionalProperties: false }), response: { 200: ReplyJson, ...errors(400, 401, 404, 409, 429, 502, 503, 504) } } },
-    // The stream opens once the user message is stored: from then on, failures are error frames.
     async (request, replyObj) => {
       const startedAt = performance.now() - replyObj.elapsedTime;
-      return reply(request, replyObj, (onToken, signal, begin) => chat.turn(owner(request), request.params.id, request.body.content.trim(), onToken, signal, begin, startedAt));
+      return serveTurn(request, replyObj, turnOptions, (sink) => chat.turn(owner(request), request.params.id, request.body.content.trim(), sink, startedAt), finish);
     },
   );
 
   app.post(
     '/api/characters/:id/messages/regenerate',
     { config: auth, schema: { tags, summary: 'Replace the last reply', description: STREAM_DESCRIPTION, params: IdParams, response: { 200: ReplyJson, ...errors(401, 404, 409, 429, 502, 503, 504) } } },
-    async (request, replyObj) => reply(request, replyObj, (onToken, signal, begin) => chat.regenerate(owner(request), request.params.id, onToken, signal, begin)),
+    async (request, replyObj) => serveTurn(request, replyObj, turnOptions, (sink) => chat.regenerate(owner(request), request.params.id, sink), finish),
   );
 
   app.get(
@@ -146,7 +125,7 @@ export function registerChatRoutes(root: FastifyInstance, deps: ChatRouteDeps): 
       config: auth,
       schema: {
         tags,
-        summary: 'The prompt the next turn would send, with each part\'s size in estimated tokens (owner or admin)',
+        summary: 'The prompt the next turn would send, with each part\'s size in estimated tokens (owner only)',
         params: IdParams,
         response: {
           200: Type.Object({
@@ -158,10 +137,7 @@ export function registerChatRoutes(root: FastifyInstance, deps: ChatRouteDeps): 
         },
       },
     },
-    async (request) => {
-      const u = currentUser(request);
-      return chat.inspectPrompt({ userId: u.id, isAdmin: u.isAdmin }, request.params.id);
-    },
+    async (request) => chat.inspectPrompt(owner(request), request.params.id),
   );
 
   // Memories -----------------------------------------------------------------------------------

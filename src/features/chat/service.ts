@@ -5,50 +5,45 @@
  */
 import type { Cache } from '../../infra/cache/cache.js';
 import type { Db } from '../../infra/db/index.js';
-import type { LlmGateway, LlmUsage } from '../../infra/llm/index.js';
-import type { Locks } from '../../infra/locks/locks.js';
+import type { LlmUsage } from '../../infra/llm/index.js';
 import { AppError, notFound } from '../../errors.js';
 import type { PromptRegistry } from '../prompts/registry.js';
 import type { CharactersService } from '../characters/service.js';
 import type { Actor, Character } from '../characters/store.js';
 import type { UsersService } from '../users/service.js';
+import type { UserSettings } from '../users/settings.js';
 import * as conversations from '../conversations/store.js';
 import type { Message } from '../conversations/store.js';
 import type { MemoryService } from '../memory/service.js';
 import { assemblePrompt, budgetsFrom, type AssembledPrompt, type HistoryMessage } from './prompt.js';
-import { streamReply, withTurnLease } from '../conversations/turn.js';
+import type { ReplyDone, Turn, TurnEngine, TurnSink } from '../conversations/engine.js';
 import { readableTime } from '../../shared/readable-time.js';
 
 export interface ChatDeps {
   db: Db;
   cache: Cache;
-  locks: Locks;
-  llm: LlmGateway;
+  engine: TurnEngine;
   prompts: PromptRegistry;
   characters: CharactersService;
   users: UsersService;
   memory: MemoryService;
-  /** How long a turn may hold its conversation (longer than the slowest LLM call). */
-  turnLeaseMs: number;
   /** The server's own share of a turn's latency (everything before the LLM call). */
   observePrelude?: (seconds: number) => void;
-  onBackgroundError?: (err: unknown) => void;
   now?: () => number;
 }
 
-export interface ReplyResult {
-  message: Message;
-  userMessageId: number;
-  usage: LlmUsage;
-}
+export type ReplyResult = ReplyDone & { message: Message };
 
 export const directConversationKey = (characterId: number) => `conv:char:${characterId}`;
+const BUSY = 'A reply is still being written in this conversation; wait for it or stop it first';
+/** No conversation yet: no short-term memory and no history (ids start at 1). */
+const NO_CONVERSATION = 0;
 
 export function createChatService(deps: ChatDeps) {
-  const { db, cache, llm } = deps;
+  const { db, cache, engine } = deps;
   const now = deps.now ?? Date.now;
 
-  /** The owner's character and its conversation; others get 404. */
+  /** The owner's character and its conversation, created on first use; others get 404. */
   async function open(actor: Actor, characterId: number): Promise<{ character: Character; conversationId: number }> {
     const character = await deps.characters.get({ userId: actor.userId }, characterId);
     const conversationId = await cache.wrap(directConversationKey(characterId), 3600, () =>
@@ -57,17 +52,25 @@ export function createChatService(deps: ChatDeps) {
     return { character, conversationId };
   }
 
-  const hold = <T>(conversationId: number, fn: () => Promise<T>) =>
-    withTurnLease(deps.locks, conversationId, deps.turnLeaseMs, 'A reply is still being written in this conversation; wait for it or stop it first', fn);
+  /** Like `open` for reads: a conversation that does not exist yet is not created by looking at it. */
+  async function find(actor: Actor, characterId: number): Promise<{ character: Character; conversationId: number | undefined }> {
+    const character = await deps.characters.get({ userId: actor.userId }, characterId);
+    const key = directConversationKey(characterId);
+    let conversationId = await cache.get<number>(key);
+    if (conversationId === undefined) {
+      conversationId = await conversations.findConversation(db, { kind: 'direct', characterId });
+      if (conversationId !== undefined) await cache.set(key, conversationId, 3600);
+    }
+    return { character, conversationId };
+  }
 
-  async function buildPrompt(character: Character, conversationId: number, userId: number): Promise<AssembledPrompt & { chatModel: string | null }> {
-    const [settings, history, memory, rulesText] = await Promise.all([
-      deps.users.getSettings(userId),
-      conversations.uncompressedMessages(db, conversationId, 200),
+  async function buildPrompt(character: Character, conversationId: number, settings: UserSettings): Promise<AssembledPrompt> {
+    const [history, memory, rulesText] = await Promise.all([
+      conversationId === NO_CONVERSATION ? [] : conversations.uncompressedMessages(db, conversationId, 200),
       deps.memory.snapshot(conversationId, [character.id]),
       deps.prompts.render('chat.rules', { character_name: character.name }),
     ]);
-    const prompt = assemblePrompt({
+    return assemblePrompt({
       characterName: character.name,
       rulesText,
       profile: character.profile,
@@ -77,62 +80,55 @@ export function createChatService(deps: ChatDeps) {
       history: history.map((m): HistoryMessage => ({ role: m.role, content: m.content })),
       budgets: budgetsFrom(settings),
     });
-    return { ...prompt, chatModel: settings.chatModel };
   }
 
-  /** Streams a reply and stores it; a broken or aborted stream stores what was produced, marked. */
-  async function generate(character: Character, conversationId: number, userId: number, onToken: (text: string) => void, signal: AbortSignal, startedAt: number): Promise<{ message: Message; usage: LlmUsage }> {
-    const prompt = await buildPrompt(character, conversationId, userId);
+  /** The prompt, then the reply streamed and stored through the engine. */
+  async function generate(turn: Turn, character: Character, settings: UserSettings, userId: number, startedAt: number): Promise<{ message: Message; usage: LlmUsage }> {
+    const prompt = await buildPrompt(character, turn.conversationId, settings);
     deps.observePrelude?.((performance.now() - startedAt) / 1000);
-    try {
-      return await streamReply(
-        { db, llm, now },
-        { purpose: 'chat', messages: prompt.messages, model: prompt.chatModel ?? undefined, userId, hints: { characterName: character.name, profile: character.profile } },
-        { conversationId, characterId: character.id },
-        onToken,
-        signal,
-      );
-    } finally {
-      scheduleMemory(conversationId);
-    }
+    return turn.reply(
+      { purpose: 'chat', messages: prompt.messages, model: settings.chatModel ?? undefined, userId, hints: { characterName: character.name, profile: character.profile } },
+      character.id,
+    );
   }
 
-  function scheduleMemory(conversationId: number) {
-    // A failed enqueue (queue down) must not fail a turn that already happened.
-    deps.memory.schedule(conversationId).catch((err) => deps.onBackgroundError?.(err));
+  /** A turn's fixed part: the character, its conversation and the owner's settings (all cached). */
+  async function prepare(actor: Actor, characterId: number) {
+    const [{ character, conversationId }, settings] = await Promise.all([open(actor, characterId), deps.users.getSettings(actor.userId)]);
+    return { character, conversationId, settings, spec: { conversationId, model: settings.chatModel ?? undefined, busyMessage: BUSY } };
   }
 
   return {
     open,
 
-    async turn(actor: Actor, characterId: number, content: string, onToken: (text: string) => void, signal: AbortSignal, onUserMessage?: (m: Message) => void, startedAt = performance.now()): Promise<ReplyResult> {
-      const { character, conversationId } = await open(actor, characterId);
-      return hold(conversationId, async () => {
-        const userMessage = await conversations.insertMessage(db, { conversationId, role: 'user', content, now: now() });
-        onUserMessage?.(userMessage);
-        const r = await generate(character, conversationId, actor.userId, onToken, signal, startedAt);
-        return { ...r, userMessageId: userMessage.id };
+    async turn(actor: Actor, characterId: number, content: string, sink: TurnSink, startedAt = performance.now()): Promise<ReplyResult> {
+      const { character, settings, spec } = await prepare(actor, characterId);
+      return engine.run(spec, sink, async (turn) => {
+        const userMessage = await turn.storeUserMessage(content);
+        const r = await generate(turn, character, settings, actor.userId, startedAt);
+        return { ...r, messageId: r.message.id, userMessageId: userMessage.id };
       });
     },
 
     /** Replaces the last reply with a new one. */
-    async regenerate(actor: Actor, characterId: number, onToken: (text: string) => void, signal: AbortSignal, onStart?: () => void): Promise<ReplyResult> {
+    async regenerate(actor: Actor, characterId: number, sink: TurnSink): Promise<ReplyResult> {
       const startedAt = performance.now();
-      const { character, conversationId } = await open(actor, characterId);
-      return hold(conversationId, async () => {
+      const { character, conversationId, settings, spec } = await prepare(actor, characterId);
+      return engine.run(spec, sink, async (turn) => {
         const last = await conversations.lastMessage(db, conversationId);
         if (!last) throw new AppError('conflict:nothing_to_regenerate', 'There is no reply to regenerate yet');
         if (last.role === 'assistant') await conversations.deleteMessage(db, conversationId, last.id);
         const lastUser = last.role === 'user' ? last : await conversations.lastMessage(db, conversationId);
         if (!lastUser || lastUser.role !== 'user') throw new AppError('conflict:nothing_to_regenerate', 'There is no message to answer');
-        onStart?.();
-        const r = await generate(character, conversationId, actor.userId, onToken, signal, startedAt);
-        return { ...r, userMessageId: lastUser.id };
+        turn.begin();
+        const r = await generate(turn, character, settings, actor.userId, startedAt);
+        return { ...r, messageId: r.message.id, userMessageId: lastUser.id };
       });
     },
 
     async list(actor: Actor, characterId: number, opts: { before?: number; limit: number }) {
-      const { conversationId } = await open(actor, characterId);
+      const { conversationId } = await find(actor, characterId);
+      if (conversationId === undefined) return { items: [], nextBefore: null };
       return conversations.listMessages(db, conversationId, opts);
     },
 
@@ -166,13 +162,13 @@ export function createChatService(deps: ChatDeps) {
       return { filename: `${character.name}.chat.md`, contentType: 'text/markdown; charset=utf-8', body: md };
     },
 
-    /** The prompt the next turn would send, with each part's size (owner or admin). */
+    /**
+     * The prompt the next turn would send, with each part's size. Owner only, like `/messages`: an
+     * admin's read of someone's private chat belongs to explicit, audited admin routes.
+     */
     async inspectPrompt(actor: Actor, characterId: number): Promise<AssembledPrompt> {
-      const character = await deps.characters.get(actor, characterId);
-      const conversationId = await cache.wrap(directConversationKey(characterId), 3600, () =>
-        conversations.getOrCreateConversation(db, character.userId, { kind: 'direct', characterId }, now()),
-      );
-      return buildPrompt(character, conversationId, character.userId);
+      const { character, conversationId } = await find(actor, characterId);
+      return buildPrompt(character, conversationId ?? NO_CONVERSATION, await deps.users.getSettings(actor.userId));
     },
   };
 }

@@ -35,15 +35,19 @@ export function rowToMessage(r: MessageRow): Message {
 
 export type ConversationOwner = { kind: 'direct'; characterId: number } | { kind: 'group'; groupId: number };
 
+/** The conversation of a character or group, if it exists. */
+export async function findConversation(db: Db, owner: ConversationOwner): Promise<number | undefined> {
+  const r = await (owner.kind === 'direct'
+    ? db.selectFrom('conversations').select('id').where('character_id', '=', owner.characterId)
+    : db.selectFrom('conversations').select('id').where('group_id', '=', owner.groupId)
+  ).executeTakeFirst();
+  return r?.id;
+}
+
 /** The conversation of a character or group, created on first use (race-safe). */
 export async function getOrCreateConversation(db: Db, userId: number, owner: ConversationOwner, now: number): Promise<number> {
-  const find = () =>
-    (owner.kind === 'direct'
-      ? db.selectFrom('conversations').select('id').where('character_id', '=', owner.characterId)
-      : db.selectFrom('conversations').select('id').where('group_id', '=', owner.groupId)
-    ).executeTakeFirst();
-  const existing = await find();
-  if (existing) return existing.id;
+  const existing = await findConversation(db, owner);
+  if (existing !== undefined) return existing;
   try {
     const r = await db
       .insertInto('conversations')
@@ -60,7 +64,7 @@ export async function getOrCreateConversation(db: Db, userId: number, owner: Con
     return r.id;
   } catch (err) {
     if (!isUniqueViolation(err)) throw err;
-    return (await find())!.id;
+    return (await findConversation(db, owner))!;
   }
 }
 

@@ -1,14 +1,13 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { currentUser } from '../../http/auth.js';
-import { enforceRateLimit } from '../../http/rate-limit.js';
 import { errors, IdParams, NoContent } from '../../http/schemas.js';
-import { runStreamed, wantsEventStream } from '../../http/sse.js';
+import { serveTurn } from '../../http/sse.js';
 import type { RateLimiter } from '../../infra/rate-limit/rate-limiter.js';
 import { contentDisposition } from '../characters/routes.js';
 import { MessageContent, MessagePageQuery } from '../chat/routes.js';
-import { MAX_MEMBERS, MIN_MEMBERS, type GroupsService, type TurnIo, type TurnResult } from './service.js';
+import { MAX_MEMBERS, MIN_MEMBERS, type GroupsService } from './service.js';
 import { GROUP_MODES } from './speaker.js';
 import { LIMITS } from '../../shared/limits.js';
 
@@ -62,6 +61,8 @@ export interface GroupRouteDeps {
   groups: GroupsService;
   limiter: RateLimiter;
   chatRatePerMin: number;
+  /** Request received → first token written, as the server sees it. */
+  observeFirstToken?: (seconds: number) => void;
 }
 
 export function registerGroupRoutes(root: FastifyInstance, deps: GroupRouteDeps): void {
@@ -149,17 +150,14 @@ export function registerGroupRoutes(root: FastifyInstance, deps: GroupRouteDeps)
       },
     },
     async (request, reply) => {
-      await enforceRateLimit(deps.limiter, `chat:${currentUser(request).id}`, deps.chatRatePerMin, 'messages');
       const input = { content: request.body.content.trim(), speakerId: request.body.speakerId };
-      const run = (io: TurnIo) => groups.turn(owner(request), request.params.id, input, io);
-      if (!wantsEventStream(request)) return run(jsonIo(reply));
-      await runStreamed(
+      return serveTurn(
         request,
         reply,
-        ({ send, begin, signal }) => run({ send, begin, signal }),
-        (r: TurnResult) => ({ event: 'done', data: r }),
+        { limiter: deps.limiter, ratePerMin: deps.chatRatePerMin, observeFirstToken: deps.observeFirstToken },
+        (sink) => groups.turn(owner(request), request.params.id, input, sink),
+        { done: (r) => r },
       );
-      return reply;
     },
   );
 
@@ -195,11 +193,4 @@ export function registerGroupRoutes(root: FastifyInstance, deps: GroupRouteDeps)
       return reply.header('content-disposition', contentDisposition(out.filename)).type(out.contentType).send(out.body);
     },
   );
-}
-
-/** A JSON (non-streaming) turn still stops when the client goes away. */
-function jsonIo(reply: FastifyReply): TurnIo {
-  const abort = new AbortController();
-  reply.raw.on('close', () => !reply.raw.writableFinished && abort.abort(new Error('client disconnected')));
-  return { send: () => {}, begin: () => {}, signal: abort.signal };
 }

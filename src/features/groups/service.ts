@@ -8,7 +8,6 @@ import { Type } from '@sinclair/typebox';
 import type { Cache } from '../../infra/cache/cache.js';
 import type { Db } from '../../infra/db/index.js';
 import type { LlmGateway } from '../../infra/llm/index.js';
-import type { Locks } from '../../infra/locks/locks.js';
 import { AppError, notFound } from '../../errors.js';
 import type { PromptRegistry } from '../prompts/registry.js';
 import { avatarUrl, type CharactersService } from '../characters/service.js';
@@ -19,7 +18,7 @@ import * as conversations from '../conversations/store.js';
 import type { Message } from '../conversations/store.js';
 import type { ConversationMemoryContext, MemoryService } from '../memory/service.js';
 import { assemblePrompt, budgetsFrom, truncateToTokens, type AssembledPrompt, type HistoryMessage } from '../chat/prompt.js';
-import { streamReply, withTurnLease } from '../conversations/turn.js';
+import type { GroupDone, Turn, TurnEngine, TurnSink } from '../conversations/engine.js';
 import * as store from './store.js';
 import type { Group } from './store.js';
 import { aliasesOf, applyModerator, decide, moderatorFallback, type Decision, type GroupMode, type ModeratorAnswer, type Speaker } from './speaker.js';
@@ -36,22 +35,17 @@ const USER_LABEL = '用户';
 export interface GroupsDeps {
   db: Db;
   cache: Cache;
-  locks: Locks;
+  /** Runs each turn (lease, admission, streaming, storage, memory). */
+  engine: TurnEngine;
+  /** The moderator's calls (in the turn's admitted slot). */
   llm: LlmGateway;
   prompts: PromptRegistry;
   characters: CharactersService;
   users: UsersService;
   memory: MemoryService;
-  /**
-   * How long one LLM call may take, with a margin. A turn holds its group for this times the LLM
-   * calls it may make (a reply and a moderator call per round): Locks cannot extend a lease, and a
-   * fixed "whole loop" lease would lock a group for an hour after a crash in scaled mode.
-   */
-  roundLeaseMs: number;
   /** For the 0.5–0.8 moderator draw; tests inject a seeded one. */
   rng?: () => number;
   now?: () => number;
-  onBackgroundError?: (err: unknown) => void;
   /** A moderator call failed and the round fell back to round-robin. */
   onModeratorError?: (err: unknown) => void;
 }
@@ -80,24 +74,10 @@ export interface GroupMessage extends Message {
   speakerName: string | null;
 }
 
-/** What the round loop reports as it goes; `speaker` → `token`… → `message_done`, per member. */
-export interface TurnIo {
-  send(event: 'speaker' | 'token' | 'message_done', data: unknown): void;
-  /** The user message is stored: from now on failures are frames, not HTTP errors. */
-  begin(): void;
-  signal: AbortSignal;
-}
-
 export type DecidedBy = Extract<Decision, { kind: 'speak' }>['by'];
 
-export interface TurnResult {
-  userMessageId: number;
-  messageIds: number[];
-  rounds: number;
-  /** Rounds whose speaker the rules chose (no LLM call). */
-  ruleRounds: number;
-  moderatorCalls: number;
-  moderatorFailures: number;
+/** The `done` event of a group turn (the round loop reports `speaker` → `token`… → `message_done` per member as it goes). */
+export interface TurnResult extends GroupDone {
   decidedBy: Partial<Record<DecidedBy, number>>;
   stoppedBy: Extract<Decision, { kind: 'wait' }>['reason'];
 }
@@ -116,7 +96,7 @@ export function briefOf(c: Character): string {
 }
 
 export function createGroupsService(deps: GroupsDeps) {
-  const { db, cache, llm } = deps;
+  const { db, cache, llm, engine } = deps;
   const now = deps.now ?? Date.now;
   const rng = deps.rng ?? Math.random;
 
@@ -143,18 +123,17 @@ export function createGroupsService(deps: GroupsDeps) {
 
   const conversationOf = (g: Group) =>
     cache.wrap(groupConversationKey(g.id), 3600, () => conversations.getOrCreateConversation(db, g.userId, { kind: 'group', groupId: g.id }, now()));
+  /** For reads: looking at a group that never talked does not create its conversation. */
+  async function existingConversationOf(g: Group): Promise<number | undefined> {
+    const cached = await cache.get<number>(groupConversationKey(g.id));
+    return cached ?? conversations.findConversation(db, { kind: 'group', groupId: g.id });
+  }
 
   function memberCountError(n: number) {
     return new AppError('validation:members', `A group has ${MIN_MEMBERS}–${MAX_MEMBERS} members (got ${n})`);
   }
 
-  const hold = <T>(conversationId: number, calls: number, fn: () => Promise<T>) =>
-    withTurnLease(deps.locks, conversationId, deps.roundLeaseMs * calls, 'The group is still replying; wait for it or stop it first', fn);
-
-  function scheduleMemory(conversationId: number) {
-    // A failed enqueue (queue down) must not fail a turn that already happened.
-    deps.memory.schedule(conversationId).catch((err) => deps.onBackgroundError?.(err));
-  }
+  const BUSY = 'The group is still replying; wait for it or stop it first';
 
   function historyFor(speakerId: number, messages: Message[], names: Map<number, string>): HistoryMessage[] {
     // The speaker's own lines are its (assistant) turns; everyone else's reach it as named user turns.
@@ -193,21 +172,18 @@ export function createGroupsService(deps: GroupsDeps) {
   }
 
   /** Streams one member's reply and stores it; a broken or aborted stream stores what came, marked. */
-  async function speak(g: Group, speaker: Character, members: Character[], conversationId: number, settings: UserSettings, names: Map<number, string>, io: TurnIo): Promise<Message> {
-    const prompt = await buildPrompt(g, speaker, members, conversationId, settings, names);
-    const { message } = await streamReply(
-      { db, llm, now },
+  async function speak(g: Group, speaker: Character, members: Character[], turn: Turn, settings: UserSettings, names: Map<number, string>): Promise<Message> {
+    const prompt = await buildPrompt(g, speaker, members, turn.conversationId, settings, names);
+    const { message } = await turn.reply(
       { purpose: 'chat', messages: prompt.messages, model: settings.chatModel ?? undefined, userId: g.userId, hints: { characterName: speaker.name, profile: speaker.profile } },
-      { conversationId, characterId: speaker.id },
-      (text) => io.send('token', { text }),
-      io.signal,
+      speaker.id,
     );
     return message;
   }
 
   /** One moderator call (JSON mode): who of `candidates` should speak next, and how sure it is. */
-  async function moderate(speakers: Speaker[], members: Character[], candidates: Speaker[], lastSpeaker: Speaker | undefined, conversationId: number, userId: number, names: Map<number, string>, signal: AbortSignal): Promise<ModeratorAnswer> {
-    const recent = await conversations.uncompressedMessages(db, conversationId, MODERATOR_WINDOW);
+  async function moderate(speakers: Speaker[], members: Character[], candidates: Speaker[], lastSpeaker: Speaker | undefined, turn: Turn, userId: number, names: Map<number, string>): Promise<ModeratorAnswer> {
+    const recent = await conversations.uncompressedMessages(db, turn.conversationId, MODERATOR_WINDOW);
     const transcript = recent.map((m) => ({ speaker: m.role === 'user' ? USER_LABEL : (m.characterId && names.get(m.characterId)) || '（已离开的成员）', text: m.content }));
     const byId = new Map(members.map((c) => [c.id, c]));
     const text = await deps.prompts.render('group.moderator', {
@@ -227,9 +203,10 @@ export function createGroupsService(deps: GroupsDeps) {
         messages: [{ role: 'user', content: text }],
         userId,
         hints: { members: candidates.map((c) => ({ id: c.id, name: c.name, aliases: c.aliases })), lastSpeaker: lastSpeaker?.id, transcript },
+        slot: turn.slot,
       },
       schema,
-      signal,
+      turn.signal,
     );
   }
 
@@ -283,19 +260,17 @@ export function createGroupsService(deps: GroupsDeps) {
      * A user message and the replies it draws. Validation, 404 and 409 happen before `io.begin()`;
      * after it, a failure ends the turn (already stored replies stay) and is the caller's error frame.
      */
-    async turn(actor: Actor, groupId: number, input: { content: string; speakerId?: number }, io: TurnIo): Promise<TurnResult> {
+    async turn(actor: Actor, groupId: number, input: { content: string; speakerId?: number }, sink: TurnSink): Promise<TurnResult> {
       const g = await owned(actor, groupId);
       if (!g.members.length) throw memberCountError(0);
       if (input.speakerId !== undefined && !g.members.some((m) => m.characterId === input.speakerId)) {
         throw new AppError('validation:speaker', 'speakerId must be a member of the group');
       }
       if (g.mode === 'manual' && input.speakerId === undefined) throw new AppError('validation:speaker', 'This group is in manual mode: choose who answers with speakerId');
-      const conversationId = await conversationOf(g);
-      const roundsCap = g.mode === 'everyone_once' ? g.members.length : g.mode === 'manual' ? 1 : (g.maxRounds ?? (await deps.users.getSettings(g.userId)).groupRounds);
+      const [conversationId, settings] = await Promise.all([conversationOf(g), deps.users.getSettings(g.userId)]);
 
-      return hold(conversationId, 2 * roundsCap, async () => {
-        const [settings, members, previous] = await Promise.all([
-          deps.users.getSettings(g.userId),
+      return engine.run({ conversationId, model: settings.chatModel ?? undefined, busyMessage: BUSY }, sink, async (turn) => {
+        const [members, previous] = await Promise.all([
           Promise.all(g.members.map((m) => deps.characters.get({ userId: g.userId }, m.characterId))),
           conversations.lastMessage(db, conversationId),
         ]);
@@ -303,18 +278,17 @@ export function createGroupsService(deps: GroupsDeps) {
         const names = await store.speakerNames(db, g.userId, conversationId);
         for (const c of members) names.set(c.id, c.name);
         const previousSpeakerId = previous?.role === 'assistant' ? previous.characterId : null;
-        const userMessage = await conversations.insertMessage(db, { conversationId, role: 'user', content: input.content, now: now() });
+        const userMessage = await turn.storeUserMessage(input.content);
         await store.touchGroup(db, g.userId, g.id, now());
-        io.begin();
 
         const result: TurnResult = { userMessageId: userMessage.id, messageIds: [], rounds: 0, ruleRounds: 0, moderatorCalls: 0, moderatorFailures: 0, decidedBy: {}, stoppedBy: 'round_limit' };
         const spoken: number[] = [];
         let last = { text: input.content, speakerId: null as number | null };
         const maxRounds = g.maxRounds ?? settings.groupRounds;
-        try {
+        {
           // everyone_once may run past maxRounds (one reply per member); nothing runs past this.
           for (let guard = 0; guard < MAX_MEMBERS + 10; guard++) {
-            io.signal.throwIfAborted();
+            turn.signal.throwIfAborted();
             let d = decide({
               mode: g.mode,
               members: speakers,
@@ -330,9 +304,9 @@ export function createGroupsService(deps: GroupsDeps) {
               const { candidates } = d;
               const lastSpeaker = speakers.find((s) => s.id === spoken.at(-1));
               try {
-                d = applyModerator(await moderate(speakers, members, candidates, lastSpeaker, conversationId, g.userId, names, io.signal), candidates, rng);
+                d = applyModerator(await moderate(speakers, members, candidates, lastSpeaker, turn, g.userId, names), candidates, rng);
               } catch (err) {
-                if (io.signal.aborted) throw err;
+                if (turn.signal.aborted) throw err;
                 result.moderatorFailures++;
                 deps.onModeratorError?.(err);
                 d = moderatorFallback(candidates, speakers, spoken.at(-1) ?? previousSpeakerId);
@@ -347,24 +321,23 @@ export function createGroupsService(deps: GroupsDeps) {
             result.decidedBy[d.by] = (result.decidedBy[d.by] ?? 0) + 1;
             const speakerId = d.id;
             const speaker = members.find((c) => c.id === speakerId)!;
-            io.send('speaker', { characterId: speaker.id, name: speaker.name });
-            const message = await speak(g, speaker, members, conversationId, settings, names, io);
-            io.send('message_done', { messageId: message.id });
+            sink.speaker({ characterId: speaker.id, name: speaker.name });
+            const message = await speak(g, speaker, members, turn, settings, names);
+            sink.messageDone({ messageId: message.id });
             result.messageIds.push(message.id);
             result.rounds++;
             spoken.push(speaker.id);
             last = { text: message.content, speakerId: speaker.id };
           }
           return result;
-        } finally {
-          scheduleMemory(conversationId);
         }
       });
     },
 
     async listMessages(actor: Actor, groupId: number, opts: { before?: number; limit: number }): Promise<{ items: GroupMessage[]; nextBefore: number | null }> {
       const g = await owned(actor, groupId);
-      const conversationId = await conversationOf(g);
+      const conversationId = await existingConversationOf(g);
+      if (conversationId === undefined) return { items: [], nextBefore: null };
       const [page, names] = await Promise.all([conversations.listMessages(db, conversationId, opts), store.speakerNames(db, g.userId, conversationId)]);
       return { items: page.items.map((m) => ({ ...m, speakerName: m.characterId ? (names.get(m.characterId) ?? null) : null })), nextBefore: page.nextBefore };
     },
@@ -373,7 +346,7 @@ export function createGroupsService(deps: GroupsDeps) {
     async clear(actor: Actor, groupId: number): Promise<void> {
       const g = await owned(actor, groupId);
       const conversationId = await conversationOf(g);
-      await hold(conversationId, 1, async () => {
+      await engine.hold(conversationId, BUSY, async () => {
         await conversations.clearMessages(db, conversationId);
         await deps.memory.clear(conversationId, g.members.map((m) => m.characterId), false);
       });

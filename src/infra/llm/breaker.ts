@@ -1,67 +1,71 @@
 /**
- * A circuit breaker for one provider+model: `threshold` consecutive failures open it; while open it
- * fails fast; after `cooldownMs` one probe is let through (half-open); the probe's success closes it,
- * its failure opens it again for another cooldown.
+ * A circuit breaker for one provider+model, on cockatiel's sampling breaker: it opens when the
+ * share of failed attempts over a sliding window passes a threshold, once the window has seen a
+ * minimum number of attempts (so a 20 % error rate under load, or two failures at night, never
+ * trip it); while open it refuses at once; after the cooldown one probe goes out (half-open).
+ *
+ * An attempt counts as a success at its FIRST TOKEN, not when the stream ends: successes and
+ * failures then arrive on the same time scale, and a long stream cannot hide behind fast failures.
  */
+import { BrokenCircuitError, CircuitState, SamplingBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
+
 export type BreakerState = 'closed' | 'open' | 'half_open';
 
-export class CircuitBreaker {
-  private state: BreakerState = 'closed';
-  private failures = 0;
-  private openedAt = 0;
-  private probing = false;
+export interface BreakerOptions {
+  /** 0–1: failed share of attempts in the window that opens the breaker. */
+  failureRate: number;
+  windowMs: number;
+  /** Attempts the window must hold before it may open. */
+  minCalls: number;
+  cooldownMs: number;
+  onState?: (s: BreakerState) => void;
+}
 
-  constructor(
-    private readonly options: { threshold: number; cooldownMs: number; onState?: (s: BreakerState) => void },
-    private readonly now: () => number = Date.now,
-  ) {}
+export { BrokenCircuitError };
+
+export class CircuitBreaker {
+  private readonly policy: CircuitBreakerPolicy;
+  private openedAt = 0;
+
+  constructor(private readonly options: BreakerOptions) {
+    this.policy = circuitBreaker(
+      // NotCounted (a caller's abort) passes through without counting as a failure.
+      handleWhen((err) => !(err instanceof NotCounted)),
+      {
+        halfOpenAfter: options.cooldownMs,
+        breaker: new SamplingBreaker({ threshold: options.failureRate, duration: options.windowMs, minimumRps: options.minCalls / (options.windowMs / 1000) }),
+      },
+    );
+    this.policy.onStateChange((s) => {
+      if (s === CircuitState.Open || s === CircuitState.Isolated) this.openedAt = Date.now();
+      options.onState?.(toState(s));
+    });
+  }
 
   get current(): BreakerState {
-    return this.state;
+    return toState(this.policy.state);
   }
 
-  /**
-   * Asks to make one attempt. Returns false while open (or while the half-open probe is out);
-   * a true answer must be followed by `success()`, `failure()` or `release()`.
-   */
-  tryAcquire(): boolean {
-    if (this.state === 'closed') return true;
-    if (this.state === 'open') {
-      if (this.now() - this.openedAt < this.options.cooldownMs) return false;
-      this.set('half_open');
-    }
-    if (this.probing) return false;
-    this.probing = true;
-    return true;
+  /** Milliseconds until a probe may go out; 0 when calls may go now. */
+  refusalMs(): number {
+    const s = this.policy.state;
+    if (s !== CircuitState.Open && s !== CircuitState.Isolated) return 0;
+    return Math.max(0, this.options.cooldownMs - (Date.now() - this.openedAt));
   }
 
-  /** Milliseconds until a probe may go out. */
-  retryAfterMs(): number {
-    return this.state === 'open' ? Math.max(0, this.options.cooldownMs - (this.now() - this.openedAt)) : this.options.cooldownMs;
+  /** Runs one attempt up to its first token; throws BrokenCircuitError while open. */
+  execute<T>(fn: () => Promise<T>): Promise<T> {
+    return this.policy.execute(fn);
   }
+}
 
-  success(): void {
-    this.failures = 0;
-    this.probing = false;
-    if (this.state !== 'closed') this.set('closed');
-  }
+function toState(s: CircuitState): BreakerState {
+  return s === CircuitState.Closed ? 'closed' : s === CircuitState.HalfOpen ? 'half_open' : 'open';
+}
 
-  failure(): void {
-    this.failures++;
-    this.probing = false;
-    if (this.state === 'half_open' || this.failures >= this.options.threshold) {
-      this.openedAt = this.now();
-      if (this.state !== 'open') this.set('open');
-    }
-  }
-
-  /** The attempt ended without telling anything about the provider (the caller aborted). */
-  release(): void {
-    this.probing = false;
-  }
-
-  private set(state: BreakerState): void {
-    this.state = state;
-    this.options.onState?.(state);
+/** Wraps an attempt's error that says nothing about the provider (the caller left): not counted. */
+export class NotCounted extends Error {
+  constructor(readonly inner: unknown) {
+    super('not counted');
   }
 }

@@ -10,7 +10,7 @@ import type { Config } from '../../config.js';
 import { AppError } from '../../errors.js';
 import type { Cache } from '../cache/cache.js';
 import { LATENCY_BUCKETS, type Metrics } from '../metrics.js';
-import { CircuitBreaker, type BreakerState } from './breaker.js';
+import { BrokenCircuitError, CircuitBreaker, NotCounted, type BreakerState } from './breaker.js';
 import { jsonInstruction, parseJsonLoose, schemaName, validateJson } from './json.js';
 import { AdmissionRefused, Limiter } from './limiter.js';
 import {
@@ -20,6 +20,7 @@ import {
   type LlmProvider,
   type LlmPurpose,
   type LlmRequest,
+  type LlmSlot,
   type LlmUsage,
   type ProviderRequest,
 } from './types.js';
@@ -67,6 +68,36 @@ export class Gateway implements LlmGateway {
   models(): string[] {
     if (this.transport.fixedModel) return [this.transport.fixedModel];
     return this.config.llmModels.length ? [...this.config.llmModels] : [this.config.llmModel];
+  }
+
+  async admit(req: Pick<LlmRequest, 'purpose' | 'model'>, signal?: AbortSignal): Promise<LlmSlot> {
+    const model = this.resolveModel(req as LlmRequest);
+    const labels = { provider: this.provider, model, purpose: req.purpose };
+    const breaker = this.breakerFor(model);
+    if (breaker.refusalMs() > 0) {
+      this.m.requests.inc({ ...labels, outcome: 'unavailable' });
+      throw this.unavailable(req.purpose, breaker);
+    }
+    let release: () => void;
+    try {
+      release = await this.limiter.acquire(signal);
+    } catch (err) {
+      const mapped = this.toAppError(err, signal, model);
+      this.m.requests.inc({ ...labels, outcome: outcomeOf(mapped, signal) });
+      throw mapped;
+    } finally {
+      this.m.queued.set(this.limiter.queued);
+    }
+    this.m.inFlight.inc();
+    let held = true;
+    return {
+      release: () => {
+        if (!held) return;
+        held = false;
+        release();
+        this.m.inFlight.dec();
+      },
+    };
   }
 
   streamChat(req: LlmRequest, signal?: AbortSignal): AsyncGenerator<string, LlmUsage, void> {
@@ -127,7 +158,9 @@ export class Gateway implements LlmGateway {
     if (!b) {
       const labels = { provider: this.provider, model };
       b = new CircuitBreaker({
-        threshold: this.config.llmBreakerThreshold,
+        failureRate: this.config.llmBreakerFailurePercent / 100,
+        windowMs: this.config.llmBreakerWindowMs,
+        minCalls: this.config.llmBreakerMinCalls,
         cooldownMs: this.config.llmBreakerCooldownMs,
         onState: (s) => {
           this.m.breaker.set(labels, BREAKER_GAUGE[s]);
@@ -171,13 +204,15 @@ export class Gateway implements LlmGateway {
     const onCallerAbort = () => callCtrl.abort(signal!.reason);
     let totalTimer: NodeJS.Timeout | undefined;
     try {
-      try {
-        release = await this.limiter.acquire(signal);
-      } finally {
-        this.m.queued.set(this.limiter.queued);
+      if (!req.slot) {
+        try {
+          release = await this.limiter.acquire(signal);
+        } finally {
+          this.m.queued.set(this.limiter.queued);
+        }
+        this.m.queueWait.observe((performance.now() - started) / 1000);
+        this.m.inFlight.inc();
       }
-      this.m.queueWait.observe((performance.now() - started) / 1000);
-      this.m.inFlight.inc();
       if (signal) signal.addEventListener('abort', onCallerAbort, { once: true });
       const totalMs = this.config.llmTotalTimeoutMs;
       totalTimer = setTimeout(() => callCtrl.abort(new TimeoutReason('total', totalMs)), totalMs);
@@ -214,11 +249,6 @@ export class Gateway implements LlmGateway {
     const breaker = this.breakerFor(preq.model);
     const { llmFirstTokenTimeoutMs: firstMs, llmIdleTimeoutMs: idleMs, llmMaxRetries: maxRetries } = this.config;
     for (let attempt = 0; ; attempt++) {
-      if (!breaker.tryAcquire()) {
-        throw new AppError(`llm_unavailable:${preq.purpose}`, 'The language model is unavailable; try again shortly', {
-          retryAfter: Math.max(1, Math.ceil(breaker.retryAfterMs() / 1000)),
-        });
-      }
       const ctrl = new AbortController();
       const onCallAbort = () => ctrl.abort(callSignal.reason);
       if (callSignal.aborted) ctrl.abort(callSignal.reason);
@@ -227,14 +257,30 @@ export class Gateway implements LlmGateway {
       let yielded = false;
       let settled = false;
       const upstream = this.transport.streamChat(preq, ctrl.signal);
+      // The breaker sees each attempt up to its first token (or its end, for an empty answer).
+      const callerLeft = () => ctrl.signal.aborted && !(ctrl.signal.reason instanceof TimeoutReason);
+      const firstStep = () =>
+        breaker.execute(() =>
+          upstream.next().catch((err) => {
+            throw callerLeft() ? new NotCounted(err) : err;
+          }),
+        );
       try {
         for (;;) {
-          const r = await upstream.next();
+          let r: IteratorResult<string, LlmUsage>;
+          try {
+            r = yielded ? await upstream.next() : await firstStep();
+          } catch (err) {
+            if (err instanceof BrokenCircuitError) {
+              settled = true;
+              throw this.unavailable(preq.purpose, breaker);
+            }
+            throw err instanceof NotCounted ? err.inner : err;
+          }
           if (r.done) {
             // A transport that swallows the abort and just ends must not pass for a complete answer.
             ctrl.signal.throwIfAborted();
             settled = true;
-            breaker.success();
             return r.value;
           }
           if (!yielded) {
@@ -248,13 +294,10 @@ export class Gateway implements LlmGateway {
           yield r.value;
         }
       } catch (err) {
+        if (settled) throw err;
         settled = true;
         const reason = ctrl.signal.aborted ? ctrl.signal.reason : undefined;
-        if (reason !== undefined && !(reason instanceof TimeoutReason)) {
-          breaker.release(); // the caller left; says nothing about the provider
-          throw reason;
-        }
-        breaker.failure();
+        if (reason !== undefined && !(reason instanceof TimeoutReason)) throw reason; // the caller left
         if (reason instanceof TimeoutReason) throw reason;
         const retryable = err instanceof ProviderError && err.info.retryable;
         // Never retry once text has reached the caller: it would be said twice.
@@ -270,12 +313,17 @@ export class Gateway implements LlmGateway {
         callSignal.removeEventListener('abort', onCallAbort);
         if (!settled) {
           // The consumer stopped reading (break / return): close the upstream connection now.
-          breaker.release();
           ctrl.abort(new DOMException('The consumer stopped reading', 'AbortError'));
           void upstream.return(undefined as never).catch(() => {});
         }
       }
     }
+  }
+
+  private unavailable(purpose: LlmPurpose, breaker: CircuitBreaker): AppError {
+    return new AppError(`llm_unavailable:${purpose}`, 'The language model is unavailable; try again shortly', {
+      retryAfter: Math.max(1, Math.ceil(breaker.refusalMs() / 1000)),
+    });
   }
 
   /** Full jitter (AWS architecture blog, "Exponential Backoff And Jitter"); a server's Retry-After wins. */

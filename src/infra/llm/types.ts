@@ -45,6 +45,14 @@ export interface LlmRequest {
   userId?: number;
   /** Structured context the offline model uses instead of parsing prompts; remote providers ignore it. */
   hints?: LlmHints;
+  /** A slot the caller already holds (a turn admitted before it stored anything); the call does not queue again. */
+  slot?: LlmSlot;
+}
+
+/** A concurrency slot granted by `LlmGateway.admit`; a turn's calls run in it one after another. */
+export interface LlmSlot {
+  /** Idempotent. */
+  release(): void;
 }
 
 export interface LlmUsage {
@@ -54,6 +62,12 @@ export interface LlmUsage {
 
 export interface LlmGateway {
   readonly provider: ProviderName;
+  /**
+   * Admission for a turn, decided before anything is stored: throws 503 `llm_unavailable` while the
+   * model's breaker is open, 503 `llm_busy` when the queue is full or the wait expires (both with
+   * Retry-After); else a slot to pass in `LlmRequest.slot`.
+   */
+  admit(req: Pick<LlmRequest, 'purpose' | 'model'>, signal?: AbortSignal): Promise<LlmSlot>;
   /** Yields text chunks; the generator's return value is the usage. Aborting `signal` aborts upstream at once. */
   streamChat(req: LlmRequest, signal?: AbortSignal): AsyncGenerator<string, LlmUsage, void>;
   completeText(req: LlmRequest, signal?: AbortSignal): Promise<{ text: string; usage: LlmUsage }>;

@@ -6,14 +6,20 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { MemoryLocks, type Locks } from '../locks/locks.js';
+import { MemoryLocks, type Lease, type Locks } from '../locks/locks.js';
 import type { RedisFallback } from './connection.js';
 
 const RELEASE = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
+const RENEW = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0`;
 
-type ScriptedRedis = Redis & { fastnpcLockRelease(key: string, token: string): Promise<number> };
+type ScriptedRedis = Redis & {
+  fastnpcLockRelease(key: string, token: string): Promise<number>;
+  fastnpcLockRenew(key: string, token: string, ttlMs: number): Promise<number>;
+};
 
 export class RedisLocks implements Locks {
   private readonly fallback = new MemoryLocks();
@@ -24,21 +30,27 @@ export class RedisLocks implements Locks {
   ) {
     const client = redis.client as ScriptedRedis;
     if (!client.fastnpcLockRelease) client.defineCommand('fastnpcLockRelease', { numberOfKeys: 1, lua: RELEASE });
+    if (!client.fastnpcLockRenew) client.defineCommand('fastnpcLockRenew', { numberOfKeys: 1, lua: RENEW });
   }
 
-  async tryAcquire(key: string, ttlMs: number): Promise<(() => Promise<void>) | undefined> {
+  async tryAcquire(key: string, ttlMs: number): Promise<Lease | undefined> {
     const redisKey = `${this.prefix}:lock:${key}`;
     const token = randomUUID();
+    const ttl = Math.max(1, Math.round(ttlMs));
     return this.redis.run(
-      async (c) => {
-        const ok = await c.set(redisKey, token, 'PX', Math.max(1, Math.round(ttlMs)), 'NX');
+      async (c): Promise<Lease | undefined> => {
+        const ok = await c.set(redisKey, token, 'PX', ttl, 'NX');
         if (ok !== 'OK') return undefined;
         let released = false;
-        return async () => {
-          if (released) return;
-          released = true;
-          // If Redis is down now, the lease simply expires after ttlMs.
-          await this.redis.run((r) => (r as ScriptedRedis).fastnpcLockRelease(redisKey, token), () => 0);
+        return {
+          // Redis down during a renewal: keep going; the key expires on its own if we die.
+          renew: () => this.redis.run(async (r) => (await (r as ScriptedRedis).fastnpcLockRenew(redisKey, token, ttl)) === 1, () => true),
+          release: async () => {
+            if (released) return;
+            released = true;
+            // If Redis is down now, the lease simply expires after ttlMs.
+            await this.redis.run((r) => (r as ScriptedRedis).fastnpcLockRelease(redisKey, token), () => 0);
+          },
         };
       },
       () => this.fallback.tryAcquire(key, ttlMs),

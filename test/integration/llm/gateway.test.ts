@@ -4,7 +4,7 @@ import { labelledSectionSchema } from '../../../src/features/characters/profile.
 import { isAppError } from '../../../src/errors.js';
 import type { LlmRequest } from '../../../src/infra/llm/index.js';
 import type { MockLlm } from '../../../tools/mock-llm.js';
-import { drain, eventually, mockGateway, startMockLlm } from '../../support/mock-llm.js';
+import { drain, eventually, mock as mock_, mockGateway, startMockLlm } from '../../support/mock-llm.js';
 
 const chat = (content = '你好'): LlmRequest => ({ purpose: 'chat', messages: [{ role: 'user', content }], userId: 7 });
 
@@ -76,10 +76,12 @@ describe('retries', () => {
   });
 
   it('honours Retry-After on 429', async () => {
-    const { llm } = mockGateway(mock, { fail: '429', failTimes: 1, retryAfter: 1 });
-    const started = Date.now();
+    const waits: number[] = [];
+    const logger = { warn: (o: { waitMs?: number }) => void (o.waitMs !== undefined && waits.push(o.waitMs)) };
+    const { llm } = mockGateway(mock, { fail: '429', failTimes: 1, retryAfter: 1 }, {}, { logger });
     await llm.completeText(chat());
-    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+    // The server's Retry-After (1 s) wins over the short test backoff.
+    expect(waits).toEqual([1000]);
     expect(mock.stats().requests).toBe(2);
     await llm.close();
   });
@@ -128,20 +130,42 @@ describe('admission control', () => {
 });
 
 describe('circuit breaker', () => {
-  it('opens after consecutive failures, fails fast, and closes after a successful probe', async () => {
-    const env = { FASTNPC_LLM_BREAKER_THRESHOLD: '2', FASTNPC_LLM_BREAKER_COOLDOWN_MS: '200', FASTNPC_LLM_MAX_RETRIES: '0' };
+  const env = { FASTNPC_LLM_BREAKER_FAILURE_PERCENT: '50', FASTNPC_LLM_BREAKER_MIN_CALLS: '2', FASTNPC_LLM_BREAKER_COOLDOWN_MS: '200', FASTNPC_LLM_MAX_RETRIES: '0' };
+
+  it('opens on the failure rate, fails fast (admission too), and closes after a successful probe', async () => {
     const { llm, metrics } = mockGateway(mock, { fail: '500', failTimes: 2 }, env);
     for (let i = 0; i < 2; i++) expect(isAppError(await llm.completeText(chat()).catch((e: unknown) => e), 'llm_error')).toBe(true);
     const fast = await llm.completeText(chat()).catch((e: unknown) => e);
     expect(isAppError(fast, 'llm_unavailable') && fast.status).toBe(503);
+    const refused = await llm.admit({ purpose: 'chat' }).catch((e: unknown) => e);
+    expect(isAppError(refused, 'llm_unavailable') && refused.retryAfter).toBeGreaterThanOrEqual(1);
     expect(mock.stats().requests).toBe(2); // failing fast: the provider was not called
     const gauge = async () => (await metrics.registry.getSingleMetric('fastnpc_llm_breaker_state')!.get()).values[0]?.value;
     expect(await gauge()).toBe(2);
-    await new Promise((r) => setTimeout(r, 250));
-    await llm.completeText(chat()); // the half-open probe succeeds
+    // Once the cooldown has passed, the half-open probe goes out and succeeds.
+    let probe: unknown;
+    await eventually(() => {
+      void llm.completeText(chat()).then((r) => (probe ??= r), () => {});
+      return probe !== undefined;
+    }, 5000);
     await llm.completeText(chat());
-    expect(mock.stats().requests).toBe(4);
     expect(await gauge()).toBe(0);
+    await llm.close();
+  });
+
+  it('counts success at the first token: long streams do not let fast failures open it', async () => {
+    const { llm, metrics } = mockGateway(mock, { tokens: 10_000, tps: 100 }, { ...env, FASTNPC_LLM_BREAKER_MIN_CALLS: '4' });
+    // Four streams reach their first token and keep streaming…
+    const streams = Array.from({ length: 4 }, () => ({ ctrl: new AbortController() })).map((s) => ({ ...s, gen: llm.streamChat(chat(), s.ctrl.signal) }));
+    for (const s of streams) await s.gen.next();
+    // …while three calls fail at once: 3 failures of 7 attempts is under 50 %.
+    for (let i = 0; i < 3; i++) expect(isAppError(await llm.completeText(chat(mock_({ fail: '500' }))).catch((e: unknown) => e), 'llm_error')).toBe(true);
+    const gauge = async () => (await metrics.registry.getSingleMetric('fastnpc_llm_breaker_state')!.get()).values[0]?.value;
+    expect(await gauge()).toBe(0);
+    for (const s of streams) {
+      s.ctrl.abort();
+      await s.gen.next().catch(() => {});
+    }
     await llm.close();
   });
 });

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { CircuitBreaker } from '../../../src/infra/llm/breaker.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { BrokenCircuitError, CircuitBreaker, NotCounted } from '../../../src/infra/llm/breaker.js';
 import { AdmissionRefused, Limiter } from '../../../src/infra/llm/limiter.js';
 import { parseJsonLoose, validateJson } from '../../../src/infra/llm/json.js';
 import { Type } from '@sinclair/typebox';
@@ -32,25 +32,43 @@ describe('Limiter', () => {
 });
 
 describe('CircuitBreaker', () => {
-  it('opens at the threshold, lets one probe through after the cooldown, closes on success', () => {
-    let now = 0;
-    const b = new CircuitBreaker({ threshold: 2, cooldownMs: 1000 }, () => now);
-    b.tryAcquire();
-    b.failure();
+  afterEach(() => vi.useRealTimers());
+  const ok = () => Promise.resolve('token');
+  const fail = () => Promise.reject(new Error('502'));
+  const run = async (b: CircuitBreaker, outcomes: boolean[]) => {
+    for (const good of outcomes) await b.execute(good ? ok : fail).catch(() => {});
+  };
+  const options = { failureRate: 0.5, windowMs: 10_000, minCalls: 20, cooldownMs: 1000 };
+
+  it('stays closed at a 20 % failure rate, however many calls', async () => {
+    const b = new CircuitBreaker(options);
+    await run(b, Array.from({ length: 500 }, (_, i) => i % 5 !== 0));
     expect(b.current).toBe('closed');
-    b.tryAcquire();
-    b.failure();
+    expect(b.refusalMs()).toBe(0);
+  });
+
+  it('never opens below the minimum volume, even when every call fails', async () => {
+    const b = new CircuitBreaker(options);
+    await run(b, Array.from({ length: 10 }, () => false));
+    expect(b.current).toBe('closed');
+  });
+
+  it('does not count attempts the caller abandoned', async () => {
+    const b = new CircuitBreaker(options);
+    for (let i = 0; i < 50; i++) await b.execute(() => Promise.reject(new NotCounted(new Error('gone')))).catch(() => {});
+    expect(b.current).toBe('closed');
+  });
+
+  it('opens on a high failure rate, refuses until the cooldown, then one probe closes it', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const b = new CircuitBreaker(options);
+    await run(b, Array.from({ length: 40 }, (_, i) => i % 4 === 0));
     expect(b.current).toBe('open');
-    expect(b.tryAcquire()).toBe(false);
-    now = 1000;
-    expect(b.tryAcquire()).toBe(true);
-    expect(b.current).toBe('half_open');
-    expect(b.tryAcquire()).toBe(false); // one probe at a time
-    b.failure();
-    expect(b.current).toBe('open');
-    now = 2000;
-    expect(b.tryAcquire()).toBe(true);
-    b.success();
+    expect(b.refusalMs()).toBeGreaterThan(0);
+    await expect(b.execute(ok)).rejects.toBeInstanceOf(BrokenCircuitError);
+    vi.setSystemTime(Date.now() + 1001);
+    expect(b.refusalMs()).toBe(0);
+    await expect(b.execute(ok)).resolves.toBe('token');
     expect(b.current).toBe('closed');
   });
 });

@@ -285,4 +285,5 @@ export const en: Record<MessageKey, string> = {
   'error.code.source_unavailable:unreachable': 'This server cannot reach that website (it may be offline)',
   'error.code.source_unavailable': 'That website is not available right now; try again later or paste text instead',
   'error.code.unsupported_media_type': 'This file type is not supported',
+  'chat.busyRetrying': 'The model is busy; retrying in {seconds} s…',
 };

@@ -1,0 +1,161 @@
+/**
+ * The turn engine: the whole life of a turn — one-to-one, a group member's reply, regenerate,
+ * continue, and later a completion through the OpenAI-compatible API — in one place:
+ *
+ *   1. lease      the conversation is held (409 `busy_conversation` + Retry-After otherwise); the
+ *                 lease is short and renewed by a heartbeat while the turn runs, so a holder that
+ *                 dies frees it within one TTL;
+ *   2. admission  an LLM slot for the whole turn, refused while the model's breaker is open or the
+ *                 queue is full (503 `llm_unavailable` / `llm_busy` + Retry-After): decided BEFORE
+ *                 anything is stored or the stream opens, so a refused turn leaves no trace;
+ *   3. the caller's steps: store the user message and `begin()` (from here a failure is an `error`
+ *                 event, not an HTTP error), then per reply: prompt → `reply()` streams tokens as
+ *                 events and stores the message (a broken stream stores what came, marked);
+ *   4. memory     scheduled once the turn ends, if it stored anything (never on the request path).
+ *
+ * Events are typed (./events.ts); the HTTP layer (src/http/sse.ts `serveTurn`) serializes them.
+ */
+import { AppError } from '../../errors.js';
+import type { Db } from '../../infra/db/index.js';
+import type { LlmGateway, LlmRequest, LlmSlot, LlmUsage } from '../../infra/llm/index.js';
+import { keepAlive, type Locks } from '../../infra/locks/locks.js';
+import * as conversations from './store.js';
+import type { Message } from './store.js';
+import type { TurnEventData } from './events.js';
+
+export type { TurnEvent, TurnEventData, TurnEventName, ReplyDone, GroupDone } from './events.js';
+
+/** Where a turn's events go: the HTTP layer's SSE stream, or nowhere (a JSON answer). */
+export interface TurnSink {
+  /** The hot path: one call per token, no event object. */
+  token(text: string): void;
+  speaker(data: TurnEventData['speaker']): void;
+  messageDone(data: TurnEventData['message_done']): void;
+  /** The user message is stored: from now on failures are `error` events. */
+  begin(): void;
+  /** Aborts when the client goes away. */
+  readonly signal: AbortSignal;
+}
+
+export interface TurnEngineDeps {
+  db: Db;
+  llm: LlmGateway;
+  locks: Locks;
+  memory: { schedule(conversationId: number): Promise<unknown> };
+  /** The lease's TTL; renewed every third of it while the turn runs. */
+  leaseMs: number;
+  now?: () => number;
+  onBackgroundError?: (err: unknown) => void;
+}
+
+export interface TurnSpec {
+  conversationId: number;
+  /** The chat model the turn will use (the breaker is per model); undefined = the configured one. */
+  model?: string;
+  /** The 409's message when another turn holds the conversation. */
+  busyMessage: string;
+}
+
+export interface Turn {
+  readonly conversationId: number;
+  /** Aborts when the client leaves or the lease is lost. */
+  readonly signal: AbortSignal;
+  /** The admitted slot, for the turn's other LLM calls (the group moderator). */
+  readonly slot: LlmSlot;
+  readonly sink: TurnSink;
+  /** Stores the user message and begins the stream. */
+  storeUserMessage(content: string): Promise<Message>;
+  /** The turn changed the conversation some other way (regenerate removed the old reply): begin the stream. */
+  begin(): void;
+  /** Streams one reply as `characterId` into storage; a broken or aborted stream stores what came, marked `interrupted`, and rethrows. */
+  reply(request: Omit<LlmRequest, 'slot'>, characterId: number): Promise<{ message: Message; usage: LlmUsage }>;
+}
+
+export function createTurnEngine(deps: TurnEngineDeps) {
+  const now = deps.now ?? Date.now;
+
+  async function run<T>(spec: TurnSpec, sink: TurnSink, steps: (turn: Turn) => Promise<T>): Promise<T> {
+    const { conversationId } = spec;
+    const lease = await deps.locks.tryAcquire(`turn:${conversationId}`, deps.leaseMs);
+    if (!lease) throw new AppError('busy_conversation', spec.busyMessage, { retryAfter: Math.ceil(deps.leaseMs / 1000) });
+    const abort = new AbortController();
+    const onClientGone = () => abort.abort(sink.signal.reason);
+    if (sink.signal.aborted) onClientGone();
+    else sink.signal.addEventListener('abort', onClientGone, { once: true });
+    const stopHeartbeat = keepAlive(lease, deps.leaseMs, () => abort.abort(new AppError('busy_conversation', 'This turn lost its hold on the conversation')));
+    let slot: LlmSlot | undefined;
+    let stored = false;
+    try {
+      slot = await deps.llm.admit({ purpose: 'chat', model: spec.model }, abort.signal);
+      const admitted = slot;
+      const turn: Turn = {
+        conversationId,
+        signal: abort.signal,
+        slot: admitted,
+        sink,
+        async storeUserMessage(content) {
+          const m = await conversations.insertMessage(deps.db, { conversationId, role: 'user', content, now: now() });
+          turn.begin();
+          return m;
+        },
+        begin() {
+          stored = true;
+          sink.begin();
+        },
+        async reply(request, characterId) {
+          const base = { conversationId, role: 'assistant' as const, characterId };
+          let text = '';
+          try {
+            const stream = deps.llm.streamChat({ ...request, slot: admitted }, abort.signal);
+            let step = await stream.next();
+            while (!step.done) {
+              text += step.value;
+              sink.token(step.value);
+              step = await stream.next();
+            }
+            const usage = step.value;
+            const message = await conversations.insertMessage(deps.db, { ...base, content: text, tokensIn: usage.promptTokens, tokensOut: usage.completionTokens, now: now() });
+            stored = true;
+            return { message, usage };
+          } catch (err) {
+            if (text) {
+              await conversations.insertMessage(deps.db, { ...base, content: text, status: 'interrupted', now: now() });
+              stored = true;
+            }
+            throw err;
+          }
+        },
+      };
+      return await steps(turn);
+    } finally {
+      slot?.release();
+      stopHeartbeat();
+      sink.signal.removeEventListener('abort', onClientGone);
+      await lease.release();
+      // A failed enqueue (queue down) must not fail a turn that already happened.
+      if (stored) deps.memory.schedule(conversationId).catch((err) => deps.onBackgroundError?.(err));
+    }
+  }
+
+  /** Holds the conversation for non-LLM work (clearing it) so it cannot interleave with a turn. */
+  async function hold<T>(conversationId: number, busyMessage: string, fn: () => Promise<T>): Promise<T> {
+    const lease = await deps.locks.tryAcquire(`turn:${conversationId}`, deps.leaseMs);
+    if (!lease) throw new AppError('busy_conversation', busyMessage, { retryAfter: Math.ceil(deps.leaseMs / 1000) });
+    const stop = keepAlive(lease, deps.leaseMs, () => {});
+    try {
+      return await fn();
+    } finally {
+      stop();
+      await lease.release();
+    }
+  }
+
+  return { run, hold };
+}
+
+export type TurnEngine = ReturnType<typeof createTurnEngine>;
+
+/** A sink that drops events: a JSON (non-streamed) turn, which still stops when the client goes away. */
+export function silentSink(signal: AbortSignal): TurnSink {
+  return { token() {}, speaker() {}, messageDone() {}, begin() {}, signal };
+}
