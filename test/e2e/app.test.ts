@@ -95,6 +95,11 @@ describe('web app in Chromium', { timeout: 120_000 }, () => {
 
   it('chats: the reply streams in, and the stop button shows while it does', async () => {
     const input = page.getByRole('textbox', { name: '消息' });
+    // Empty, the composer is one line with nothing to scroll (no scrollbar arrows)…
+    const composerBox = () => input.evaluate((el) => ({ height: el.getBoundingClientRect().height, overflow: el.scrollHeight - el.clientHeight, overflowY: getComputedStyle(el).overflowY }));
+    const empty = await composerBox();
+    expect(empty.overflow).toBeLessThanOrEqual(0);
+    expect(empty.overflowY).toBe('hidden');
     await input.fill('你好，请介绍一下你自己');
     await input.press('Enter');
     // while streaming the send button turns into Stop
@@ -105,6 +110,8 @@ describe('web app in Chromium', { timeout: 120_000 }, () => {
     await reply.waitFor({ timeout: 30_000 });
     expect((await reply.locator('.bubble').innerText()).trim().length).toBeGreaterThan(0);
     await page.getByRole('button', { name: '发送' }).waitFor();
+    // …and keeps its height after the first message.
+    expect(await composerBox()).toEqual(empty);
     await shot('08-chat-reply');
   });
 
