@@ -211,6 +211,16 @@ describe('web app in Chromium', { timeout: 120_000 }, () => {
       expect(m.links).toEqual([{ href: longUrl, target: '_blank', rel: 'noopener noreferrer nofollow' }]);
       await shot(`10c-long-text-${width}`);
     }
+
+    // Sending while scrolled up to older messages jumps to the newest one.
+    await page.setViewportSize({ width: 1360, height: 560 });
+    const list = page.locator('.messages');
+    await poll(() => list.evaluate((el) => el.scrollHeight > el.clientHeight + 200)).toBe(true);
+    await list.evaluate((el) => (el.scrollTop = 0));
+    await input.fill('回到最新的消息');
+    await input.press('Enter');
+    await page.getByRole('button', { name: '发送' }).waitFor({ timeout: 60_000 });
+    await poll(() => list.evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight)).toBeLessThan(80);
     await page.setViewportSize({ width: 1360, height: 860 });
   });
 
