@@ -20,6 +20,7 @@ import { cardPromptFields, characterBookOf, greetingOf } from '../characters/car
 import { activateLore, compiledBookFor } from '../lorebooks/activate.js';
 import { expandMacros, type MacroNames } from '../characters/macros.js';
 import type { ReplyDone, Turn, TurnEngine, TurnSink } from '../conversations/engine.js';
+import { readableTime } from '../../shared/readable-time.js';
 
 export interface ChatDeps {
   db: Db;
@@ -173,13 +174,13 @@ export function createChatService(deps: ChatDeps) {
       if (greeting.trim()) await conversations.insertMessage(db, { conversationId, role: 'assistant', content: greeting, characterId: character.id, now: now() });
     },
 
-    async exportConversation(actor: Actor, characterId: number, format: 'json' | 'md') {
+    async exportConversation(actor: Actor, characterId: number, format: 'json' | 'md', timeZone?: string) {
       const { character, conversationId } = await open(actor, characterId);
       const messages = (await conversations.allMessages(db, conversationId)).map(shown(namesFor(actor, character)));
       if (format === 'json') {
         return { filename: `${character.name}.chat.json`, contentType: 'application/json', body: JSON.stringify({ character: { id: character.id, name: character.name }, exportedAt: new Date(now()).toISOString(), messages }, null, 2) };
       }
-      const md = [`# ${character.name}`, '', ...messages.map((m) => `**${m.role === 'user' ? '我' : character.name}** · ${new Date(m.createdAt).toISOString()}${m.status === 'interrupted' ? ' · (interrupted)' : ''}\n\n${m.content}\n`)].join('\n');
+      const md = [`# ${character.name}`, '', ...messages.map((m) => `**${m.role === 'user' ? '我' : character.name}** · ${readableTime(m.createdAt, timeZone)}${m.status === 'interrupted' ? ' · (interrupted)' : ''}\n\n${m.content}\n`)].join('\n');
       return { filename: `${character.name}.chat.md`, contentType: 'text/markdown; charset=utf-8', body: md };
     },
 

@@ -33,6 +33,13 @@ describe('findJsonProblem', () => {
     expect(findJsonProblem('\u0000')).toEqual({ problem: 'nul', path: '' });
   });
 
+  it('finds lone UTF-16 surrogates and keeps well-formed pairs (emoji, rare CJK)', () => {
+    expect(findJsonProblem({ name: '\ud800' })).toEqual({ problem: 'surrogate', path: 'name' });
+    expect(findJsonProblem({ list: ['ok', 'x\udc00y'] })).toEqual({ problem: 'surrogate', path: 'list.1' });
+    expect(findJsonProblem({ ['\udbff']: 1 })).toEqual({ problem: 'surrogate', path: '' });
+    expect(findJsonProblem({ name: '李白 😀 𠀀' })).toBeUndefined();
+  });
+
   it('allows MAX_JSON_DEPTH levels and refuses one more, without recursing past it', () => {
     expect(findJsonProblem(nested(MAX_JSON_DEPTH))).toBeUndefined();
     expect(findJsonProblem(nested(MAX_JSON_DEPTH + 1))?.problem).toBe('depth');
