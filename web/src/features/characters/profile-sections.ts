@@ -71,6 +71,9 @@ export const SECTIONS: readonly SectionDef[] = [
       { key: 'languageStyle', zh: '语言风格', en: 'Language style' },
       { key: 'constraints', zh: '行为约束', en: 'Constraints' },
       { key: 'interactionPattern', zh: '互动模式', en: 'Interaction pattern' },
+      // Kept by the server as extra dialogue fields (a card's first_mes and mes_example); shown and edited here.
+      { key: 'greeting', zh: '开场白', en: 'Greeting' },
+      { key: 'exampleDialogue', zh: '对话示例', en: 'Example dialogue' },
     ],
   },
   {
