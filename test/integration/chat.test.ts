@@ -89,6 +89,33 @@ describe.each(DIALECTS)('chat on %s', (dialect) => {
     expect(after.parts.map((p: any) => p.name)).toEqual(expect.arrayContaining(['lore_before', 'lore_after']));
   });
 
+  it('keeps every version of a reply: regenerate adds one, the user flips between them, the shown one feeds history and export', async () => {
+    const ch = await importCard(alice, '韦应物', { first_mes: '问候一', alternate_greetings: ['问候二', '问候三'] });
+    const base = `/api/characters/${ch.id}`;
+    const [greeting] = (await alice.get(`${base}/messages`)).body.items;
+    expect(greeting).toMatchObject({ content: '问候一', alternatives: { index: 0, count: 3 } });
+    expect((await alice.put(`${base}/messages/${greeting.id}/alternative`, { index: 2 })).body).toMatchObject({ content: '问候三', alternatives: { index: 2, count: 3 } });
+    expect((await alice.put(`${base}/messages/${greeting.id}/alternative`, { index: 3 })).status).toBe(400);
+
+    const ask = await alice.post(`${base}/messages`, { content: `你好 ${mock({ numbered: true, tokens: 2 })}` });
+    expect(ask.body.message.content).toBe('t1 t2 ');
+    // The same question asked for a longer answer, so the two versions differ.
+    await alice.patch(`${base}/messages/${ask.body.userMessageId}`, { content: `你好 ${mock({ numbered: true, tokens: 3 })}` });
+    const again = await collectSse(await postSse(`${t.url}${base}/messages/regenerate`, alice.cookie));
+    expect(again.at(-1)!.event).toBe('done');
+    const items = (await alice.get(`${base}/messages`)).body.items;
+    expect(items.map((m: any) => m.content)).toEqual(['t1 t2 t3 ', `你好 ${mock({ numbered: true, tokens: 3 })}`, '问候三']);
+    expect(items[0].alternatives).toEqual({ index: 1, count: 2 });
+
+    const back = await alice.put(`${base}/messages/${items[0].id}/alternative`, { index: 0 });
+    expect(back.body).toMatchObject({ content: 't1 t2 ', alternatives: { index: 0, count: 2 } });
+    const prompt = (await alice.get(`${base}/prompt`)).body.messages.map((m: any) => m.content);
+    expect(prompt).toContain('t1 t2 ');
+    expect(prompt).not.toContain('t1 t2 t3 ');
+    expect(JSON.parse((await alice.get(`${base}/export?format=json`)).text).messages.map((m: any) => m.content)).toEqual(['问候三', `你好 ${mock({ numbered: true, tokens: 3 })}`, 't1 t2 ']);
+    expect((await alice.put(`${base}/messages/999999/alternative`, { index: 0 })).status).toBe(404);
+  });
+
   it('answers with JSON when the client does not ask for a stream', async () => {
     const ch = await importCard(alice, '杜甫');
     const r = await alice.post(`/api/characters/${ch.id}/messages`, { content: '你好' });
@@ -324,6 +351,7 @@ describe.each(DIALECTS)('chat on %s', (dialect) => {
       bob.patch(`${base}/memories/${mem.id}`, { pinned: true }),
       bob.del(`${base}/memories/${mem.id}`),
       bob.post(`${base}/memories/compress`),
+      bob.put(`${base}/messages/${mid}/alternative`, { index: 0 }),
     ]);
     for (const res of results) expect(res.status).toBe(404);
     // Bob's own character cannot reach Alice's memory either.

@@ -20,6 +20,7 @@ export const MessageSchema = Type.Object(
     characterId: Type.Union([Type.Integer(), Type.Null()]),
     createdAt: Type.Integer(),
     editedAt: Type.Union([Type.Integer(), Type.Null()]),
+    alternatives: Type.Optional(Type.Union([Type.Object({ index: Type.Integer(), count: Type.Integer() }), Type.Null()], { description: 'Swipes: the shown version and how many there are; null = one version' })),
   },
   { $id: 'Message' },
 );
@@ -84,6 +85,15 @@ export function registerChatRoutes(root: FastifyInstance, deps: ChatRouteDeps): 
     '/api/characters/:id/messages/regenerate',
     { config: auth, schema: { tags, summary: 'Replace the last reply', description: STREAM_DESCRIPTION, params: IdParams, response: { 200: ReplyJson, ...errors(401, 404, 409, 429, 502, 503, 504) } } },
     async (request, replyObj) => serveTurn(request, replyObj, turnOptions, (sink) => chat.regenerate(owner(request), request.params.id, sink), finish),
+  );
+
+  app.put(
+    '/api/characters/:id/messages/:messageId/alternative',
+    {
+      config: auth,
+      schema: { tags, summary: 'Show another version of a reply (swipe); the shown one is what history, memory and export use', params: MessageParams, body: Type.Object({ index: Type.Integer({ minimum: 0 }) }, { additionalProperties: false }), response: { 200: Type.Ref('Message'), ...errors(400, 401, 404, 409) } },
+    },
+    async (request) => chat.chooseAlternative(owner(request), request.params.id, request.params.messageId, request.body.index),
   );
 
   app.get(

@@ -16,7 +16,7 @@ import * as conversations from '../conversations/store.js';
 import type { Message } from '../conversations/store.js';
 import type { MemoryService } from '../memory/service.js';
 import { assemblePrompt, budgetsFrom, type AssembledPrompt, type HistoryMessage } from './prompt.js';
-import { cardPromptFields, characterBookOf, greetingOf } from '../characters/card-fields.js';
+import { alternateGreetingsOf, cardPromptFields, characterBookOf, greetingOf } from '../characters/card-fields.js';
 import { activateLore, compiledBookFor } from '../lorebooks/activate.js';
 import { expandMacros, type MacroNames } from '../characters/macros.js';
 import type { ReplyDone, Turn, TurnEngine, TurnSink } from '../conversations/engine.js';
@@ -50,7 +50,7 @@ export function createChatService(deps: ChatDeps) {
   async function open(actor: Actor, characterId: number): Promise<{ character: Character; conversationId: number }> {
     const character = await deps.characters.get({ userId: actor.userId }, characterId);
     const conversationId = await cache.wrap(directConversationKey(characterId), 3600, () =>
-      conversations.getOrCreateConversation(db, character.userId, { kind: 'direct', characterId }, now(), { content: greetingOf(character), characterId }),
+      conversations.getOrCreateConversation(db, character.userId, { kind: 'direct', characterId }, now(), { content: greetingOf(character), characterId, alternatives: alternateGreetingsOf(character) }),
     );
     return { character, conversationId };
   }
@@ -112,8 +112,33 @@ export function createChatService(deps: ChatDeps) {
     return { character, conversationId, settings, spec: { conversationId, model: settings.chatModel ?? undefined, busyMessage: BUSY } };
   }
 
+  /** After a failed regenerate: the versions return on the interrupted reply, or as the reply again. */
+  async function keepVersions(conversationId: number, old: Message, previous: string[]): Promise<void> {
+    const newest = await conversations.lastMessage(db, conversationId);
+    if (newest && newest.role === 'assistant' && newest.id > old.id) {
+      const versions = [...previous, newest.content];
+      await conversations.setAlternatives(db, conversationId, newest.id, versions, versions.length - 1);
+      return;
+    }
+    const back = await conversations.insertMessage(db, { conversationId, role: 'assistant', content: old.content, characterId: old.characterId, status: old.status, now: now() });
+    await conversations.setAlternatives(db, conversationId, back.id, previous, old.alternatives?.index ?? previous.length - 1);
+  }
+
   return {
     open,
+
+    /** Shows version `index` of a reply (swipe); history, memory and export use the shown one. */
+    async chooseAlternative(actor: Actor, characterId: number, messageId: number, index: number): Promise<Message> {
+      const { character, conversationId } = await find(actor, characterId);
+      if (conversationId === undefined) throw notFound('message');
+      return engine.hold(conversationId, BUSY, async () => {
+        const versions = await conversations.findAlternatives(db, conversationId, messageId);
+        if (!versions) throw notFound('message');
+        if (index >= versions.length) throw new AppError('validation:index', `This message has ${versions.length} version(s); index ${index} is out of range`);
+        const m = (await conversations.setAlternatives(db, conversationId, messageId, versions, index))!;
+        return shown(namesFor(actor, character))(m);
+      });
+    },
 
     async turn(actor: Actor, characterId: number, content: string, sink: TurnSink, startedAt = performance.now()): Promise<ReplyResult> {
       const { character, settings, spec } = await prepare(actor, characterId);
@@ -131,12 +156,22 @@ export function createChatService(deps: ChatDeps) {
       return engine.run(spec, sink, async (turn) => {
         const last = await conversations.lastMessage(db, conversationId);
         if (!last) throw new AppError('conflict:nothing_to_regenerate', 'There is no reply to regenerate yet');
-        if (last.role === 'assistant') await conversations.deleteMessage(db, conversationId, last.id);
-        const lastUser = last.role === 'user' ? last : await conversations.lastMessage(db, conversationId);
+        // The old reply leaves the history while the new one is written, and comes back as an alternative.
+        const previous = last.role === 'assistant' ? ((await conversations.findAlternatives(db, conversationId, last.id)) ?? [last.content]) : [];
+        const lastUser = last.role === 'user' ? last : await conversations.previousMessage(db, conversationId, last.id);
         if (!lastUser || lastUser.role !== 'user') throw new AppError('conflict:nothing_to_regenerate', 'There is no message to answer');
+        if (last.role === 'assistant') await conversations.deleteMessage(db, conversationId, last.id);
         turn.begin();
-        const r = await generate(turn, character, settings, actor, startedAt);
-        return { ...r, messageId: r.message.id, userMessageId: lastUser.id };
+        try {
+          const r = await generate(turn, character, settings, actor, startedAt);
+          const versions = [...previous, r.message.content];
+          const message = previous.length ? ((await conversations.setAlternatives(db, conversationId, r.message.id, versions, versions.length - 1)) ?? r.message) : r.message;
+          return { ...r, message, messageId: message.id, userMessageId: lastUser.id };
+        } catch (err) {
+          // A failed regeneration loses nothing: the old versions go back (beside what came, if anything did).
+          if (previous.length) await keepVersions(conversationId, last, previous);
+          throw err;
+        }
       });
     },
 
@@ -171,7 +206,10 @@ export function createChatService(deps: ChatDeps) {
       await deps.memory.clear(conversationId, [character.id], includeMemories);
       // A cleared chat starts again as a new one does: with the card's greeting.
       const greeting = greetingOf(character);
-      if (greeting.trim()) await conversations.insertMessage(db, { conversationId, role: 'assistant', content: greeting, characterId: character.id, now: now() });
+      if (greeting.trim()) {
+        const m = await conversations.insertMessage(db, { conversationId, role: 'assistant', content: greeting, characterId: character.id, now: now() });
+        await conversations.setAlternatives(db, conversationId, m.id, [greeting, ...alternateGreetingsOf(character)], 0);
+      }
     },
 
     async exportConversation(actor: Actor, characterId: number, format: 'json' | 'md', timeZone?: string) {

@@ -18,6 +18,8 @@ export interface Message {
   compressed: boolean;
   createdAt: number;
   editedAt: number | null;
+  /** Swipes: which version is shown and how many there are; null for a message with one version. */
+  alternatives: { index: number; count: number } | null;
 }
 
 export function rowToMessage(r: MessageRow): Message {
@@ -30,7 +32,37 @@ export function rowToMessage(r: MessageRow): Message {
     compressed: r.compressed === 1,
     createdAt: r.created_at,
     editedAt: r.edited_at,
+    alternatives: r.alternatives ? { index: r.alternative_index ?? 0, count: alternativesOf(r).length } : null,
   };
+}
+
+/** Every version of a message (just its content when it has no alternatives). */
+export function alternativesOf(r: Pick<MessageRow, 'alternatives' | 'content'>): string[] {
+  if (!r.alternatives) return [r.content];
+  try {
+    const list = JSON.parse(r.alternatives) as unknown;
+    return Array.isArray(list) && list.length && list.every((x) => typeof x === 'string') ? (list as string[]) : [r.content];
+  } catch {
+    return [r.content];
+  }
+}
+
+/** The stored versions of a message, or undefined when it does not exist. */
+export async function findAlternatives(db: Db, conversationId: number, id: number): Promise<string[] | undefined> {
+  const r = await db.selectFrom('messages').select(['alternatives', 'content']).where('conversation_id', '=', conversationId).where('id', '=', id).executeTakeFirst();
+  return r && alternativesOf(r);
+}
+
+/** Stores the versions of a message and shows version `index` (the caller checks the range). */
+export async function setAlternatives(db: Db, conversationId: number, id: number, versions: string[], index: number): Promise<Message | undefined> {
+  const r = await db
+    .updateTable('messages')
+    .set({ content: versions[index], alternatives: versions.length > 1 ? JSON.stringify(versions) : null, alternative_index: versions.length > 1 ? index : null })
+    .where('conversation_id', '=', conversationId)
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirst();
+  return r && rowToMessage(r);
 }
 
 export type ConversationOwner = { kind: 'direct'; characterId: number } | { kind: 'group'; groupId: number };
@@ -48,7 +80,7 @@ export async function findConversation(db: Db, owner: ConversationOwner): Promis
  * The conversation of a character or group, created on first use (race-safe). `opening` (a card's
  * greeting) is stored as the first message in the same transaction, so it always comes first.
  */
-export async function getOrCreateConversation(db: Db, userId: number, owner: ConversationOwner, now: number, opening?: { content: string; characterId: number }): Promise<number> {
+export async function getOrCreateConversation(db: Db, userId: number, owner: ConversationOwner, now: number, opening?: { content: string; characterId: number; alternatives?: string[] }): Promise<number> {
   const existing = await findConversation(db, owner);
   if (existing !== undefined) return existing;
   const create = async (tx: Db) => {
@@ -64,7 +96,11 @@ export async function getOrCreateConversation(db: Db, userId: number, owner: Con
       })
       .returning('id')
       .executeTakeFirstOrThrow();
-    if (opening?.content.trim()) await insertMessage(tx, { conversationId: r.id, role: 'assistant', content: opening.content, characterId: opening.characterId, now });
+    if (opening?.content.trim()) {
+      const m = await insertMessage(tx, { conversationId: r.id, role: 'assistant', content: opening.content, characterId: opening.characterId, now });
+      const versions = [opening.content, ...(opening.alternatives ?? [])];
+      if (versions.length > 1) await setAlternatives(tx, r.id, m.id, versions, 0);
+    }
     return r.id;
   };
   try {
@@ -130,6 +166,12 @@ export async function uncompressedMessages(db: Db, conversationId: number, limit
 
 export async function lastMessage(db: Db, conversationId: number): Promise<Message | undefined> {
   const r = await db.selectFrom('messages').selectAll().where('conversation_id', '=', conversationId).orderBy('id', 'desc').limit(1).executeTakeFirst();
+  return r && rowToMessage(r);
+}
+
+/** The message just before `id`, if any. */
+export async function previousMessage(db: Db, conversationId: number, id: number): Promise<Message | undefined> {
+  const r = await db.selectFrom('messages').selectAll().where('conversation_id', '=', conversationId).where('id', '<', id).orderBy('id', 'desc').limit(1).executeTakeFirst();
   return r && rowToMessage(r);
 }
 

@@ -88,6 +88,9 @@ export interface MessagesTable {
   tokens_out: number | null;
   created_at: number;
   edited_at: number | null;
+  /** JSON array of every version of a reply (swipes); `content` is the chosen one. Null = one version. */
+  alternatives: string | null;
+  alternative_index: number | null;
 }
 
 export interface MemoryItemsTable {
