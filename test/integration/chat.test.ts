@@ -113,6 +113,17 @@ describe.each(DIALECTS)('chat on %s', (dialect) => {
     expect(prompt).toContain('t1 t2 ');
     expect(prompt).not.toContain('t1 t2 t3 ');
     expect(JSON.parse((await alice.get(`${base}/export?format=json`)).text).messages.map((m: any) => m.content)).toEqual(['问候三', `你好 ${mock({ numbered: true, tokens: 3 })}`, 't1 t2 ']);
+
+    // Continue extends the shown version in place: no new message, the other version untouched.
+    const more = await alice.post(`${base}/messages/continue`);
+    expect(more.status).toBe(200);
+    expect(more.body.message.id).toBe(items[0].id);
+    expect(more.body.message.content.startsWith('t1 t2')).toBe(true);
+    expect(more.body.message.content.length).toBeGreaterThan('t1 t2 '.length);
+    const afterContinue = (await alice.get(`${base}/messages`)).body.items;
+    expect(afterContinue).toHaveLength(3);
+    expect(afterContinue[0]).toMatchObject({ content: more.body.message.content, alternatives: { index: 0, count: 2 } });
+    expect((await alice.put(`${base}/messages/${items[0].id}/alternative`, { index: 1 })).body.content).toBe('t1 t2 t3 ');
     expect((await alice.put(`${base}/messages/999999/alternative`, { index: 0 })).status).toBe(404);
   });
 
@@ -352,6 +363,7 @@ describe.each(DIALECTS)('chat on %s', (dialect) => {
       bob.del(`${base}/memories/${mem.id}`),
       bob.post(`${base}/memories/compress`),
       bob.put(`${base}/messages/${mid}/alternative`, { index: 0 }),
+      bob.post(`${base}/messages/continue`),
     ]);
     for (const res of results) expect(res.status).toBe(404);
     // Bob's own character cannot reach Alice's memory either.

@@ -87,6 +87,12 @@ export function registerChatRoutes(root: FastifyInstance, deps: ChatRouteDeps): 
     async (request, replyObj) => serveTurn(request, replyObj, turnOptions, (sink) => chat.regenerate(owner(request), request.params.id, sink), finish),
   );
 
+  app.post(
+    '/api/characters/:id/messages/continue',
+    { config: auth, schema: { tags, summary: 'Extend the last reply without a new user message', description: STREAM_DESCRIPTION, params: IdParams, response: { 200: ReplyJson, ...errors(401, 404, 409, 429, 502, 503, 504) } } },
+    async (request, replyObj) => serveTurn(request, replyObj, turnOptions, (sink) => chat.continueReply(owner(request), request.params.id, sink), finish),
+  );
+
   app.put(
     '/api/characters/:id/messages/:messageId/alternative',
     {

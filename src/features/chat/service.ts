@@ -41,6 +41,14 @@ export const directConversationKey = (characterId: number) => `conv:char:${chara
 const BUSY = 'A reply is still being written in this conversation; wait for it or stop it first';
 /** No conversation yet: no short-term memory and no history (ids start at 1). */
 const NO_CONVERSATION = 0;
+const CONTINUE_INSTRUCTION = '（请直接接着你上一条回复的结尾继续写下去，不要重复已经写过的内容，也不要另起开场。）';
+
+/** Joins a continuation to the reply it extends: a space between Latin words, nothing between Chinese. */
+export function joinContinuation(reply: string, more: string): string {
+  const a = reply.replace(/\s+$/, '');
+  const b = more.replace(/^\s+/, '');
+  return /[A-Za-z0-9,.!?;:]$/.test(a) && /^[A-Za-z0-9]/.test(b) ? `${a} ${b}` : a + b;
+}
 
 export function createChatService(deps: ChatDeps) {
   const { db, cache, engine } = deps;
@@ -172,6 +180,33 @@ export function createChatService(deps: ChatDeps) {
           if (previous.length) await keepVersions(conversationId, last, previous);
           throw err;
         }
+      });
+    },
+
+    /**
+     * Continue: extends the last reply without a new user message. The continuation streams as a
+     * reply and is then joined to the last one (to its shown version, when it has several).
+     */
+    async continueReply(actor: Actor, characterId: number, sink: TurnSink): Promise<ReplyResult> {
+      const startedAt = performance.now();
+      const { character, conversationId, settings, spec } = await prepare(actor, characterId);
+      return engine.run(spec, sink, async (turn) => {
+        const last = await conversations.lastMessage(db, conversationId);
+        if (!last || last.role !== 'assistant') throw new AppError('conflict:nothing_to_continue', 'There is no reply to continue: the last message is not the character\'s');
+        turn.begin();
+        const prompt = await buildPrompt(character, conversationId, settings, namesFor(actor, character));
+        deps.observePrelude?.((performance.now() - startedAt) / 1000);
+        const r = await turn.reply(
+          { purpose: 'chat', messages: [...prompt.messages, { role: 'system', content: CONTINUE_INSTRUCTION }], model: settings.chatModel ?? undefined, userId: actor.userId, hints: { characterName: character.name, profile: character.profile } },
+          character.id,
+        );
+        const versions = (await conversations.findAlternatives(db, conversationId, last.id)) ?? [last.content];
+        const index = last.alternatives?.index ?? 0;
+        versions[index] = joinContinuation(versions[index], r.message.content);
+        await conversations.deleteMessage(db, conversationId, r.message.id);
+        const message = (await conversations.setAlternatives(db, conversationId, last.id, versions, index))!;
+        const userMessageId = (await conversations.previousMessage(db, conversationId, last.id))?.id ?? 0;
+        return { ...r, message, messageId: message.id, userMessageId };
       });
     },
 

@@ -4,6 +4,7 @@ import { assemblePrompt, renderExampleDialogue, rulesFor } from '../../../src/fe
 import { cardToCharacter, characterToCard, parseCard } from '../../../src/features/characters/card.js';
 import { alternateGreetingsOf, cardPromptFields, greetingOf } from '../../../src/features/characters/card-fields.js';
 import { expandMacros } from '../../../src/features/characters/macros.js';
+import { joinContinuation } from '../../../src/features/chat/service.js';
 
 const bytes = readFileSync(new URL('../../fixtures/cards/v2-prompt-fields.json', import.meta.url));
 const imported = cardToCharacter(parseCard({ bytes }));
@@ -114,5 +115,13 @@ describe('a V2 card in the prompt', () => {
     expect(v2.data.first_mes).toBe(JSON.parse(bytes.toString('utf8')).data.first_mes);
     expect(v2.data.system_prompt).toBe('你扮演{{char}}，与<USER>对话。{{original}}');
     expect(v2.data.scenario).toBe('{{user}}初到大观园，在沁芳桥边遇见了<BOT>。');
+  });
+});
+
+describe('continue', () => {
+  it('joins a continuation: a space between Latin words, nothing inside Chinese', () => {
+    expect(joinContinuation('She turned to', ' the door.')).toBe('She turned to the door.');
+    expect(joinContinuation('She turned.', 'Then')).toBe('She turned. Then');
+    expect(joinContinuation('她转过身，', ' 望向门外。')).toBe('她转过身，望向门外。');
   });
 });
