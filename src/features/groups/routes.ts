@@ -5,8 +5,8 @@ import { currentUser } from '../../http/auth.js';
 import { errors, IdParams, NoContent } from '../../http/schemas.js';
 import { serveTurn } from '../../http/sse.js';
 import type { RateLimiter } from '../../infra/rate-limit/rate-limiter.js';
-import { contentDisposition } from '../characters/routes.js';
-import { MessageContent, MessagePageQuery } from '../chat/routes.js';
+import { contentDisposition } from '../../http/download.js';
+import { MessageContent, MessagePageQuery } from '../conversations/schemas.js';
 import { MAX_MEMBERS, MIN_MEMBERS, type GroupsService } from './service.js';
 import { GROUP_MODES } from './speaker.js';
 
