@@ -23,7 +23,8 @@ import { MemoryJobQueue } from './infra/queue/memory-queue.js';
 import { MemoryRateLimiter, type RateLimiter } from './infra/rate-limit/rate-limiter.js';
 import { LATENCY_BUCKETS, Metrics } from './infra/metrics.js';
 import { registerErrorHandling, registerNotFound } from './http/errors.js';
-import { registerAuth } from './http/auth.js';
+import { registerAuth, SESSION_COOKIE } from './http/auth.js';
+import { registerInputGuards } from './http/input-guards.js';
 import { ErrorResponse } from './http/schemas.js';
 import { AppError } from './errors.js';
 import { createUsersService, type UsersService } from './features/users/service.js';
@@ -144,6 +145,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     adminUser: config.adminUser,
     sessionTtlDays: config.sessionTtlDays,
     allowedModels: () => llm.models(),
+    files,
   });
   const characters = createCharactersService({ db: database.db, cache, files });
   const memoryJobs = metrics.counter('memory_jobs_total', 'Memory jobs by what they did', ['result']);
@@ -222,6 +224,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   app.addSchema(ErrorResponse);
   registerErrorHandling(app);
+  registerInputGuards(app);
   registerHttpMetrics(app, metrics, database);
 
   // Security headers, built once: @fastify/helmet rebuilds helmet (and re-parses the CSP) on every request.
@@ -251,7 +254,16 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (json.$id as string) ?? `def-${i}` },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: true,
+    uiConfig: { validatorUrl: null },
+    // Swagger UI sets inline styles; and plain-HTTP installs must not upgrade to HTTPS (as above).
+    transformStaticCSP: (csp) => {
+      const withStyles = csp.replace(/style-src ([^;]*);/, (_m, v: string) => `style-src ${v.trim()} 'unsafe-inline';`);
+      return config.cookieSecure ? withStyles : withStyles.replace(/\s*upgrade-insecure-requests;?/, '');
+    },
+  });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   registerAuth(app, (token) => users.resolveSession(token));
@@ -267,7 +279,14 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     checks,
     llmProvider: () => llm.provider,
     models: () => llm.models(),
+    hasUsers: () => users.hasUsers(),
     metricsText: options.metricsText ?? (cluster.isWorker ? clusterMetricsText : undefined),
+    metricsPublic: config.metricsPublic,
+    metricsToken: config.metricsToken,
+    isAdmin: async (request) => {
+      const token = request.cookies[SESSION_COOKIE];
+      return !!token && !!(await users.resolveSession(token))?.isAdmin;
+    },
   });
   registerUserRoutes(app, { users, limiter, authRatePerMin: config.authRatePerMin, cookieSecure: config.cookieSecure });
   registerCharacterRoutes(app, { characters });

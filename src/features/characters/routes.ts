@@ -10,8 +10,9 @@ import { toView, type CharactersService } from './service.js';
 import { MAX_AVATAR_BYTES } from './avatar-image.js';
 import { MAX_CARD_BYTES } from './card.js';
 import { contentDisposition } from '../../http/download.js';
+import { LIMITS } from '../../shared/limits.js';
 
-export const CharacterName = Type.String({ minLength: 1, maxLength: 64, pattern: '\\S' });
+export const CharacterName = Type.String({ minLength: LIMITS.characterName.min, maxLength: LIMITS.characterName.max, pattern: '\\S' });
 
 const Summary = Type.Object({
   id: Type.Integer(),
@@ -51,7 +52,7 @@ export function registerCharacterRoutes(root: FastifyInstance, deps: CharacterRo
 
   app.patch(
     '/api/characters/:id',
-    { config: auth, schema: { tags, summary: 'Rename or edit the biography', params: IdParams, body: Type.Object({ name: Type.Optional(CharacterName), biography: Type.Optional(Type.String({ maxLength: 5000 })) }, { additionalProperties: false, minProperties: 1 }), response: { 200: Character, ...errors(400, 401, 404, 409) } } },
+    { config: auth, schema: { tags, summary: 'Rename or edit the biography', params: IdParams, body: Type.Object({ name: Type.Optional(CharacterName), biography: Type.Optional(Type.String({ maxLength: LIMITS.biography.max })) }, { additionalProperties: false, minProperties: 1 }), response: { 200: Character, ...errors(400, 401, 404, 409) } } },
     async (request) => {
       const body = request.body;
       return toView(await characters.patch(ownerOf(request), request.params.id, { name: body.name?.trim(), biography: body.biography }));

@@ -1,5 +1,6 @@
 /** HTTP schemas of messages, shared by every conversation's routes (one-to-one and group). */
 import { Type } from '@sinclair/typebox';
+import { LIMITS } from '../../shared/limits.js';
 
 export const MessageSchema = Type.Object(
   {
@@ -15,4 +16,4 @@ export const MessageSchema = Type.Object(
 );
 export const MessagePage = Type.Object({ items: Type.Array(Type.Ref('Message')), nextBefore: Type.Union([Type.Integer(), Type.Null()]) });
 export const MessagePageQuery = Type.Object({ before: Type.Optional(Type.Integer({ minimum: 1 })), limit: Type.Integer({ minimum: 1, maximum: 100, default: 30 }) });
-export const MessageContent = Type.String({ minLength: 1, maxLength: 8000, pattern: '\\S' });
+export const MessageContent = Type.String({ minLength: 1, maxLength: LIMITS.message.max, pattern: '\\S' });

@@ -25,12 +25,23 @@ function importsOf(file: string): string[] {
 }
 
 const rel = (f: string) => relative(root, f);
+
+/**
+ * Known exceptions, each to be removed by its owner (listed so that no NEW crossing slips in):
+ * a migration that needs the username normalisation (move it to src/shared/), and the web
+ * character panel that reads group membership (move the call to web/src/lib/ or pass it in).
+ */
+const KNOWN = new Set([
+  'src/infra/db/migrations/0002-username-key.ts → src/features/users/username',
+  'web/src/features/characters/api/copy-delete-character.ts → web/src/features/groups/api/groups',
+  'web/src/features/characters/components/InfoPanel.tsx → web/src/features/groups/api/groups',
+]);
 const featureOf = (path: string, base: string) => (path.startsWith(`${base}/`) ? path.slice(base.length + 1).split('/')[0] : undefined);
 
 function violations(dir: string, rule: (from: string, to: string) => boolean): string[] {
   const out: string[] = [];
   for (const f of files(join(root, dir))) for (const to of importsOf(f)) if (rule(rel(f), to)) out.push(`${rel(f)} → ${to}`);
-  return out;
+  return out.filter((v) => !KNOWN.has(v));
 }
 
 describe('import boundaries', () => {
