@@ -86,12 +86,10 @@ async function main(argv: string[]): Promise<number> {
       return -1;
     }
     case 'worker': {
-      const [{ buildApp }, { runWorkerProcess }] = await Promise.all([import('./app.js'), import('./worker.js')]);
-      await runWorkerProcess(config, async () => {
-        // The same composition as `serve`, without listening: only the job handlers do work here.
-        const { app } = await buildApp(config, { runJobs: true });
-        return { close: () => app.close() };
-      });
+      const [{ buildCore }, { runWorkerProcess, workerLogger }] = await Promise.all([import('./core.js'), import('./worker.js')]);
+      const log = workerLogger(config);
+      // The core alone (no HTTP): only the job handlers do work here.
+      await runWorkerProcess(config, () => buildCore(config, { runJobs: true, log }), { logger: log });
       return -1;
     }
     case 'migrate': {

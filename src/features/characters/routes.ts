@@ -9,6 +9,7 @@ import { ProfileSchema, type Profile } from './profile.js';
 import { toView, type CharactersService } from './service.js';
 import { MAX_AVATAR_BYTES } from './avatar-image.js';
 import { MAX_CARD_BYTES } from './card.js';
+import { contentDisposition } from '../../http/download.js';
 import { LIMITS } from '../../shared/limits.js';
 
 export const CharacterName = Type.String({ minLength: LIMITS.characterName.min, maxLength: LIMITS.characterName.max, pattern: '\\S' });
@@ -117,11 +118,6 @@ const actorOf = (request: FastifyRequest) => {
   return { userId: u.id, isAdmin: u.isAdmin };
 };
 const ownerOf = (request: FastifyRequest) => ({ userId: currentUser(request).id });
-
-export function contentDisposition(filename: string): string {
-  const ascii = filename.replace(/[^\x20-\x7e]|["\\]/g, '_');
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename)}`;
-}
 
 /** Reads the single `file` part of a multipart upload, enforcing the size limit while streaming. */
 async function readUpload(request: FastifyRequest, maxBytes: number): Promise<{ bytes: Buffer; filename?: string; contentType?: string; fields: Record<string, string> }> {
