@@ -29,11 +29,13 @@ export interface MessageListProps {
   onEdit?: (it: ChatItem, content: string) => Promise<void>;
   onDelete?: (it: ChatItem) => void;
   onRegenerate?: () => void;
+  /** Swipes: show another version of a reply. */
+  onChooseAlternative?: (it: ChatItem, index: number) => void;
   empty: ReactNode;
 }
 
 export function MessageList(props: MessageListProps) {
-  const { items, loaded, hasOlder, loadingOlder, onLoadOlder, streaming, senderFor, onEdit, onDelete, onRegenerate, empty } = props;
+  const { items, loaded, hasOlder, loadingOlder, onLoadOlder, streaming, senderFor, onEdit, onDelete, onRegenerate, onChooseAlternative, empty } = props;
   const { t } = useI18n();
   const ref = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
@@ -122,6 +124,19 @@ export function MessageList(props: MessageListProps) {
               )}
               {!isEditing && canAct ? (
                 <div className="msg-actions">
+                  {onChooseAlternative && it.alternatives && it.alternatives.count > 1 ? (
+                    <span className="swipes" role="group" aria-label={t('chat.versions')}>
+                      <button type="button" className="icon-btn" aria-label={t('chat.previousVersion')} disabled={it.alternatives.index === 0} onClick={() => onChooseAlternative(it, it.alternatives!.index - 1)}>
+                        ←
+                      </button>
+                      <span className="muted small">
+                        {it.alternatives.index + 1}/{it.alternatives.count}
+                      </span>
+                      <button type="button" className="icon-btn" aria-label={t('chat.nextVersion')} disabled={it.alternatives.index >= it.alternatives.count - 1} onClick={() => onChooseAlternative(it, it.alternatives!.index + 1)}>
+                        →
+                      </button>
+                    </span>
+                  ) : null}
                   {mine && onEdit ? (
                     <button type="button" className="icon-btn" aria-label={t('chat.editMessage')} title={t('chat.editMessage')} onClick={() => setEditing(it.key)}>
                       <Icon name="edit" size={16} />

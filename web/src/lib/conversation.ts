@@ -30,6 +30,8 @@ export interface ChatItem {
   editedAt: string | null;
   /** Plain-words error shown under a failed reply. */
   error?: string;
+  /** Swipes: the shown version and how many there are. */
+  alternatives?: { index: number; count: number } | null;
 }
 
 export interface ConversationState {
@@ -60,7 +62,7 @@ export type ConversationAction =
   | { type: 'done'; messageId?: Id; userMessageId?: Id }
   | { type: 'failed'; message: string }
   | { type: 'aborted' }
-  | { type: 'edited'; id: Id; content: string; editedAt: string | null }
+  | { type: 'edited'; id: Id; content: string; editedAt: string | null; alternatives?: ChatItem['alternatives'] }
   | { type: 'deleted'; id: Id }
   | { type: 'cleared' };
 
@@ -72,6 +74,7 @@ export function fromMessage(m: Message): ChatItem {
     content: m.content,
     status: m.status === 'interrupted' ? 'interrupted' : 'complete',
     characterId: m.characterId ?? null,
+    alternatives: m.alternatives ?? null,
     createdAt: m.createdAt,
     editedAt: m.editedAt ?? null,
   };
@@ -176,7 +179,7 @@ export function conversationReducer(s: ConversationState, a: ConversationAction)
     }
 
     case 'edited':
-      return { ...s, items: s.items.map((it) => (sameId(it.id, a.id) ? { ...it, content: a.content, editedAt: a.editedAt } : it)) };
+      return { ...s, items: s.items.map((it) => (sameId(it.id, a.id) ? { ...it, content: a.content, editedAt: a.editedAt, ...(a.alternatives !== undefined ? { alternatives: a.alternatives } : {}) } : it)) };
 
     case 'deleted':
       return { ...s, items: s.items.filter((it) => !sameId(it.id, a.id)) };

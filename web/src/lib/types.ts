@@ -75,6 +75,8 @@ export interface Message {
   characterId: Id | null;
   createdAt: string;
   editedAt: string | null;
+  /** Swipes: the shown version of a reply and how many there are. */
+  alternatives?: { index: number; count: number } | null;
 }
 
 export interface MessagePage {

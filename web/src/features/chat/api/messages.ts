@@ -19,6 +19,8 @@ export const sendMessage = (characterId: Id, content: string, signal: AbortSigna
 export const regenerate = (characterId: Id, signal: AbortSignal) => api.stream('POST', `${base(characterId)}/regenerate`, {}, signal);
 
 export const editMessage = (characterId: Id, messageId: Id, content: string) => api.patch<Message | undefined>(`${base(characterId)}/${seg(messageId)}`, { content });
+/** Shows version `index` of a reply (swipe). */
+export const chooseAlternative = (characterId: Id, messageId: Id, index: number) => api.put<Message>(`${base(characterId)}/${seg(messageId)}/alternative`, { index });
 export const deleteMessage = (characterId: Id, messageId: Id) => api.del(`${base(characterId)}/${seg(messageId)}`);
 export const clearMessages = (characterId: Id) => api.del(base(characterId));
 

@@ -9,7 +9,7 @@ import type { ChatItem } from '../../../lib/conversation.js';
 import { localKey } from '../../../lib/keys.js';
 import type { Id } from '../../../lib/types.js';
 import { useConversation } from '../../../lib/use-conversation.js';
-import { clearMessages, deleteMessage, editMessage, exportUrl, getMessages, regenerate, sendMessage } from '../api/messages.js';
+import { chooseAlternative, clearMessages, deleteMessage, editMessage, exportUrl, getMessages, regenerate, sendMessage } from '../api/messages.js';
 
 export interface ChatViewProps {
   character: { id: Id; name: string; avatarUrl: string | null };
@@ -41,10 +41,9 @@ export function ChatView({ character, username, leading, trailing, onChanged }: 
   const regen = async () => {
     conv.dispatch({ type: 'regenerate', assistantKey: localKey('a'), now: new Date().toISOString() });
     const err = await conv.runTurn((signal) => regenerate(id, signal));
-    if (err) {
-      toast.error(err);
-      void conv.reload();
-    }
+    if (err) toast.error(err);
+    // Reload either way: the reply now carries its earlier versions (swipes).
+    void conv.reload();
     onChanged?.();
   };
 
@@ -83,6 +82,15 @@ export function ChatView({ character, username, leading, trailing, onChanged }: 
         senderFor={sender}
         empty={t('chat.start', { name: character.name })}
         onRegenerate={() => void regen()}
+        onChooseAlternative={async (it, index) => {
+          if (it.id === null || state.streaming) return;
+          try {
+            const m = await chooseAlternative(id, it.id, index);
+            conv.dispatch({ type: 'edited', id: it.id, content: m.content, editedAt: m.editedAt, alternatives: m.alternatives ?? null });
+          } catch (e) {
+            toast.error(e);
+          }
+        }}
         onEdit={async (it, content) => {
           if (it.id === null) return;
           try {
