@@ -6,7 +6,7 @@
  */
 import { estimateTokens, type ChatMessage } from '../../infra/llm/index.js';
 import { SECTIONS, type Profile, type Section } from '../characters/profile.js';
-import { expandMacros, type MacroNames } from '../characters/macros.js';
+import { expandMacros, type MacroNames } from '../../shared/macros.js';
 
 export interface PromptPart {
   name: 'rules' | 'profile' | 'lore_before' | 'lore_after' | 'example_dialogue' | 'long_term_memory' | 'short_term_memory' | 'user_profile' | 'recent_messages' | 'post_history';

@@ -18,7 +18,7 @@ import type { MemoryService } from '../memory/service.js';
 import { assemblePrompt, budgetsFrom, type AssembledPrompt, type HistoryMessage } from './prompt.js';
 import { alternateGreetingsOf, cardPromptFields, characterBookOf, greetingOf } from '../characters/card-fields.js';
 import { activateLore, compiledBookFor } from '../lorebooks/activate.js';
-import { expandMacros, type MacroNames } from '../characters/macros.js';
+import { expandMacros, type MacroNames } from '../../shared/macros.js';
 import type { ReplyDone, Turn, TurnEngine, TurnSink } from '../conversations/engine.js';
 import { readableTime } from '../../shared/readable-time.js';
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { assemblePrompt, renderExampleDialogue, rulesFor } from '../../../src/features/chat/prompt.js';
 import { cardToCharacter, characterToCard, parseCard } from '../../../src/features/characters/card.js';
 import { alternateGreetingsOf, cardPromptFields, greetingOf } from '../../../src/features/characters/card-fields.js';
-import { expandMacros } from '../../../src/features/characters/macros.js';
+import { expandMacros } from '../../../src/shared/macros.js';
 import { joinContinuation } from '../../../src/features/chat/service.js';
 
 const bytes = readFileSync(new URL('../../fixtures/cards/v2-prompt-fields.json', import.meta.url));

@@ -167,7 +167,7 @@ export function Shell({ user }: { user: User }) {
         }}
       />
     );
-    info = <InfoPanel characterId={activeChar.id} onDeleted={() => setSel(null, true)} onSelect={(id) => setSel({ kind: 'character', id })} />;
+    info = <InfoPanel characterId={activeChar.id} username={user.username} onDeleted={() => setSel(null, true)} onSelect={(id) => setSel({ kind: 'character', id })} />;
   } else if (activeGroup) {
     center = <GroupChatView key={String(activeGroup.id)} group={activeGroup} username={user.username} leading={menuButton} trailing={infoButton} />;
     info = <GroupInfoPanel group={activeGroup} onManage={() => setDialog('manageGroup')} />;
@@ -233,7 +233,7 @@ export function Shell({ user }: { user: User }) {
             ) : null}
             {characters.data && charList.length === 0 ? <p className="muted small pad">{t('nav.noCharacters')}</p> : null}
             {needle && shownChars.length === 0 && charList.length > 0 ? <p className="muted small pad">{t('nav.noMatch')}</p> : null}
-            <CharacterList items={shownChars} activeId={sel?.kind === 'character' ? sel.id : null} onSelect={(id) => setSel({ kind: 'character', id })} />
+            <CharacterList items={shownChars} username={user.username} activeId={sel?.kind === 'character' ? sel.id : null} onSelect={(id) => setSel({ kind: 'character', id })} />
             <h2 className="side-label">
               {t('nav.groups')} <span className="muted">{groupList.length}</span>
             </h2>

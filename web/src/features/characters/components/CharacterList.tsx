@@ -2,13 +2,15 @@ import { Avatar } from '../../../components/Avatar.js';
 import { routePath } from '../../../lib/router.js';
 import type { CharacterSummary, Id } from '../../../lib/types.js';
 import { followLink } from '../../../lib/follow-link.js';
+import { expandMacros } from '../../../../../src/shared/macros.js';
 
 /**
  * Sidebar rows of characters, as links to their chats (so they open in a new tab too); the active
  * one is marked with aria-current. A row's accessible name is the character's name; the biography
  * is its description.
  */
-export function CharacterList({ items, activeId, onSelect }: { items: CharacterSummary[]; activeId: Id | null; onSelect: (id: Id) => void }) {
+/** `username` fills `{{user}}` in an imported card's text (the stored text keeps the macro). */
+export function CharacterList({ items, activeId, onSelect, username = 'User' }: { items: CharacterSummary[]; activeId: Id | null; onSelect: (id: Id) => void; username?: string }) {
   return (
     <ul className="nav-list">
       {items.map((c) => {
@@ -34,7 +36,7 @@ export function CharacterList({ items, activeId, onSelect }: { items: CharacterS
                 </span>
                 {c.biography ? (
                   <span className="nav-sub clamp2" id={bioId}>
-                    {c.biography}
+                    {expandMacros(c.biography, { char: c.name, user: username })}
                   </span>
                 ) : null}
               </span>

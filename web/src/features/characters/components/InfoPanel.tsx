@@ -15,6 +15,7 @@ import { LIMITS } from '../../../../../src/shared/limits.js';
 import { useFieldErrors } from '../../../components/FieldErrors.js';
 import { useGroups } from '../../groups/api/groups.js';
 import { fieldToText, label, SECTIONS } from '../profile-sections.js';
+import { expandMacros } from '../../../../../src/shared/macros.js';
 import { SourceValue } from './SourceValue.js';
 import { AvatarDialog } from './AvatarDialog.js';
 import { ProfileEditor } from './ProfileEditor.js';
@@ -23,18 +24,20 @@ export interface InfoPanelProps {
   characterId: Id;
   onDeleted: () => void;
   onSelect: (id: Id) => void;
+  /** Fills `{{user}}` in an imported card's text when shown (the stored text keeps the macro). */
+  username?: string;
 }
 
 /** The right pane for a character: avatar, biography, profile (read-only + editor), memories. */
-export function InfoPanel({ characterId, onDeleted, onSelect }: InfoPanelProps) {
+export function InfoPanel({ characterId, onDeleted, onSelect, username = 'User' }: InfoPanelProps) {
   const { t, errorText } = useI18n();
   const q = useCharacter(characterId);
   if (q.isPending) return <div className="pad muted">{t('app.loading')}</div>;
   if (q.error) return <div className="pad error-text" role="alert">{errorText(q.error)}</div>;
-  return <CharacterInfo key={String(characterId)} c={q.data} onDeleted={onDeleted} onSelect={onSelect} />;
+  return <CharacterInfo key={String(characterId)} c={q.data} onDeleted={onDeleted} onSelect={onSelect} username={username} />;
 }
 
-function CharacterInfo({ c, onDeleted, onSelect }: { c: Character; onDeleted: () => void; onSelect: (id: Id) => void }) {
+function CharacterInfo({ c, onDeleted, onSelect, username }: { c: Character; onDeleted: () => void; onSelect: (id: Id) => void; username: string }) {
   const { t, locale } = useI18n();
   const toast = useToast();
   const confirm = useConfirm();
@@ -141,7 +144,7 @@ function CharacterInfo({ c, onDeleted, onSelect }: { c: Character; onDeleted: ()
 
       <section className="info-sec">
         <h3>{t('info.biography')}</h3>
-        {c.biography ? <Markdown text={c.biography} /> : <p className="muted">{t('info.noBiography')}</p>}
+        {c.biography ? <Markdown text={expandMacros(c.biography, { char: c.name, user: username })} /> : <p className="muted">{t('info.noBiography')}</p>}
       </section>
 
       <section className="info-sec">
@@ -172,11 +175,11 @@ function CharacterInfo({ c, onDeleted, onSelect }: { c: Character; onDeleted: ()
                         ) : f.list && Array.isArray(sec[f.key]) ? (
                           <ul>
                             {(sec[f.key] as unknown[]).map((x, i) => (
-                              <li key={i}>{fieldToText(x)}</li>
+                              <li key={i}>{expandMacros(fieldToText(x), { char: c.name, user: username })}</li>
                             ))}
                           </ul>
                         ) : (
-                          fieldToText(sec[f.key])
+                          expandMacros(fieldToText(sec[f.key]), { char: c.name, user: username })
                         )}
                       </dd>
                     </div>

@@ -1,5 +1,5 @@
 /**
- * Card macros: `{{char}}`, `{{user}}` and the legacy `<BOT>`/`<USER>`, case-insensitive (as in
+ * Card macros (shared by the server and the web app): `{{char}}`, `{{user}}` and the legacy `<BOT>`/`<USER>`, case-insensitive (as in
  * SillyTavern). Expanded only on the way out — in the prompt and in chat messages the API returns —
  * never in stored card text, so an exported card is byte-for-byte what was imported.
  */
