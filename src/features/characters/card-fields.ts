@@ -6,6 +6,7 @@
 import type { CardPromptFields } from '../chat/prompt.js';
 import { fieldText } from './profile.js';
 import type { Character } from './store.js';
+import { activateLore, compiledBookFor, type LoreResult } from '../lorebooks/activate.js';
 
 type CardSource = Pick<Character, 'profile' | 'cardExtras'>;
 
@@ -40,4 +41,10 @@ export function cardPromptFields(c: CardSource): CardPromptFields {
 export function characterBookOf(c: CardSource): { entries: unknown[]; [k: string]: unknown } | undefined {
   const book = cardData(c).character_book as { entries?: unknown } | undefined;
   return book && typeof book === 'object' && Array.isArray(book.entries) ? (book as { entries: unknown[] }) : undefined;
+}
+
+/** The character's lorebook entries that fire on `messages` (oldest first); undefined without a book. */
+export function loreFor(c: Pick<Character, 'id' | 'updatedAt' | 'profile' | 'cardExtras'>, messages: readonly string[]): LoreResult | undefined {
+  const book = characterBookOf(c);
+  return book ? activateLore(compiledBookFor(c.id, c.updatedAt, book), messages) : undefined;
 }

@@ -16,8 +16,7 @@ import * as conversations from '../conversations/store.js';
 import type { Message } from '../conversations/store.js';
 import type { MemoryService } from '../memory/service.js';
 import { assemblePrompt, budgetsFrom, type AssembledPrompt, type HistoryMessage } from './prompt.js';
-import { alternateGreetingsOf, cardPromptFields, characterBookOf, greetingOf } from '../characters/card-fields.js';
-import { activateLore, compiledBookFor } from '../lorebooks/activate.js';
+import { alternateGreetingsOf, cardPromptFields, greetingOf, loreFor } from '../characters/card-fields.js';
 import { expandMacros, type MacroNames } from '../../shared/macros.js';
 import type { ReplyDone, Turn, TurnEngine, TurnSink } from '../conversations/engine.js';
 import { readableTime } from '../../shared/readable-time.js';
@@ -85,8 +84,7 @@ export function createChatService(deps: ChatDeps) {
       deps.memory.snapshot(conversationId, [character.id]),
       deps.prompts.render('chat.rules', { character_name: character.name }),
     ]);
-    const book = characterBookOf(character);
-    const lore = book ? activateLore(compiledBookFor(character.id, character.updatedAt, book), history.map((m) => m.content)) : undefined;
+    const lore = loreFor(character, history.map((m) => m.content));
     const prompt = assemblePrompt({
       characterName: character.name,
       rulesText,

@@ -23,6 +23,7 @@ import * as store from './store.js';
 import type { Group } from './store.js';
 import { aliasesOf, applyModerator, decide, moderatorFallback, type Decision, type GroupMode, type ModeratorAnswer, type Speaker } from './speaker.js';
 import { readableTime } from '../../shared/readable-time.js';
+import { cardPromptFields, loreFor } from '../characters/card-fields.js';
 
 export const MIN_MEMBERS = 2;
 export const MAX_MEMBERS = 12;
@@ -158,17 +159,24 @@ export function createGroupsService(deps: GroupsDeps) {
       ...others.map((o) => `- ${o.name}：${briefOf(o)}`),
       `只以${speaker.name}的身份说话，不要替别人发言，也不要在开头写自己的名字；被点名时直接回应；可以回应、追问或反驳其他成员，不要重复别人说过的话。`,
     ].join('\n');
-    return assemblePrompt({
+    const groupHistory = historyFor(speaker.id, history, names);
+    // The speaker's card works here as in a one-to-one chat: its own prompt fields and lorebook.
+    const lore = loreFor(speaker, groupHistory.map((m) => m.content));
+    const prompt = assemblePrompt({
       characterName: speaker.name,
       rulesText,
       profile: speaker.profile,
       longTerm: memory.longTerm,
       shortTerm: memory.shortTerm.map((m) => m.content),
       userProfileText: settings.profileText,
-      history: historyFor(speaker.id, history, names),
+      history: groupHistory,
       budgets: budgetsFrom(settings),
       extraContext: { title: '群聊成员', text: truncateToTokens(extra, 1200) },
+      card: cardPromptFields(speaker),
+      lore,
+      names: { char: speaker.name, user: USER_LABEL },
     });
+    return lore ? { ...prompt, lore: { fired: lore.fired, overBudget: lore.overBudget } } : prompt;
   }
 
   /** Streams one member's reply and stores it; a broken or aborted stream stores what came, marked. */
