@@ -40,6 +40,8 @@ import { registerCharacterRoutes } from './features/characters/routes.js';
 import { createLlmGateway, type LlmGateway } from './infra/llm/index.js';
 import { MemoryLocks, type Locks } from './infra/locks/locks.js';
 import { createPromptRegistry, type PromptRegistry } from './features/prompts/registry.js';
+import { createPromptsService, type PromptsService } from './features/prompts/service.js';
+import { registerConsole } from './features/admin/register.js';
 import { createUsageRecorder } from './features/users/usage.js';
 import { createMemoryService, MEMORY_JOB, type MemoryJobPayload, type MemoryService, type ConversationMemoryContext } from './features/memory/service.js';
 import { createChatService, type ChatService } from './features/chat/service.js';
@@ -63,6 +65,8 @@ export interface AppContext {
   locks: Locks;
   llm: LlmGateway;
   prompts: PromptRegistry;
+  /** Versioned prompts (admin); the registry reads the active texts from it. */
+  promptVersions: PromptsService;
   users: UsersService;
   characters: CharactersService;
   memory: MemoryService;
@@ -135,7 +139,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   if (cluster.isWorker) serveMetricsToPrimary(metrics.registry);
   const usage = createUsageRecorder(database.db, { onError: (err) => log.warn({ err }, 'usage flush failed') });
   const llm = createLlmGateway(config, { cache, metrics, logger: log, onUsage: (u) => usage.record(u), offlineChunkDelayMs: options.offlineChunkDelayMs });
-  const prompts = createPromptRegistry();
+  const promptVersions = createPromptsService({ db: database.db, pubsub, channel: `${config.redisPrefix}:prompts:changed` });
+  const stopPromptSync = await promptVersions.start();
+  const prompts = createPromptRegistry({ override: (id) => promptVersions.activeText(id), onOverrideError: (err, id) => log.warn({ err, prompt: id }, 'prompt store failed; using the built-in text') });
 
   // Features ------------------------------------------------------------------------------------
   const users = createUsersService({
@@ -179,7 +185,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   const sources = createSourceService(config, { metrics, contact: config.sourceContact });
   const creation = createCreationService({ db: database.db, queue, pubsub, llm, prompts, sources, characters, sectionConcurrency: config.creationSectionConcurrency });
-  const ctx: AppContext = { config, database, cache, queue, limiter, metrics, pubsub, files, locks, llm, prompts, users, characters, memory, chat, sources, creation, routes: [] };
+  const ctx: AppContext = { config, database, cache, queue, limiter, metrics, pubsub, files, locks, llm, prompts, promptVersions, users, characters, memory, chat, sources, creation, routes: [] };
 
   /** Who a conversation's memory is about, with the owner's budgets. */
   async function memoryContextOf(conversationId: number): Promise<ConversationMemoryContext | undefined> {
@@ -273,12 +279,14 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   registerChatRoutes(app, { chat, memory, limiter, chatRatePerMin: config.chatRatePerMin, observeFirstToken: (s) => firstToken.observe(s) });
   registerCreationRoutes(app, { creation, sources, limiter, creationRatePerMin: config.creationRatePerMin });
   registerGroupRoutes(app, { groups, limiter, chatRatePerMin: config.chatRatePerMin, observeFirstToken: (s) => firstToken.observe(s) });
+  registerConsole(app, ctx);
 
   await registerWebApp(app, config);
   ctx.routes = routes;
 
   app.addHook('onClose', async () => {
     await queue.close(config.shutdownGraceMs);
+    await stopPromptSync();
     await usage.close();
     await llm.close();
     await sources.close();

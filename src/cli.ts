@@ -18,6 +18,8 @@ Commands:
   create <name> [--source baike|zhwiki|text] [--file F] [--candidate ID]
          [--detail concise|detailed] [--user USERNAME]
                          create a character (prints its id)
+  prompts export [--file F] | prompts import <file>
+                         versioned prompts as JSON
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -72,6 +74,10 @@ async function main(argv: string[]): Promise<number> {
     case 'create': {
       const { runCreate } = await import('./cli-create.js');
       return runCreate(config, rest);
+    }
+    case 'prompts': {
+      const { runPromptsCli } = await import('./features/prompts/cli.js');
+      return runPromptsCli(config, rest);
     }
     default:
       process.stderr.write(USAGE);

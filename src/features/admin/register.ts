@@ -1,0 +1,8 @@
+/** The operator's console: every admin-side feature's routes, registered from one line in app.ts. */
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../../app.js';
+import { registerPromptRoutes } from '../prompts/routes.js';
+
+export function registerConsole(app: FastifyInstance, ctx: AppContext): void {
+  registerPromptRoutes(app, { prompts: ctx.promptVersions });
+}
