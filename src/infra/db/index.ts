@@ -12,6 +12,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration }
 import type { Database } from './schema.js';
 import { dialectFlags, type DialectFlags } from './dialect.js';
 import * as m0001 from './migrations/0001-initial.js';
+import * as m0004 from './migrations/0004-console.js';
 import { AppError } from '../../errors.js';
 
 export type Db = Kysely<Database>;
@@ -40,6 +41,7 @@ pg.types.setTypeParser(1700, (v) => Number(v));
 
 const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
+  '0004-console': m0004,
 };
 
 export function openDatabase(options: DatabaseOptions): DatabaseHandle {
