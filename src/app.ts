@@ -42,6 +42,7 @@ import { MemoryLocks, type Locks } from './infra/locks/locks.js';
 import { createPromptRegistry, type PromptRegistry } from './features/prompts/registry.js';
 import { createPromptsService, type PromptsService } from './features/prompts/service.js';
 import { registerConsole } from './features/admin/register.js';
+import { createInspectionRecorder, type InspectionRecorder } from './features/inspect/recorder.js';
 import { createUsageRecorder } from './features/users/usage.js';
 import { createMemoryService, MEMORY_JOB, type MemoryJobPayload, type MemoryService, type ConversationMemoryContext } from './features/memory/service.js';
 import { createChatService, type ChatService } from './features/chat/service.js';
@@ -67,6 +68,8 @@ export interface AppContext {
   prompts: PromptRegistry;
   /** Versioned prompts (admin); the registry reads the active texts from it. */
   promptVersions: PromptsService;
+  /** What each reply really sent (written after the reply is stored). */
+  inspections: InspectionRecorder;
   users: UsersService;
   characters: CharactersService;
   memory: MemoryService;
@@ -162,7 +165,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     contextOf: (id) => memoryContextOf(id),
     onJobDone: (r) => memoryJobs.inc({ result: r.compressed ? 'compressed' : r.folded ? 'integrated' : 'nothing_to_do' }),
   });
+  const inspections = createInspectionRecorder({ db: database.db, defaultModel: config.llmModel, activeVersions: () => promptVersions.activeVersionIds(), onError: (err) => log.warn({ err }, 'inspection record dropped') });
   const engine = createTurnEngine({
+    onReply: (r) => inspections.record({ messageId: r.messageId, messages: r.request.messages, model: r.request.model, temperature: r.request.temperature, maxTokens: r.request.maxTokens, usage: r.usage, latencyMs: r.latencyMs }),
     db: database.db,
     llm,
     locks,
@@ -185,7 +190,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   const sources = createSourceService(config, { metrics, contact: config.sourceContact });
   const creation = createCreationService({ db: database.db, queue, pubsub, llm, prompts, sources, characters, sectionConcurrency: config.creationSectionConcurrency });
-  const ctx: AppContext = { config, database, cache, queue, limiter, metrics, pubsub, files, locks, llm, prompts, promptVersions, users, characters, memory, chat, sources, creation, routes: [] };
+  const ctx: AppContext = { config, database, cache, queue, limiter, metrics, pubsub, files, locks, llm, prompts, promptVersions, inspections, users, characters, memory, chat, sources, creation, routes: [] };
 
   /** Who a conversation's memory is about, with the owner's budgets. */
   async function memoryContextOf(conversationId: number): Promise<ConversationMemoryContext | undefined> {
@@ -287,6 +292,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.addHook('onClose', async () => {
     await queue.close(config.shutdownGraceMs);
     await stopPromptSync();
+    await inspections.flush();
     await usage.close();
     await llm.close();
     await sources.close();

@@ -10,6 +10,8 @@ import { createReview } from './review.js';
 import { createUsageReports } from './usage.js';
 import { createOperations } from './operations.js';
 import { registerAdminRoutes } from './routes.js';
+import { createInspectionReader } from '../inspect/service.js';
+import { registerInspectRoutes } from '../inspect/routes.js';
 
 export function registerConsole(app: FastifyInstance, ctx: AppContext): void {
   const db = ctx.database.db;
@@ -23,4 +25,5 @@ export function registerConsole(app: FastifyInstance, ctx: AppContext): void {
     usage: createUsageReports({ db }),
     operations: createOperations(ctx),
   });
+  registerInspectRoutes(app, { inspections: createInspectionReader({ db, audit }) });
 }
