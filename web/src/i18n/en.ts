@@ -287,6 +287,18 @@ export const en: Record<MessageKey, string> = {
   'feedback.reply': 'Reply',
   'feedback.sendReply': 'Send reply',
 
+  'feedback.title': 'Feedback',
+  'feedback.titleUnread': 'Feedback ({n} new replies)',
+  'feedback.category': 'Category',
+  'feedback.content': 'Message',
+  'feedback.send': 'Send',
+  'feedback.sent': 'Sent, thank you!',
+  'feedback.history': 'Your feedback',
+  'feedback.markRead': 'Mark read',
+
+  'console.myUsage': 'Your usage',
+  'console.myUsageLine': '{model}: {requests} requests, {tokens} tokens',
+
   'error.network': 'Cannot reach the server. Check your connection and try again.',
   'error.rate_limited': 'Too many requests. Try again in {seconds} s.',
   'error.rate_limited_plain': 'Too many requests. Try again shortly.',

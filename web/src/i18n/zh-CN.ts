@@ -285,6 +285,18 @@ export const zhCN = {
   'feedback.reply': '回复',
   'feedback.sendReply': '发送回复',
 
+  'feedback.title': '意见反馈',
+  'feedback.titleUnread': '意见反馈（{n} 条新回复）',
+  'feedback.category': '类别',
+  'feedback.content': '内容',
+  'feedback.send': '提交',
+  'feedback.sent': '已提交，谢谢！',
+  'feedback.history': '我的反馈',
+  'feedback.markRead': '标为已读',
+
+  'console.myUsage': '我的用量',
+  'console.myUsageLine': '{model}：{requests} 次请求，共 {tokens} tokens',
+
   'error.network': '连不上服务器，请检查网络后重试',
   'error.rate_limited': '操作太频繁，请 {seconds} 秒后再试',
   'error.rate_limited_plain': '操作太频繁，请稍后再试',

@@ -6,6 +6,7 @@ import { useMeta } from '../../../lib/meta.js';
 import { useTheme, type ThemeChoice } from '../../../lib/theme.js';
 import type { Range, Settings } from '../../../lib/types.js';
 import { useChangePassword, useDeleteAccount, useSaveSettings, useSettings } from '../api/settings.js';
+import { MyUsage } from '../../feedback/MyUsage.js';
 
 /** Preferences (model, memory budgets, about-me, group rounds), appearance, password, account deletion. */
 export function SettingsDialog({ onClose, onAccountDeleted }: { onClose: () => void; onAccountDeleted: () => void }) {
@@ -109,6 +110,7 @@ export function SettingsDialog({ onClose, onAccountDeleted }: { onClose: () => v
           )}
         </form>
 
+        <MyUsage />
         <PasswordForm />
         <DeleteAccount onDeleted={onAccountDeleted} />
       </div>
