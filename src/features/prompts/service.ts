@@ -130,7 +130,11 @@ export function createPromptsService(deps: PromptsServiceDeps) {
         const isBuiltin = (v: store.PromptVersion) => v.createdBy === null && v.note === BUILTIN_NOTE;
         if (current && (!isBuiltin(current) || current.content === builtin.text)) continue;
         const same = versions.find((v) => isBuiltin(v) && v.content === builtin.text);
-        const id = same?.id ?? (await store.appendVersion(db, { templateId, content: builtin.text, note: BUILTIN_NOTE, createdBy: null, now: now() }));
+        const id =
+          same?.id ??
+          (versions.length
+            ? await store.appendVersion(db, { templateId, content: builtin.text, note: BUILTIN_NOTE, createdBy: null, now: now() })
+            : await store.insertFirstVersion(db, { templateId, content: builtin.text, note: BUILTIN_NOTE, now: now() }));
         await store.setActive(db, templateId, id, now());
         anyChange = true;
       }

@@ -74,6 +74,13 @@ export async function appendVersion(db: Db, v: { templateId: number; content: st
   }
 }
 
+/** Version 1 of a template with no versions; processes starting together insert it once. */
+export async function insertFirstVersion(db: Db, v: { templateId: number; content: string; note: string; now: number }): Promise<number> {
+  await db.insertInto('prompt_versions').values({ template_id: v.templateId, version: 1, content: v.content, note: v.note, created_by: null, created_at: v.now }).onConflict((oc) => oc.columns(['template_id', 'version']).doNothing()).execute();
+  const r = await db.selectFrom('prompt_versions').select('id').where('template_id', '=', v.templateId).where('version', '=', 1).executeTakeFirstOrThrow();
+  return r.id;
+}
+
 export async function setActive(db: Db, templateId: number, versionId: number, now: number, onlyIfUnset = false): Promise<void> {
   let q = db.updateTable('prompt_templates').set({ active_version_id: versionId, updated_at: now }).where('id', '=', templateId);
   if (onlyIfUnset) q = q.where('active_version_id', 'is', null);
