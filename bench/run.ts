@@ -1,6 +1,11 @@
 /**
  * npm run bench [-- --mode embedded|scaled] [--workers N] [--levels 100,500,1000,2000]
- *               [--duration S] [--scenarios chat,read,mixed]
+ *               [--duration S] [--scenarios chat,read,mixed] [--pin]
+ *
+ * --pin: the server runs on CPU 0, the mock and this load generator on CPU 1 (taskset), so the
+ * server's own limit shows on a 2-core machine. Every chat level reports the server's CPU
+ * milliseconds per completed turn (process CPU time over the window / turns), every read the CPU
+ * milliseconds per request.
  *
  * Starts the mock LLM (500 ms to first token, 80 tokens at 50/s) and the built server as child
  * processes, sets up users and characters through the API, then measures:
@@ -29,6 +34,7 @@ const { values: args } = parseArgs({
     levels: { type: 'string', default: '100,500,1000,2000' },
     duration: { type: 'string', default: '20' },
     scenarios: { type: 'string', default: 'chat,read,mixed,memory' },
+    pin: { type: 'boolean', default: false },
   },
 });
 /** embedded: SQLite, one process · pg: PostgreSQL, one process · scaled: PostgreSQL + Redis + cluster. */
@@ -37,6 +43,9 @@ const workers = args.workers ? Number(args.workers) : mode === 'scaled' ? cpus()
 const levels = args.levels!.split(',').map(Number);
 const durationS = Number(args.duration);
 const scenarios = new Set(args.scenarios!.split(','));
+const pin = !!args.pin;
+/** With --pin: runs a command on one CPU. */
+const pinned = (cpu: number, cmd: string, cmdArgs: string[]): [string, string[]] => (pin ? ['taskset', ['-c', String(cpu), cmd, ...cmdArgs]] : [cmd, cmdArgs]);
 const NOMINAL_TTFT = 500;
 const NOMINAL_TOTAL = 500 + (79 * 1000) / 50;
 const USERS = 100;
@@ -53,6 +62,8 @@ interface LevelResult {
   addedTotal: { p50: number; p99: number };
   turnsPerSecond: number;
   serverCpuPercent: number;
+  /** Server CPU time over the window / turns completed in it (ramp included: they cost CPU too). */
+  serverCpuMsPerTurn?: number;
   serverRssMb: number;
   eventLoopLagP99Ms?: number;
   /** Server-side: time before the LLM call (auth, storage, prompt), p99 bucket bound. */
@@ -103,14 +114,15 @@ async function main() {
     }
   }
 
-  const mock = startProcess(process.execPath, ['--import', 'tsx', 'tools/mock-llm.ts', '--port', String(mockPort), '--profile', 'bench'], {}, 'mock');
+  if (pin) execSync(`taskset -p -c 1 ${process.pid}`, { stdio: 'ignore' });
+  const mock = startProcess(...pinned(1, process.execPath, ['--import', 'tsx', 'tools/mock-llm.ts', '--port', String(mockPort), '--profile', 'bench']), {}, 'mock');
   await waitForHttp(`http://127.0.0.1:${mockPort}/v1/models`);
   // BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=bench/profiles" profiles the server under load.
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const server = startProcess(process.execPath, [...nodeArgs, 'dist/src/cli.js', 'serve'], env, 'server');
+  const server = startProcess(...pinned(0, process.execPath, [...nodeArgs, 'dist/src/cli.js', 'serve']), env, 'server');
   await waitForHttp(`${base}/healthz`);
   const a = api(base);
-  const report: Record<string, unknown> = { date: new Date().toISOString(), mode, workers, machine: machine(), commit: commit() };
+  const report: Record<string, unknown> = { date: new Date().toISOString(), mode, workers, pinned: pin, machine: machine(), commit: commit() };
 
   try {
     console.error(`[bench] setting up ${USERS} users and ${Math.max(...levels, 500)} characters…`);
@@ -129,7 +141,7 @@ async function main() {
     }
     if (scenarios.has('read')) {
       console.error('[bench] read: GET /api/characters under autocannon');
-      report.read = await readScenario(base, cookies[0]);
+      report.read = await readScenario(base, cookies[0], server.pid!);
       console.error(`[bench]   → ${JSON.stringify(report.read)}`);
     }
     if (scenarios.has('memory')) {
@@ -230,6 +242,8 @@ async function chatLevel(a: Api, serverPid: number, _cookies: string[], characte
   const metrics = (await a.json('GET', '/metrics')).body as string;
   if (process.env.BENCH_DUMP_METRICS) writeFileSync(`/tmp/bench-metrics-${users}.txt`, metrics);
   const result = summarise(samples, users, wall, ((cpu1.cpuSeconds - cpu0.cpuSeconds) / wall) * 100, rssPeak, metrics);
+  const completed = samples.filter((x) => x.ok).length + rampSamples.filter((x) => x.ok).length;
+  result.serverCpuMsPerTurn = round(((cpu1.cpuSeconds - cpu0.cpuSeconds) * 1000) / Math.max(1, completed), 2);
   const rampTtft = rampSamples.filter((x) => x.ok).map((x) => x.ttftMs);
   result.ramp = { turns: rampSamples.length, failed: rampSamples.filter((x) => !x.ok).length, ttftP50: round(percentile(rampTtft, 50)), ttftP99: round(percentile(rampTtft, 99)) };
   lag.disable();
@@ -282,11 +296,13 @@ async function memoryScenario(a: Api, serverPid: number, cookies: string[], char
 }
 
 /** Cached reads with a session cookie: the character list and the signed-in user. */
-async function readScenario(base: string, cookie: string) {
+async function readScenario(base: string, cookie: string, serverPid: number) {
   const out: Record<string, unknown> = {};
   for (const path of ['/api/characters', '/api/auth/me']) {
+    const cpu0 = sampleProcess(serverPid).cpuSeconds;
     const r = await autocannon({ url: `${base}${path}`, connections: 100, duration: 10, headers: { cookie } });
-    out[path] = { requestsPerSecond: round(r.requests.average), latencyP50Ms: r.latency.p50, latencyP99Ms: r.latency.p99, non2xx: r.non2xx, errors: r.errors };
+    const cpuMs = (sampleProcess(serverPid).cpuSeconds - cpu0) * 1000;
+    out[path] = { requestsPerSecond: round(r.requests.average), latencyP50Ms: r.latency.p50, latencyP99Ms: r.latency.p99, non2xx: r.non2xx, errors: r.errors, serverCpuMsPerRead: round(cpuMs / Math.max(1, r.requests.total), 3) };
   }
   return out;
 }
@@ -339,12 +355,12 @@ function commit(): string {
 
 function chatTable(rows: (LevelResult & { label?: string })[], first = 'users'): string[] {
   const out = [
-    `| ${first} | turns | success % | TTFT p50/p95/p99 ms | total p50/p95/p99 ms | added TTFT p99 | added total p50/p99 | server prelude p99 ms | server first token p50/p95/p99 ms (≤ bucket) | turns/s | server CPU % | RSS MB | server loop lag p99 ms | generator loop lag p99 ms | ramp turns / failed / TTFT p50/p99 | failures |`,
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    `| ${first} | turns | success % | TTFT p50/p95/p99 ms | total p50/p95/p99 ms | added TTFT p99 | added total p50/p99 | server prelude p99 ms | server first token p50/p95/p99 ms (≤ bucket) | turns/s | server CPU % | server CPU ms/turn | RSS MB | server loop lag p99 ms | generator loop lag p99 ms | ramp turns / failed / TTFT p50/p99 | failures |`,
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
     out.push(
-      `| ${r.label ?? r.users} | ${r.turns} | ${r.successRate} | ${r.ttft.p50}/${r.ttft.p95}/${r.ttft.p99} | ${r.total.p50}/${r.total.p95}/${r.total.p99} | ${r.addedTtftP99} | ${r.addedTotal.p50}/${r.addedTotal.p99} | ≤ ${r.serverPreludeP99Ms ?? '–'} | ${r.serverFirstTokenMs ? `${r.serverFirstTokenMs.p50}/${r.serverFirstTokenMs.p95}/${r.serverFirstTokenMs.p99}` : '–'} | ${r.turnsPerSecond} | ${r.serverCpuPercent} | ${r.serverRssMb} | ${r.eventLoopLagP99Ms ?? '–'} | ${r.generatorLagP99Ms ?? '–'} | ${r.ramp ? `${r.ramp.turns} / ${r.ramp.failed} / ${r.ramp.ttftP50}/${r.ramp.ttftP99}` : '–'} | ${Object.entries(r.failures).map(([k, v]) => `${k}: ${v}`).join(', ') || '–'} |`,
+      `| ${r.label ?? r.users} | ${r.turns} | ${r.successRate} | ${r.ttft.p50}/${r.ttft.p95}/${r.ttft.p99} | ${r.total.p50}/${r.total.p95}/${r.total.p99} | ${r.addedTtftP99} | ${r.addedTotal.p50}/${r.addedTotal.p99} | ≤ ${r.serverPreludeP99Ms ?? '–'} | ${r.serverFirstTokenMs ? `${r.serverFirstTokenMs.p50}/${r.serverFirstTokenMs.p95}/${r.serverFirstTokenMs.p99}` : '–'} | ${r.turnsPerSecond} | ${r.serverCpuPercent} | ${r.serverCpuMsPerTurn ?? '–'} | ${r.serverRssMb} | ${r.eventLoopLagP99Ms ?? '–'} | ${r.generatorLagP99Ms ?? '–'} | ${r.ramp ? `${r.ramp.turns} / ${r.ramp.failed} / ${r.ramp.ttftP50}/${r.ramp.ttftP99}` : '–'} | ${Object.entries(r.failures).map(([k, v]) => `${k}: ${v}`).join(', ') || '–'} |`,
     );
   }
   return out;
@@ -356,7 +372,7 @@ function write(report: Record<string, any>) {
   const stamp = report.date.replace(/[:.]/g, '-');
   writeFileSync(join(dir, `${stamp}-${report.mode}.json`), JSON.stringify(report, null, 2));
   const lines = [
-    `\n## ${report.date} · ${report.mode} · ${report.workers} worker(s) · commit ${report.commit}`,
+    `\n## ${report.date} · ${report.mode} · ${report.workers} worker(s)${report.pinned ? ' · pinned (server CPU 0; mock + generator CPU 1)' : ''} · commit ${report.commit}`,
     `Machine: ${report.machine.cpu}, ${report.machine.cores} cores, ${report.machine.memoryGb} GB, Node ${report.machine.node}. Mock LLM: 500 ms to first token, 80 tokens at 50/s (nominal total ${NOMINAL_TOTAL} ms). Load generator, mock and server share the machine. Each level: ${durationS} s; users arrive over the first ${RAMP_MS / 1000} s, and turns started then are reported apart ("ramp") from the steady state (the main columns). "Server" columns come from the server's own /metrics (histogram bucket bounds).`,
     '',
   ];
@@ -367,7 +383,7 @@ function write(report: Record<string, any>) {
     lines.push('', 'Memory (100 users; the same load with compression after nearly every turn vs never):', ...chatTable(report.memory.runs as LevelResult[], 'budget'), '', `Memory jobs that compressed: ${JSON.stringify(report.memory.compressedJobs)}`);
   }
   if (report.read) {
-    for (const [path, r] of Object.entries<any>(report.read)) lines.push('', `Read GET ${path} (autocannon, 100 connections, 10 s, in the same process as the generator): ${r.requestsPerSecond} req/s, p50 ${r.latencyP50Ms} ms, p99 ${r.latencyP99Ms} ms, non-2xx ${r.non2xx}, errors ${r.errors}.`);
+    for (const [path, r] of Object.entries<any>(report.read)) lines.push('', `Read GET ${path} (autocannon, 100 connections, 10 s, in the same process as the generator): ${r.requestsPerSecond} req/s, p50 ${r.latencyP50Ms} ms, p99 ${r.latencyP99Ms} ms, non-2xx ${r.non2xx}, errors ${r.errors}, server CPU ${r.serverCpuMsPerRead ?? '–'} ms per read.`);
   }
   if (report.mixed) lines.push('', `Mixed (20 creations while 500 users chat): ${JSON.stringify(report.mixed)}`);
   const file = join('bench', 'RESULTS.md');

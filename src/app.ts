@@ -1,7 +1,7 @@
 /**
- * The composition root: builds the infrastructure from config (database, cache, queue, rate
- * limiter, metrics, LLM gateway, sources), then the features, then the HTTP app — explicitly and
- * in order. Tests build the same app and talk HTTP to it; src/server.ts owns listening and signals.
+ * The HTTP app on top of the core (src/core.ts builds config → infra → services → job handlers):
+ * plugins, security headers, auth, every feature's routes, the web app. Tests build the same app
+ * and talk HTTP to it; src/server.ts owns listening and signals; `fastnpc worker` uses the core only.
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -10,87 +10,39 @@ import AjvCompiler from '@fastify/ajv-compiler';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
+import helmet from 'helmet';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Config } from './config.js';
-import { openDatabase, migrateToLatest, type DatabaseHandle } from './infra/db/index.js';
-import type { Cache } from './infra/cache/cache.js';
-import { MemoryCache } from './infra/cache/memory-cache.js';
-import type { JobQueue } from './infra/queue/job-queue.js';
-import { MemoryJobQueue } from './infra/queue/memory-queue.js';
-import { MemoryRateLimiter, type RateLimiter } from './infra/rate-limit/rate-limiter.js';
+import { buildCore, type Core, type CoreOptions } from './core.js';
+import { type DatabaseHandle } from './infra/db/index.js';
 import { LATENCY_BUCKETS, Metrics } from './infra/metrics.js';
 import { registerErrorHandling, registerNotFound } from './http/errors.js';
-import { registerAuth } from './http/auth.js';
+import { registerAuth, SESSION_COOKIE } from './http/auth.js';
+import { registerInputGuards } from './http/input-guards.js';
 import { ErrorResponse } from './http/schemas.js';
-import { AppError } from './errors.js';
-import { createUsersService, type UsersService } from './features/users/service.js';
 import { registerUserRoutes } from './features/users/routes.js';
 import { registerSystemRoutes, type ReadinessCheck } from './features/system/routes.js';
 import multipart from '@fastify/multipart';
 import cluster from 'node:cluster';
-import { createScaledInfra } from './infra/redis/scaled-infra.js';
-import { clusterMetricsText, serveMetricsToPrimary } from './cluster.js';
-import { DiskFileStore, type FileStore } from './infra/files.js';
-import { MemoryPubSub, type PubSub } from './infra/pubsub/pubsub.js';
-import { createCharactersService, type CharactersService } from './features/characters/service.js';
+import { clusterMetricsText } from './cluster.js';
 import { registerCharacterRoutes } from './features/characters/routes.js';
-import { createLlmGateway, type LlmGateway } from './infra/llm/index.js';
-import { MemoryLocks, type Locks } from './infra/locks/locks.js';
-import { createPromptRegistry, type PromptRegistry } from './features/prompts/registry.js';
-import { createPromptsService, type PromptsService } from './features/prompts/service.js';
 import { registerConsole } from './features/admin/register.js';
-import { createInspectionRecorder, type InspectionRecorder } from './features/inspect/recorder.js';
-import { createUsageRecorder } from './features/users/usage.js';
-import { createMemoryService, MEMORY_JOB, type MemoryJobPayload, type MemoryService, type ConversationMemoryContext } from './features/memory/service.js';
-import { createChatService, type ChatService } from './features/chat/service.js';
-import { createTurnEngine } from './features/conversations/engine.js';
 import { registerChatRoutes } from './features/chat/routes.js';
-import * as characterStore from './features/characters/store.js';
-import { createSourceService, type SourceService } from './features/sources/service.js';
-import { createCreationService, CREATION_ATTEMPTS, CREATION_JOB, type CreationService } from './features/creation/service.js';
 import { registerCreationRoutes } from './features/creation/routes.js';
-import { createGroupsService, groupMemoryContextOf, registerGroupRoutes } from './features/groups/index.js';
+import { registerGroupRoutes } from './features/groups/index.js';
 
-export interface AppContext {
-  config: Config;
-  database: DatabaseHandle;
-  cache: Cache;
-  queue: JobQueue;
-  limiter: RateLimiter;
-  metrics: Metrics;
-  pubsub: PubSub;
-  files: FileStore;
-  locks: Locks;
-  llm: LlmGateway;
-  prompts: PromptRegistry;
-  /** Versioned prompts (admin); the registry reads the active texts from it. */
-  promptVersions: PromptsService;
-  /** What each reply really sent (written after the reply is stored). */
-  inspections: InspectionRecorder;
-  users: UsersService;
-  characters: CharactersService;
-  memory: MemoryService;
-  chat: ChatService;
-  sources: SourceService;
-  creation: CreationService;
-  /** Every route registered (for the OpenAPI completeness test). */
+/** The core's services, plus every route registered (for the OpenAPI completeness test). */
+export interface AppContext extends Omit<Core, 'groups' | 'readiness' | 'close'> {
   routes: { method: string; url: string; hidden: boolean }[];
 }
 
-export interface BuildOptions {
+export interface BuildOptions extends CoreOptions {
   /** Pino options or false; default logs at FASTNPC_LOG_LEVEL. */
   logger?: FastifyServerOptions['logger'];
-  /** Run background jobs in this process (default: config.runJobs). */
-  runJobs?: boolean;
-  /** Override infrastructure (scaled mode passes Redis-backed ones). */
-  infra?: Partial<Pick<AppContext, 'cache' | 'queue' | 'limiter' | 'pubsub' | 'locks'>>;
   /** Extra readiness checks (Redis in scaled mode). */
   readiness?: ReadinessCheck[];
-  /** Pause between the offline model's streamed chunks (tests use 0). */
-  offlineChunkDelayMs?: number;
   metricsText?: () => Promise<{ contentType: string; body: string }>;
 }
 
@@ -120,111 +72,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     requestTimeout: 0,
     schemaController: { compilersFactory: { buildValidator: buildValidators as never } },
   });
-  // Infrastructure ------------------------------------------------------------------------------
-  const metrics = new Metrics();
-  const database = openDatabase({
-    databaseUrl: config.databaseUrl,
-    sqliteFile: join(config.dataDirAbs, 'fastnpc.db'),
-    poolMax: config.dbPoolMax,
-    acquireTimeoutMs: config.dbAcquireTimeoutMs,
-  });
-  await migrateToLatest(database.db);
   const log = { info: (o: object, m?: string) => app.log.info(o, m), warn: (o: object, m?: string) => app.log.warn(o, m), error: (o: object, m?: string) => app.log.error(o, m) };
-  // Scaled mode: REDIS_URL moves cache, queue, limits, pub/sub and leases to Redis.
-  const scaled = config.redisUrl && !options.infra ? await createScaledInfra(config, { metrics, logger: log, prefix: config.redisPrefix, onJobError: (name, err, final) => log.warn({ err, job: name, final }, 'job failed') }) : undefined;
-  const infra = options.infra ?? scaled ?? {};
-  const cache = infra.cache ?? new MemoryCache();
-  const queue = infra.queue ?? new MemoryJobQueue((name, err, final) => log.warn({ err, job: name, final }, 'job failed'));
-  const limiter = infra.limiter ?? new MemoryRateLimiter();
-  const pubsub = infra.pubsub ?? new MemoryPubSub();
-  const locks = infra.locks ?? new MemoryLocks();
-  const files = new DiskFileStore(join(config.dataDirAbs, 'avatars'));
-  if (cluster.isWorker) serveMetricsToPrimary(metrics.registry);
-  const usage = createUsageRecorder(database.db, { onError: (err) => log.warn({ err }, 'usage flush failed') });
-  const llm = createLlmGateway(config, { cache, metrics, logger: log, onUsage: (u) => usage.record(u), offlineChunkDelayMs: options.offlineChunkDelayMs });
-  const promptVersions = createPromptsService({ db: database.db, pubsub, channel: `${config.redisPrefix}:prompts:changed` });
-  const stopPromptSync = await promptVersions.start();
-  const prompts = createPromptRegistry({ override: (id) => promptVersions.activeText(id), onOverrideError: (err, id) => log.warn({ err, prompt: id }, 'prompt store failed; using the built-in text') });
-
-  // Features ------------------------------------------------------------------------------------
-  const users = createUsersService({
-    db: database.db,
-    cache,
-    adminUser: config.adminUser,
-    sessionTtlDays: config.sessionTtlDays,
-    allowedModels: () => llm.models(),
-  });
-  const characters = createCharactersService({ db: database.db, cache, files });
-  const memoryJobs = metrics.counter('memory_jobs_total', 'Memory jobs by what they did', ['result']);
-  const memory = createMemoryService({
-    db: database.db,
-    cache,
-    queue,
-    llm,
-    prompts,
-    contextOf: (id) => memoryContextOf(id),
-    onJobDone: (r) => memoryJobs.inc({ result: r.compressed ? 'compressed' : r.folded ? 'integrated' : 'nothing_to_do' }),
-  });
-  const inspections = createInspectionRecorder({ db: database.db, defaultModel: config.llmModel, activeVersions: () => promptVersions.activeVersionIds(), onError: (err) => log.warn({ err }, 'inspection record dropped') });
-  const engine = createTurnEngine({
-    onReply: (r) => inspections.record({ messageId: r.messageId, messages: r.request.messages, model: r.request.model, temperature: r.request.temperature, maxTokens: r.request.maxTokens, usage: r.usage, latencyMs: r.latencyMs }),
-    db: database.db,
-    llm,
-    locks,
-    memory,
-    leaseMs: config.turnLeaseMs,
-    onBackgroundError: (err) => log.warn({ err }, 'could not schedule memory work'),
-  });
-  const chat = createChatService({
-    db: database.db,
-    cache,
-    engine,
-    prompts,
-    characters,
-    users,
-    memory,
-    observePrelude: (() => {
-      const h = metrics.histogram('chat_turn_prelude_seconds', 'Server time before a turn\'s LLM call starts (auth, storage, prompt)', [], [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]);
-      return (s: number) => h.observe(s);
-    })(),
-  });
-  const sources = createSourceService(config, { metrics, contact: config.sourceContact });
-  const creation = createCreationService({ db: database.db, queue, pubsub, llm, prompts, sources, characters, sectionConcurrency: config.creationSectionConcurrency });
+  const core = await buildCore(config, { ...options, log });
+  const { database, cache, queue, limiter, metrics, pubsub, files, locks, llm, prompts, promptVersions, inspections, users, characters, memory, chat, sources, creation, groups } = core;
   const ctx: AppContext = { config, database, cache, queue, limiter, metrics, pubsub, files, locks, llm, prompts, promptVersions, inspections, users, characters, memory, chat, sources, creation, routes: [] };
-
-  /** Who a conversation's memory is about, with the owner's budgets. */
-  async function memoryContextOf(conversationId: number): Promise<ConversationMemoryContext | undefined> {
-    const conv = await database.db.selectFrom('conversations').selectAll().where('id', '=', conversationId).executeTakeFirst();
-    if (!conv) return undefined;
-    const settings = await users.getSettings(conv.user_id);
-    const budgets = { session: settings.budgetSession, shortTerm: settings.budgetShortTerm, longTerm: settings.budgetLongTerm };
-    if (conv.kind === 'direct' && conv.character_id) {
-      const c = await characterStore.findCharacter(database.db, { userId: conv.user_id }, conv.character_id);
-      if (!c) return undefined;
-      return { userId: conv.user_id, characterIds: [c.id], characterName: c.name, budgets, speakerNames: new Map([[c.id, c.name]]) };
-    }
-    return groupMemoryContext?.(conv.group_id!, conv.user_id, budgets);
-  }
-  let groupMemoryContext: ((groupId: number, userId: number, budgets: ConversationMemoryContext['budgets']) => Promise<ConversationMemoryContext | undefined>) | undefined;
-  const groups = createGroupsService({
-    db: database.db,
-    cache,
-    engine,
-    llm,
-    prompts,
-    characters,
-    users,
-    memory,
-    onModeratorError: (err) => log.warn({ err }, 'group moderator failed; round-robin for this round'),
-  });
-  groupMemoryContext = groupMemoryContextOf(groups);
-
-  if (options.runJobs ?? config.runJobs) {
-    queue.process<MemoryJobPayload>(MEMORY_JOB, async (payload, job) => void (await memory.run(payload, job.signal)), { concurrency: config.memoryConcurrency });
-    queue.process<{ jobId: string }>(CREATION_JOB, (payload, job) => creation.run(payload.jobId, job.signal, job.attempt, job.maxAttempts ?? CREATION_ATTEMPTS), { concurrency: config.creationConcurrency });
-    // The embedded queue forgets jobs on restart; their records in the database do not.
-    if (!infra.queue) await creation.resumeUnfinished();
-  }
 
   // HTTP ----------------------------------------------------------------------------------------
   const routes: { method: string; url: string; hidden: boolean }[] = [];
@@ -233,9 +84,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   app.addSchema(ErrorResponse);
   registerErrorHandling(app);
+  registerInputGuards(app);
   registerHttpMetrics(app, metrics, database);
 
-  await app.register(helmet, {
+  // Security headers, built once: @fastify/helmet rebuilds helmet (and re-parses the CSP) on every request.
+  const securityHeaders = helmet({
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],
@@ -250,6 +103,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     hsts: config.cookieSecure,
     crossOriginEmbedderPolicy: false,
   });
+  app.addHook('onRequest', (request, reply, done) => securityHeaders(request.raw, reply.raw, (err) => done(err as Error | undefined)));
   if (config.corsOrigins.length) await app.register(cors, { origin: config.corsOrigins, credentials: true });
   await app.register(cookie);
   await app.register(multipart, { limits: { fileSize: 10 * 1024 * 1024, files: 1, fields: 10 } });
@@ -260,7 +114,16 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (json.$id as string) ?? `def-${i}` },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: true,
+    uiConfig: { validatorUrl: null },
+    // Swagger UI sets inline styles; and plain-HTTP installs must not upgrade to HTTPS (as above).
+    transformStaticCSP: (csp) => {
+      const withStyles = csp.replace(/style-src ([^;]*);/, (_m, v: string) => `style-src ${v.trim()} 'unsafe-inline';`);
+      return config.cookieSecure ? withStyles : withStyles.replace(/\s*upgrade-insecure-requests;?/, '');
+    },
+  });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   registerAuth(app, (token) => users.resolveSession(token));
@@ -270,13 +133,20 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     done(null, payload);
   });
 
-  const checks: ReadinessCheck[] = [{ name: 'database', critical: true, check: () => database.ping() }, ...(scaled ? [scaled.readiness] : []), ...(options.readiness ?? [])];
+  const checks: ReadinessCheck[] = [{ name: 'database', critical: true, check: () => database.ping() }, ...core.readiness, ...(options.readiness ?? [])];
   registerSystemRoutes(app, {
     metrics,
     checks,
     llmProvider: () => llm.provider,
     models: () => llm.models(),
+    hasUsers: () => users.hasUsers(),
     metricsText: options.metricsText ?? (cluster.isWorker ? clusterMetricsText : undefined),
+    metricsPublic: config.metricsPublic,
+    metricsToken: config.metricsToken,
+    isAdmin: async (request) => {
+      const token = request.cookies[SESSION_COOKIE];
+      return !!token && !!(await users.resolveSession(token))?.isAdmin;
+    },
   });
   registerUserRoutes(app, { users, limiter, authRatePerMin: config.authRatePerMin, cookieSecure: config.cookieSecure });
   registerCharacterRoutes(app, { characters });
@@ -289,20 +159,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await registerWebApp(app, config);
   ctx.routes = routes;
 
-  app.addHook('onClose', async () => {
-    await queue.close(config.shutdownGraceMs);
-    await stopPromptSync();
-    await inspections.flush();
-    await usage.close();
-    await llm.close();
-    await sources.close();
-    await locks.close();
-    await limiter.close();
-    await pubsub.close();
-    await scaled?.close();
-    await cache.close();
-    await database.close();
-  });
+  app.addHook('onClose', () => core.close());
 
   return { app, ctx };
 }

@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import type { Config } from './config.js';
 import { buildApp } from './app.js';
 import { isAppError } from './errors.js';
+import { CREATE_USAGE } from './cli-usage.js';
 import { decodeUpload } from './features/sources/text.js';
 import type { Job } from './features/creation/store.js';
 
@@ -30,21 +31,33 @@ function bar(job: Job): string {
 }
 
 export async function runCreate(config: Config, args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      source: { type: 'string', default: 'baike' },
-      file: { type: 'string' },
-      candidate: { type: 'string' },
-      detail: { type: 'string', default: 'concise' },
-      user: { type: 'string' },
-    },
-  });
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        source: { type: 'string', default: 'baike' },
+        file: { type: 'string' },
+        candidate: { type: 'string' },
+        detail: { type: 'string', default: 'concise' },
+        user: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\nUsage: fastnpc ${CREATE_USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(`Usage: fastnpc ${CREATE_USAGE}`);
+    return 0;
+  }
   const name = positionals.join(' ').trim();
   const source = values.source as 'baike' | 'zhwiki' | 'text';
   if (!name || !['baike', 'zhwiki', 'text'].includes(source) || !['concise', 'detailed'].includes(values.detail!)) {
-    process.stderr.write('usage: fastnpc create <name> [--source baike|zhwiki|text] [--file F] [--candidate ID] [--detail concise|detailed] [--user USERNAME]\n');
+    process.stderr.write(`Usage: fastnpc ${CREATE_USAGE}`);
     return 2;
   }
   if (source === 'text' && !values.file) {
@@ -73,19 +86,13 @@ export async function runCreate(config: Config, args: string[]): Promise<number>
       }
       throw err;
     }
-    const final = await new Promise<Job>((resolve) => {
-      let stop: (() => Promise<void>) | undefined;
-      void ctx.creation
-        .follow(owner.id, job.id, (j) => {
-          if (process.stderr.isTTY) process.stderr.write(`\r${bar(j)}\x1b[K`);
-          else process.stderr.write(`${bar(j)}\n`);
-          if (['done', 'failed', 'cancelled'].includes(j.state)) {
-            void stop?.();
-            resolve(j);
-          }
-        })
-        .then((s) => (stop = s));
-    });
+    const progress = (j: Job) => {
+      if (process.stderr.isTTY) process.stderr.write(`\r${bar(j)}\x1b[K`);
+      else process.stderr.write(`${bar(j)}\n`);
+    };
+    // No signal ever aborts here, so follow resolves with the terminal state.
+    const final = (await ctx.creation.follow(owner.id, job.id, new AbortController().signal, progress))!;
+    progress(final);
     if (process.stderr.isTTY) process.stderr.write('\n');
     if (final.state !== 'done') {
       process.stderr.write(`creation ${final.state}: ${final.error?.message ?? ''} (${final.error?.code ?? ''})\n`);

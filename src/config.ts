@@ -185,6 +185,10 @@ const settings = {
   creationConcurrency: int('FASTNPC_CREATION_CONCURRENCY', 4, 1, 1000, 'Creation jobs run at once per process'),
   creationSectionConcurrency: int('FASTNPC_CREATION_SECTION_CONCURRENCY', 9, 1, 9, 'Section LLM calls in parallel within one creation'),
   memoryConcurrency: int('FASTNPC_MEMORY_CONCURRENCY', 8, 1, 1000, 'Memory jobs run at once per process'),
+
+  // Operations
+  metricsPublic: bool('FASTNPC_METRICS_PUBLIC', false, 'Serve /metrics to anyone; otherwise only to loopback callers and FASTNPC_METRICS_TOKEN holders'),
+  metricsToken: optStr('FASTNPC_METRICS_TOKEN', 'Bearer token that lets a remote Prometheus read /metrics (Authorization: Bearer …)'),
 };
 
 export type Config = { [K in keyof typeof settings]: ReturnType<(typeof settings)[K]['parse']> } & {

@@ -3,8 +3,15 @@
  * stops taking jobs, lets running ones finish (the job side's close decides how long; the BullMQ
  * queue puts unfinished jobs back to wait), and exits — no job is lost.
  */
+import pino from 'pino';
 import type { Config } from './config.js';
 import type { Logger } from './infra/redis/connection.js';
+
+/** The worker's logger (no Fastify here), at FASTNPC_LOG_LEVEL. */
+export function workerLogger(config: Pick<Config, 'logLevel'>) {
+  const p = pino({ level: config.logLevel });
+  return { info: (o: object, m?: string) => p.info(o, m), warn: (o: object, m?: string) => p.warn(o, m), error: (o: object, m?: string) => p.error(o, m) };
+}
 
 export interface WorkerProcessOptions {
   logger?: Logger;

@@ -7,7 +7,8 @@
  * POST /v1/chat/completions (streamed SSE or not), GET /v1/models, GET /_mock/stats, POST /_mock/reset.
  * Per request, header `x-mock` (JSON) overrides the defaults and injects failures:
  *   {"ttftMs":0,"tokens":5,"tps":1000,"fail":"500"|"503"|"429"|"cut"|"hang"|"badjson"|"prose",
- *    "failTimes":1,"cutAfter":3,"hangAfter":0,"retryAfter":1,"numbered":true}
+ *    "failTimes":1,"cutAfter":3,"hangAfter":0,"retryAfter":1,"numbered":true,"gate":"name"}
+ * `gate` holds the answer until the test calls `openGate(name)`.
  * `failTimes` N: only the first N requests carrying the same `x-mock-key` header fail.
  * Faults for every request: `--failure-rate 0.2` (that share answers 503 before any token, seeded),
  * or at run time `POST /_mock/faults {"failureRate":0.2,"failStatus":503,"down":false}` (`down`
@@ -55,6 +56,8 @@ export interface MockOverrides {
   retryAfter?: number;
   /** Tokens "t1 ", "t2 ", … instead of words, so a test can check their order. */
   numbered?: boolean;
+  /** Holds the answer until `openGate(name)` is called (a test decides when, instead of a timer). */
+  gate?: string;
 }
 
 export interface MockStats {
@@ -74,6 +77,8 @@ export interface MockLlm {
   stats(): MockStats;
   reset(): void;
   setFaults(faults: Partial<MockFaults>): void;
+  /** Releases requests held by `gate: name`, now and later. */
+  openGate(name: string): void;
   close(): Promise<void>;
 }
 
@@ -161,6 +166,17 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
   let failuresByKey = new Map<string, number>();
   const faults: MockFaults = { failureRate: options.failureRate ?? 0, failStatus: options.failStatus ?? 503, down: false };
   const faultRandom = seededRandom(seed + 7);
+  const gates = new Map<string, { open: Promise<void>; release: () => void }>();
+  const gate = (name: string) => {
+    let g = gates.get(name);
+    if (!g) {
+      let release!: () => void;
+      const open = new Promise<void>((r) => (release = r));
+      g = { open, release };
+      gates.set(name, g);
+    }
+    return g;
+  };
 
   const server = createServer({ requestTimeout: 0, headersTimeout: 0, keepAliveTimeout: 600_000 }, (req, res) => {
     handle(req, res).catch((err: Error) => {
@@ -211,6 +227,7 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
       finished = true;
       return json(res, 400, { error: { message: 'invalid JSON body or x-mock header' } });
     }
+    if (o.gate) await gate(o.gate).open;
     const key = String(req.headers['x-mock-key'] ?? '');
     const seen = (failuresByKey.get(key) ?? 0) + 1;
     failuresByKey.set(key, seen);
@@ -312,6 +329,9 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
     },
     setFaults(f) {
       Object.assign(faults, f);
+    },
+    openGate(name) {
+      gate(name).release();
     },
     close: () =>
       new Promise<void>((resolve) => {

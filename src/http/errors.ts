@@ -1,5 +1,6 @@
 /**
- * The one place errors become HTTP. Every error answer is `{ error: { code, message } }`;
+ * The one place errors become HTTP. Every error answer is `{ error: { code, message } }` (a schema
+ * failure adds `field`, `rule` and `limit`);
  * 5xx details are logged, never sent; a stack trace never reaches a client.
  */
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
@@ -14,8 +15,8 @@ export function sendError(reply: FastifyReply, err: AppError): FastifyReply {
 /** Turns any thrown value into an AppError a client may see. */
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
-  const fe = err as FastifyError & { validation?: { instancePath?: string; params?: Record<string, unknown>; message?: string }[]; validationContext?: string };
-  if (fe?.validation) return new AppError('validation', validationMessage(fe));
+  const fe = err as FastifyError & { validation?: AjvIssue[]; validationContext?: string };
+  if (fe?.validation) return validationError(fe);
   switch (fe?.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
     case 'FST_REQ_FILE_TOO_LARGE':
@@ -35,13 +36,31 @@ export function toAppError(err: unknown): AppError {
   return translateDbError(err) ?? new AppError('internal', 'Internal server error', { cause: err });
 }
 
-function validationMessage(fe: { validation?: { instancePath?: string; params?: Record<string, unknown>; message?: string }[]; validationContext?: string }): string {
+interface AjvIssue {
+  keyword?: string;
+  instancePath?: string;
+  params?: Record<string, unknown>;
+  message?: string;
+}
+
+/**
+ * A schema failure as a stable, machine-readable answer: `field` (dotted path in the body, query or
+ * params), `rule` (the schema keyword: minLength, maxLength, pattern, required, type, minimum…) and
+ * `limit` when the rule has one. `message` stays English for API users; the web app words it from
+ * the other fields in the user's language.
+ */
+export function validationError(fe: { validation?: AjvIssue[]; validationContext?: string }): AppError {
   const v = fe.validation?.[0];
   const where = fe.validationContext ?? 'body';
-  const missing = v?.params?.missingProperty as string | undefined;
+  const missing = typeof v?.params?.missingProperty === 'string' ? v.params.missingProperty : undefined;
+  const extra = typeof v?.params?.additionalProperty === 'string' ? v.params.additionalProperty : undefined;
   const path = (v?.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.');
-  const field = missing ?? path;
-  return field ? `${where}.${field}: ${missing ? 'is required' : v?.message ?? 'is invalid'}` : `${where}: ${v?.message ?? 'is invalid'}`;
+  const field = [path, missing ?? extra].filter(Boolean).join('.');
+  const rule = v?.keyword ?? 'invalid';
+  const limit = typeof v?.params?.limit === 'number' ? v.params.limit : undefined;
+  const what = missing ? 'is required' : extra ? 'is not allowed' : (v?.message ?? 'is invalid');
+  const message = field ? `${where}.${field}: ${what}` : `${where}: ${what}`;
+  return new AppError('validation', message, { details: { ...(field ? { field } : {}), in: where, rule, ...(limit !== undefined ? { limit } : {}) } });
 }
 
 export function registerErrorHandling(app: FastifyInstance): void {

@@ -79,6 +79,41 @@ export function endWithError(sse: SseStream, err: unknown): void {
   sse.end('error', errorData(err));
 }
 
+/**
+ * A stream that is not a turn (e.g. a job's progress): opens on the first frame, so an error
+ * before any (404, 409) is still a plain HTTP error; ends with `finalFrame`, or `error` if `work` throws.
+ */
+export async function runStreamed<T>(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  work: (io: { send(event: string, data: unknown): void; begin(): void; signal: AbortSignal }) => Promise<T>,
+  finalFrame: (result: T) => { event: string; data: unknown },
+): Promise<void> {
+  const abort = new AbortController();
+  const onClose = () => {
+    if (!reply.raw.writableFinished) abort.abort(new Error('client disconnected'));
+  };
+  reply.raw.on('close', onClose);
+  let sse: SseStream | undefined;
+  const open = () => {
+    if (!sse) {
+      sse = openSse(request, reply);
+      sse.signal.addEventListener('abort', () => abort.abort(new Error('client disconnected')));
+    }
+    return sse;
+  };
+  try {
+    const result = await work({ send: (event, data) => open().send(event, data), begin: () => void open(), signal: abort.signal });
+    const f = finalFrame(result);
+    open().end(f.event, f.data);
+  } catch (err) {
+    if (!sse) throw err;
+    endWithError(sse, err);
+  } finally {
+    reply.raw.off('close', onClose);
+  }
+}
+
 /** An `error` event's data: internal details never reach the client. */
 function errorData(err: unknown): TurnEventData['error'] {
   const e = toAppError(err);

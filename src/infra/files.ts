@@ -11,6 +11,8 @@ export interface FileStore {
   put(bytes: Buffer, ext: string): Promise<string>;
   get(name: string): Promise<Buffer | undefined>;
   delete(name: string): Promise<void>;
+  /** Deletes every named file that exists; one failure does not stop the others (the first is thrown after). */
+  deleteMany(names: string[]): Promise<void>;
 }
 
 const SAFE_NAME = /^[a-zA-Z0-9_-]+\.[a-z0-9]+$/;
@@ -36,5 +38,11 @@ export class DiskFileStore implements FileStore {
   async delete(name: string): Promise<void> {
     if (!SAFE_NAME.test(name)) return;
     await rm(join(this.dir, name), { force: true });
+  }
+
+  async deleteMany(names: string[]): Promise<void> {
+    const results = await Promise.allSettled(names.map((n) => this.delete(n)));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 }

@@ -5,7 +5,7 @@ import { startTestApp, type TestApp, type TestClient } from '../support/app.js';
 import { collectSse, postSse, readSse, type Frame } from '../support/sse.js';
 import { importCard } from '../support/characters.js';
 import { mock, mockJson, mockLlmEnv } from '../support/mock-llm.js';
-import { sleep, waitFor } from '../support/wait.js';
+import { waitFor } from '../support/wait.js';
 import { createTurnEngine, silentSink } from '../../src/features/conversations/engine.js';
 
 /** Who spoke, in order, from a turn's frames. */
@@ -155,7 +155,7 @@ describe.each(DIALECTS)('group chat on %s', (dialect) => {
       ['assistant', '关羽'],
       ['user', null],
     ]);
-    expect(page.body.items[0]).toMatchObject({ id: frames[5].data.messageId, characterId: guan.id, content: 't1 t2 t3 t4 ', status: 'complete' });
+    expect(page.body.items[0]).toMatchObject({ id: frames.find((f) => f.event === 'message_done')!.data.messageId, characterId: guan.id, content: 't1 t2 t3 t4 ', status: 'complete' });
     expect(page.body.items[1].id).toBe(done.userMessageId);
   });
 
@@ -258,12 +258,17 @@ describe.each(DIALECTS)('group chat on %s', (dialect) => {
     const { user, ids } = await shu();
     const g = await group(user, ids, { maxRounds: 2 });
     const first = await send(user, g.id, { content: `关羽你说 ${mock({ tokens: 30, tps: 100 })}` });
-    const reading = collectSse(first);
-    await sleep(100);
-    const second = await user.post(`/api/groups/${g.id}/messages`, { content: '我也说一句' }, { accept: 'text/event-stream' });
-    expect(second.status).toBe(409);
-    expect(second.body.error.code).toBe('busy_conversation');
-    const frames = await reading;
+    const frames = [];
+    for await (const f of readSse(first)) {
+      frames.push(f);
+      if (frames.length === 1) {
+        // The group is replying now.
+        const second = await user.post(`/api/groups/${g.id}/messages`, { content: '我也说一句' }, { accept: 'text/event-stream' });
+        expect(second.status).toBe(409);
+        expect(second.body.error.code).toBe('busy_conversation');
+        expect(Number(second.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      }
+    }
     expect(frames.at(-1)!.event).toBe('done');
     // The lease is free again.
     expect((await user.post(`/api/groups/${g.id}/messages`, { content: `好 ${mock({ tokens: 2 })}` })).status).toBe(200);
@@ -290,8 +295,13 @@ describe.each(DIALECTS)('group chat on %s', (dialect) => {
     });
     expect(msg).toMatchObject({ status: 'interrupted', speakerName: '关羽' });
     expect(msg.content.startsWith('t1 t2')).toBe(true);
-    // No further round started: one request (the aborted reply) in all.
-    await sleep(300);
+    // No further round started: once the turn let go of the group, one request (the aborted reply) in all.
+    const conv = await t.ctx.database.db.selectFrom('conversations').select('id').where('group_id', '=', g.id).executeTakeFirstOrThrow();
+    await waitFor(async () => {
+      const lease = await t.ctx.locks.tryAcquire(`turn:${conv.id}`, 1000);
+      await lease?.release();
+      return lease !== undefined;
+    });
     expect(llm.stats().requests - before.requests).toBe(1);
     expect((await user.get(`/api/groups/${g.id}/messages`)).body.items).toHaveLength(2);
   });

@@ -14,7 +14,7 @@ import { TestClient } from '../support/app.js';
 import { importCard } from '../support/characters.js';
 import { freePort, stopProcess, waitForHttp } from '../../bench/lib.js';
 
-import { sleep } from '../support/wait.js';
+import { waitFor } from '../support/wait.js';
 
 describe.runIf(PG_URL && REDIS_URL)('two processes sharing PostgreSQL and Redis', () => {
   let llm: MockLlm;
@@ -82,13 +82,11 @@ describe.runIf(PG_URL && REDIS_URL)('two processes sharing PostgreSQL and Redis'
     llm.reset();
     const job = await onA.post('/api/characters/creations', { name: '一次', source: 'text', text: '一次是一个只应被创建一次的测试人物，生于测试城。', detail: 'concise' });
     expect(job.status).toBe(202);
-    let state = '';
-    for (let i = 0; i < 200 && !['done', 'failed'].includes(state); i++) {
-      await sleep(100);
-      state = (await onB.get(`/api/jobs/${job.body.job.id}`)).body.state;
-    }
+    const state = await waitFor(async () => {
+      const s = (await onB.get(`/api/jobs/${job.body.job.id}`)).body.state as string;
+      return ['done', 'failed'].includes(s) && s;
+    }, 20_000);
     expect(state).toBe('done');
-    await sleep(500);
     // Nine sections and one biography: each call once, so the job ran once.
     expect(llm.stats().requests).toBe(10);
     expect((await onB.get('/api/characters?q=一次')).body.items).toHaveLength(1);

@@ -21,6 +21,7 @@
 import { createHash } from 'node:crypto';
 import { Value } from '@sinclair/typebox/value';
 import { AppError } from '../../errors.js';
+import { findJsonProblem, MAX_JSON_DEPTH } from '../../http/input-guards.js';
 import { ProfileSchema, SECTIONS, fieldText, type Profile, type Section, type SectionKey } from './profile.js';
 import { isPng, readTextChunks, writeTextChunks } from './png-chunks.js';
 
@@ -221,11 +222,17 @@ function jsonText(bytes: Buffer): string | undefined {
 }
 
 function parseJson(text: string, where: string): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (err) {
     throw cardError(`${where} is not valid JSON (${(err as Error).message})`, err);
   }
+  // Deep nesting would overflow later recursive copies (structuredClone); NUL cannot be stored.
+  const problem = findJsonProblem(value);
+  if (problem?.problem === 'depth') throw cardError(`${where} is nested more than ${MAX_JSON_DEPTH} levels deep${problem.path ? ` (at ${problem.path})` : ''}`);
+  if (problem) throw cardError(`${where} contains the NUL character (U+0000)${problem.path ? ` at ${problem.path}` : ''}`);
+  return value;
 }
 
 function describeUnknown(bytes: Buffer, filename?: string, contentType?: string): string {

@@ -9,8 +9,10 @@ import { ProfileSchema, type Profile } from './profile.js';
 import { toView, type CharactersService } from './service.js';
 import { MAX_AVATAR_BYTES } from './avatar-image.js';
 import { MAX_CARD_BYTES } from './card.js';
+import { contentDisposition } from '../../http/download.js';
+import { LIMITS } from '../../shared/limits.js';
 
-export const CharacterName = Type.String({ minLength: 1, maxLength: 64, pattern: '\\S' });
+export const CharacterName = Type.String({ minLength: LIMITS.characterName.min, maxLength: LIMITS.characterName.max, pattern: '\\S' });
 
 const Summary = Type.Object({
   id: Type.Integer(),
@@ -50,7 +52,7 @@ export function registerCharacterRoutes(root: FastifyInstance, deps: CharacterRo
 
   app.patch(
     '/api/characters/:id',
-    { config: auth, schema: { tags, summary: 'Rename or edit the biography', params: IdParams, body: Type.Object({ name: Type.Optional(CharacterName), biography: Type.Optional(Type.String({ maxLength: 5000 })) }, { additionalProperties: false, minProperties: 1 }), response: { 200: Character, ...errors(400, 401, 404, 409) } } },
+    { config: auth, schema: { tags, summary: 'Rename or edit the biography', params: IdParams, body: Type.Object({ name: Type.Optional(CharacterName), biography: Type.Optional(Type.String({ maxLength: LIMITS.biography.max })) }, { additionalProperties: false, minProperties: 1 }), response: { 200: Character, ...errors(400, 401, 404, 409) } } },
     async (request) => {
       const body = request.body;
       return toView(await characters.patch(ownerOf(request), request.params.id, { name: body.name?.trim(), biography: body.biography }));
@@ -116,11 +118,6 @@ const actorOf = (request: FastifyRequest) => {
   return { userId: u.id, isAdmin: u.isAdmin };
 };
 const ownerOf = (request: FastifyRequest) => ({ userId: currentUser(request).id });
-
-export function contentDisposition(filename: string): string {
-  const ascii = filename.replace(/[^\x20-\x7e]|["\\]/g, '_');
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename)}`;
-}
 
 /** Reads the single `file` part of a multipart upload, enforcing the size limit while streaming. */
 async function readUpload(request: FastifyRequest, maxBytes: number): Promise<{ bytes: Buffer; filename?: string; contentType?: string; fields: Record<string, string> }> {

@@ -6,25 +6,11 @@ import { errors, IdParams, NoContent } from '../../http/schemas.js';
 import { serveTurn } from '../../http/sse.js';
 import type { RateLimiter } from '../../infra/rate-limit/rate-limiter.js';
 import { notFound } from '../../errors.js';
-import { contentDisposition } from '../characters/routes.js';
+import { contentDisposition } from '../../http/download.js';
+import { MessageContent, MessagePage, MessagePageQuery, MessageSchema } from '../conversations/schemas.js';
 import type { MemoryService } from '../memory/service.js';
 import type { ChatService, ReplyResult } from './service.js';
 
-export const MessageSchema = Type.Object(
-  {
-    id: Type.Integer(),
-    role: Type.Union([Type.Literal('user'), Type.Literal('assistant')]),
-    content: Type.String(),
-    status: Type.String({ description: 'complete | interrupted' }),
-    characterId: Type.Union([Type.Integer(), Type.Null()]),
-    createdAt: Type.Integer(),
-    editedAt: Type.Union([Type.Integer(), Type.Null()]),
-  },
-  { $id: 'Message' },
-);
-export const MessagePage = Type.Object({ items: Type.Array(Type.Ref('Message')), nextBefore: Type.Union([Type.Integer(), Type.Null()]) });
-export const MessagePageQuery = Type.Object({ before: Type.Optional(Type.Integer({ minimum: 1 })), limit: Type.Integer({ minimum: 1, maximum: 100, default: 30 }) });
-export const MessageContent = Type.String({ minLength: 1, maxLength: 8000, pattern: '\\S' });
 const Usage = Type.Object({ promptTokens: Type.Integer(), completionTokens: Type.Integer() });
 const ReplyJson = Type.Object({ message: Type.Ref('Message'), userMessageId: Type.Integer(), usage: Usage });
 const MemorySchema = Type.Object({

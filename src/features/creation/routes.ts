@@ -4,11 +4,12 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { currentUser } from '../../http/auth.js';
 import { enforceRateLimit } from '../../http/rate-limit.js';
 import { errors, NoContent } from '../../http/schemas.js';
-import { openSse } from '../../http/sse.js';
+import { runStreamed } from '../../http/sse.js';
 import type { RateLimiter } from '../../infra/rate-limit/rate-limiter.js';
 import type { SourceService } from '../sources/service.js';
-import { TERMINAL } from './store.js';
+import { isBundledCandidate } from '../sources/bundled/index.js';
 import type { CreationService } from './service.js';
+import { LIMITS } from '../../shared/limits.js';
 
 const JobSchema = Type.Object(
   {
@@ -53,10 +54,11 @@ export function registerCreationRoutes(root: FastifyInstance, deps: CreationRout
 
   app.get(
     '/api/sources/:source/candidates',
-    { config: auth, schema: { tags: ['creation'], summary: 'Same-name pages for a name', params: Type.Object({ source: LiveSource }), querystring: Type.Object({ name: Type.String({ minLength: 1, maxLength: 64 }) }), response: { 200: Type.Object({ candidates: Type.Array(Candidate) }), ...errors(400, 401, 404, 429, 502) } } },
+    { config: auth, schema: { tags: ['creation'], summary: 'Same-name pages for a name', params: Type.Object({ source: LiveSource }), querystring: Type.Object({ name: Type.String({ minLength: LIMITS.characterName.min, maxLength: LIMITS.characterName.max }) }), response: { 200: Type.Object({ candidates: Type.Array(Candidate), bundled: Type.Optional(Type.Boolean({ description: 'true when the candidates are bundled offline pages (the site was skipped or unreachable)' })) }), ...errors(400, 401, 404, 429, 502) } } },
     async (request) => {
       await enforceRateLimit(deps.limiter, `candidates:${currentUser(request).id}`, deps.creationRatePerMin * 6, 'look-ups');
-      return { candidates: await deps.sources.candidates(request.params.source, request.query.name) };
+      const candidates = await deps.sources.candidates(request.params.source, request.query.name);
+      return candidates.some(isBundledCandidate) ? { candidates, bundled: true } : { candidates };
     },
   );
 
@@ -70,9 +72,9 @@ export function registerCreationRoutes(root: FastifyInstance, deps: CreationRout
         description: 'An ambiguous name without `candidateId` answers 409 `ambiguous` with `candidates`.',
         body: Type.Object(
           {
-            name: Type.String({ minLength: 1, maxLength: 64 }),
+            name: Type.String({ minLength: LIMITS.characterName.min, maxLength: LIMITS.characterName.max }),
             source: Type.Union([Type.Literal('baike'), Type.Literal('zhwiki'), Type.Literal('text')]),
-            text: Type.Optional(Type.String({ maxLength: 200_000 })),
+            text: Type.Optional(Type.String({ maxLength: LIMITS.sourceText.max })),
             candidateId: Type.Optional(Type.String({ minLength: 1, maxLength: 80 })),
             detail: Type.Union([Type.Literal('concise'), Type.Literal('detailed')], { default: 'concise' }),
           },
@@ -98,17 +100,14 @@ export function registerCreationRoutes(root: FastifyInstance, deps: CreationRout
     { config: auth, schema: { tags: ['creation'], summary: 'Server-sent `job` events on every change; the stream ends after a terminal state', params: JobParams, response: errors(400, 401, 404) } },
     async (request, reply) => {
       const userId = currentUser(request).id;
-      await deps.creation.get(userId, request.params.id); // 404 before the stream opens
-      const sse = openSse(request, reply);
-      const stop = await deps.creation.follow(userId, request.params.id, (job) => {
-        if (TERMINAL.includes(job.state)) {
-          sse.end('job', view(job));
-          void stop?.();
-        } else sse.send('job', view(job));
-      });
-      if (sse.closed) await stop();
-      else sse.signal.addEventListener('abort', () => void stop());
-      return reply;
+      // The stream opens with the first state, so an unknown job is still a plain 404.
+      await runStreamed(
+        request,
+        reply,
+        ({ send, signal }) => deps.creation.follow(userId, request.params.id, signal, (job) => send('job', view(job))),
+        // No job: the client left (nothing is sent) or the job was deleted with its owner.
+        (job) => (job ? { event: 'job', data: view(job) } : { event: 'error', data: { code: 'not_found:job', message: 'job not found' } }),
+      );
     },
   );
 

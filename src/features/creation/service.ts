@@ -15,6 +15,7 @@ import type { CharactersService } from '../characters/service.js';
 import * as characterStore from '../characters/store.js';
 import type { SourceService } from '../sources/service.js';
 import type { SourcePage } from '../sources/types.js';
+import { BUNDLED_ID_PREFIX } from '../sources/bundled/index.js';
 import type { Section } from '../characters/profile.js';
 import * as store from './store.js';
 import { TERMINAL, type Job, type JobStep } from './store.js';
@@ -43,11 +44,14 @@ export interface CreationDeps {
   now?: () => number;
 }
 
+const FOLLOW_POLL_MS = 2000;
+
 export const jobChannel = (id: string) => `job:${id}`;
 
 export function createCreationService(deps: CreationDeps) {
   const { db, pubsub } = deps;
   const now = deps.now ?? Date.now;
+  let activeFollows = 0;
 
   async function advance(id: string, patch: Parameters<typeof store.advanceJob>[2]): Promise<Job | undefined> {
     const job = await store.advanceJob(db, id, patch, now());
@@ -144,6 +148,13 @@ export function createCreationService(deps: CreationDeps) {
         if (candidates.length === 0) throw new AppError('not_found:source_page', `No ${input.source === 'baike' ? 'Baidu Baike' : 'Wikipedia'} page found for 「${name}」`);
         if (candidates.length > 1) throw new AppError('ambiguous', `Several pages are called 「${name}」; choose one`, { details: { candidates } });
         candidateId = candidates[0].id;
+      } else if (!candidateId.startsWith(BUNDLED_ID_PREFIX)) {
+        // A chosen page must be one of the name's pages: an unknown id is the caller's mistake,
+        // answered now rather than as a job that fails later. (Bundled ids are checked by the source.)
+        const candidates = await deps.sources.candidates(input.source, name);
+        if (!candidates.some((c) => c.id === candidateId)) {
+          throw new AppError('validation:candidateId', `「${candidateId}」 is not one of the pages called 「${name}」; choose one from /api/sources/${input.source}/candidates`, { details: { candidates } });
+        }
       }
       const job = await store.insertJob(db, { id: randomUUID(), kind: CREATION_JOB, userId, input: { ...input, name, candidateId }, now: now() });
       try {
@@ -169,27 +180,52 @@ export function createCreationService(deps: CreationDeps) {
       await deps.queue.cancel(jobId);
     },
 
-    /** Follows a job: the current state, then every change until it ends. Returns a stop function. */
-    async follow(userId: number, jobId: string, onJob: (job: Job) => void): Promise<() => Promise<void>> {
+    /**
+     * Follows a job: `onChange` gets the current state, then every change; resolves with the terminal
+     * state, or undefined once `signal` aborts (the client went away). Subscription and poll live
+     * only inside this call, so no path can leave them running.
+     */
+    async follow(userId: number, jobId: string, signal: AbortSignal, onChange: (job: Job) => void): Promise<Job | undefined> {
       const first = await this.get(userId, jobId);
+      if (TERMINAL.includes(first.state)) return first;
+      if (signal.aborted) return undefined;
       let last = first.updatedAt;
+      let settle!: (job: Job | undefined) => void;
+      const ended = new Promise<Job | undefined>((resolve) => (settle = resolve));
       const emit = (job: Job) => {
         if (job.updatedAt < last) return;
         last = job.updatedAt;
-        onJob(job);
+        if (TERMINAL.includes(job.state)) settle(job);
+        else onChange(job);
       };
-      const unsubscribe = await pubsub.subscribe(jobChannel(jobId), emit);
-      // Pub/sub is best effort: a slow poll of the database catches anything it missed.
-      const poll = setInterval(async () => {
-        const j = await store.findJob(db, jobId, userId).catch(() => undefined);
-        if (j && j.updatedAt > last) emit(j);
-      }, 2000);
-      onJob(first);
-      return async () => {
+      const onAbort = () => settle(undefined);
+      signal.addEventListener('abort', onAbort, { once: true });
+      activeFollows++;
+      let unsubscribe: (() => Promise<void>) | undefined;
+      let poll: NodeJS.Timeout | undefined;
+      try {
+        onChange(first);
+        unsubscribe = await pubsub.subscribe(jobChannel(jobId), emit);
+        // Pub/sub is best effort: a slow poll of the database catches anything it missed,
+        // including a change between the first read and the subscription.
+        const check = async () => {
+          const j = await store.findJob(db, jobId, userId).catch(() => undefined);
+          if (j && (j.updatedAt > last || TERMINAL.includes(j.state))) emit(j);
+          else if (!j) settle(undefined); // deleted with its owner
+        };
+        poll = setInterval(() => void check(), FOLLOW_POLL_MS);
+        void check();
+        return await ended;
+      } finally {
+        signal.removeEventListener('abort', onAbort);
         clearInterval(poll);
-        await unsubscribe();
-      };
+        activeFollows--;
+        await unsubscribe?.().catch(() => undefined);
+      }
     },
+
+    /** Event streams following a job right now (each holds one subscription and one poll). */
+    activeFollows: () => activeFollows,
 
     /** Re-enqueues jobs a stopped process left behind (the embedded queue keeps nothing). */
     async resumeUnfinished(): Promise<number> {

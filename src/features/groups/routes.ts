@@ -5,14 +5,15 @@ import { currentUser } from '../../http/auth.js';
 import { errors, IdParams, NoContent } from '../../http/schemas.js';
 import { serveTurn } from '../../http/sse.js';
 import type { RateLimiter } from '../../infra/rate-limit/rate-limiter.js';
-import { contentDisposition } from '../characters/routes.js';
-import { MessageContent, MessagePageQuery } from '../chat/routes.js';
+import { contentDisposition } from '../../http/download.js';
+import { MessageContent, MessagePageQuery } from '../conversations/schemas.js';
 import { MAX_MEMBERS, MIN_MEMBERS, type GroupsService } from './service.js';
 import { GROUP_MODES } from './speaker.js';
+import { LIMITS } from '../../shared/limits.js';
 
 const Mode = Type.Union(GROUP_MODES.map((m) => Type.Literal(m)), { description: 'natural (rules, then a moderator) | round_robin | everyone_once (each member once) | manual (speakerId answers)' });
 const Rounds = Type.Integer({ minimum: 1, maximum: 10, description: 'Replies per user message; null = your groupRounds setting' });
-const GroupName = Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' });
+const GroupName = Type.String({ minLength: LIMITS.groupName.min, maxLength: LIMITS.groupName.max, pattern: '\\S' });
 
 const GroupSchema = Type.Object(
   {

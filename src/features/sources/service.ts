@@ -11,6 +11,9 @@
  * - `bad_request:candidate_id` (400) — a candidate id not of the server's formats;
  * - `bad_request:name` (400), `payload_too_large` (413) — bad text input.
  *
+ * Site failures (`source_unavailable:unreachable|upstream`, `source_blocked:*`) carry `details.bundledNames`:
+ * the names that still work without the site (empty when bundled pages are off).
+ *
  * Bundled pages (FASTNPC_BUNDLED_SOURCES): `first` answers from them when the name matches; `fallback`
  * only when the site is unavailable (`source_unavailable:unreachable` or `:upstream`), never when the
  * site says "not found"; `off` never. A bundled candidate has the id `bundled:<slug>`.
@@ -23,7 +26,7 @@ import { createBaikeClient } from './baike.js';
 import { createZhwikiClient } from './zhwiki.js';
 import { pageFromText } from './text.js';
 import { DEFAULT_MARKDOWN_MAX_CHARS, pageToMarkdown } from './markdown.js';
-import { bundledCandidate, bundledPage, findBundled, findBundledById, BUNDLED_ID_PREFIX } from './bundled/index.js';
+import { BUNDLED_ENTRIES, bundledCandidate, bundledPage, findBundled, findBundledById, BUNDLED_ID_PREFIX } from './bundled/index.js';
 import { textLength } from './text-utils.js';
 import type { Candidate, LiveSource, SourcePage } from './types.js';
 
@@ -67,6 +70,25 @@ function isSiteDown(err: unknown): boolean {
   return isAppError(err, 'source_unavailable') && (err.code === 'source_unavailable:unreachable' || err.code === 'source_unavailable:upstream');
 }
 
+const SITE_NAMES: Record<LiveSource, string> = { baike: 'Baidu Baike', zhwiki: 'Chinese Wikipedia' };
+
+/**
+ * The site could not be reached or refused us: say so plainly and list the names that still work
+ * offline (`bundledNames`), so a client can offer them and the pasted-text source instead.
+ */
+function siteFailure(err: unknown, source: LiveSource, bundledNames: string[]): unknown {
+  if (!isAppError(err) || (err.kind !== 'source_unavailable' && err.kind !== 'source_blocked') || err.code === 'source_unavailable:too_large') return err;
+  const site = SITE_NAMES[source];
+  const offline = bundledNames.length ? ` Names that work offline: ${bundledNames.join(', ')}.` : '';
+  const message =
+    err.code === 'source_unavailable:unreachable'
+      ? `${site} cannot be reached from this server (no network, DNS failure, connection refused or timed out). Paste the page text instead.${offline}`
+      : err.kind === 'source_blocked'
+        ? `${site} refused the request from this server (${err.message}). Try again later or paste the page text instead.${offline}`
+        : `${site} is not answering properly right now (${err.message}). Try again later or paste the page text instead.${offline}`;
+  return new AppError(err.code, message, { cause: err, retryAfter: err.retryAfter, details: { ...err.details, bundledNames } });
+}
+
 export function createSourceService(config: SourceConfig, deps: SourceServiceDeps = {}): SourceService {
   const baseUrls = [config.baikeBaseUrl, config.zhwikiBaseUrl].filter((u): u is string => !!u);
   const fetcher =
@@ -85,6 +107,7 @@ export function createSourceService(config: SourceConfig, deps: SourceServiceDep
   };
   const bundledUse = deps.metrics?.counter('fastnpc_source_bundled_total', 'Pages answered from the bundled offline set', ['source', 'reason']);
   const mode = config.bundledSources;
+  const bundledNames = mode === 'off' ? [] : BUNDLED_ENTRIES.map((e) => e.title);
 
   function client(source: LiveSource) {
     const c = clients[source];
@@ -110,7 +133,7 @@ export function createSourceService(config: SourceConfig, deps: SourceServiceDep
           bundledUse?.inc({ source, reason: 'fallback' });
           return [bundledCandidate(entry)];
         }
-        throw err;
+        throw siteFailure(err, source, bundledNames);
       }
     },
 
@@ -136,7 +159,7 @@ export function createSourceService(config: SourceConfig, deps: SourceServiceDep
           bundledUse?.inc({ source, reason: 'fallback' });
           return bundledPage(entry, source);
         }
-        throw err;
+        throw siteFailure(err, source, bundledNames);
       }
     },
 

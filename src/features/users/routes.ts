@@ -6,11 +6,12 @@ import { enforceRateLimit } from '../../http/rate-limit.js';
 import { errors, NoContent, Pagination } from '../../http/schemas.js';
 import type { RateLimiter } from '../../infra/rate-limit/rate-limiter.js';
 import type { UsersService } from './service.js';
+import { LIMITS } from '../../shared/limits.js';
 import { PROFILE_TEXT_MAX, SETTINGS_RANGES } from './settings.js';
 
 // Letters (any script, which covers CJK), digits, "_" and "-".
-const Username = Type.String({ minLength: 3, maxLength: 32, pattern: '^[\\p{L}\\p{N}_-]+$', description: '3–32 letters, digits, _ or -' });
-const Password = Type.String({ minLength: 8, maxLength: 128 });
+const Username = Type.String({ minLength: LIMITS.username.min, maxLength: LIMITS.username.max, pattern: '^[\\p{L}\\p{N}_-]+$', description: '3–32 letters, digits, _ or -' });
+const Password = Type.String({ minLength: LIMITS.password.min, maxLength: LIMITS.password.max });
 const Credentials = Type.Object({ username: Username, password: Password }, { additionalProperties: false });
 
 export const UserSchema = Type.Object({ id: Type.Integer(), username: Type.String(), isAdmin: Type.Boolean(), createdAt: Type.Integer() });

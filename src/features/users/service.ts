@@ -6,10 +6,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { hash as argonHash, verify as argonVerify } from '@node-rs/argon2';
 import type { Cache } from '../../infra/cache/cache.js';
 import type { Db } from '../../infra/db/index.js';
+import type { FileStore } from '../../infra/files.js';
 import { isUniqueViolation } from '../../infra/db/index.js';
 import { AppError } from '../../errors.js';
 import * as store from './store.js';
 import type { User } from './store.js';
+import { assertSingleScript, usernameKey } from './username.js';
 import { DEFAULT_SETTINGS, type UserSettings } from './settings.js';
 
 // OWASP's argon2id baseline (19 MiB, 2 passes). Hashing runs on the libuv pool, off the event loop.
@@ -29,6 +31,8 @@ export interface UsersDeps {
   sessionTtlDays: number;
   /** Models a user may choose; empty means any. */
   allowedModels: () => string[];
+  /** Where the avatars of the user's characters are stored. */
+  files: FileStore;
   now?: () => number;
 }
 
@@ -57,27 +61,33 @@ export function createUsersService(deps: UsersDeps) {
 
   return {
     async register(username: string, password: string): Promise<{ user: User; token: string; expiresAt: number }> {
+      assertSingleScript(username);
+      const key = usernameKey(username);
       const passwordHash = await argonHash(password, ARGON);
-      // The first account, or the one named by FASTNPC_ADMIN_USER, administers the instance.
-      const isAdmin = username === deps.adminUser || (await store.countUsers(db)) === 0;
       let user: User;
       try {
-        user = await store.insertUser(db, { username, passwordHash, isAdmin, now: now() });
+        // The first account, or the one named by FASTNPC_ADMIN_USER, administers the instance.
+        user = await store.insertUser(db, { username, usernameKey: key, passwordHash, namedAdmin: !!deps.adminUser && key === usernameKey(deps.adminUser), now: now() });
       } catch (err) {
-        if (isUniqueViolation(err)) throw new AppError('conflict:username', 'That username is taken');
+        if (isUniqueViolation(err)) throw new AppError('conflict:username', 'That username is taken (names that look alike count as the same)');
         throw err;
       }
       return { user, ...(await openSession(user.id)) };
     },
 
+    /** Any case or width variant of the name signs in (ａｌｉｃｅ, ALICE, alice). */
     async login(username: string, password: string): Promise<{ user: User; token: string; expiresAt: number }> {
-      const row = await store.findUserByUsername(db, username);
+      const row = await store.findUserForLogin(db, username, usernameKey(username));
       const ok = await argonVerify(row?.password_hash ?? (await dummyHash), password).catch(() => false);
       if (!row || !ok) throw new AppError('unauthorized:credentials', 'Wrong username or password');
       if (row.disabled_at) throw new AppError('forbidden:disabled', 'This account is disabled');
       return { user: store.rowToUser(row), ...(await openSession(row.id)) };
     },
 
+    /** Whether anyone has registered yet (a fresh install opens the web app on "register"). */
+    async hasUsers(): Promise<boolean> {
+      return (await store.countUsers(db)) > 0;
+    },
     async logout(token: string): Promise<void> {
       const h = hashToken(token);
       await store.deleteSession(db, h);
@@ -121,10 +131,13 @@ export function createUsersService(deps: UsersDeps) {
         throw new AppError('validation:password', 'The password is wrong');
       }
       const hashes = await store.deleteUserSessions(db, user.id);
+      const avatars = await store.userAvatarFiles(db, user.id);
       // Foreign keys cascade: characters, conversations, messages, memories, groups, jobs, settings.
       await store.deleteUser(db, user.id);
       await evictSessions(hashes);
       await cache.delete(settingsCacheKey(user.id));
+      // Files last: a failure here leaves orphan files, never rows pointing at missing files.
+      await deps.files.deleteMany(avatars).catch(() => undefined);
     },
 
     async getSettings(userId: number): Promise<UserSettings> {

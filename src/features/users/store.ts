@@ -1,5 +1,6 @@
 /** SQL for users, sessions and settings. Functions take the database (or a transaction) first. */
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
+import { dialectFlags } from '../../infra/db/dialect.js';
 import type { Database, UserSettingsTable, UserRow } from '../../infra/db/schema.js';
 
 type Db = Kysely<Database>;
@@ -15,13 +16,22 @@ export function rowToUser(r: Pick<UserRow, 'id' | 'username' | 'is_admin' | 'cre
   return { id: r.id, username: r.username, isAdmin: r.is_admin === 1, createdAt: r.created_at };
 }
 
-export async function insertUser(db: Db, u: { username: string; passwordHash: string; isAdmin: boolean; now: number }): Promise<User> {
-  const row = await db
-    .insertInto('users')
-    .values({ username: u.username, password_hash: u.passwordHash, is_admin: u.isAdmin ? 1 : 0, created_at: u.now })
-    .returning(['id', 'username', 'is_admin', 'created_at'])
-    .executeTakeFirstOrThrow();
-  return rowToUser(row);
+/**
+ * Inserts a user; the first account of the instance (or `namedAdmin`) is the administrator.
+ * "First" is decided inside the insert's transaction with the table locked against other
+ * registrations (PostgreSQL; SQLite has one writer), so concurrent first sign-ups make one admin.
+ */
+export async function insertUser(db: Db, u: { username: string; usernameKey: string; passwordHash: string; namedAdmin: boolean; now: number }): Promise<User> {
+  return db.transaction().execute(async (trx) => {
+    if (dialectFlags(trx).name === 'postgres') await sql`lock table users in share row exclusive mode`.execute(trx);
+    const isAdmin = u.namedAdmin || !(await trx.selectFrom('users').select('id').limit(1).executeTakeFirst());
+    const row = await trx
+      .insertInto('users')
+      .values({ username: u.username, username_key: u.usernameKey, password_hash: u.passwordHash, is_admin: isAdmin ? 1 : 0, created_at: u.now })
+      .returning(['id', 'username', 'is_admin', 'created_at'])
+      .executeTakeFirstOrThrow();
+    return rowToUser(row);
+  });
 }
 
 export async function countUsers(db: Db): Promise<number> {
@@ -29,8 +39,16 @@ export async function countUsers(db: Db): Promise<number> {
   return Number(r.n);
 }
 
-export function findUserByUsername(db: Db, username: string) {
-  return db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
+/** The account for a sign-in name: the exact name first (older look-alike accounts), else its look-alike key. */
+export async function findUserForLogin(db: Db, username: string, key: string) {
+  const rows = await db.selectFrom('users').selectAll().where((eb) => eb.or([eb('username', '=', username), eb('username_key', '=', key)])).limit(2).execute();
+  return rows.find((r) => r.username === username) ?? rows[0];
+}
+
+/** Avatar files of every character the user owns (to delete with the account). */
+export async function userAvatarFiles(db: Db, userId: number): Promise<string[]> {
+  const rows = await db.selectFrom('characters').select('avatar_file').where('user_id', '=', userId).where('avatar_file', 'is not', null).execute();
+  return rows.map((r) => r.avatar_file!);
 }
 
 export function findUserById(db: Db, id: number) {

@@ -12,6 +12,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration }
 import type { Database } from './schema.js';
 import { dialectFlags, type DialectFlags } from './dialect.js';
 import * as m0001 from './migrations/0001-initial.js';
+import * as m0002 from './migrations/0002-username-key.js';
 import * as m0004 from './migrations/0004-console.js';
 import { AppError } from '../../errors.js';
 
@@ -41,6 +42,7 @@ pg.types.setTypeParser(1700, (v) => Number(v));
 
 const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
+  '0002-username-key': m0002,
   '0004-console': m0004,
 };
 
@@ -131,10 +133,23 @@ export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 
-/** Maps driver errors that users should see as 503 rather than 500. */
+/**
+ * PostgreSQL SQLSTATEs (and socket errors) that mean "not now": the server is shutting down,
+ * starting up, out of connections, or unreachable. Clients should retry shortly.
+ */
+const UNAVAILABLE_CODES = new Set(['57P01', '57P02', '57P03', '53300', '53400', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE']);
+
+/**
+ * Maps driver errors users should see as 4xx/503 rather than 500: class 22 ("data exception":
+ * a value the column cannot hold, e.g. 22P02, 22003, 22021) is the request's fault → 400; an
+ * unreachable or restarting database → 503 `db_busy` with Retry-After.
+ */
 export function translateDbError(err: unknown): AppError | undefined {
-  const msg = err instanceof Error ? err.message : '';
-  if (/timeout exceeded when trying to connect|Connection terminated|ECONNREFUSED|SQLITE_BUSY|database is locked/i.test(msg)) {
+  const e = err as { code?: unknown; message?: unknown } | undefined;
+  const code = typeof e?.code === 'string' ? e.code : '';
+  const msg = typeof e?.message === 'string' ? e.message : '';
+  if (/^22[0-9A-Z]{3}$/.test(code)) return new AppError('validation:value', 'A value in the request cannot be stored (out of range or malformed)', { cause: err });
+  if (UNAVAILABLE_CODES.has(code) || code.startsWith('08') || /timeout exceeded when trying to connect|Connection terminated|ECONNREFUSED|SQLITE_BUSY|database is locked|the database system is (starting up|shutting down)/i.test(msg)) {
     return new AppError('db_busy', 'The database is busy; try again shortly', { retryAfter: 2, cause: err });
   }
   return undefined;

@@ -9,7 +9,10 @@ type Id = Generated<number>;
 
 export interface UsersTable {
   id: Id;
+  /** As typed; shown to people. */
   username: string;
+  /** Unique look-alike key (src/features/users/username.ts); login and uniqueness use it. */
+  username_key: string;
   password_hash: string;
   is_admin: number;
   created_at: number;

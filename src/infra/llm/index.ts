@@ -26,11 +26,19 @@ export function createLlmGateway(config: Config, deps: CreateGatewayDeps): LlmGa
   return new Gateway(deps.provider ?? createProvider(config, deps), config, deps);
 }
 
-/** auto: a key or base URL selects the OpenAI-compatible transport, otherwise the built-in offline model. */
-export function createProvider(config: Config, options: { offlineChunkDelayMs?: number } = {}): LlmProvider {
+/**
+ * The OpenAI-compatible endpoint config selects, or undefined for the built-in offline model.
+ * auto: a key or base URL selects the OpenAI-compatible transport, otherwise the offline model.
+ */
+export function remoteLlmBaseUrl(config: Pick<Config, 'llmProvider' | 'llmBaseUrl' | 'openrouterApiKey'>): string | undefined {
   const remote = config.llmProvider === 'openai-compatible' || (config.llmProvider === 'auto' && (config.llmBaseUrl || config.openrouterApiKey));
-  if (!remote) return createOfflineProvider({ chunkDelayMs: options.offlineChunkDelayMs ?? 15 });
-  const baseUrl = config.llmBaseUrl ?? (config.openrouterApiKey ? OPENROUTER_BASE_URL : 'https://api.openai.com/v1');
+  if (!remote) return undefined;
+  return config.llmBaseUrl ?? (config.openrouterApiKey ? OPENROUTER_BASE_URL : 'https://api.openai.com/v1');
+}
+
+export function createProvider(config: Config, options: { offlineChunkDelayMs?: number } = {}): LlmProvider {
+  const baseUrl = remoteLlmBaseUrl(config);
+  if (!baseUrl) return createOfflineProvider({ chunkDelayMs: options.offlineChunkDelayMs ?? 15 });
   const isOpenRouter = baseUrl === OPENROUTER_BASE_URL;
   // Local servers (Ollama, vLLM, llama.cpp) need no key, but the SDK insists on a non-empty one.
   const apiKey = (isOpenRouter ? config.openrouterApiKey : config.llmApiKey) ?? config.llmApiKey ?? 'none';

@@ -1,10 +1,14 @@
 /**
  * Transport for any OpenAI-compatible Chat Completions endpoint (OpenRouter, OpenAI, DeepSeek, GLM,
- * Qwen, Ollama, vLLM, llama.cpp). One SDK client per process over an undici keep-alive Agent, so
- * connections are reused; the SDK's own retries are off because the gateway owns retries.
+ * Qwen, Ollama, vLLM, llama.cpp): one streamed POST per attempt through undici's `request` over a
+ * keep-alive Agent, its body parsed by a small SSE parser (./sse-data.ts). Every call streams
+ * (the gateway collects non-streamed answers), so the hot path is this file alone: the openai
+ * SDK's fetch, web streams and per-chunk iterator layers cost a measurable share of a turn's CPU
+ * (bench/RESULTS.md) and bought nothing a streamed POST needs. Retries are the gateway's.
  */
-import OpenAI from 'openai';
-import { Agent, fetch as undiciFetch } from 'undici';
+import { StringDecoder } from 'node:string_decoder';
+import { Agent, errors as undiciErrors, request } from 'undici';
+import { SseDataParser } from './sse-data.js';
 import { ProviderError, estimateTokens, type LlmProvider, type LlmUsage, type ProviderRequest } from './types.js';
 
 export const OPENROUTER_BASE_URL = 'https://openrouter.ai/api/v1';
@@ -31,7 +35,23 @@ const VENDOR_QUIRKS: { host: RegExp; jsonMode: 'json_schema' | 'json_object'; no
   { host: /(^|\.)dashscope(-intl)?\.aliyuncs\.com$/, jsonMode: 'json_object', note: 'Qwen JSON mode' },
 ];
 
-type ChatParams = OpenAI.Chat.ChatCompletionCreateParamsStreaming;
+/** The request body (https://platform.openai.com/docs/api-reference/chat/create), as far as we use it. */
+interface ChatParams {
+  model: string;
+  messages: { role: string; content: string }[];
+  stream: true;
+  stream_options: { include_usage: true };
+  temperature?: number;
+  max_tokens?: number;
+  response_format?: { type: 'json_schema'; json_schema: { name: string; schema: Record<string, unknown>; strict: false } } | { type: 'json_object' };
+}
+
+/** One streamed chunk, as far as we read it; `error` is how some gateways (OpenRouter) report a failure mid-stream. */
+interface ChatChunk {
+  choices?: { delta?: { content?: string | null } }[];
+  usage?: { prompt_tokens: number; completion_tokens: number } | null;
+  error?: { message?: string; code?: number | string };
+}
 
 export function createOpenAiCompatibleProvider(options: OpenAiCompatibleOptions): LlmProvider {
   const agent = new Agent({
@@ -42,14 +62,13 @@ export function createOpenAiCompatibleProvider(options: OpenAiCompatibleOptions)
     bodyTimeout: 0,
     headersTimeout: 0,
   });
-  const client = new OpenAI({
-    baseURL: options.baseUrl,
-    apiKey: options.apiKey,
-    maxRetries: 0,
-    timeout: options.requestTimeoutMs,
-    defaultHeaders: options.headers,
-    fetch: ((url: string, init: RequestInit) => undiciFetch(url, { ...(init as object), dispatcher: agent } as Parameters<typeof undiciFetch>[1])) as never,
-  });
+  const endpoint = `${options.baseUrl.replace(/\/+$/, '')}/chat/completions`;
+  const headers = {
+    ...options.headers,
+    authorization: `Bearer ${options.apiKey}`,
+    'content-type': 'application/json',
+    accept: 'text/event-stream',
+  };
   const host = new URL(options.baseUrl).hostname;
   const jsonMode = VENDOR_QUIRKS.find((q) => q.host.test(host))?.jsonMode ?? 'json_schema';
 
@@ -76,17 +95,27 @@ export function createOpenAiCompatibleProvider(options: OpenAiCompatibleOptions)
     async *streamChat(req: ProviderRequest, signal: AbortSignal): AsyncGenerator<string, LlmUsage, void> {
       let usage: LlmUsage | undefined;
       let completionChars = '';
+      // The gateway's own timeouts are shorter; this is the ceiling of one HTTP exchange.
+      const deadline = AbortSignal.any([signal, AbortSignal.timeout(options.requestTimeoutMs)]);
       try {
-        const stream = await client.chat.completions.create(payload(req), { signal });
-        for await (const chunk of stream) {
-          const text = chunk.choices[0]?.delta?.content;
-          if (text) {
-            completionChars += text;
-            yield text;
+        const res = await request(endpoint, { method: 'POST', headers, body: JSON.stringify(payload(req)), signal: deadline, dispatcher: agent });
+        if (res.statusCode >= 400) throw await upstreamError(res.statusCode, res.headers['retry-after'], res.body);
+        const parser = new SseDataParser();
+        const decoder = new StringDecoder('utf8');
+        for await (const chunk of res.body) {
+          for (const data of parser.push(decoder.write(chunk as Buffer))) {
+            if (data === '[DONE]') continue;
+            const c = JSON.parse(data) as ChatChunk;
+            if (c.error) throw new ProviderError(`upstream stream error: ${c.error.message ?? c.error.code ?? 'unknown'}`, { retryable: true });
+            const text = c.choices?.[0]?.delta?.content;
+            if (text) {
+              completionChars += text;
+              yield text;
+            }
+            if (c.usage) usage = { promptTokens: c.usage.prompt_tokens, completionTokens: c.usage.completion_tokens };
           }
-          if (chunk.usage) usage = { promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens };
         }
-        // The SDK's stream ends quietly when aborted; an aborted answer is not a finished one.
+        // An aborted body may just end; an aborted answer is not a finished one.
         signal.throwIfAborted();
       } catch (err) {
         throw toProviderError(err, signal);
@@ -101,17 +130,28 @@ export function createOpenAiCompatibleProvider(options: OpenAiCompatibleOptions)
   };
 }
 
+/** A 4xx/5xx answer as a ProviderError: 408, 429 and 5xx are worth another attempt. */
+async function upstreamError(status: number, retryAfter: string | string[] | undefined, body: { text(): Promise<string> }): Promise<ProviderError> {
+  const text = await body.text().catch(() => '');
+  let detail = '';
+  try {
+    detail = (JSON.parse(text) as ChatChunk).error?.message ?? '';
+  } catch {
+    /* not JSON */
+  }
+  return new ProviderError(`upstream answered ${status}${detail ? `: ${detail.slice(0, 200)}` : ''}`, {
+    status,
+    retryable: status === 429 || status === 408 || status >= 500,
+    retryAfterMs: parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : (retryAfter ?? null)),
+  });
+}
+
 function toProviderError(err: unknown, signal: AbortSignal): unknown {
   // Our own abort (caller gone or a gateway timeout): let the gateway read the signal's reason.
   if (signal.aborted) return err;
-  if (err instanceof OpenAI.APIError && err.status !== undefined) {
-    const status = err.status;
-    return new ProviderError(`upstream answered ${status}`, {
-      status,
-      retryable: status === 429 || status === 408 || status >= 500,
-      retryAfterMs: parseRetryAfter(err.headers?.get('retry-after') ?? null),
-      cause: err,
-    });
+  if (err instanceof ProviderError) return err;
+  if (err instanceof undiciErrors.RequestAbortedError || (err instanceof DOMException && err.name === 'TimeoutError')) {
+    return new ProviderError('upstream request timed out', { retryable: true, cause: err });
   }
   // No status: connection refused/reset, DNS, a stream cut mid-way ("terminated"), a bad SSE frame.
   const message = err instanceof Error ? err.message : String(err);

@@ -8,8 +8,10 @@
  *   one run keep one follow-up (the first; later ones are no-ops, checked before adding).
  * - Retries: `attempts` with a custom backoff strategy, exponential with full jitter
  *   (`backoffDelay`). `PermanentJobError` and user cancellation become `UnrecoverableError`.
- * - Lock: 5 min by default, renewed every half of it while the handler runs, so a slow LLM call
- *   never makes BullMQ think the job stalled; a crashed process's jobs are re-run after it.
+ * - Lock: short (15 s), renewed every half of it while the handler runs, so a slow LLM call
+ *   never makes BullMQ think the job stalled, yet a killed process's lock lapses within seconds.
+ *   Every worker checks for stalled jobs every 5 s and puts a lapsed job back to wait: another
+ *   process runs it within about lock + check interval (≈ 20 s), not after a 5-minute lock.
  * - Cancel: a waiting job is removed; a running one is aborted through a pub/sub message, so the
  *   process that runs it (maybe another) aborts the handler's signal.
  * - Close: stop taking jobs, let running ones finish up to the timeout, then abort them and put
@@ -46,6 +48,9 @@ const BACKOFF_TYPE = 'fullJitter';
 const CANCELLED = 'cancelled';
 const SHUTDOWN = 'shutdown';
 const RETRY_AFTER_S = 5;
+/** Renewed every LOCK_DURATION_MS / 2 while a handler runs; lapses this long after its process died. */
+export const LOCK_DURATION_MS = 15_000;
+export const STALLED_INTERVAL_MS = 5_000;
 
 /**
  * BullMQ rejects custom ids that are integers or contain ':'; ours may be either (a creation id).
@@ -138,8 +143,8 @@ export class BullMqJobQueue implements JobQueue {
         connection: workerConnection,
         prefix,
         concurrency: options.concurrency,
-        lockDuration: this.options.lockDurationMs ?? 5 * 60_000,
-        stalledInterval: this.options.stalledIntervalMs ?? 30_000,
+        lockDuration: this.options.lockDurationMs ?? LOCK_DURATION_MS,
+        stalledInterval: this.options.stalledIntervalMs ?? STALLED_INTERVAL_MS,
         maxStalledCount: 1,
         settings: {
           backoffStrategy: (attemptsMade: number, _type?: string, _err?: Error, job?: { opts: { backoff?: number | { delay?: number } } }) => {

@@ -11,7 +11,12 @@ import type { RateLimiter } from '../rate-limit/rate-limiter.js';
 import type { PubSub } from '../pubsub/pubsub.js';
 import type { Locks } from '../locks/locks.js';
 import type { Metrics } from '../metrics.js';
-import type { ReadinessCheck } from '../../features/system/routes.js';
+/** A readiness check as /readyz takes it (infra must not import the system feature's routes). */
+interface ReadinessCheck {
+  name: string;
+  check(): Promise<void>;
+  critical: boolean;
+}
 import { closeRedis, createRedis, ErrorReporter, RedisFallback, waitForReady, type Logger } from './connection.js';
 import { RedisPubSub } from './redis-pubsub.js';
 import { RedisCache } from './redis-cache.js';

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { PermanentJobError, type JobContext } from '../../../src/infra/queue/job-queue.js';
 import { fromBullId, toBullId } from '../../../src/infra/redis/bullmq-queue.js';
 import { isAppError } from '../../../src/errors.js';
-import { closeAll, DOWN_URL, dropPrefix, freshPrefix, gate, REDIS_URLS, sleep, startInfra, type TestInfra } from './helpers.js';
+import { closeAll, DOWN_URL, dropPrefix, freshPrefix, gate, REDIS_URLS, startInfra, type TestInfra } from './helpers.js';
 
 describe.each(REDIS_URLS)('BullMQ job queue (%s)', (url) => {
   const opened: TestInfra[] = [];
@@ -75,7 +75,8 @@ describe.each(REDIS_URLS)('BullMQ job queue (%s)', (url) => {
     }, { concurrency: 1 });
     await a.queue.enqueue('broken', {}, { attempts: 2, backoffMs: 10 });
     await vi.waitFor(() => expect(failures.map((f) => f.final)).toEqual([false, true]), { timeout: 5000 });
-    await sleep(200);
+    // Nothing waits or runs any more (a retry would wait as delayed): no third call can come.
+    await vi.waitFor(async () => expect(await a.queue.counts('broken')).toEqual({ waiting: 0, running: 0 }), { timeout: 5000 });
     expect(calls).toBe(2);
   });
 
@@ -88,9 +89,8 @@ describe.each(REDIS_URLS)('BullMQ job queue (%s)', (url) => {
     await a.queue.enqueue('strict', {}, { attempts: 5, backoffMs: 10 });
     await vi.waitFor(() => expect(failures).toHaveLength(1), { timeout: 5000 });
     expect(failures[0].final).toBe(true);
-    await sleep(300);
+    await vi.waitFor(async () => expect(await a.queue.counts('strict')).toEqual({ waiting: 0, running: 0 }), { timeout: 5000 });
     expect(calls).toBe(1);
-    expect(await a.queue.counts('strict')).toEqual({ waiting: 0, running: 0 });
   });
 
   it('dedupe: enqueueing while one waits is a no-op', async () => {
@@ -102,7 +102,7 @@ describe.each(REDIS_URLS)('BullMQ job queue (%s)', (url) => {
     const runs: unknown[] = [];
     a.queue.process('memory', async (p) => void runs.push(p), { concurrency: 2 });
     await vi.waitFor(() => expect(runs).toEqual([{ n: 1 }]), { timeout: 5000 });
-    await sleep(200);
+    await vi.waitFor(async () => expect(await a.queue.counts('memory')).toEqual({ waiting: 0, running: 0 }), { timeout: 5000 });
     expect(runs).toHaveLength(1);
     // Once it finished, the key is free again.
     expect((await a.queue.enqueue('memory', { n: 3 }, { dedupeKey: 'conv:1' })).deduplicated).toBe(false);
@@ -135,7 +135,7 @@ describe.each(REDIS_URLS)('BullMQ job queue (%s)', (url) => {
     expect(third).toEqual({ jobId: second.jobId, deduplicated: true });
     release.open();
     await vi.waitFor(() => expect(log).toEqual(['start 1', 'end 1', 'start 2', 'end 2']), { timeout: 5000 });
-    await sleep(200);
+    await vi.waitFor(async () => expect(await a.queue.counts('memory')).toEqual({ waiting: 0, running: 0 }), { timeout: 5000 });
     expect(log).toHaveLength(4);
     expect(maxRunning).toBe(1);
   });
@@ -165,35 +165,39 @@ describe.each(REDIS_URLS)('BullMQ job queue (%s)', (url) => {
     await vi.waitFor(() => expect(failures).toHaveLength(1), { timeout: 5000 });
     expect(abortedWith).toBe('cancelled');
     expect(failures[0].final).toBe(true);
-    await sleep(300);
+    await vi.waitFor(async () => expect(await a.queue.counts('creation')).toEqual({ waiting: 0, running: 0 }), { timeout: 5000 });
     expect(calls).toBe(1);
   });
 
   it('runs each job exactly once when two processes work the same queue', async () => {
     const runs = new Map<number, number>();
     const handler = async (p: { n: number }) => {
-      await sleep(5);
+      await Promise.resolve();
       runs.set(p.n, (runs.get(p.n) ?? 0) + 1);
     };
     a.queue.process('memory', handler, { concurrency: 3 });
     b.queue.process('memory', handler, { concurrency: 3 });
     for (let n = 0; n < 20; n++) await (n % 2 ? a : b).queue.enqueue('memory', { n });
     await vi.waitFor(() => expect(runs.size).toBe(20), { timeout: 10_000 });
-    await sleep(200);
+    await vi.waitFor(async () => expect(await a.queue.counts('memory')).toEqual({ waiting: 0, running: 0 }), { timeout: 5000 });
     expect([...runs.values()].every((c) => c === 1)).toBe(true);
   });
 
   it('close waits for the running job to finish', async () => {
     const started = gate();
+    const release = gate();
     let finished = false;
     a.queue.process('creation', async () => {
       started.open();
-      await sleep(400);
+      await release.promise;
       finished = true;
     }, { concurrency: 1 });
     await a.queue.enqueue('creation', {});
     await started.promise;
-    await a.queue.close(5000);
+    // The job is still running when close starts; close must wait for it.
+    const closing = a.queue.close(30_000);
+    release.open();
+    await closing;
     expect(finished).toBe(true);
     expect(await b.queue.counts('creation')).toEqual({ waiting: 0, running: 0 });
     expect(failures).toHaveLength(0);
@@ -252,9 +256,8 @@ describe('BullMQ job queue without Redis', () => {
     const opened: TestInfra[] = [];
     try {
       const down = await startInfra(DOWN_URL, freshPrefix(), opened, { readyTimeoutMs: 100 });
-      const started = Date.now();
-      const err = await down.queue.enqueue('creation', {}).catch((e) => e);
-      expect(Date.now() - started).toBeLessThan(500);
+      // Fast means before any I/O could happen: the answer is there by the next macrotask.
+      const err = await Promise.race([down.queue.enqueue('creation', {}).catch((e) => e), new Promise((r) => setImmediate(() => r('still waiting')))]);
       expect(isAppError(err, 'unavailable')).toBe(true);
       expect(err.status).toBe(503);
       await expect(down.queue.counts('creation')).rejects.toSatisfy((e) => isAppError(e, 'unavailable'));

@@ -3,7 +3,7 @@
  * prefix stand for two processes. The "Redis down" block needs no Redis and always runs.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { closeAll, DOWN_URL, dropPrefix, freshPrefix, RedisProxy, REDIS_URLS, sleep, startInfra, type TestInfra } from './helpers.js';
+import { closeAll, DOWN_URL, dropPrefix, freshPrefix, RedisProxy, REDIS_URLS, gate, startInfra, type TestInfra } from './helpers.js';
 import { isAppError } from '../../../src/errors.js';
 import { waitFor } from '../../support/wait.js';
 
@@ -32,11 +32,17 @@ describe.each(REDIS_URLS)('scaled infra on Redis (%s)', (url) => {
     });
 
     it('wrap loads once for concurrent misses, and another process reads the stored value without loading', async () => {
+      const loading = gate();
       const load = vi.fn(async () => {
-        await sleep(50);
+        await loading.promise;
         return { name: 'Li Bai' };
       });
-      const results = await Promise.all(Array.from({ length: 5 }, () => a.cache.wrap('profile:1', 60, load)));
+      const all = Promise.all(Array.from({ length: 5 }, () => a.cache.wrap('profile:1', 60, load)));
+      // The load stays pending until the other four callers have had every chance to start theirs.
+      await vi.waitFor(() => expect(load).toHaveBeenCalled());
+      await new Promise((r) => setImmediate(r));
+      loading.open();
+      const results = await all;
       expect(results.every((r) => r.name === 'Li Bai')).toBe(true);
       expect(load).toHaveBeenCalledTimes(1);
       const loadB = vi.fn(async () => ({ name: 'other' }));
@@ -65,11 +71,13 @@ describe.each(REDIS_URLS)('scaled infra on Redis (%s)', (url) => {
     it('a load that races a delete does not put the old value back in Redis', async () => {
       let release!: () => void;
       const slow = new Promise<void>((r) => (release = r));
+      let loading = false;
       const pending = a.cache.wrap('profile:3', 60, async () => {
+        loading = true;
         await slow;
         return 'stale';
       });
-      await sleep(20);
+      await vi.waitFor(() => expect(loading).toBe(true));
       await b.cache.delete('profile:3'); // the write happened while a was loading
       release();
       expect(await pending).toBe('stale'); // a's caller still gets what it loaded
@@ -81,9 +89,10 @@ describe.each(REDIS_URLS)('scaled infra on Redis (%s)', (url) => {
     it('keeps a value locally no longer than its TTL', async () => {
       await a.cache.set('short', 'x', 1);
       expect(await b.cache.get('short')).toBe('x');
-      await sleep(1200);
-      expect(await a.cache.get('short')).toBeUndefined();
-      expect(await b.cache.get('short')).toBeUndefined();
+      await vi.waitFor(async () => {
+        expect(await a.cache.get('short')).toBeUndefined();
+        expect(await b.cache.get('short')).toBeUndefined();
+      }, { timeout: 5000, interval: 100 });
     });
   });
 
@@ -93,8 +102,12 @@ describe.each(REDIS_URLS)('scaled infra on Redis (%s)', (url) => {
     await a.pubsub.publish('job:42', { step: 'sections', done: 3 });
     await vi.waitFor(() => expect(got).toEqual([{ step: 'sections', done: 3 }]), { timeout: 1000 });
     await unsubscribe();
+    // Messages from one publisher arrive in order: once a later marker is in, the late one would be too.
+    const markers: unknown[] = [];
+    await b.pubsub.subscribe('job:43', (m) => markers.push(m));
     await a.pubsub.publish('job:42', { step: 'late' });
-    await sleep(100);
+    await a.pubsub.publish('job:43', { marker: true });
+    await vi.waitFor(() => expect(markers).toHaveLength(1), { timeout: 1000 });
     expect(got).toHaveLength(1);
   });
 
@@ -110,8 +123,7 @@ describe.each(REDIS_URLS)('scaled infra on Redis (%s)', (url) => {
   it('the window resets after windowMs', async () => {
     expect((await a.limiter.hit('k', 1, 300)).allowed).toBe(true);
     expect((await b.limiter.hit('k', 1, 300)).allowed).toBe(false);
-    await sleep(350);
-    expect((await b.limiter.hit('k', 1, 300)).allowed).toBe(true);
+    await vi.waitFor(async () => expect((await b.limiter.hit('k', 1, 300)).allowed).toBe(true), { timeout: 5000, interval: 50 });
   });
 
   describe('locks', () => {
@@ -127,9 +139,8 @@ describe.each(REDIS_URLS)('scaled infra on Redis (%s)', (url) => {
 
     it('an expired holder cannot release the lease someone else took since', async () => {
       const old = await a.locks.tryAcquire('conv:2', 100);
-      await sleep(150);
-      const current = await b.locks.tryAcquire('conv:2', 10_000);
-      expect(current).toBeDefined();
+      let current: Awaited<ReturnType<typeof b.locks.tryAcquire>>;
+      await vi.waitFor(async () => expect((current = await b.locks.tryAcquire('conv:2', 10_000))).toBeDefined(), { timeout: 5000, interval: 20 });
       expect(await old!.renew()).toBe(false);
       await old!.release();
       expect(await a.locks.tryAcquire('conv:2', 10_000)).toBeUndefined();
@@ -225,9 +236,8 @@ describe('scaled infra with Redis down', () => {
   });
 
   it('fails enqueue fast with 503 unavailable and a Retry-After', async () => {
-    const started = Date.now();
-    const err = await down.queue.enqueue('memory', { conversationId: 1 }, { dedupeKey: 'conv:1' }).catch((e) => e);
-    expect(Date.now() - started).toBeLessThan(500);
+    // Fast means before any I/O could happen: the answer is there by the next macrotask.
+    const err: any = await Promise.race([down.queue.enqueue('memory', { conversationId: 1 }, { dedupeKey: 'conv:1' }).catch((e) => e), new Promise((r) => setImmediate(() => r('still waiting')))]);
     expect(isAppError(err, 'unavailable')).toBe(true);
     expect(err.status).toBe(503);
     expect(err.retryAfter).toBeGreaterThan(0);

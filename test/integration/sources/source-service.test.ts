@@ -170,6 +170,27 @@ describe('bundled pages', () => {
     }
   });
 
+  it('site failures say what happened and list the names that work offline (none when bundled pages are off)', async () => {
+    const dead = await closedPortUrl();
+    const fallback = createSourceService({ baikeBaseUrl: dead, zhwikiBaseUrl: dead, fetchTimeoutMs: 2000, fetchMaxBytes: 1_000_000, bundledSources: 'fallback' }, { backoffMs: 5, retries: 0 });
+    const off = createSourceService({ baikeBaseUrl: dead, zhwikiBaseUrl: dead, fetchTimeoutMs: 2000, fetchMaxBytes: 1_000_000, bundledSources: 'off' }, { retries: 0 });
+    try {
+      for (const err of [await failure(fallback.candidates('baike', '曹操')), await failure(fallback.fetchPage('zhwiki', { name: '曹操' }))]) {
+        expect(err.code).toBe('source_unavailable:unreachable');
+        expect(err.status).toBe(502);
+        expect(err.message).toMatch(/cannot be reached from this server.*Names that work offline: 李白, 孙悟空/);
+        expect(err.details?.bundledNames).toEqual(['李白', '孙悟空', '诸葛亮', '苏轼', '花木兰', '夏洛克·福尔摩斯']);
+      }
+      const none = await failure(off.candidates('baike', '李白'));
+      expect(none.code).toBe('source_unavailable:unreachable');
+      expect(none.details?.bundledNames).toEqual([]);
+      expect(none.message).not.toMatch(/offline/);
+    } finally {
+      await fallback.close();
+      await off.close();
+    }
+  });
+
   it('fallback does not apply when the live site says "not found"', async () => {
     const fx = await startFixtureServer();
     const svc = createSourceService({ baikeBaseUrl: fx.baikeBaseUrl, zhwikiBaseUrl: fx.zhwikiBaseUrl, fetchTimeoutMs: 2000, fetchMaxBytes: 1_000_000, bundledSources: 'fallback' });

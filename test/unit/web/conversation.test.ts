@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { conversationReducer as r, frameToAction, initialConversation, lastReply, type ConversationState } from '../../../web/src/lib/conversation.js';
+import { conversationReducer as r, decodeTurnEvent, frameToAction, initialConversation, lastReply, type ConversationState } from '../../../web/src/lib/conversation.js';
 import type { Message, MessagePage } from '../../../web/src/lib/types.js';
 
 const now = '2025-01-01T00:00:00.000Z';
@@ -117,6 +117,16 @@ describe('conversation reducer', () => {
     s = r(s, { type: 'cleared' });
     expect(s.items).toEqual([]);
     expect(s.loaded).toBe(true);
+  });
+});
+
+describe('decodeTurnEvent', () => {
+  it('decodes the server\'s events into the shared type and drops unknown or malformed ones', () => {
+    expect(decodeTurnEvent('token', { text: 'x' })).toEqual({ event: 'token', data: { text: 'x' } });
+    expect(decodeTurnEvent('error', { code: 'llm_error', message: 'boom' })).toEqual({ event: 'error', data: { code: 'llm_error', message: 'boom' } });
+    expect(decodeTurnEvent('token', { text: 3 })).toBeNull();
+    expect(decodeTurnEvent('speaker', {})).toBeNull();
+    expect(decodeTurnEvent('future_event', { a: 1 })).toBeNull();
   });
 });
 

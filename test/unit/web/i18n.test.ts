@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeError, detectLocale, interpolate, makeTranslate } from '../../../web/src/i18n/core.js';
+import { describeError, detectLocale, errorField, interpolate, makeTranslate } from '../../../web/src/i18n/core.js';
 import { en } from '../../../web/src/i18n/en.js';
 import { zhCN } from '../../../web/src/i18n/zh-CN.js';
 import { applyEdits, fieldToText, SECTIONS, textToField } from '../../../web/src/features/characters/profile-sections.js';
@@ -35,7 +35,34 @@ describe('i18n', () => {
     expect(describeError(t, { status: 429, code: 'rate_limited', message: 'x', retryAfter: 4.2 })).toBe('Too many requests. Try again in 5 s.');
     expect(describeError(t, { status: 503, code: 'llm_unavailable', message: 'x' })).toMatch(/busy or down/);
     expect(describeError(t, { status: 500, code: 'internal', message: 'stack…' })).not.toMatch(/stack/);
-    expect(describeError(t, { status: 400, code: 'validation', message: 'name is required' })).toBe('Something went wrong: name is required');
+    expect(describeError(t, { status: 400, code: 'bad_request', message: 'name is odd' })).toBe('Something went wrong: name is odd');
+  });
+
+  it('words schema failures from code, field, rule and limit, in the user\'s language, never the server\'s English', () => {
+    const short = { status: 400, code: 'validation', message: 'body.password: must NOT have fewer than 8 characters', details: { code: 'validation', field: 'password', rule: 'minLength', limit: 8 } };
+    expect(describeError(makeTranslate('zh-CN'), short)).toBe('密码至少需要 8 个字符');
+    expect(describeError(makeTranslate('en'), short)).toBe('Password needs at least 8 characters');
+    expect(errorField(short)).toBe('password');
+    const long = { status: 400, code: 'validation', message: 'x', details: { field: 'name', rule: 'maxLength', limit: 64 } };
+    expect(describeError(makeTranslate('zh-CN'), long)).toBe('名称最多 64 个字符');
+    const missing = { status: 400, code: 'validation', message: 'x', details: { field: 'username', rule: 'required' } };
+    expect(describeError(makeTranslate('en'), missing)).toBe('Username is required');
+    expect(describeError(makeTranslate('zh-CN'), { status: 400, code: 'validation', details: { field: 'username', rule: 'pattern' } })).toMatch(/字母、数字/);
+    // Unknown field or rule: still our words, no English from the server.
+    expect(describeError(makeTranslate('zh-CN'), { status: 400, code: 'validation', message: 'body: must be object', details: { rule: 'type' } })).toBe('输入有误，请检查后重试');
+    expect(describeError(makeTranslate('zh-CN'), { status: 400, code: 'validation', message: 'x', details: { field: 'weird', rule: 'type' } })).toBe('weird无效');
+  });
+
+  it('words known error codes and says which field they belong to', () => {
+    const zh = makeTranslate('zh-CN');
+    expect(describeError(zh, { status: 409, code: 'conflict:username', message: 'That username is taken' })).toBe('这个用户名已被占用');
+    expect(errorField({ code: 'conflict:username' })).toBe('username');
+    expect(describeError(zh, { status: 401, code: 'unauthorized:credentials', message: 'Wrong username or password' })).toBe('用户名或密码错误');
+    expect(describeError(zh, { status: 400, code: 'validation:avatar', message: 'the PNG image could not be read (corrupt or truncated)' })).toMatch(/无法读取这张图片/);
+    expect(describeError(zh, { status: 400, code: 'validation:png', message: 'truncated PNG: chunk IDAT' })).not.toMatch(/IDAT/);
+    expect(describeError(zh, { status: 502, code: 'source_unavailable:unreachable', message: 'connect ECONNREFUSED' })).toMatch(/连不上该网站/);
+    expect(describeError(zh, { status: 502, code: 'source_unavailable:upstream', message: 'x' })).toMatch(/粘贴文本/);
+    expect(errorField({ code: 'internal' })).toBeUndefined();
   });
 });
 

@@ -1,6 +1,8 @@
-import { useRef } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
+import { useEffect, useRef } from 'react';
 import { AuthScreen } from '../features/auth/components/AuthScreen.js';
-import { useMe } from '../features/auth/api/get-me.js';
+import { authKeys, useMe, type SessionEnd } from '../features/auth/api/get-me.js';
+import { metaKeys } from '../lib/meta.js';
 import { useI18n } from '../i18n/index.js';
 import { Shell } from './Shell.js';
 
@@ -8,8 +10,20 @@ import { Shell } from './Shell.js';
 export function App() {
   const { t, errorText } = useI18n();
   const me = useMe();
+  const qc = useQueryClient();
   const hadUser = useRef(false);
   if (me.data) hadUser.current = true;
+  const signedOut = me.data === null;
+
+  // Signed out (by the button, or a 401 anywhere): once the app is unmounted, forget everything
+  // the previous user saw, except the session answer itself and the public server facts.
+  useEffect(() => {
+    if (!signedOut) return;
+    const keep = (key: readonly unknown[]) => key[0] === authKeys.me[0] || key[0] === metaKeys.all[0];
+    void qc.cancelQueries({ predicate: (q) => !keep(q.queryKey) });
+    qc.removeQueries({ predicate: (q) => !keep(q.queryKey) });
+    qc.getMutationCache().clear();
+  }, [signedOut, qc]);
 
   if (me.isPending) {
     return (
@@ -30,6 +44,9 @@ export function App() {
       </div>
     );
   }
-  if (!me.data) return <AuthScreen notice={hadUser.current ? t('auth.sessionExpired') : undefined} />;
+  if (!me.data) {
+    const ended = hadUser.current ? qc.getQueryData<SessionEnd>(authKeys.ended) : undefined;
+    return <AuthScreen notice={ended === 'expired' ? t('auth.sessionExpired') : ended === 'signed-out' ? t('auth.signedOut') : undefined} />;
+  }
   return <Shell user={me.data.user} key={String(me.data.user.id)} />;
 }

@@ -23,20 +23,40 @@ import { FeedbackButton } from '../features/feedback/FeedbackButton.js';
 import { useI18n } from '../i18n/index.js';
 import { useMeta } from '../lib/meta.js';
 import { useTheme } from '../lib/theme.js';
+import { routePath, useRoute, type Route } from '../lib/router.js';
 import type { Id, User } from '../lib/types.js';
 
 type Selection = { kind: 'character'; id: Id } | { kind: 'group'; id: Id } | { kind: 'admin' } | null;
-type Dialog = 'create' | 'group' | 'import' | 'settings' | 'manageGroup' | null;
+type Dialog = 'create' | 'group' | 'import' | 'manageGroup' | null;
+type ChatRoute = Extract<Route, { view: 'character' | 'group' }>;
 
-const SEL_KEY = 'fastnpc.selection';
+// The last chat, shown behind /settings and opened by / (the view itself lives in the URL).
+const LAST_KEY = 'fastnpc.lastChat';
 
-function readSelection(): Selection {
+function readLastChat(): ChatRoute | null {
   try {
-    const v = JSON.parse(localStorage.getItem(SEL_KEY) ?? 'null') as Selection;
-    return v && (v.kind === 'character' || v.kind === 'group') ? v : null;
+    const v = JSON.parse(localStorage.getItem(LAST_KEY) ?? 'null') as ChatRoute | null;
+    return v && (v.view === 'character' || v.view === 'group') && typeof v.id === 'string' ? v : null;
   } catch {
     return null;
   }
+}
+
+function rememberLastChat(r: ChatRoute | null): void {
+  try {
+    localStorage.setItem(LAST_KEY, JSON.stringify(r));
+  } catch {
+    // not persisted
+  }
+}
+
+function selectionOf(route: Route, last: ChatRoute | null): Selection {
+  const r = route.view === 'settings' ? last : route;
+  if (!r) return null;
+  if (r.view === 'character') return { kind: 'character', id: r.id };
+  if (r.view === 'group') return { kind: 'group', id: r.id };
+  if (r.view === 'admin') return { kind: 'admin' };
+  return null;
 }
 
 /**
@@ -51,24 +71,36 @@ export function Shell({ user }: { user: User }) {
   const logout = useLogout();
   const characters = useCharacters();
   const groups = useGroups();
-  const [sel, setSelState] = useState<Selection>(readSelection);
-  // When the selection was made: a just-created item may not be in a list fetched before that.
+  const [route, go] = useRoute();
+  const [lastChat, setLastChat] = useState<ChatRoute | null>(readLastChat);
+  const sel = selectionOf(route, lastChat);
+  const routeKey = routePath(route);
+  // When the view was chosen: a just-created item may not be in a list fetched before that.
   const [selAt, setSelAt] = useState(0);
+  useEffect(() => {
+    setSelAt(Date.now());
+    setDrawer(false);
+    setSheet(false);
+    if (route.view === 'character' || route.view === 'group') {
+      const r = { view: route.view, id: route.id };
+      setLastChat(r);
+      rememberLastChat(r);
+    }
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- the path says it all
+  }, [routeKey]);
   const [search, setSearch] = useState('');
   const [dialog, setDialog] = useState<Dialog>(null);
   const [drawer, setDrawer] = useState(false);
   const [sheet, setSheet] = useState(false);
 
-  const setSel = (s: Selection) => {
-    setSelState(s);
-    setSelAt(Date.now());
+  const setSel = (s: Selection, replace = false) => {
     setDrawer(false);
     setSheet(false);
-    try {
-      localStorage.setItem(SEL_KEY, JSON.stringify(s && s.kind !== 'admin' ? s : null));
-    } catch {
-      // not persisted
-    }
+    go(s === null ? { view: 'home' } : s.kind === 'admin' ? { view: 'admin' } : { view: s.kind, id: String(s.id) }, { replace });
+  };
+  const closeSettings = () => {
+    if ((window.history.state as { inApp?: boolean } | null)?.inApp) window.history.back();
+    else go(lastChat ?? { view: 'home' }, { replace: true });
   };
 
   const charList = useMemo(() => characters.data?.items ?? [], [characters.data]);
@@ -80,17 +112,24 @@ export function Shell({ user }: { user: User }) {
   const activeChar = sel?.kind === 'character' ? charList.find((c) => String(c.id) === String(sel.id)) : undefined;
   const activeGroup = sel?.kind === 'group' ? groupList.find((g) => String(g.id) === String(sel.id)) : undefined;
 
-  // Nothing chosen (or the chosen one is gone): open the first character, as the original did.
+  // Nothing chosen (or the chosen one is gone): open the last chat, else the first character.
   useEffect(() => {
     if (!characters.data || !groups.data) return;
     const gone =
       (sel?.kind === 'character' && !activeChar && characters.dataUpdatedAt > selAt && !characters.isFetching) ||
-      (sel?.kind === 'group' && !activeGroup && groups.dataUpdatedAt > selAt && !groups.isFetching);
-    if (sel === null || gone) {
-      const first = charList[0];
-      setSelState(first ? { kind: 'character', id: first.id } : null);
+      (sel?.kind === 'group' && !activeGroup && groups.dataUpdatedAt > selAt && !groups.isFetching) ||
+      (sel?.kind === 'admin' && !user.isAdmin);
+    if (!gone && sel !== null) return;
+    const lastExists =
+      lastChat &&
+      (lastChat.view === 'character' ? charList.some((c) => String(c.id) === lastChat.id) : groupList.some((g) => String(g.id) === lastChat.id));
+    const next: Route = !gone && lastExists ? lastChat : charList[0] ? { view: 'character', id: String(charList[0].id) } : { view: 'home' };
+    if (route.view === 'settings') {
+      if (gone) setLastChat(next.view === 'home' ? null : (next as ChatRoute));
+      return;
     }
-  }, [sel, selAt, activeChar, activeGroup, charList, characters.data, groups.data, characters.isFetching, groups.isFetching, characters.dataUpdatedAt, groups.dataUpdatedAt]);
+    go(next, { replace: true });
+  }, [sel, selAt, activeChar, activeGroup, charList, groupList, characters.data, groups.data, characters.isFetching, groups.isFetching, characters.dataUpdatedAt, groups.dataUpdatedAt, lastChat, route.view, go, user.isAdmin]);
 
   const refreshCharacters = () => void qc.invalidateQueries({ queryKey: characterKeys.all });
 
@@ -123,7 +162,7 @@ export function Shell({ user }: { user: User }) {
         }}
       />
     );
-    info = <InfoPanel characterId={activeChar.id} onDeleted={() => setSel(null)} onSelect={(id) => setSel({ kind: 'character', id })} />;
+    info = <InfoPanel characterId={activeChar.id} onDeleted={() => setSel(null, true)} onSelect={(id) => setSel({ kind: 'character', id })} />;
   } else if (activeGroup) {
     center = <GroupChatView key={String(activeGroup.id)} group={activeGroup} username={user.username} leading={menuButton} trailing={infoButton} />;
     info = <GroupInfoPanel group={activeGroup} onManage={() => setDialog('manageGroup')} />;
@@ -210,7 +249,7 @@ export function Shell({ user }: { user: User }) {
               <Icon name={theme.dark ? 'sun' : 'moon'} />
             </button>
             <FeedbackButton />
-            <button type="button" className="icon-btn" aria-label={t('nav.settings')} title={t('nav.settings')} onClick={() => setDialog('settings')}>
+            <button type="button" className="icon-btn" aria-label={t('nav.settings')} title={t('nav.settings')} onClick={() => go({ view: 'settings' })}>
               <Icon name="settings" />
             </button>
             {user.isAdmin ? (
@@ -258,16 +297,8 @@ export function Shell({ user }: { user: User }) {
         />
       ) : null}
       {dialog === 'group' ? <CreateGroupDialog characters={charList} onClose={() => setDialog(null)} onCreated={(id) => setSel({ kind: 'group', id })} /> : null}
-      {dialog === 'manageGroup' && activeGroup ? <ManageGroupDialog group={activeGroup} characters={charList} onClose={() => setDialog(null)} onDeleted={() => setSel(null)} /> : null}
-      {dialog === 'settings' ? (
-        <SettingsDialog
-          onClose={() => setDialog(null)}
-          onAccountDeleted={() => {
-            qc.clear();
-            qc.setQueryData(authKeys.me, null);
-          }}
-        />
-      ) : null}
+      {dialog === 'manageGroup' && activeGroup ? <ManageGroupDialog group={activeGroup} characters={charList} onClose={() => setDialog(null)} onDeleted={() => setSel(null, true)} /> : null}
+      {route.view === 'settings' ? <SettingsDialog onClose={closeSettings} onAccountDeleted={() => qc.setQueryData(authKeys.me, null)} /> : null}
     </div>
   );
 }

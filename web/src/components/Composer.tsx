@@ -21,11 +21,19 @@ export function Composer({ onSend, onStop, streaming, disabled, extra }: Compose
   const ref = useRef<HTMLTextAreaElement>(null);
   const narrow = useNarrow();
 
+  // Grows with the text up to 200 px, then scrolls. Empty, it keeps its one-line CSS height (a
+  // measured height would include the wrapped placeholder and jump after the first message).
   useLayoutEffect(() => {
     const el = ref.current;
     if (!el) return;
-    el.style.height = 'auto';
-    el.style.height = `${Math.min(el.scrollHeight, 200)}px`;
+    el.style.height = '';
+    el.style.overflowY = 'hidden';
+    if (!text) return;
+    const borders = el.offsetHeight - el.clientHeight;
+    const wanted = el.scrollHeight + borders;
+    if (wanted <= el.offsetHeight) return;
+    el.style.height = `${Math.min(wanted, 200)}px`;
+    if (wanted > 200) el.style.overflowY = 'auto';
   }, [text]);
 
   const send = () => {

@@ -9,13 +9,15 @@ import { createContext, useCallback, useContext, useState, type ReactNode } from
 import { useI18n } from '../i18n/index.js';
 import { Modal } from './Modal.js';
 
-type ConfirmFn = (message: string, opts?: { danger?: boolean; confirmLabel?: string }) => Promise<boolean>;
+/** `title` says what is confirmed ("Delete 李白?"); the message explains the consequences. */
+type ConfirmFn = (message: string, opts?: { danger?: boolean; confirmLabel?: string; title?: string }) => Promise<boolean>;
 const ConfirmContext = createContext<ConfirmFn | null>(null);
 
 interface Pending {
   message: string;
   danger: boolean;
   confirmLabel?: string;
+  title?: string;
   resolve: (ok: boolean) => void;
 }
 
@@ -23,7 +25,7 @@ export function ConfirmProvider({ children }: { children: ReactNode }) {
   const [pending, setPending] = useState<Pending | null>(null);
   const { t } = useI18n();
   const confirm = useCallback<ConfirmFn>(
-    (message, opts) => new Promise<boolean>((resolve) => setPending({ message, danger: !!opts?.danger, confirmLabel: opts?.confirmLabel, resolve })),
+    (message, opts) => new Promise<boolean>((resolve) => setPending({ message, danger: !!opts?.danger, confirmLabel: opts?.confirmLabel, title: opts?.title, resolve })),
     [],
   );
   const finish = (ok: boolean) => {
@@ -35,7 +37,7 @@ export function ConfirmProvider({ children }: { children: ReactNode }) {
       {children}
       {pending ? (
         <Modal
-          title={t('common.confirm')}
+          title={pending.title ?? t('common.confirm')}
           onClose={() => finish(false)}
           footer={
             <>

@@ -38,6 +38,8 @@ export function ImageCropper({ file, onChange }: { file: File; onChange: (box: C
   const [zoom, setZoom] = useState(1);
   const [off, setOff] = useState({ x: 0, y: 0 });
   const drag = useRef<{ px: number; py: number; ox: number; oy: number } | null>(null);
+  // The browser could not decode it (a renamed or damaged file): say so instead of an empty box.
+  const [broken, setBroken] = useState(false);
 
   const base = nat ? VIEW / Math.min(nat.w, nat.h) : 1;
   const scale = base * zoom;
@@ -58,6 +60,13 @@ export function ImageCropper({ file, onChange }: { file: File; onChange: (box: C
     setOff(clampOffset(nat, s2, { x: VIEW / 2 - cx * s2, y: VIEW / 2 - cy * s2 }));
   };
 
+  if (broken) {
+    return (
+      <p className="error-text" role="alert">
+        {t('avatar.unreadable')}
+      </p>
+    );
+  }
   return (
     <div className="cropper">
       <div
@@ -98,7 +107,10 @@ export function ImageCropper({ file, onChange }: { file: File; onChange: (box: C
             setZoom(1);
             setOff({ x: (VIEW - n.w * s) / 2, y: (VIEW - n.h * s) / 2 });
           }}
-          onError={() => onChange(null)}
+          onError={() => {
+            setBroken(true);
+            onChange(null);
+          }}
           style={nat ? { width: nat.w * scale, height: nat.h * scale, transform: `translate(${off.x}px, ${off.y}px)` } : { visibility: 'hidden' }}
         />
       </div>

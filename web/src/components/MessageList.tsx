@@ -2,7 +2,8 @@
  * The scrolling message list shared by one-to-one and group conversations.
  *
  * Scrolling rules: opening a conversation jumps to the newest message; while a reply streams the
- * list follows it only if the reader is already at the bottom; older pages load when the reader
+ * list follows it only if the reader is already at the bottom; sending a message jumps to the
+ * newest message wherever the reader was; older pages load when the reader
  * reaches the top (or presses the button), and the view stays on the message they were reading.
  */
 import { useLayoutEffect, useRef, useState, type ReactNode } from 'react';
@@ -36,7 +37,7 @@ export function MessageList(props: MessageListProps) {
   const { t } = useI18n();
   const ref = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
-  const prev = useRef<{ firstKey?: string; height: number; count: number }>({ height: 0, count: 0 });
+  const prev = useRef<{ firstKey?: string; lastUserKey?: string; userCount: number; height: number; count: number }>({ height: 0, count: 0, userCount: 0 });
   const [editing, setEditing] = useState<string | null>(null);
 
   useLayoutEffect(() => {
@@ -44,13 +45,19 @@ export function MessageList(props: MessageListProps) {
     if (!el) return;
     const firstKey = items[0]?.key;
     const p = prev.current;
+    const tail = items.slice(-2);
+    const lastUserKey = [...tail].reverse().find((it) => it.role === 'user')?.key;
+    const userCount = items.reduce((n, it) => n + (it.role === 'user' ? 1 : 0), 0);
+    // The reader just sent something (one more user message, at the end): show it and the reply.
+    // (A stored copy replacing the local one changes the key, not the count; older pages change the count, not the tail.)
+    if (lastUserKey && lastUserKey !== p.lastUserKey && userCount > p.userCount && p.count > 0) atBottom.current = true;
     const prepended = p.count > 0 && firstKey !== p.firstKey && items.some((it) => it.key === p.firstKey) && items[items.length - 1]?.key !== undefined;
     if (prepended && items.findIndex((it) => it.key === p.firstKey) > 0) {
       el.scrollTop += el.scrollHeight - p.height;
     } else if (atBottom.current || p.count === 0) {
       el.scrollTop = el.scrollHeight;
     }
-    prev.current = { firstKey, height: el.scrollHeight, count: items.length };
+    prev.current = { firstKey, lastUserKey: lastUserKey ?? p.lastUserKey, userCount, height: el.scrollHeight, count: items.length };
     // A short first page does not fill the pane, so no scroll event would ever ask for more.
     if (hasOlder && !loadingOlder && el.scrollHeight <= el.clientHeight + 4) onLoadOlder();
   });

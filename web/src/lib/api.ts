@@ -58,6 +58,20 @@ export async function errorFromResponse(res: Response): Promise<ApiError> {
   return new ApiError(res.status, code, message, details, retryAfter);
 }
 
+type UnauthorizedListener = () => void;
+const unauthorizedListeners = new Set<UnauthorizedListener>();
+
+/**
+ * Calls `listener` whenever a request is answered 401 (the session expired or was revoked
+ * elsewhere), from any caller: queries, mutations and streams alike. The sign-in calls themselves
+ * (`/api/auth/*`) do not count: a 401 there is a wrong password, not a lost session.
+ * Returns the unsubscribe function.
+ */
+export function onUnauthorized(listener: UnauthorizedListener): () => void {
+  unauthorizedListeners.add(listener);
+  return () => unauthorizedListeners.delete(listener);
+}
+
 export interface RequestOptions {
   signal?: AbortSignal;
   headers?: Record<string, string>;
@@ -79,6 +93,7 @@ async function send(method: string, path: string, body: unknown, opts: RequestOp
     if (e instanceof DOMException && e.name === 'AbortError') throw new ApiError(0, 'aborted', 'aborted');
     throw new ApiError(0, 'network', e instanceof Error ? e.message : String(e));
   }
+  if (res.status === 401 && !path.startsWith('/api/auth/')) for (const l of unauthorizedListeners) l();
   if (!res.ok) throw await errorFromResponse(res);
   return res;
 }

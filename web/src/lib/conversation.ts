@@ -11,6 +11,7 @@
  *   s = conversationReducer(s, { type: 'token', text: 'Hel' });
  *   s = conversationReducer(s, { type: 'done', messageId: 8, userMessageId: 7 });
  */
+import type { ReplyDone, TurnEvent, TurnEventData, TurnEventName } from '../../../src/features/conversations/events.js';
 import type { Id, Message, MessagePage } from './types.js';
 
 export type ItemStatus = 'complete' | 'interrupted' | 'streaming' | 'error';
@@ -192,6 +193,29 @@ export function lastReply(s: ConversationState): ChatItem | undefined {
 }
 
 /**
+ * One SSE frame as a typed turn event (the server's own type, src/features/conversations/events.ts),
+ * or `null` for an unknown event or malformed data: a newer server's extra events are ignored.
+ */
+export function decodeTurnEvent(event: string, data: unknown): TurnEvent | null {
+  const d = (typeof data === 'object' && data !== null ? data : {}) as Record<string, unknown>;
+  const name = event as TurnEventName;
+  switch (name) {
+    case 'token':
+      return typeof d.text === 'string' ? { event: name, data: { text: d.text } } : null;
+    case 'speaker':
+      return d.characterId != null ? { event: name, data: { characterId: d.characterId as number, name: typeof d.name === 'string' ? d.name : '' } } : null;
+    case 'message_done':
+      return d.messageId != null ? { event: name, data: { messageId: d.messageId as number } } : null;
+    case 'done':
+      return { event: name, data: d as unknown as TurnEventData['done'] };
+    case 'error':
+      return { event: name, data: { code: typeof d.code === 'string' ? d.code : 'error', message: typeof d.message === 'string' ? d.message : typeof d.code === 'string' ? d.code : 'error' } };
+    default:
+      return null;
+  }
+}
+
+/**
  * One SSE frame of a turn (one-to-one or group) as a reducer action; `null` for frames that change
  * nothing. `key` and `now` are for a new speaker's item.
  *
@@ -199,23 +223,27 @@ export function lastReply(s: ConversationState): ChatItem | undefined {
  * `done {messageId?, userMessageId?}`, `error {code, message}`.
  */
 export function frameToAction(event: string, data: unknown, key: string, now: string): ConversationAction | null {
-  const d = (typeof data === 'object' && data !== null ? data : {}) as Record<string, unknown>;
-  switch (event) {
+  const e = decodeTurnEvent(event, data);
+  if (!e) return null;
+  switch (e.event) {
     case 'token':
-      return typeof d.text === 'string' ? { type: 'token', text: d.text } : null;
+      return { type: 'token', text: e.data.text };
     case 'speaker':
-      return { type: 'speaker', key, characterId: d.characterId as Id, name: typeof d.name === 'string' ? d.name : '', now };
+      return { type: 'speaker', key, characterId: e.data.characterId, name: e.data.name, now };
     case 'message_done':
-      return d.messageId != null ? { type: 'messageDone', messageId: d.messageId as Id } : null;
+      return { type: 'messageDone', messageId: e.data.messageId };
     case 'done': {
       const a: ConversationAction = { type: 'done' };
-      if (d.messageId != null) a.messageId = d.messageId as Id;
-      if (d.userMessageId != null) a.userMessageId = d.userMessageId as Id;
+      const d = e.data as Partial<ReplyDone>;
+      if (d.messageId != null) a.messageId = d.messageId;
+      if (d.userMessageId != null) a.userMessageId = d.userMessageId;
       return a;
     }
     case 'error':
-      return { type: 'failed', message: typeof d.message === 'string' ? d.message : typeof d.code === 'string' ? d.code : 'error' };
-    default:
-      return null;
+      return { type: 'failed', message: e.data.message };
+    default: {
+      const unhandled: never = e;
+      return unhandled;
+    }
   }
 }

@@ -37,6 +37,8 @@ export interface Meta {
     budgetLongTerm: Range;
     groupRounds: Range;
   };
+  /** False on a fresh install: the sign-in screen opens on "register". */
+  hasUsers?: boolean;
 }
 
 export type SourceKind = 'baike' | 'zhwiki' | 'text';
@@ -101,6 +103,8 @@ export interface Candidate {
   id: string;
   title: string;
   description: string;
+  /** A page from the bundled offline set (its id also starts with `bundled:`). */
+  bundled?: boolean;
 }
 
 export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
@@ -113,6 +117,8 @@ export interface Job {
   progress: { step: JobStep; done: number; total: number };
   result?: { characterId: Id };
   error?: { code: string; message: string };
+  /** The page used, once fetched; `bundled` when it came from the bundled offline set. */
+  source?: { bundled?: boolean; title?: string };
   createdAt: string;
   updatedAt: string;
 }

@@ -23,6 +23,8 @@ export function useConversation(key: string | null, load: (before: Id | null) =>
   const [state, rawDispatch] = useReducer(conversationReducer, initialConversation);
   const [loadingOlder, setLoadingOlder] = useState(false);
   const [loadError, setLoadError] = useState<unknown>(null);
+  /** Seconds until a refused turn (503, LLM busy) is tried again; null when not waiting. */
+  const [retryIn, setRetryIn] = useState<number | null>(null);
   const gen = useRef(0);
   const ctrl = useRef<AbortController | null>(null);
   const loadRef = useRef(load);
@@ -80,7 +82,9 @@ export function useConversation(key: string | null, load: (before: Id | null) =>
   /**
    * Runs one streamed turn. Resolves to the error when the server refused the turn before streaming
    * (409 busy, 429, 401…: the caller shows it), else `null` — errors during the stream are shown on
-   * the reply itself. After an error, a stop or a group turn the list is resynced for ids.
+   * the reply itself. A 503 with Retry-After (LLM busy or down: nothing was stored) is retried once
+   * by itself after that many seconds, counting down in `retryIn`. After an error, a stop or a group
+   * turn the list is resynced for ids.
    */
   const runTurn = useCallback(
     async (open: (signal: AbortSignal) => Promise<Response>, opts: { resync?: boolean } = {}): Promise<unknown> => {
@@ -91,21 +95,32 @@ export function useConversation(key: string | null, load: (before: Id | null) =>
       let ended = false;
       let failed: unknown = null;
       try {
-        const res = await open(c.signal);
-        for await (const f of readSse(res)) {
-          const a = frameToAction(f.event, frameJson(f), localKey('s'), new Date().toISOString());
-          if (!a) continue;
-          d(a);
-          if (a.type === 'done' || a.type === 'failed') {
-            ended = true;
-            if (a.type === 'failed') failed = new Error(a.message);
+        for (let attempt = 0; ; attempt++) {
+          try {
+            const res = await open(c.signal);
+            for await (const f of readSse(res)) {
+              const a = frameToAction(f.event, frameJson(f), localKey('s'), new Date().toISOString());
+              if (!a) continue;
+              d(a);
+              if (a.type === 'done' || a.type === 'failed') {
+                ended = true;
+                if (a.type === 'failed') failed = new Error(a.message);
+              }
+            }
+            if (!ended) {
+              // The connection closed without `done` or `error`.
+              d({ type: 'failed', message: 'connection closed' });
+              failed = new Error('connection closed');
+              ended = true;
+            }
+            break;
+          } catch (e) {
+            if (attempt === 0 && isApiError(e) && e.status === 503 && e.retryAfter !== undefined && !c.signal.aborted) {
+              await countdown(Math.min(60, Math.max(1, e.retryAfter)), c.signal, (n) => g === gen.current && setRetryIn(n));
+              if (!c.signal.aborted) continue;
+            }
+            throw e;
           }
-        }
-        if (!ended) {
-          // The connection closed without `done` or `error`.
-          d({ type: 'failed', message: 'connection closed' });
-          failed = new Error('connection closed');
-          ended = true;
         }
       } catch (e) {
         if (isAbort(e) || c.signal.aborted) {
@@ -114,11 +129,12 @@ export function useConversation(key: string | null, load: (before: Id | null) =>
         } else {
           d({ type: 'failed', message: isApiError(e) ? e.message : String(e) });
           failed = e;
-          // Rejected before the stream began (409 busy, 429): nothing was stored; keep the text on screen.
+          // Rejected before the stream began (409 busy, 429, 503): nothing was stored; keep the text on screen.
           if (isApiError(e)) return e;
         }
       } finally {
         if (ctrl.current === c) ctrl.current = null;
+        if (g === gen.current) setRetryIn(null);
       }
       if (g === gen.current && (opts.resync || failed || c.signal.aborted)) {
         // Give the server a moment to store a stopped reply before asking for ids.
@@ -132,5 +148,24 @@ export function useConversation(key: string | null, load: (before: Id | null) =>
 
   const stop = useCallback(() => ctrl.current?.abort(), []);
 
-  return { state, dispatch: dispatchFor(gen.current), loadOlder, loadingOlder, loadError, reload, runTurn, stop };
+  return { state, dispatch: dispatchFor(gen.current), loadOlder, loadingOlder, loadError, reload, runTurn, stop, retryIn };
+}
+
+/** Waits `seconds`, reporting the seconds left once a second; ends early when `signal` aborts. */
+function countdown(seconds: number, signal: AbortSignal, onTick: (left: number) => void): Promise<void> {
+  return new Promise((resolve) => {
+    let left = Math.ceil(seconds);
+    onTick(left);
+    const timer = setInterval(() => {
+      left--;
+      if (left <= 0) finish();
+      else onTick(left);
+    }, 1000);
+    const finish = () => {
+      clearInterval(timer);
+      signal.removeEventListener('abort', finish);
+      resolve();
+    };
+    signal.addEventListener('abort', finish, { once: true });
+  });
 }

@@ -47,3 +47,8 @@ export function bundledPage(entry: BundledEntry, source: SourceKind): SourcePage
   const page = pageFromText(entry.title, entry.markdown, { source, key: `${BUNDLED_ID_PREFIX}${entry.slug}` });
   return { ...page, bundled: true };
 }
+
+/** True for a candidate that stands for a bundled page (the site was skipped or unreachable). */
+export function isBundledCandidate(candidate: Candidate): boolean {
+  return candidate.id.startsWith(BUNDLED_ID_PREFIX);
+}

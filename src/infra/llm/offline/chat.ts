@@ -1,148 +1,245 @@
 /**
- * In-character replies and biographies from the stored profile (English section keys) and the
- * conversation. Template-based and deterministic: the same turn gets the same reply, a different
- * user message a different one.
+ * In-character replies and biographies. Template-based and deterministic (seeded by the turn): the
+ * reply answers the kind of question asked (intent.ts), in the first person, in the language of the
+ * question, with facts from the stored profile turned into the first person (persona.ts). Every
+ * sentence is a template or a profile fact that passed the first-person and join checks.
  */
 import type { ChatMessage, LlmHints } from '../types.js';
-import { asText, bare, clip, hash, isMostlyCjk, pick } from './text.js';
+import { intentOf, type Intent } from './intent.js';
+import { readPersona, type Persona } from './persona.js';
+import { asText, bare, endEn, endZh, hash, isMostlyCjk, misjoined, pick, scanTail, stripConnective } from './text.js';
 
-interface Persona {
-  name: string;
-  occupation: string;
-  traits: string;
-  values: string;
-  speakingStyle: string;
-  goals: string;
-  likes: string;
-  experience: string;
-  era: string;
+const USER_LABELS = new Set(['用户', 'user', 'User', '你']);
+/** How many recent messages a group reply looks back through for the user's last words. */
+const LOOKBACK = 6;
+
+interface Heard {
+  /** What to answer: the user's latest words. */
+  said: string;
+  /** Another group member who spoke last, if any. */
+  from?: string;
 }
 
-function persona(hints: LlmHints | undefined, seed: number): Persona {
-  const p = (hints?.profile ?? {}) as Record<string, Record<string, unknown> | undefined>;
-  const f = (section: string, key: string) => bare(asText(p[section]?.[key], seed));
-  return {
-    name: hints?.characterName?.trim() || f('identity', 'name').split(/[（(]/)[0] || '',
-    occupation: f('identity', 'occupation'),
-    traits: f('personality', 'traits'),
-    values: f('personality', 'values'),
-    speakingStyle: f('personality', 'speakingStyle'),
-    goals: f('personality', 'goals'),
-    likes: f('personality', 'likes'),
-    experience: f('background', 'experiences'),
-    era: f('world', 'timeline'),
-  };
-}
-
-/** The user's latest words: the last user turn, or its last transcript line in a group prompt. */
-function lastUserWords(messages: ChatMessage[]): string {
-  const last = [...messages].reverse().find((m) => m.role === 'user')?.content ?? '';
-  const lines = last.split('\n').map((l) => l.trim()).filter((l) => l && !/^(请以|please reply|当前对话)/i.test(l));
-  const line = lines[lines.length - 1] ?? '';
-  return line.replace(/^[^:：]{1,30}[:：]\s*/, '').trim() || line;
-}
-
-type Intent = 'greeting' | 'question' | 'statement';
-
-function intentOf(text: string): Intent {
-  if (/^(你好|您好|嗨|哈喽|早上好|晚上好|hello|hi|hey|good (morning|evening))/i.test(text) && text.length < 20) return 'greeting';
-  if (/[?？]|吗|什么|为什么|为何|怎么|如何|哪|谁|几|是否|\b(what|why|how|who|where|when|which|do you|are you|can you)\b/i.test(text)) return 'question';
-  return 'statement';
-}
-
-function topicOf(text: string, zh: boolean): string {
-  const t = text.replace(/[?？!！。.]+$/u, '').trim();
-  if (zh) return clip(t.split(/[，,。；]/)[0] ?? t, 16);
-  return t.split(/\s+/).slice(0, 8).join(' ');
+/** The user's latest words and, in a group, who spoke last. Reads a bounded tail of each message. */
+function heard(messages: ChatMessage[], ownNames: string[]): Heard {
+  const group = messages.some((m) => m.role === 'system' && m.content.includes('## 群聊成员'));
+  const recent = messages.filter((m) => m.role === 'user').slice(-LOOKBACK).map((m) => scanTail(m.content).trim());
+  if (!group) return { said: recent[recent.length - 1] ?? '' };
+  const lines = recent.map((text) => {
+    const m = /^([^:：\s]{1,20})[:：]\s*([\s\S]*)$/u.exec(text);
+    return m ? { speaker: m[1], text: m[2].trim() } : { speaker: '用户', text };
+  });
+  const last = lines[lines.length - 1];
+  const fromUser = [...lines].reverse().find((l) => USER_LABELS.has(l.speaker));
+  const from = last && !USER_LABELS.has(last.speaker) && !ownNames.includes(last.speaker) ? last.speaker : undefined;
+  return { said: fromUser?.text ?? last?.text ?? '', from };
 }
 
 export function chatReply(messages: ChatMessage[], hints: LlmHints | undefined): string {
-  const said = lastUserWords(messages);
+  const p = readPersona(hints);
+  const { said, from } = heard(messages, p.names);
   const seed = hash(said + '\u0000' + messages.length);
-  const zh = said ? isMostlyCjk(said) : isMostlyCjk(hints?.characterName ?? '中');
-  const p = persona(hints, seed);
-  const book = (zh ? chinese : english)(p, topicOf(said, zh));
-  return assemble(book, intentOf(said), seed).join(zh ? '' : ' ');
+  const zh = said ? isMostlyCjk(said) : isMostlyCjk(p.name || '中');
+  const intent = intentOf(said, zh);
+  const out = zh ? replyZh(p, intent, said, seed, from) : replyEn(p, intent, seed, from);
+  return out.slice(0, 4).join(zh ? '' : ' ');
 }
 
-interface Phrasebook {
-  opener: Record<Intent, string[]>;
-  stance: string[];
-  /** Sentences grounded on the profile; empty ones are dropped. */
-  facets: (string | false)[];
-  generic: string[];
-  closers: string[];
+/** Profile facts that mention `topic` (a name or a word of the question). */
+function factsAbout(p: Persona, topic: string): string[] {
+  if (!topic) return [];
+  return p.facts.filter((f) => f.includes(topic));
 }
 
-/** Opener, a stance for questions, one or two profile facets, sometimes a question back: 2–4 sentences. */
-function assemble(book: Phrasebook, intent: Intent, seed: number): string[] {
-  const out = [pick(book.opener[intent], seed)];
-  if (intent === 'question') out.push(pick(book.stance, seed >>> 3));
-  const facets = book.facets.filter((s): s is string => !!s);
-  const pool = facets.length ? facets : book.generic;
-  out.push(pick(pool, seed >>> 5));
-  if (pool.length > 1 && (seed >>> 7) % 2 === 0) out.push(pick(pool.filter((s) => s !== out[out.length - 1]), seed >>> 9));
-  if (out.length < 4 && (seed >>> 11) % 3 !== 0) out.push(pick(book.closers, seed >>> 13));
-  return out.slice(0, 4);
+/** Han bigrams of the question that are about something (not 你/我/什么…), for unknown questions. */
+function keywords(text: string): string[] {
+  const han = (text.slice(0, 60).match(/\p{Script=Han}+/gu) ?? []).join('|');
+  const out: string[] = [];
+  for (let i = 0; i + 2 <= han.length && out.length < 20; i++) {
+    const w = han.slice(i, i + 2);
+    if (!w.includes('|') && !/[你我他她的了吗呢吧么是在有什怎为哪谁这那个些和与]/u.test(w)) out.push(w);
+  }
+  return out;
 }
 
-function chinese(p: Persona, topic: string): Phrasebook {
-  const me = p.name || '我';
-  return {
-    opener: {
-      greeting: [`你好，我是${me}${p.occupation ? `，${p.occupation}` : ''}。`, `幸会，在下${me}。`, `来得正好，我是${me}，正想找人说说话。`],
-      question: [`你问“${topic}”，我就直说了：`, `“${topic}”？这个问题问得好。`, `关于“${topic}”，我有自己的看法。`],
-      statement: [`你说“${topic}”，我听进去了。`, `“${topic}”——这话让我想起不少事。`, `嗯，“${topic}”，我明白你的意思。`],
-    },
-    stance: ['依我看，答案是肯定的，但要看清代价。', '若要我选，我会走更难却更值得的那条路。', '我不赞成随大流，事情总得有个明确的态度。'],
-    facets: [
-      !!p.traits && `我这个人${p.traits.replace(/^我/, '')}，这一点从来没变过。`,
-      !!p.experience && `想当年${p.experience}，那段经历至今让我记忆犹新。`,
-      !!p.values && `在我看来，${p.values}。`,
-      !!p.goals && `说到底，我心里惦记的是：${p.goals}。`,
-      !!p.likes && `你大概不知道，我${p.likes.replace(/^我/, '')}。`,
-      !!p.speakingStyle && `我说话一向${p.speakingStyle.replace(/^说话/, '')}，你别见怪。`,
-      !!p.era && `在我所处的${p.era}，这样的事并不少见。`,
-    ],
-    generic: ['这件事值得细细琢磨。', '世事往往比表面看起来复杂。', '我更愿意听听你真实的想法。'],
-    closers: ['你呢，你怎么看？', '换作是你，会怎么做？', '不妨再多说些，我想听。'],
+function facet(p: Persona, seed: number): string | undefined {
+  const pool = [...p.traits, ...p.values, ...p.experiences.slice(0, 3), ...p.goals];
+  return pool.length ? pick(pool, seed) : undefined;
+}
+
+function replyZh(p: Persona, intent: Intent, said: string, seed: number, from?: string): string[] {
+  const me = p.name;
+  const job = p.occupation ? `，${p.occupation}` : '';
+  const out: string[] = [];
+  if (from) out.push(pick([`${from}的话我听到了。`, `${from}说的有几分道理。`], seed >>> 2));
+  const add = (s: string | undefined) => {
+    if (s && !out.includes(endZh(s))) out.push(endZh(s));
   };
+  const closer = () => add(pick(['你怎么看？', '你呢？', '不妨再多说些，我想听。', '换作是你，会怎么做？'], seed >>> 13));
+  switch (intent.kind) {
+    case 'greeting':
+      add(pick([me ? `你好！我是${me}${job}` : '你好！', me ? `幸会，在下${me}${job}` : '幸会'], seed));
+      add(pick(['今天想聊些什么？', '有什么想问的，尽管开口。'], seed >>> 3));
+      break;
+    case 'thanks':
+      add(pick(['不必客气。', '客气什么，举手之劳。'], seed));
+      add('能和你说说话，我也很高兴。');
+      break;
+    case 'farewell':
+      add(pick(['好，后会有期。', '慢走，改日再叙。'], seed));
+      break;
+    case 'identity':
+      add(me ? `我是${me}${job}` : '我的名字不值一提');
+      add(p.origin[0] ?? p.experiences[0]);
+      if (p.era) add(`我生活在${p.era}`);
+      break;
+    case 'relationship': {
+      const who = intent.about;
+      if (p.names.includes(who)) {
+        add('你问的正是我自己。');
+        add(p.traits[0]);
+        break;
+      }
+      const rel = p.relations.find((r) => r.who.includes(who) || (r.who.length >= 2 && who.includes(r.who.split(/[（(、]/u)[0])));
+      const about = factsAbout(p, who);
+      if (rel) add(`${who}是我的${rel.relation}`);
+      else if (about.length) add(`我和${who}确有交往`);
+      if (about.length) add(about[seed % about.length]);
+      else if (rel) add(`你为什么问起${who}？`);
+      if (!rel && !about.length) {
+        add(`${who}？我不记得和这个人有什么交情`);
+        add('没有把握的事，我不愿乱说。');
+      }
+      break;
+    }
+    case 'place':
+      add(p.origin[0] ?? '我的出身，资料里记得不多，我也不便乱说');
+      if (p.era) add(`我生活在${p.era}`);
+      break;
+    case 'time':
+      add(p.era ? `我生活在${p.era}` : '我所处的年代，资料里没有写明，我不便乱说');
+      add(p.experiences[0]);
+      break;
+    case 'opinion': {
+      const topic = intent.about;
+      const about = factsAbout(p, topic);
+      // In a group another member may have just said the plain form: add 也 so no line repeats.
+      add(topic ? `说到${topic}，我${from ? '也' : ''}有自己的看法` : `这件事我${from ? '也' : ''}有自己的看法`);
+      add(about[0] ?? p.values[seed % Math.max(1, p.values.length)] ?? p.traits[0]);
+      closer();
+      break;
+    }
+    case 'likes':
+      add(p.likes[0] ?? '我没有什么特别的嗜好');
+      add(p.likes[1] ?? facet(p, seed >>> 5));
+      add('你呢，平时喜欢什么？');
+      break;
+    case 'dislikes':
+      add(p.dislikes[0] ?? '我最看不惯的，是虚伪和敷衍');
+      add('你又最受不了什么？');
+      break;
+    case 'question': {
+      const known = keywords(said).flatMap((k) => factsAbout(p, k));
+      if (known.length) {
+        add(pick(['这件事我记得。', '说来话长，我简单讲讲。'], seed));
+        add(known[(seed >>> 4) % known.length]);
+      } else {
+        add(pick(['这个问题我答不上来，它超出了我所知道的范围。', '你问的事我并不清楚，我不愿胡乱编造。'], seed));
+        add(facet(p, seed >>> 5));
+      }
+      break;
+    }
+    default:
+      add(pick(['我明白你的意思。', '你说的我听进去了。', '嗯，这话有几分道理。'], seed));
+      add(facet(p, seed >>> 5));
+      if ((seed >>> 11) % 3 !== 0) closer();
+  }
+  if (out.length < 2) add(['identity', 'place', 'time'].includes(intent.kind) ? '有什么想知道的，尽管问我。' : pick(['你怎么看？', '不妨再多说些，我想听。'], seed >>> 13));
+  return out;
 }
 
-function english(p: Persona, topic: string): Phrasebook {
-  const me = p.name || 'I';
-  return {
-    opener: {
-      greeting: [`Hello — I am ${me}${p.occupation ? `, ${p.occupation}` : ''}.`, `Well met; ${me} at your service.`, `Ah, a visitor. I am ${me}.`],
-      question: [`You ask "${topic}" — I will answer plainly.`, `"${topic}"? A fair question.`, `On "${topic}", I have a firm view.`],
-      statement: [`"${topic}" — I hear you.`, `You say "${topic}"; that reminds me of a good deal.`, `I take your point about "${topic}".`],
-    },
-    stance: ['My answer is yes, though you should know the cost.', 'If the choice were mine, I would take the harder, worthier road.', 'I will not sit on the fence: it matters, and I say so.'],
-    facets: [
-      !!p.traits && `People who know me would say: ${p.traits}.`,
-      !!p.experience && `I still remember this from my own life: ${p.experience}.`,
-      !!p.values && `What I hold to is this: ${p.values}.`,
-      !!p.goals && `What drives me, in the end: ${p.goals}.`,
-      !!p.likes && `You may not know that I love this: ${p.likes}.`,
-      !!p.speakingStyle && `Forgive my manner of speech (${p.speakingStyle}).`,
-      !!p.era && `Where I come from (${p.era}), such things are not rare.`,
-    ],
-    generic: ['It deserves a closer look.', 'Things are rarely as simple as they seem.', 'I would rather hear what you truly think.'],
-    closers: ['And you — what do you make of it?', 'What would you do in my place?', 'Tell me more; I am listening.'],
+function replyEn(p: Persona, intent: Intent, seed: number, from?: string): string[] {
+  const me = p.latinName || p.name;
+  const out: string[] = [];
+  if (from) out.push(`I heard what ${/^[\x20-\x7e]+$/.test(from) ? from : 'my companion'} said, and I see it my own way.`);
+  const add = (s: string | undefined) => {
+    if (s && !out.includes(endEn(s))) out.push(endEn(s));
   };
+  const closer = () => add(pick(['What do you make of it?', 'And you, what do you think?', 'Tell me more; I am listening.'], seed >>> 13));
+  switch (intent.kind) {
+    case 'greeting':
+      add(me ? `Hello! I am ${me}` : 'Hello!');
+      add(pick(['What shall we talk about?', 'Ask me anything you like.'], seed >>> 3));
+      break;
+    case 'thanks':
+      add('You are most welcome.');
+      add('I enjoy our conversation too.');
+      break;
+    case 'farewell':
+      add(pick(['Farewell, until we meet again.', 'Goodbye, and take care.'], seed));
+      break;
+    case 'identity':
+      add(me ? `I am ${me}` : 'My name matters little');
+      add('Ask me about my life and I will tell you what I can.');
+      break;
+    case 'relationship': {
+      const who = intent.about;
+      const known = p.relations.some((r) => r.who.toLowerCase().includes(who.toLowerCase())) || p.facts.some((f) => f.toLowerCase().includes(who.toLowerCase()));
+      add(known ? `${who} is someone I know well` : `Of ${who} I can say little in English`);
+      add(known ? 'We have been through a good deal together.' : 'What I remember is written in Chinese, and I will not invent the rest.');
+      break;
+    }
+    case 'place':
+    case 'time':
+      add('What I remember of my times and places is written in Chinese, and I would rather not guess in English');
+      add('Ask me in Chinese and I will tell you more.');
+      break;
+    case 'opinion':
+      add(intent.about ? `On ${intent.about}, I have a view of my own` : 'I have a view of my own on that');
+      add('I trust what I have seen and reasoned out for myself, not what is merely said.');
+      closer();
+      break;
+    case 'likes':
+      add('What I enjoy most is the work I am known for.');
+      add('And you, what do you enjoy?');
+      break;
+    case 'dislikes':
+      add('I cannot abide dishonesty or carelessness.');
+      break;
+    case 'question':
+      add(pick(['I do not know the answer to that, and I will not make one up.', 'That lies beyond what I know, so I will not pretend otherwise.'], seed));
+      closer();
+      break;
+    default:
+      add(pick(['I see what you mean.', 'I take your point.', 'That is worth thinking about.'], seed));
+      closer();
+  }
+  return out;
+}
+
+/** A clean third-person sentence for a biography: no leading connective, no 「其性格然而」 joins. */
+function bioSentence(text: string, name: string, names: string[]): string | undefined {
+  const first = stripConnective(bare(text.split(/(?<=[。！？])/u)[0] ?? ''));
+  if (first.length < 4 || first.length > 140 || misjoined(first) || /资料未载明|有限|未见/.test(first)) return undefined;
+  const named = names.some((n) => first.includes(n)) || /^(他|她|其)(?!们)/u.test(first);
+  // A bare predicate (性格鲜明…) takes the name as its subject; any other opening is skipped.
+  if (!named && !/^(性格|为人|生性|一生|自幼|早年|晚年|曾|善|擅|喜|爱|以|被|是|希望|看重|始终|一向|向来|出生|生于|已于)/u.test(first)) return undefined;
+  const subject = named ? first : `${name}${first}`;
+  return misjoined(subject) ? undefined : endZh(subject);
 }
 
 /** A 2–4 sentence third-person biography from a (partial) stored profile. */
 export function biography(hints: LlmHints | undefined): string {
-  const p = persona(hints, 0);
   const profile = (hints?.profile ?? {}) as Record<string, Record<string, unknown> | undefined>;
+  const p = readPersona(hints);
   const name = p.name || '此人';
-  const situation = bare(asText(profile.background?.currentSituation)) || bare(asText(profile.background?.origin));
-  const out = [`${name}${p.occupation ? `，${p.occupation}` : ''}。`];
-  if (p.traits) out.push(`其性格${p.traits.replace(/^(性格)?/, '')}。`);
-  if (p.experience) out.push(`${p.experience}。`);
-  if (situation) out.push(`${situation}。`);
-  else if (p.goals) out.push(`${p.goals}。`);
-  if (out.length < 2) out.push(`关于${name}的资料有限，其形象仍有待进一步描绘。`);
+  const intro = bioSentence(asText(profile.identity?.intro), name, p.names);
+  const out = [intro ?? (p.occupation ? `${name}是${p.occupation}。` : `${name}的生平资料不多。`)];
+  for (const value of [profile.personality?.traits, profile.background?.experiences, profile.background?.currentSituation, profile.personality?.goals]) {
+    const s = bioSentence(asText(value), name, p.names);
+    if (s && !out.some((o) => o.includes(bare(s)) || s.includes(bare(o)))) out.push(s);
+    if (out.length >= 4) break;
+  }
+  if (out.length < 2) out.push(p.occupation && intro ? `${name}是${p.occupation}。` : `关于${name}的资料有限，形象仍有待补充。`);
   return out.slice(0, 4).join('');
 }

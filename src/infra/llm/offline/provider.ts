@@ -10,7 +10,10 @@ import { integrate, summarize } from './memory.js';
 import { chooseSpeaker } from './moderator.js';
 import { shapeToSchema } from './shape.js';
 import { fillSection, readSource } from './structure.js';
-import { transcriptLines } from './text.js';
+import { scanHead, transcriptLines } from './text.js';
+
+/** Characters of a prompt the JSON fallbacks parse when a caller sends no hints. */
+const PROMPT_SCAN_LIMIT = 100_000;
 
 export const OFFLINE_MODEL = 'offline';
 
@@ -46,7 +49,7 @@ export function answer(req: ProviderRequest): string {
     case 'structure':
       return hints?.sectionKey ? JSON.stringify(candidate(req)) : biography(hints);
     case 'memory':
-      return summarize(transcriptOf(req)).map((m) => `- ${m}`).join('\n');
+      return summarize(transcriptOf(req), 5, hints?.characterName).map((m) => `- ${m}`).join('\n');
     case 'moderator':
       return JSON.stringify(candidate(req));
     default:
@@ -71,7 +74,7 @@ function candidate(req: ProviderRequest): Record<string, unknown> {
         const contents = facts.map((f) => f.content);
         return { long_term_memories: facts, memories: facts, facts, items: contents, merged_count: merged, discarded_count: discarded };
       }
-      const items = summarize(transcriptOf(req));
+      const items = summarize(transcriptOf(req), 5, hints?.characterName);
       return { short_memories: items, memories: items, summaries: items, items, facts: items, summary: items.join('；') };
     }
     case 'moderator': {
@@ -98,8 +101,9 @@ function isIntegration(req: ProviderRequest): boolean {
   return req.hints?.memories !== undefined || req.hints?.existingMemories !== undefined || props.some((p) => /long/i.test(p));
 }
 
+/** The last user message, read up to a bound: prompt parsing is a fallback, never a hot loop. */
 function lastUser(req: ProviderRequest): string {
-  return [...req.messages].reverse().find((m) => m.role === 'user')?.content ?? '';
+  return scanHead([...req.messages].reverse().find((m) => m.role === 'user')?.content ?? '', PROMPT_SCAN_LIMIT);
 }
 
 function transcriptOf(req: ProviderRequest): { speaker: string; text: string }[] {

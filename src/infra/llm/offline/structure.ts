@@ -4,7 +4,10 @@
  * the field, then a plausible default built from what is known. Fields are the schema's property
  * names, i.e. the Chinese labels of src/features/characters/profile.ts.
  */
-import { bare, clip, sentences } from './text.js';
+import { bare, clip, scanHead, sentences, stripConnective } from './text.js';
+
+/** Pages are read up to this size (creation already caps the Markdown; this bounds direct calls). */
+const SOURCE_SCAN_LIMIT = 60_000;
 
 export interface SourceFacts {
   name: string;
@@ -16,7 +19,8 @@ export interface SourceFacts {
   ancient: boolean;
 }
 
-export function readSource(markdown: string, personaName: string): SourceFacts {
+export function readSource(fullMarkdown: string, personaName: string): SourceFacts {
+  const markdown = scanHead(fullMarkdown, SOURCE_SCAN_LIMIT);
   const info = new Map<string, string>();
   const lines = markdown.split('\n');
   let infoboxLevel = 0;
@@ -37,13 +41,15 @@ export function readSource(markdown: string, personaName: string): SourceFacts {
     if (pair && !/^https?$/.test(pair[1])) setOnce(info, pair[1], pair[2]);
   }
   const summaryBlock = /##\s*(概述|摘要|简介)\s*\n+([\s\S]*?)(\n#|$)/.exec(markdown)?.[2] ?? '';
-  const text = sentences(markdown).filter((s) => !/^[^：:]{1,8}[：:]/.test(s));
+  const text = sentences(markdown)
+    .filter((s) => !/^[^：:]{1,8}[：:]/.test(s))
+    .map(stripConnective);
   const summary = summaryBlock ? sentences(summaryBlock) : text.slice(0, 2);
   const url = /https?:\/\/[^\s)>\]]+/.exec(markdown)?.[0] ?? '';
   const name = firstInfo(info, ['中文名', '本名', '姓名', '名字']) || personaName;
   const years = [...markdown.matchAll(/(\d{3,4})年/g)].map((m) => Number(m[1]));
   const ancient = /朝|代|国|古/.test(firstInfo(info, ['朝代', '所处时代', '时代'])) || (years.length > 0 && Math.min(...years) < 1840);
-  return { name, info, summary, text, url, size: markdown.length, ancient };
+  return { name, info, summary, text, url, size: fullMarkdown.length, ancient };
 }
 
 function setOnce(map: Map<string, string>, key: string, value: string): void {
@@ -63,7 +69,39 @@ function matching(src: SourceFacts, pattern: RegExp, max: number): string[] {
   return src.text.filter((s) => pattern.test(s)).slice(0, max);
 }
 
-const RELATIONS = ['父亲', '母亲', '配偶', '妻子', '丈夫', '子女', '儿子', '女儿', '兄弟', '姐妹', '师父', '老师', '师傅', '弟子', '学生', '好友', '朋友', '主要搭档'];
+const RELATIONS = ['父亲', '母亲', '配偶', '妻子', '丈夫', '子女', '儿子', '女儿', '兄弟', '姐妹', '亲属', '师父', '老师', '师傅', '师弟', '师兄', '弟子', '学生', '好友', '朋友', '搭档', '主要搭档', '宿敌', '房东', '主公', '君主'];
+
+/** A clause ending in a role noun: 「唐代最负盛名的诗人之一」, 「北宋文学家、书法家、画家和政治家」. */
+const ROLE_CLAUSE = /(人|家|者|士|王|帝|侯|相|将|将军|官|师|员|英雄|侦探|人物|角色|猴|仙|僧|主|后|妃|领袖|统帅|丞相|宰相|客|侠|匠|商|医生|兵|学生|教授|工程师)$/u;
+
+/** An occupation-like phrase from the summary's first sentence (never 「后世尊称为“诗仙”」). */
+function occupationFrom(summary: string): string {
+  for (const raw of bare(summary).split(/[，,；;]/u)) {
+    const clause = raw.replace(/^.*?是(?:一位|一名|一个|一只)?/u, '').replace(/之一$/u, '').trim();
+    if (/^(字|号|又字|又号|世称|人称|别名|被|后世|本名|原名)/u.test(clause)) continue;
+    if (clause.length >= 2 && clause.length <= 30 && ROLE_CLAUSE.test(clause) && !/[“”"「」（）()]/u.test(clause)) return clause;
+  }
+  return '';
+}
+
+/** Clauses of the page that match `pattern` and not `unless`, subject removed: 「热爱交友」. */
+function clausesWith(src: SourceFacts, pattern: RegExp, unless: RegExp | undefined, names: string[], max: number): string[] {
+  const out: string[] = [];
+  for (const s of src.text) {
+    for (const raw of bare(s).split(/[，,；;。]/u)) {
+      if (!pattern.test(raw) || unless?.test(raw)) continue;
+      let c = stripConnective(raw.trim()).replace(/^(他|她|其)/u, '');
+      for (const n of names) if (n && c.startsWith(n)) c = c.slice(n.length);
+      c = c.replace(/^(也|还|又|更|都)/u, '');
+      if (c.length >= 2 && c.length <= 30 && !/[“”"「」]/u.test(c) && !out.includes(c)) out.push(c);
+      if (out.length >= max) return out;
+    }
+  }
+  return out;
+}
+
+const LIKE_WORDS = /喜欢|喜爱|爱好|嗜|酷爱|热爱|钟情|好酒|爱酒|偏爱/u;
+const DISLIKE_WORDS = /厌恶|憎恶|讨厌|不屑|痛恨|反感|看不惯|鄙视|不喜欢/u;
 const TITLE_KEYS = ['别名', '字', '号', '称号', '尊号', '封号', '谥号', '外号', '绰号', '别称', '英文名'];
 
 interface Rule {
@@ -85,10 +123,14 @@ function derive(src: SourceFacts): Derived {
   const clause = bare(first).split(/[，,]/).pop() ?? '';
   const fromSummary = /是(.{2,30})$/.exec(bare(first))?.[1] ?? (clause.length <= 30 ? clause : '');
   return {
-    occupation: firstInfo(src.info, ['职业', '职务', '身份', '主要职务', '官职']) || fromSummary,
+    occupation: firstInfo(src.info, ['职业', '职务', '身份', '主要职务', '官职']) || occupationFrom(first) || (ROLE_CLAUSE.test(fromSummary) ? fromSummary : ''),
     era: firstInfo(src.info, ['朝代', '所处时代', '时代', '年代']) || (/(先秦|秦|西汉|东汉|汉|三国|西晋|东晋|晋|南北朝|隋|唐|北宋|南宋|宋|元|明|清)[朝代]/.exec(src.summary.join(''))?.[0] ?? ''),
     works: firstInfo(src.info, ['代表作品', '代表作', '主要作品', '主要成就', '研究领域']),
   };
+}
+
+function joinClauses(clauses: string[]): string {
+  return clauses.length ? `${clauses.join('，')}。` : '';
 }
 
 const RULES: Record<string, Rule> = {
@@ -112,7 +154,7 @@ const RULES: Record<string, Rule> = {
       return he > she ? '男' : she > he ? '女' : '';
     },
   },
-  职业: { make: (s, d) => d.occupation || `${s.name}的身份资料有限` },
+  职业: { make: (s, d) => d.occupation || '资料未载明' },
   身份背景: {
     words: /出身|家族|家境|世家|籍贯/,
     max: 1,
@@ -125,13 +167,14 @@ const RULES: Record<string, Rule> = {
   '称谓/头衔': { make: (s) => TITLE_KEYS.map((k) => s.info.get(k) && `${k}：${s.info.get(k)}`).filter(Boolean).join('；') || s.name },
   人物简介: { make: (s, d) => s.summary.slice(0, 2).join('') || `${s.name}，${d.occupation || '其人事迹见于来源资料'}。` },
 
-  性格特质: { words: /性格|为人|个性|性情|秉性|豪放|耿直|谨慎|温和|刚烈|洒脱/, max: 2, make: (s) => `${s.name}性格鲜明，行事有主见，不轻易随人俯仰。` },
-  价值观: { words: /主张|信念|理想|崇尚|信奉|提倡/, max: 1, make: (s) => `${s.name}看重自己认定的道理，愿意为之付出代价。` },
+  性格特质: { words: /性格|为人|个性|性情|秉性|豪放|耿直|谨慎|温和|刚烈|洒脱/, max: 2, make: () => '性格鲜明，行事有主见，不轻易随人俯仰。' },
+  价值观: { words: /主张|信念|理想|崇尚|信奉|提倡/, max: 1, make: () => '看重自己认定的道理，愿意为之付出代价。' },
   情绪风格: { make: () => '喜怒多形于言辞，但遇大事能沉住气。' },
   说话方式: { make: (s, d) => (s.ancient ? `说话带有${d.era || '古'}人的文雅气息，喜欢引经据典。` : '说话直接清楚，条理分明。') },
-  偏好: { words: /喜欢|喜爱|爱好|嗜|酷爱|热爱|钟情/, max: 1, make: (s, d) => (d.works ? `偏爱与${clip(d.works, 30)}相关的事物。` : '偏爱能施展所长的事。') },
-  厌恶: { words: /厌恶|憎恶|讨厌|不屑|痛恨/, max: 1, make: () => '厌恶虚伪与敷衍。' },
-  动机与目标: { words: /志向|抱负|立志|理想|目标|希望/, max: 1, make: (s, d) => `希望以${d.occupation || '自己'}的身份有所作为，留下值得称道的事迹。` },
+  // Clauses, not whole sentences: a sentence with both a like and a dislike made 偏好 = 厌恶.
+  偏好: { make: (s, d) => joinClauses(clausesWith(s, LIKE_WORDS, DISLIKE_WORDS, [s.name], 2)) || (d.works ? `偏爱与${clip(d.works, 30)}相关的事物。` : '偏爱能施展所长的事。') },
+  厌恶: { make: (s) => joinClauses(clausesWith(s, DISLIKE_WORDS, undefined, [s.name], 2)) || '厌恶虚伪与敷衍。' },
+  动机与目标: { words: /志向|抱负|立志|理想|目标|希望/, max: 1, make: () => '希望凭自己的本事有所作为，留下值得称道的事迹。' },
 
   出身: {
     words: /出生|生于|出身|祖籍|籍贯|家族|父亲/,

@@ -7,7 +7,9 @@ export interface Me {
   settings: Settings;
 }
 
-export const authKeys = { me: ['auth', 'me'] as const };
+/** `ended`: why the last session ended ('signed-out' by the button, 'expired' on a 401 elsewhere). */
+export const authKeys = { me: ['auth', 'me'] as const, ended: ['auth', 'ended'] as const };
+export type SessionEnd = 'signed-out' | 'expired';
 
 /** The signed-in user, or `null` when signed out (401 is an answer here, not an error). */
 export async function getMe(): Promise<Me | null> {

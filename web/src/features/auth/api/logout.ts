@@ -1,16 +1,20 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api } from '../../../lib/api.js';
-import { authKeys } from './get-me.js';
+import { authKeys, type SessionEnd } from './get-me.js';
 
 export const logout = () => api.post('/api/auth/logout');
 
-/** Signs out and drops every cached query, so the next user starts clean. */
+/**
+ * Signs out. The session query becomes `null` whatever the answer (a revoked session is signed out
+ * too); App then shows the sign-in screen and drops every other cached query.
+ */
 export function useLogout() {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: logout,
+    meta: { silent: true },
     onSettled: () => {
-      qc.clear();
+      qc.setQueryData<SessionEnd>(authKeys.ended, 'signed-out');
       qc.setQueryData(authKeys.me, null);
     },
   });

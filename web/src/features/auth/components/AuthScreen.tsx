@@ -1,18 +1,31 @@
 import { useState } from 'react';
+import { useFieldErrors } from '../../../components/FieldErrors.js';
 import { useI18n, LOCALES, LOCALE_NAMES, type Locale } from '../../../i18n/index.js';
+import { useMeta } from '../../../lib/meta.js';
+import { LIMITS } from '../../../../../src/shared/limits.js';
 import { useSignIn } from '../api/sign-in.js';
 
-/** Sign in / register on one screen, as two tabs. Errors are shown under the form. */
+type Mode = 'login' | 'register';
+
+/**
+ * Sign in / register on one screen, as two tabs; a fresh install (no account yet) opens on
+ * "register". The rules of each field are shown before submitting; an error is shown once, next
+ * to the field it is about.
+ */
 export function AuthScreen({ notice }: { notice?: string }) {
-  const { t, errorText, locale, setLocale } = useI18n();
-  const [mode, setMode] = useState<'login' | 'register'>('login');
+  const { t, locale, setLocale } = useI18n();
+  const meta = useMeta();
+  const [chosen, setChosen] = useState<Mode | null>(null);
+  const mode: Mode = chosen ?? (meta.data?.hasUsers === false ? 'register' : 'login');
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const login = useSignIn('login');
   const register = useSignIn('register');
   const m = mode === 'login' ? login : register;
+  const errs = useFieldErrors(m.error, ['username', 'password'], 'auth-err');
+  const registering = mode === 'register';
 
-  const tab = (id: 'login' | 'register', label: string) => (
+  const tab = (id: Mode, label: string) => (
     <button
       type="button"
       role="tab"
@@ -21,7 +34,7 @@ export function AuthScreen({ notice }: { notice?: string }) {
       aria-controls="auth-panel"
       className={`tab ${mode === id ? 'active' : ''}`}
       onClick={() => {
-        setMode(id);
+        setChosen(id);
         login.reset();
         register.reset();
       }}
@@ -38,6 +51,7 @@ export function AuthScreen({ notice }: { notice?: string }) {
       <section className="auth-card">
         <h1 className="brand">FastNPC</h1>
         <p className="muted">{t('app.tagline')}</p>
+        {meta.data?.hasUsers === false ? <p className="notice">{t('auth.firstUser')}</p> : null}
         <div role="tablist" aria-label={t('auth.tabs')} className="tabs">
           {tab('login', t('auth.signIn'))}
           {tab('register', t('auth.register'))}
@@ -55,26 +69,47 @@ export function AuthScreen({ notice }: { notice?: string }) {
           {notice && !m.error ? <p className="notice">{notice}</p> : null}
           <label className="field">
             <span>{t('auth.username')}</span>
-            <input name="username" autoComplete="username" required value={username} onChange={(e) => setUsername(e.target.value)} />
+            <input
+              name="username"
+              autoComplete="username"
+              required
+              minLength={registering ? LIMITS.username.min : undefined}
+              maxLength={LIMITS.username.max}
+              aria-invalid={errs.invalid('username')}
+              aria-describedby={errs.id('username') ?? (registering ? 'auth-username-rule' : undefined)}
+              value={username}
+              onChange={(e) => setUsername(e.target.value)}
+            />
+            {registering && !errs.invalid('username') ? (
+              <span className="muted small" id="auth-username-rule">
+                {t('auth.usernameRule', { min: LIMITS.username.min, max: LIMITS.username.max })}
+              </span>
+            ) : null}
+            {errs.at('username')}
           </label>
           <label className="field">
             <span>{t('auth.password')}</span>
             <input
               name="password"
               type="password"
-              autoComplete={mode === 'login' ? 'current-password' : 'new-password'}
+              autoComplete={registering ? 'new-password' : 'current-password'}
               required
+              maxLength={LIMITS.password.max}
+              aria-invalid={errs.invalid('password')}
+              aria-describedby={errs.id('password') ?? (registering ? 'auth-password-rule' : undefined)}
               value={password}
               onChange={(e) => setPassword(e.target.value)}
             />
+            {registering && !errs.invalid('password') ? (
+              <span className="muted small" id="auth-password-rule">
+                {t('auth.passwordRule', { min: LIMITS.password.min })}
+              </span>
+            ) : null}
+            {errs.at('password')}
           </label>
-          {m.error ? (
-            <p className="error-text" role="alert">
-              {m.error && 'status' in m.error && (m.error as { status: number }).status === 401 ? (m.error as Error).message : errorText(m.error)}
-            </p>
-          ) : null}
+          {errs.rest}
           <button type="submit" className="btn btn-primary btn-block" disabled={m.isPending}>
-            {mode === 'login' ? t('auth.submitSignIn') : t('auth.submitRegister')}
+            {registering ? t('auth.submitRegister') : t('auth.submitSignIn')}
           </button>
         </form>
         <label className="field inline small auth-lang">

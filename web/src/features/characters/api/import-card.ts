@@ -12,5 +12,5 @@ export function importCard(file: File) {
 
 export function useImportCard() {
   const qc = useQueryClient();
-  return useMutation({ mutationFn: importCard, onSuccess: () => qc.invalidateQueries({ queryKey: characterKeys.lists() }) });
+  return useMutation({ mutationFn: importCard, meta: { silent: true }, onSuccess: () => qc.invalidateQueries({ queryKey: characterKeys.lists() }) });
 }

@@ -6,10 +6,11 @@ import { characterKeys } from './keys.js';
 export const updateCharacter = (id: Id, body: { name?: string; biography?: string }) => api.patch<Character>(`/api/characters/${seg(id)}`, body);
 export const updateProfile = (id: Id, profile: Profile) => api.put<Character>(`/api/characters/${seg(id)}/profile`, { profile });
 
-/** Rename / new biography. */
-export function useUpdateCharacter(id: Id) {
+/** Rename / new biography. `silent`: the caller shows the error next to its field. */
+export function useUpdateCharacter(id: Id, opts: { silent?: boolean } = {}) {
   const qc = useQueryClient();
   return useMutation({
+    meta: { silent: !!opts.silent },
     mutationFn: (body: { name?: string; biography?: string }) => updateCharacter(id, body),
     onSuccess: () => qc.invalidateQueries({ queryKey: characterKeys.all }),
   });

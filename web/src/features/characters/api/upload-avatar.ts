@@ -28,6 +28,7 @@ export function useUploadAvatar(id: Id) {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: (v: { file: File; crop: CropBox | null }) => uploadAvatar(id, v.file, v.crop),
+    meta: { silent: true }, // the dialog shows the error
     onSuccess: () => qc.invalidateQueries({ queryKey: characterKeys.all }),
   });
 }

@@ -8,7 +8,7 @@ import { useUploadAvatar } from '../api/upload-avatar.js';
 
 /** Choose an image, crop it square, upload the original with the crop box. */
 export function AvatarDialog({ characterId, onClose }: { characterId: Id; onClose: () => void }) {
-  const { t } = useI18n();
+  const { t, errorText } = useI18n();
   const toast = useToast();
   const [file, setFile] = useState<File | null>(null);
   const [box, setBox] = useState<CropBox | null>(null);
@@ -58,12 +58,18 @@ export function AvatarDialog({ characterId, onClose }: { characterId: Id; onClos
               const f = e.target.files?.[0];
               if (!f) return;
               if (!f.type.startsWith('image/')) return toast.info(t('avatar.notImage'));
+              upload.reset();
               setBox(null);
               setFile(f);
             }}
           />
         </label>
-        {file ? <ImageCropper file={file} onChange={onChange} /> : null}
+        {file ? <ImageCropper key={`${file.name}:${file.size}:${file.lastModified}`} file={file} onChange={onChange} /> : null}
+        {upload.error ? (
+          <p className="error-text" role="alert">
+            {errorText(upload.error)}
+          </p>
+        ) : null}
       </div>
     </Modal>
   );

@@ -1,26 +1,44 @@
 import { Avatar } from '../../../components/Avatar.js';
-import { useI18n } from '../../../i18n/index.js';
+import { routePath } from '../../../lib/router.js';
 import type { CharacterSummary, Id } from '../../../lib/types.js';
+import { followLink } from '../../../lib/follow-link.js';
 
-/** Sidebar rows of characters; the active one is marked with aria-current. */
+/**
+ * Sidebar rows of characters, as links to their chats (so they open in a new tab too); the active
+ * one is marked with aria-current. A row's accessible name is the character's name; the biography
+ * is its description.
+ */
 export function CharacterList({ items, activeId, onSelect }: { items: CharacterSummary[]; activeId: Id | null; onSelect: (id: Id) => void }) {
-  const { formatDate } = useI18n();
   return (
     <ul className="nav-list">
       {items.map((c) => {
         const active = activeId !== null && String(activeId) === String(c.id);
+        const nameId = `nav-c-${c.id}`;
+        const bioId = `nav-c-${c.id}-bio`;
         return (
           <li key={c.id}>
-            <button type="button" className={`nav-item ${active ? 'active' : ''}`} aria-current={active ? 'true' : undefined} onClick={() => onSelect(c.id)} title={c.biography || c.name}>
+            <a
+              href={routePath({ view: 'character', id: String(c.id) })}
+              className={`nav-item ${active ? 'active' : ''}`}
+              aria-current={active ? 'page' : undefined}
+              aria-labelledby={nameId}
+              aria-describedby={c.biography ? bioId : undefined}
+              onClick={(e) => followLink(e, () => onSelect(c.id))}
+            >
               <Avatar name={c.name} url={c.avatarUrl} size={38} />
               <span className="nav-text">
                 <span className="nav-title">
-                  <span className="ellipsis">{c.name}</span>
-                  <time className="muted small">{formatDate(c.updatedAt)}</time>
+                  <span className="ellipsis" id={nameId} title={c.name}>
+                    {c.name}
+                  </span>
                 </span>
-                {c.biography ? <span className="nav-sub clamp2">{c.biography}</span> : null}
+                {c.biography ? (
+                  <span className="nav-sub clamp2" id={bioId}>
+                    {c.biography}
+                  </span>
+                ) : null}
               </span>
-            </button>
+            </a>
           </li>
         );
       })}

@@ -11,7 +11,11 @@ import { useCopyCharacter, useDeleteCharacter } from '../api/copy-delete-charact
 import { useCharacter } from '../api/get-character.js';
 import { useCompressMemories, useDeleteMemory, useMemories, useUpdateMemory } from '../api/memories.js';
 import { useUpdateCharacter } from '../api/update-character.js';
+import { LIMITS } from '../../../../../src/shared/limits.js';
+import { useFieldErrors } from '../../../components/FieldErrors.js';
+import { useGroups } from '../../groups/api/groups.js';
 import { fieldToText, label, SECTIONS } from '../profile-sections.js';
+import { SourceValue } from './SourceValue.js';
 import { AvatarDialog } from './AvatarDialog.js';
 import { ProfileEditor } from './ProfileEditor.js';
 
@@ -37,7 +41,10 @@ function CharacterInfo({ c, onDeleted, onSelect }: { c: Character; onDeleted: ()
   const [editing, setEditing] = useState(false);
   const [avatar, setAvatar] = useState(false);
   const [renaming, setRenaming] = useState<string | null>(null);
-  const rename = useUpdateCharacter(c.id);
+  const rename = useUpdateCharacter(c.id, { silent: true });
+  const renameErrs = useFieldErrors(rename.error, ['name'], `rename-${c.id}`);
+  const groups = useGroups();
+  const inGroups = (groups.data ?? []).filter((g) => g.members.some((m) => String(m.characterId) === String(c.id)));
   const copy = useCopyCharacter();
   const del = useDeleteCharacter();
   const base = `/api/characters/${seg(c.id)}`;
@@ -53,16 +60,34 @@ function CharacterInfo({ c, onDeleted, onSelect }: { c: Character; onDeleted: ()
         </button>
         {renaming !== null ? (
           <form
-            className="row"
+            className="rename-form"
             onSubmit={(e) => {
               e.preventDefault();
               if (renaming.trim()) rename.mutate({ name: renaming.trim() }, { onSuccess: () => setRenaming(null) });
             }}
           >
-            <input aria-label={t('info.name')} value={renaming} autoFocus onChange={(e) => setRenaming(e.target.value)} onKeyDown={(e) => e.key === 'Escape' && setRenaming(null)} />
-            <button type="submit" className="icon-btn" aria-label={t('common.save')}>
-              <Icon name="check" />
-            </button>
+            <div className="row">
+              <input
+                aria-label={t('info.name')}
+                value={renaming}
+                autoFocus
+                maxLength={LIMITS.characterName.max}
+                aria-invalid={renameErrs.invalid('name')}
+                aria-describedby={renameErrs.id('name')}
+                onChange={(e) => setRenaming(e.target.value)}
+                onKeyDown={(e) => {
+                  if (e.key === 'Escape') {
+                    rename.reset();
+                    setRenaming(null);
+                  }
+                }}
+              />
+              <button type="submit" className="icon-btn" aria-label={t('common.save')} disabled={rename.isPending}>
+                <Icon name="check" />
+              </button>
+            </div>
+            {renameErrs.at('name')}
+            {renameErrs.rest}
           </form>
         ) : (
           <h2 className="info-name">
@@ -103,7 +128,10 @@ function CharacterInfo({ c, onDeleted, onSelect }: { c: Character; onDeleted: ()
             aria-label={t('info.delete')}
             title={t('info.delete')}
             onClick={async () => {
-              if (await confirm(t('info.confirmDelete', { name: c.name }), { danger: true, confirmLabel: t('common.delete') })) del.mutate(c.id, { onSuccess: onDeleted });
+              const message = [t('info.confirmDeleteBody'), inGroups.length ? t('info.confirmDeleteGroups', { groups: inGroups.map((g) => `「${g.name}」`).join('、') }) : '']
+                .filter(Boolean)
+                .join('\n');
+              if (await confirm(message, { title: t('info.confirmDelete', { name: c.name }), danger: true, confirmLabel: t('common.delete') })) del.mutate(c.id, { onSuccess: onDeleted });
             }}
           >
             <Icon name="trash" size={16} />
@@ -139,7 +167,9 @@ function CharacterInfo({ c, onDeleted, onSelect }: { c: Character; onDeleted: ()
                     <div key={f.key}>
                       <dt>{label(f, locale)}</dt>
                       <dd>
-                        {f.list && Array.isArray(sec[f.key]) ? (
+                        {s.key === 'source' ? (
+                          <SourceValue field={f.key} value={sec[f.key]} />
+                        ) : f.list && Array.isArray(sec[f.key]) ? (
                           <ul>
                             {(sec[f.key] as unknown[]).map((x, i) => (
                               <li key={i}>{fieldToText(x)}</li>

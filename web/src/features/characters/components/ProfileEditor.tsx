@@ -1,3 +1,4 @@
+import { LIMITS } from '../../../../../src/shared/limits.js';
 import { useState } from 'react';
 import { Modal } from '../../../components/Modal.js';
 import { useToast } from '../../../components/Toast.js';
@@ -64,7 +65,7 @@ export function ProfileEditor({ character, onClose }: { character: Character; on
           {section.key === 'identity' ? (
             <label className="field">
               <span>{t('profile.biography')}</span>
-              <textarea rows={3} value={bio} onChange={(e) => setBio(e.target.value)} />
+              <textarea rows={3} maxLength={LIMITS.biography.max} value={bio} onChange={(e) => setBio(e.target.value)} />
             </label>
           ) : null}
           {section.fields.map((f) => (

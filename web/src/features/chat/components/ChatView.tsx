@@ -68,6 +68,11 @@ export function ChatView({ character, username, leading, trailing, onChanged }: 
         />
       </header>
       <LoadErrorBanner error={conv.loadError} onRetry={() => void conv.reload()} />
+      {conv.retryIn !== null && (
+        <p className="muted small" role="status">
+          {t('chat.busyRetrying', { seconds: conv.retryIn })}
+        </p>
+      )}
       <MessageList
         items={state.items}
         loaded={state.loaded}

@@ -4,14 +4,23 @@ import { useI18n } from '../../../i18n/index.js';
 import { isAbort, isApiError } from '../../../lib/api.js';
 import type { Candidate, Id, Job, JobStep, SourceKind } from '../../../lib/types.js';
 import { startCreation, type CreationRequest } from '../api/create-character.js';
-import { getCandidates } from '../api/get-candidates.js';
+import { getCandidates, isBundledCandidate } from '../api/get-candidates.js';
+import { LIMITS } from '../../../../../src/shared/limits.js';
 import { cancelJob, watchJob } from '../api/jobs.js';
 
+/** The site could not be reached from the server: what happened, and what works offline. */
+interface Unreachable {
+  site: 'baike' | 'zhwiki';
+  bundledNames: string[];
+}
+
 type Phase =
-  | { kind: 'form'; error?: string }
+  | { kind: 'form'; error?: string; unreachable?: Unreachable }
   | { kind: 'searching' }
   | { kind: 'pick'; candidates: Candidate[] }
-  | { kind: 'job'; job: Job | null };
+  | { kind: 'job'; job: Job | null; bundled?: string };
+
+const isSourceDown = (code: string | undefined) => !!code && code.startsWith('source_unavailable');
 
 const STEPS: JobStep[] = ['queued', 'fetching', 'structuring', 'writing_biography', 'saving', 'done'];
 
@@ -37,19 +46,27 @@ export function CreateCharacterDialog({ onClose, onCreated }: CreateCharacterDia
   useEffect(() => () => ctrl.current?.abort(), []);
 
   const fail = (e: unknown) => {
-    if (!isAbort(e)) setPhase({ kind: 'form', error: errorText(e) });
+    if (isAbort(e)) return;
+    if (isApiError(e) && isSourceDown(e.code) && source !== 'text') {
+      const names = Array.isArray(e.details.bundledNames) ? e.details.bundledNames.filter((n): n is string => typeof n === 'string') : [];
+      const site = t(`create.source.${source}`);
+      const error = e.code === 'source_unavailable:unreachable' ? t('create.unreachable', { site }) : errorText(e);
+      setPhase({ kind: 'form', error, unreachable: { site: source, bundledNames: names } });
+      return;
+    }
+    setPhase({ kind: 'form', error: errorText(e) });
   };
 
-  const run = async (req: CreationRequest) => {
+  const run = async (req: CreationRequest, bundled?: string) => {
     ctrl.current?.abort();
     const c = new AbortController();
     ctrl.current = c;
     try {
-      setPhase({ kind: 'job', job: null });
+      setPhase({ kind: 'job', job: null, bundled });
       const job = await startCreation(req);
-      setPhase({ kind: 'job', job });
+      setPhase({ kind: 'job', job, bundled });
       for await (const j of watchJob(job.id, c.signal)) {
-        setPhase({ kind: 'job', job: j });
+        setPhase({ kind: 'job', job: j, bundled: bundled ?? (j.source?.bundled ? (j.source.title ?? req.name) : undefined) });
         if (j.state === 'done' && j.result) onCreated(j.result.characterId);
       }
     } catch (e) {
@@ -71,9 +88,9 @@ export function CreateCharacterDialog({ onClose, onCreated }: CreateCharacterDia
     }
     setPhase({ kind: 'searching' });
     try {
-      const candidates = await getCandidates(source, n);
+      const { candidates, bundled } = await getCandidates(source, n);
       if (candidates.length === 0) return setPhase({ kind: 'form', error: t('create.noCandidates', { name: n }) });
-      if (candidates.length === 1) return run({ name: n, source, detail, candidateId: candidates[0].id });
+      if (candidates.length === 1) return run({ name: n, source, detail, candidateId: candidates[0].id }, bundled || isBundledCandidate(candidates[0]) ? candidates[0].title : undefined);
       setPicked('');
       setPhase({ kind: 'pick', candidates });
     } catch (e) {
@@ -91,7 +108,8 @@ export function CreateCharacterDialog({ onClose, onCreated }: CreateCharacterDia
         className="stack"
         onSubmit={(e) => {
           e.preventDefault();
-          if (picked) run({ name: name.trim(), source, detail, candidateId: picked });
+          const c = phase.candidates.find((x) => x.id === picked);
+          if (c) run({ name: name.trim(), source, detail, candidateId: c.id }, isBundledCandidate(c) ? c.title : undefined);
         }}
       >
         <p>{t('create.pickHint', { name: name.trim() })}</p>
@@ -123,6 +141,11 @@ export function CreateCharacterDialog({ onClose, onCreated }: CreateCharacterDia
     const pct = job?.state === 'done' ? 100 : Math.round(((Math.max(curIdx, 0) + (cur === 'structuring' && job?.progress.total ? job.progress.done / job.progress.total : 0)) / (STEPS.length - 1)) * 100);
     body = (
       <div className="stack">
+        {phase.bundled ? (
+          <p className="notice" role="status">
+            {t('create.bundledUsed', { title: phase.bundled, site: t(`create.source.${source === 'zhwiki' ? 'zhwiki' : 'baike'}`) })}
+          </p>
+        ) : null}
         <progress className="progress" max={100} value={pct} aria-label={t('create.progress')} />
         <ol className="steps" aria-live="polite">
           {STEPS.map((s, i) => {
@@ -140,7 +163,7 @@ export function CreateCharacterDialog({ onClose, onCreated }: CreateCharacterDia
         </ol>
         {job?.state === 'failed' ? (
           <p className="error-text" role="alert">
-            {t('create.failed', { message: job.error?.message ?? job.error?.code ?? '' })}
+            {t('create.failed', { message: job.error ? errorText({ code: job.error.code, message: job.error.message, status: isSourceDown(job.error.code) ? 502 : undefined }) : '' })}
           </p>
         ) : null}
         {job?.state === 'cancelled' ? <p className="muted">{t('create.cancelled')}</p> : null}
@@ -158,7 +181,7 @@ export function CreateCharacterDialog({ onClose, onCreated }: CreateCharacterDia
       >
         <label className="field">
           <span>{t('create.name')}</span>
-          <input name="name" required value={name} placeholder={t('create.namePlaceholder')} onChange={(e) => setName(e.target.value)} autoFocus maxLength={100} />
+          <input name="name" required value={name} placeholder={t('create.namePlaceholder')} onChange={(e) => setName(e.target.value)} autoFocus maxLength={LIMITS.characterName.max} />
         </label>
         <label className="field">
           <span>{t('create.source')}</span>
@@ -172,7 +195,7 @@ export function CreateCharacterDialog({ onClose, onCreated }: CreateCharacterDia
           <>
             <label className="field">
               <span>{t('create.text')}</span>
-              <textarea name="text" rows={6} value={text} placeholder={t('create.textPlaceholder')} onChange={(e) => setText(e.target.value)} />
+              <textarea name="text" rows={6} maxLength={LIMITS.sourceText.max} value={text} placeholder={t('create.textPlaceholder')} onChange={(e) => setText(e.target.value)} />
             </label>
             <label className="btn btn-sm file-btn">
               {t('create.loadFile')}
@@ -200,9 +223,45 @@ export function CreateCharacterDialog({ onClose, onCreated }: CreateCharacterDia
           </div>
         </fieldset>
         {phase.kind === 'form' && phase.error ? (
-          <p className="error-text" role="alert">
-            {phase.error}
-          </p>
+          <div className="error-box" role="alert">
+            <p className="error-text">{phase.error}</p>
+            {phase.unreachable ? (
+              <>
+                <p className="small">{t('create.unreachableHint')}</p>
+                {phase.unreachable.bundledNames.length ? (
+                  <div className="small">
+                    <span>{t('create.offlineNames')}</span>
+                    <ul className="chips" aria-label={t('create.offlineNames')}>
+                      {phase.unreachable.bundledNames.map((n) => (
+                        <li key={n}>
+                          <button
+                            type="button"
+                            className="chip"
+                            onClick={() => {
+                              setName(n);
+                              setPhase({ kind: 'form' });
+                            }}
+                          >
+                            {n}
+                          </button>
+                        </li>
+                      ))}
+                    </ul>
+                  </div>
+                ) : null}
+                <button
+                  type="button"
+                  className="btn btn-sm"
+                  onClick={() => {
+                    setSource('text');
+                    setPhase({ kind: 'form' });
+                  }}
+                >
+                  {t('create.useText')}
+                </button>
+              </>
+            ) : null}
+          </div>
         ) : null}
         {phase.kind === 'searching' ? <p className="muted">{t('create.searching')}</p> : null}
       </form>
@@ -242,6 +301,18 @@ export function CreateCharacterDialog({ onClose, onCreated }: CreateCharacterDia
         <button type="button" className="btn" onClick={onClose}>
           {t('common.close')}
         </button>
+        {isSourceDown(job?.error?.code) && source !== 'text' ? (
+          <button
+            type="button"
+            className="btn"
+            onClick={() => {
+              setSource('text');
+              setPhase({ kind: 'form' });
+            }}
+          >
+            {t('create.useText')}
+          </button>
+        ) : null}
         <button type="button" className="btn btn-primary" onClick={() => setPhase({ kind: 'form' })}>
           {t('common.retry')}
         </button>

@@ -29,7 +29,7 @@ export function useGroups() {
 
 export function useCreateGroup() {
   const qc = useQueryClient();
-  return useMutation({ mutationFn: createGroup, onSuccess: () => qc.invalidateQueries({ queryKey: groupKeys.all }) });
+  return useMutation({ mutationFn: createGroup, meta: { silent: true }, onSuccess: () => qc.invalidateQueries({ queryKey: groupKeys.all }) });
 }
 
 export function useUpdateGroup(id: Id) {

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { Avatar } from '../../../components/Avatar.js';
 import { Modal } from '../../../components/Modal.js';
+import { LIMITS } from '../../../../../src/shared/limits.js';
 import { useI18n } from '../../../i18n/index.js';
 import type { CharacterSummary, GroupMode, Id } from '../../../lib/types.js';
 import { useCreateGroup } from '../api/groups.js';
@@ -41,7 +42,7 @@ export function CreateGroupDialog({ characters, onClose, onCreated }: { characte
       >
         <label className="field">
           <span>{t('group.name')}</span>
-          <input name="groupName" required value={name} onChange={(e) => setName(e.target.value)} autoFocus maxLength={100} />
+          <input name="groupName" required value={name} onChange={(e) => setName(e.target.value)} autoFocus maxLength={LIMITS.groupName.max} />
         </label>
         <fieldset className="field">
           <legend>

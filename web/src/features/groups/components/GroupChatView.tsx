@@ -69,6 +69,11 @@ export function GroupChatView({ group, username, leading, trailing }: GroupChatV
         />
       </header>
       <LoadErrorBanner error={conv.loadError} onRetry={() => void conv.reload()} />
+      {conv.retryIn !== null && (
+        <p className="muted small" role="status">
+          {t('chat.busyRetrying', { seconds: conv.retryIn })}
+        </p>
+      )}
       <MessageList
         items={state.items}
         loaded={state.loaded}

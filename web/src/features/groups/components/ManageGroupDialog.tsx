@@ -1,3 +1,4 @@
+import { LIMITS } from '../../../../../src/shared/limits.js';
 import { useState } from 'react';
 import { Avatar } from '../../../components/Avatar.js';
 import { useConfirm } from '../../../components/Confirm.js';
@@ -62,7 +63,7 @@ export function ManageGroupDialog({ group, characters, onClose, onDeleted }: { g
       <div className="stack">
         <label className="field">
           <span>{t('group.name')}</span>
-          <input value={name} onChange={(e) => setName(e.target.value)} maxLength={100} />
+          <input value={name} onChange={(e) => setName(e.target.value)} maxLength={LIMITS.groupName.max} />
         </label>
         <ModeFields mode={mode} maxRounds={maxRounds} onMode={setMode} onRounds={setMaxRounds} />
         <fieldset className="field">

@@ -5,6 +5,8 @@ import { LOCALE_NAMES, LOCALES, useI18n, type Locale } from '../../../i18n/index
 import { useMeta } from '../../../lib/meta.js';
 import { useTheme, type ThemeChoice } from '../../../lib/theme.js';
 import type { Range, Settings } from '../../../lib/types.js';
+import { LIMITS } from '../../../../../src/shared/limits.js';
+import { useFieldErrors } from '../../../components/FieldErrors.js';
 import { useChangePassword, useDeleteAccount, useSaveSettings, useSettings } from '../api/settings.js';
 import { MyUsage } from '../../feedback/MyUsage.js';
 
@@ -68,7 +70,7 @@ export function SettingsDialog({ onClose, onAccountDeleted }: { onClose: () => v
             if (form) save.mutate(form, { onSuccess: () => toast.success(t('common.saved')) });
           }}
         >
-          <h3>{t('settings.title')}</h3>
+          <h3>{t('settings.preferences')}</h3>
           {q.error ? <p className="error-text">{errorText(q.error)}</p> : null}
           {form ? (
             <>
@@ -97,7 +99,7 @@ export function SettingsDialog({ onClose, onAccountDeleted }: { onClose: () => v
                 <span>
                   {t('settings.profileText')} <span className="muted small">{t('settings.profileHint')}</span>
                 </span>
-                <textarea name="profileText" rows={3} value={form.profileText} onChange={(e) => setForm({ ...form, profileText: e.target.value })} />
+                <textarea name="profileText" rows={3} maxLength={LIMITS.profileText.max} value={form.profileText} onChange={(e) => setForm({ ...form, profileText: e.target.value })} />
               </label>
               <div className="row end">
                 <button type="submit" className="btn btn-primary" disabled={save.isPending}>
@@ -119,11 +121,12 @@ export function SettingsDialog({ onClose, onAccountDeleted }: { onClose: () => v
 }
 
 function PasswordForm() {
-  const { t, errorText } = useI18n();
+  const { t } = useI18n();
   const toast = useToast();
   const m = useChangePassword();
   const [cur, setCur] = useState('');
   const [next, setNext] = useState('');
+  const errs = useFieldErrors(m.error, ['currentPassword', 'newPassword'], 'pw-err');
   return (
     <form
       className="settings-sec"
@@ -145,18 +148,40 @@ function PasswordForm() {
       <div className="grid2">
         <label className="field">
           <span>{t('settings.currentPassword')}</span>
-          <input type="password" autoComplete="current-password" required value={cur} onChange={(e) => setCur(e.target.value)} />
+          <input
+            type="password"
+            autoComplete="current-password"
+            required
+            maxLength={LIMITS.password.max}
+            aria-invalid={errs.invalid('currentPassword')}
+            aria-describedby={errs.id('currentPassword')}
+            value={cur}
+            onChange={(e) => setCur(e.target.value)}
+          />
+          {errs.at('currentPassword')}
         </label>
         <label className="field">
           <span>{t('settings.newPassword')}</span>
-          <input type="password" autoComplete="new-password" required value={next} onChange={(e) => setNext(e.target.value)} />
+          <input
+            type="password"
+            autoComplete="new-password"
+            required
+            minLength={LIMITS.password.min}
+            maxLength={LIMITS.password.max}
+            aria-invalid={errs.invalid('newPassword')}
+            aria-describedby={errs.id('newPassword') ?? 'pw-rule'}
+            value={next}
+            onChange={(e) => setNext(e.target.value)}
+          />
+          {errs.invalid('newPassword') ? null : (
+            <span className="muted small" id="pw-rule">
+              {t('auth.passwordRule', { min: LIMITS.password.min })}
+            </span>
+          )}
+          {errs.at('newPassword')}
         </label>
       </div>
-      {m.error ? (
-        <p className="error-text" role="alert">
-          {(m.error as { status?: number }).status === 401 || (m.error as { status?: number }).status === 403 ? (m.error as Error).message : errorText(m.error)}
-        </p>
-      ) : null}
+      {errs.rest}
       <div className="row end">
         <button type="submit" className="btn" disabled={m.isPending || !cur || !next}>
           {t('settings.password')}
@@ -186,7 +211,7 @@ function DeleteAccount({ onDeleted }: { onDeleted: () => void }) {
       </label>
       {m.error ? (
         <p className="error-text" role="alert">
-          {(m.error as { status?: number }).status === 401 || (m.error as { status?: number }).status === 403 ? (m.error as Error).message : errorText(m.error)}
+          {errorText(m.error)}
         </p>
       ) : null}
       <div className="row end">
