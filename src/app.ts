@@ -28,7 +28,7 @@ import multipart from '@fastify/multipart';
 import cluster from 'node:cluster';
 import { clusterMetricsText } from './cluster.js';
 import { registerCharacterRoutes } from './features/characters/routes.js';
-import { registerConsole } from './features/admin/register.js';
+import { registerConsole } from './console-routes.js';
 import { registerChatRoutes } from './features/chat/routes.js';
 import { registerCreationRoutes } from './features/creation/routes.js';
 import { registerGroupRoutes } from './features/groups/index.js';

@@ -8,7 +8,7 @@ import type { Range, Settings } from '../../../lib/types.js';
 import { LIMITS } from '../../../../../src/shared/limits.js';
 import { useFieldErrors } from '../../../components/FieldErrors.js';
 import { useChangePassword, useDeleteAccount, useSaveSettings, useSettings } from '../api/settings.js';
-import { MyUsage } from '../../feedback/MyUsage.js';
+import { MyUsage } from './MyUsage.js';
 
 /** Preferences (model, memory budgets, about-me, group rounds), appearance, password, account deletion. */
 export function SettingsDialog({ onClose, onAccountDeleted }: { onClose: () => void; onAccountDeleted: () => void }) {

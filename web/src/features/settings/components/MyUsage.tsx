@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
-import { useI18n } from '../../i18n/index.js';
-import { api, qs } from '../../lib/api.js';
+import { useI18n } from '../../../i18n/index.js';
+import { api, qs } from '../../../lib/api.js';
 
 interface Report {
   byModel: { model: string; requests: number; tokensIn: number; tokensOut: number; cost: number | null }[];
