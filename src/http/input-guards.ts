@@ -4,6 +4,7 @@
  * - numbers are finite, integers safe: an id ≥ 2^63 overflows bigint, so every integer/number in
  *   a params, query or body schema gets bounds unless it has its own; "1e400" (Infinity) is refused;
  * - no U+0000 in any string or key: PostgreSQL text cannot hold it;
+ * - no lone UTF-16 surrogate: it is not text (encodeURIComponent throws on it, UTF-8 cannot hold it);
  * - JSON nested at most MAX_JSON_DEPTH levels: deep values overflow the stack of every recursive
  *   walk after them (structuredClone, serializers).
  */
@@ -38,20 +39,32 @@ export function boundNumbers(schema: unknown, seen = new Set<unknown>()): void {
 }
 
 export interface JsonProblem {
-  problem: 'nul' | 'depth';
+  problem: 'nul' | 'surrogate' | 'depth';
   /** Where, as `a.b.0` (empty for the value itself). */
   path: string;
 }
 
-/** The first NUL character or too-deep nesting in a parsed JSON value (recursion is bounded by `maxDepth`). */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** What is wrong with a string as text, if anything. */
+function textProblem(s: string): 'nul' | 'surrogate' | undefined {
+  if (s.includes('\u0000')) return 'nul';
+  return LONE_SURROGATE.test(s) ? 'surrogate' : undefined;
+}
+
+/** The first NUL character, lone surrogate or too-deep nesting in a parsed JSON value (recursion is bounded by `maxDepth`). */
 export function findJsonProblem(value: unknown, maxDepth = MAX_JSON_DEPTH): JsonProblem | undefined {
   const walk = (v: unknown, depth: number): { problem: JsonProblem['problem']; path: string[] } | undefined => {
-    if (typeof v === 'string') return v.includes('\u0000') ? { problem: 'nul', path: [] } : undefined;
+    if (typeof v === 'string') {
+      const problem = textProblem(v);
+      return problem ? { problem, path: [] } : undefined;
+    }
     if (typeof v !== 'object' || v === null || ArrayBuffer.isView(v)) return undefined;
     if (depth >= maxDepth) return { problem: 'depth', path: [] };
     const entries = Array.isArray(v) ? v.entries() : Object.entries(v);
     for (const [k, child] of entries) {
-      if (typeof k === 'string' && k.includes('\u0000')) return { problem: 'nul', path: [] };
+      const keyProblem = typeof k === 'string' ? textProblem(k) : undefined;
+      if (keyProblem) return { problem: keyProblem, path: [] };
       const found = walk(child, depth + 1);
       if (found) {
         found.path.unshift(String(k));
@@ -67,9 +80,14 @@ export function findJsonProblem(value: unknown, maxDepth = MAX_JSON_DEPTH): Json
 /** The 400 for a problem in `where` (body, querystring, params). */
 export function jsonProblemError(where: string, p: JsonProblem): AppError {
   const at = p.path ? `${where}.${p.path}` : where;
-  return p.problem === 'nul'
-    ? new AppError('validation:nul_character', `${at}: must not contain the NUL character (U+0000)`)
-    : new AppError('validation:too_deep', `${at}: nested more than ${MAX_JSON_DEPTH} levels deep`);
+  switch (p.problem) {
+    case 'nul':
+      return new AppError('validation:nul_character', `${at}: must not contain the NUL character (U+0000)`);
+    case 'surrogate':
+      return new AppError('validation:invalid_text', `${at}: contains a lone UTF-16 surrogate, which is not valid text`);
+    case 'depth':
+      return new AppError('validation:too_deep', `${at}: nested more than ${MAX_JSON_DEPTH} levels deep`);
+  }
 }
 
 /** Registers the guards app-wide; call before any route is registered. */

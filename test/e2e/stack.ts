@@ -20,6 +20,8 @@ export const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', 
 export interface Stack {
   baseUrl: string;
   logs: () => string;
+  /** Stops the fixture encyclopedia: from then on Baike and Wikipedia are unreachable from the server. */
+  stopFixtures: () => Promise<void>;
   close: () => Promise<void>;
 }
 
@@ -69,6 +71,8 @@ export async function startStack(): Promise<Stack> {
   const apiUrl = `http://127.0.0.1:${port}`;
   let baseUrl = apiUrl;
   let closePreview: () => Promise<void> = async () => undefined;
+  let fixturesStopped: Promise<void> | undefined;
+  const stopFixtures = () => (fixturesStopped ??= fixtures.close());
 
   const close = async () => {
     if (child.exitCode === null) {
@@ -84,11 +88,12 @@ export async function startStack(): Promise<Stack> {
         });
       });
     }
-    await Promise.allSettled([llm.close(), fixtures.close(), closePreview()]);
+    await Promise.allSettled([llm.close(), fixturesStopped ?? fixtures.close(), closePreview()]);
     rmSync(dataDir, { recursive: true, force: true });
   };
 
-  const deadline = Date.now() + 30_000;
+  // Generous: on a loaded two-core machine the first start (migrations, bundles) takes a while.
+  const deadline = Date.now() + 90_000;
   for (;;) {
     if (child.exitCode !== null) {
       await close();
@@ -102,7 +107,7 @@ export async function startStack(): Promise<Stack> {
     }
     if (Date.now() > deadline) {
       await close();
-      throw new Error(`the server did not become healthy in 30 s:\n${out}`);
+      throw new Error(`the server did not become healthy in 90 s:\n${out}`);
     }
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -113,7 +118,7 @@ export async function startStack(): Promise<Stack> {
     baseUrl = server.resolvedUrls?.local[0]?.replace(/\/$/, '') ?? baseUrl;
     closePreview = () => new Promise<void>((r) => server.httpServer.close(() => r()));
   }
-  return { baseUrl, logs: () => out, close };
+  return { baseUrl, logs: () => out, stopFixtures, close };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -65,12 +65,12 @@ describe('migrations', () => {
       await pgDb?.drop();
       rmSync(dataDir, { recursive: true, force: true });
     }
-  });
+  }, 180_000); // two tsx start-ups
 
   it('refuses to start with a bad setting, naming it', async () => {
     const r = await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'migrate'], { env: { ...process.env, FASTNPC_PORT: 'abc', FASTNPC_DB_POOL_MAX: '0' } }).catch((e) => e);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('FASTNPC_PORT');
     expect(r.stderr).toContain('FASTNPC_DB_POOL_MAX');
-  });
+  }, 120_000);
 });

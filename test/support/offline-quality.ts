@@ -45,11 +45,14 @@ export const QUESTIONS_ZH = [
   '你平时喜欢做什么？',
   '你讨厌什么？',
   '谢谢你',
+  '你会写诗吗？',
+  '你会打仗吗？',
+  '讲讲你的故事',
   '你知道量子计算机吗？',
   '我今天心情不太好',
 ];
 
-export const QUESTIONS_EN = ['Hello!', 'Who are you?', 'What is your relationship with Watson?', 'Where are you from?', 'What do you think of friendship?', 'What do you like?', 'Thanks!', 'Do you know how a jet engine works?', 'I had a long day.'];
+export const QUESTIONS_EN = ['Hello!', 'Who are you?', 'What is your relationship with Watson?', 'Where are you from?', 'What do you think of friendship?', 'What do you like?', 'Thanks!', 'Tell me about your life', 'Can you swim?', 'Do you know how a jet engine works?', 'I had a long day.'];
 
 /** Every name the character goes by (title and aliases). */
 export function namesOf(entry: BundledEntry): string[] {

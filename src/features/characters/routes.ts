@@ -124,20 +124,26 @@ async function readUpload(request: FastifyRequest, maxBytes: number): Promise<{ 
   if (!request.isMultipart()) throw new AppError('unsupported_media_type', 'Send the file as multipart/form-data in a field named "file"');
   let file: { bytes: Buffer; filename?: string; contentType?: string } | undefined;
   const fields: Record<string, string> = {};
-  for await (const part of request.parts({ limits: { fileSize: maxBytes, files: 1, fields: 10, fieldSize: 1000 } })) {
-    if (part.type === 'file') {
-      if (part.fieldname !== 'file') {
-        part.file.resume();
-        continue;
+  try {
+    for await (const part of request.parts({ limits: { fileSize: maxBytes, files: 1, fields: 10, fieldSize: 1000 } })) {
+      if (part.type === 'file') {
+        if (part.fieldname !== 'file') {
+          part.file.resume();
+          continue;
+        }
+        const bytes = await part.toBuffer().catch((err: { code?: string }) => {
+          if (err.code === 'FST_REQ_FILE_TOO_LARGE') throw new AppError('payload_too_large', `The file is larger than ${Math.round(maxBytes / 1024 / 1024)} MB`);
+          throw err;
+        });
+        file = { bytes, filename: part.filename, contentType: part.mimetype };
+      } else {
+        fields[part.fieldname] = String(part.value);
       }
-      const bytes = await part.toBuffer().catch((err: { code?: string }) => {
-        if (err.code === 'FST_REQ_FILE_TOO_LARGE') throw new AppError('payload_too_large', `The file is larger than ${Math.round(maxBytes / 1024 / 1024)} MB`);
-        throw err;
-      });
-      file = { bytes, filename: part.filename, contentType: part.mimetype };
-    } else {
-      fields[part.fieldname] = String(part.value);
     }
+  } catch (err) {
+    // busboy's own errors (no boundary, truncated or malformed parts) are the client's: 400, not 500.
+    if (err instanceof AppError || (err as { statusCode?: number }).statusCode) throw err;
+    throw new AppError('validation:multipart', `The multipart body is malformed: ${(err as Error).message}`);
   }
   if (!file) throw new AppError('validation:file', 'The "file" field is missing');
   if (file.bytes.length === 0) throw new AppError('validation:file', 'The file is empty');

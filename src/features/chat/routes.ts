@@ -97,9 +97,9 @@ export function registerChatRoutes(root: FastifyInstance, deps: ChatRouteDeps): 
 
   app.get(
     '/api/characters/:id/export',
-    { config: auth, schema: { tags, summary: 'Download the conversation', params: IdParams, querystring: Type.Object({ format: Type.Union([Type.Literal('json'), Type.Literal('md')], { default: 'json' }) }) } },
+    { config: auth, schema: { tags, summary: 'Download the conversation', params: IdParams, querystring: Type.Object({ format: Type.Union([Type.Literal('json'), Type.Literal('md')], { default: 'json' }), tz: Type.Optional(Type.String({ maxLength: 64, description: 'IANA time zone for the Markdown timestamps' })) }) } },
     async (request, r) => {
-      const out = await chat.exportConversation(owner(request), request.params.id, request.query.format);
+      const out = await chat.exportConversation(owner(request), request.params.id, request.query.format, request.query.tz);
       return r.header('content-disposition', contentDisposition(out.filename)).type(out.contentType).send(out.body);
     },
   );

@@ -17,6 +17,7 @@ import type { Message } from '../conversations/store.js';
 import type { MemoryService } from '../memory/service.js';
 import { assemblePrompt, budgetsFrom, type AssembledPrompt, type HistoryMessage } from './prompt.js';
 import type { ReplyDone, Turn, TurnEngine, TurnSink } from '../conversations/engine.js';
+import { readableTime } from '../../shared/readable-time.js';
 
 export interface ChatDeps {
   db: Db;
@@ -151,13 +152,13 @@ export function createChatService(deps: ChatDeps) {
       await deps.memory.clear(conversationId, [character.id], includeMemories);
     },
 
-    async exportConversation(actor: Actor, characterId: number, format: 'json' | 'md') {
+    async exportConversation(actor: Actor, characterId: number, format: 'json' | 'md', timeZone?: string) {
       const { character, conversationId } = await open(actor, characterId);
       const messages = await conversations.allMessages(db, conversationId);
       if (format === 'json') {
         return { filename: `${character.name}.chat.json`, contentType: 'application/json', body: JSON.stringify({ character: { id: character.id, name: character.name }, exportedAt: new Date(now()).toISOString(), messages }, null, 2) };
       }
-      const md = [`# ${character.name}`, '', ...messages.map((m) => `**${m.role === 'user' ? '我' : character.name}** · ${new Date(m.createdAt).toISOString()}${m.status === 'interrupted' ? ' · (interrupted)' : ''}\n\n${m.content}\n`)].join('\n');
+      const md = [`# ${character.name}`, '', ...messages.map((m) => `**${m.role === 'user' ? '我' : character.name}** · ${readableTime(m.createdAt, timeZone)}${m.status === 'interrupted' ? ' · (interrupted)' : ''}\n\n${m.content}\n`)].join('\n');
       return { filename: `${character.name}.chat.md`, contentType: 'text/markdown; charset=utf-8', body: md };
     },
 

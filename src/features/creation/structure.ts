@@ -8,7 +8,6 @@ import type { LlmGateway } from '../../infra/llm/index.js';
 import type { PromptRegistry } from '../prompts/registry.js';
 import { fromLabelled, labelledSectionSchema, SECTIONS, type Profile, type Section, type SectionKey } from '../characters/profile.js';
 import type { SourcePage } from '../sources/types.js';
-import { describeSource } from '../sources/describe.js';
 
 export type Detail = 'concise' | 'detailed';
 
@@ -106,7 +105,7 @@ export async function structureProfile(llm: LlmGateway, prompts: PromptRegistry,
     // Provenance comes from the page itself, not from the model.
     profile.source = {
       ...(profile.source as Section),
-      id: describeSource(input.page),
+      id: `${input.page.source}:${input.page.key}`,
       url: input.page.url ?? '',
       size: `约${input.markdown.length}字`,
     };

@@ -187,9 +187,9 @@ export function registerGroupRoutes(root: FastifyInstance, deps: GroupRouteDeps)
 
   app.get(
     '/api/groups/:id/export',
-    { config, schema: { tags, summary: 'Download the conversation', params: IdParams, querystring: Type.Object({ format: Type.Union([Type.Literal('json'), Type.Literal('md')], { default: 'json' }) }), response: { ...errors(401, 404) } } },
+    { config, schema: { tags, summary: 'Download the conversation', params: IdParams, querystring: Type.Object({ format: Type.Union([Type.Literal('json'), Type.Literal('md')], { default: 'json' }), tz: Type.Optional(Type.String({ maxLength: 64, description: 'IANA time zone for the Markdown timestamps' })) }), response: { ...errors(401, 404) } } },
     async (request, reply) => {
-      const out = await groups.exportConversation(owner(request), request.params.id, request.query.format);
+      const out = await groups.exportConversation(owner(request), request.params.id, request.query.format, request.query.tz);
       return reply.header('content-disposition', contentDisposition(out.filename)).type(out.contentType).send(out.body);
     },
   );

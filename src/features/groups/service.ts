@@ -22,6 +22,7 @@ import type { GroupDone, Turn, TurnEngine, TurnSink } from '../conversations/eng
 import * as store from './store.js';
 import type { Group } from './store.js';
 import { aliasesOf, applyModerator, decide, moderatorFallback, type Decision, type GroupMode, type ModeratorAnswer, type Speaker } from './speaker.js';
+import { readableTime } from '../../shared/readable-time.js';
 
 export const MIN_MEMBERS = 2;
 export const MAX_MEMBERS = 12;
@@ -351,7 +352,7 @@ export function createGroupsService(deps: GroupsDeps) {
       });
     },
 
-    async exportConversation(actor: Actor, groupId: number, format: 'json' | 'md') {
+    async exportConversation(actor: Actor, groupId: number, format: 'json' | 'md', timeZone?: string) {
       const g = await owned(actor, groupId);
       const conversationId = await conversationOf(g);
       const [messages, names] = await Promise.all([conversations.allMessages(db, conversationId), store.speakerNames(db, g.userId, conversationId)]);
@@ -369,7 +370,7 @@ export function createGroupsService(deps: GroupsDeps) {
         '',
         `成员：${g.members.map((m) => m.name).join('、')}`,
         '',
-        ...messages.map((m) => `**${speakerName(m)}** · ${new Date(m.createdAt).toISOString()}${m.status === 'interrupted' ? ' · (interrupted)' : ''}\n\n${m.content}\n`),
+        ...messages.map((m) => `**${speakerName(m)}** · ${readableTime(m.createdAt, timeZone)}${m.status === 'interrupted' ? ' · (interrupted)' : ''}\n\n${m.content}\n`),
       ].join('\n');
       return { filename: `${g.name}.group.md`, contentType: 'text/markdown; charset=utf-8', body: md };
     },

@@ -112,6 +112,11 @@ function openPostgres(url: string, max: number, acquireTimeoutMs: number): Datab
   pool.on('error', () => {
     /* an idle client lost its connection; the pool replaces it */
   });
+  // A checked-out client whose server goes away (restart: 57P01) emits 'error' outside any query;
+  // unhandled, that kills the process. The query in flight fails on its own and the pool drops the client.
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,

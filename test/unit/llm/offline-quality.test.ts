@@ -74,6 +74,9 @@ describe.each(ALL_BUNDLED.map((e) => [e.title, e.slug]))('offline model as %s', 
     const ch = c();
     expect(await ask(ch, '你是谁？')).toContain(`我是${ch.name}`);
     expect(await ask(ch, '你好')).toMatch(/^(你好|幸会)/);
+    expect(await ask(ch, `你好呀，${ch.name}`)).toMatch(/^(你好|幸会)/);
+    expect(await ask(ch, '讲讲你的故事')).toMatch(/^(说来话长，我拣要紧的讲。|好，我简单讲讲。)我?/);
+    expect(await ask(ch, '你会写诗吗？')).toMatch(/^(说到写诗，我倒有些心得。|写诗？资料里没有写到我这方面的本事，我不好夸口。)/);
     expect(await ask(ch, '谢谢你')).toMatch(/客气/);
     expect(await ask(ch, '你平时喜欢做什么？')).toMatch(/^我(喜欢|偏爱|爱|热爱|好|嗜)|^我没有什么特别的嗜好/);
     expect(await ask(ch, '你讨厌什么？')).toMatch(/^我(厌恶|讨厌|憎恶|痛恨|看不惯|不)|^我最看不惯/);
@@ -147,6 +150,8 @@ describe('offline model: specific answers', () => {
     expect(await ask(built.get('sun-wukong')!, '你和唐僧是什么关系？')).toMatch(/^唐僧是我的师父。/);
     expect(await ask(built.get('sherlock-holmes')!, '你认识华生吗？')).toMatch(/^华生是我的搭档。/);
     expect(await ask(built.get('zhuge-liang')!, '你和唐僧是什么关系？')).toMatch(/不记得/);
+    expect(await ask(built.get('li-bai')!, '你会写诗吗？')).toMatch(/^说到写诗，我倒有些心得。我的诗/);
+    expect(await ask(built.get('sherlock-holmes')!, '你会写诗吗？')).toMatch(/^写诗？资料里没有写到/);
   });
 
   it('is deterministic: the same turn gets the same reply', async () => {

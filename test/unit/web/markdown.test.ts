@@ -51,3 +51,13 @@ describe('Markdown renderer', () => {
     expect(safeUrl('data:image/png;base64,AAAA')).toBe('');
   });
 });
+
+describe('readable export timestamps', () => {
+  it('formats in the given time zone, and falls back on an unknown one', async () => {
+    const { readableTime } = await import('../../../src/shared/readable-time.js');
+    const t = Date.UTC(2026, 10, 30, 10, 5);
+    expect(readableTime(t, 'Asia/Shanghai')).toBe('2026-11-30 18:05');
+    expect(readableTime(t, 'UTC')).toBe('2026-11-30 10:05');
+    expect(readableTime(t, 'Not/AZone')).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/);
+  });
+});

@@ -23,6 +23,7 @@ export function App() {
     void qc.cancelQueries({ predicate: (q) => !keep(q.queryKey) });
     qc.removeQueries({ predicate: (q) => !keep(q.queryKey) });
     qc.getMutationCache().clear();
+    document.title = 'FastNPC';
   }, [signedOut, qc]);
 
   if (me.isPending) {

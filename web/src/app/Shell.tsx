@@ -131,6 +131,12 @@ export function Shell({ user }: { user: User }) {
     go(next, { replace: true });
   }, [sel, selAt, activeChar, activeGroup, charList, groupList, characters.data, groups.data, characters.isFetching, groups.isFetching, characters.dataUpdatedAt, groups.dataUpdatedAt, lastChat, route.view, go, user.isAdmin]);
 
+  // The tab and the history list say which view this is.
+  const viewTitle = route.view === 'settings' ? t('settings.title') : route.view === 'admin' ? t('admin.title') : (activeChar?.name ?? activeGroup?.name);
+  useEffect(() => {
+    document.title = viewTitle ? `${viewTitle} · FastNPC` : 'FastNPC';
+  }, [viewTitle]);
+
   const refreshCharacters = () => void qc.invalidateQueries({ queryKey: characterKeys.all });
 
   const menuButton = (

@@ -9,7 +9,7 @@ import { createContext, useCallback, useContext, useState, type ReactNode } from
 import { useI18n } from '../i18n/index.js';
 import { Modal } from './Modal.js';
 
-/** `title` says what is confirmed ("Delete 李白?"); the message explains the consequences. */
+/** `title` says what is confirmed ("Delete 李白?") and the message the consequences; without a title the message is the title. */
 type ConfirmFn = (message: string, opts?: { danger?: boolean; confirmLabel?: string; title?: string }) => Promise<boolean>;
 const ConfirmContext = createContext<ConfirmFn | null>(null);
 
@@ -37,7 +37,7 @@ export function ConfirmProvider({ children }: { children: ReactNode }) {
       {children}
       {pending ? (
         <Modal
-          title={pending.title ?? t('common.confirm')}
+          title={pending.title ?? pending.message}
           onClose={() => finish(false)}
           footer={
             <>
@@ -50,7 +50,7 @@ export function ConfirmProvider({ children }: { children: ReactNode }) {
             </>
           }
         >
-          <p>{pending.message}</p>
+          {pending.title ? <p>{pending.message}</p> : null}
         </Modal>
       ) : null}
     </ConfirmContext.Provider>

@@ -42,7 +42,7 @@ export function ConversationTools({ exportUrl, name, canClear, onClear, trailing
         title={t('chat.clear')}
         disabled={!canClear}
         onClick={async () => {
-          if (!(await confirm(t('chat.confirmClear', { name }), { danger: true, confirmLabel: t('chat.clear') }))) return;
+          if (!(await confirm(t('chat.confirmClear', { name }), { title: t('chat.clear'), danger: true, confirmLabel: t('chat.clear') }))) return;
           try {
             await onClear();
           } catch (e) {

@@ -227,7 +227,7 @@ export const zhCN = {
   'admin.title': '用户管理',
   'admin.id': 'ID',
   'admin.username': '用户名',
-  'admin.role': '角色',
+  'admin.role': '身份',
   'admin.admin': '管理员',
   'admin.user': '用户',
   'admin.characters': '角色数',

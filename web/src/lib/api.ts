@@ -126,5 +126,16 @@ export function qs(params: Record<string, string | number | null | undefined>): 
   return s ? `?${s}` : '';
 }
 
+/** Export query: the format, and this browser's time zone so Markdown timestamps read locally. */
+export function exportQuery(format: 'md' | 'json'): string {
+  let tz: string | undefined;
+  try {
+    tz = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  } catch {
+    tz = undefined;
+  }
+  return qs({ format, tz: format === 'md' ? tz : undefined });
+}
+
 /** Path segment encoder for ids. */
 export const seg = (id: string | number) => encodeURIComponent(String(id));

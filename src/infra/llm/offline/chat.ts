@@ -129,6 +129,27 @@ function replyZh(p: Persona, intent: Intent, said: string, seed: number, from?: 
       closer();
       break;
     }
+    case 'story':
+      add(pick(['说来话长，我拣要紧的讲。', '好，我简单讲讲。'], seed));
+      add(p.experiences[0] ?? p.origin[0] ?? '我的经历，资料里记得不多，我不便乱编');
+      add(p.experiences[1]);
+      break;
+    case 'ability': {
+      const topic = intent.about;
+      // 「写诗」 is known when the profile speaks of 诗: match the object (last character) too.
+      const object = [...topic].pop() ?? '';
+      const related = /\p{Script=Han}/u.test(object) && !/[么吗呢了的]/u.test(object) ? [...p.skills, ...p.facts].filter((f) => f.includes(object)) : [];
+      // Sentences about the character itself (我…) answer best.
+      const known = topic ? [...factsAbout(p, topic), ...related].sort((a, b) => Number(b.startsWith('我')) - Number(a.startsWith('我'))) : [];
+      if (known.length || (object && p.occupation.includes(object))) {
+        add(topic ? `说到${topic}，我倒有些心得` : '这方面我倒有些心得');
+        add(known[0] ?? (p.occupation ? `毕竟我是${p.occupation}` : undefined));
+      } else {
+        add(topic ? `${topic}？资料里没有写到我这方面的本事，我不好夸口` : '这方面的本事，我不好夸口');
+        add(p.skills[0] ? `我拿手的是别的：${p.skills[0].replace(/^我(也|还|又)?/u, '')}` : facet(p, seed >>> 5));
+      }
+      break;
+    }
     case 'likes':
       add(p.likes[0] ?? '我没有什么特别的嗜好');
       add(p.likes[1] ?? facet(p, seed >>> 5));
@@ -198,6 +219,14 @@ function replyEn(p: Persona, intent: Intent, seed: number, from?: string): strin
       add(intent.about ? `On ${intent.about}, I have a view of my own` : 'I have a view of my own on that');
       add('I trust what I have seen and reasoned out for myself, not what is merely said.');
       closer();
+      break;
+    case 'story':
+      add('Mine is a long story, and I know it best in Chinese');
+      add('Ask me in Chinese and I will tell it properly.');
+      break;
+    case 'ability':
+      add(intent.about ? `Whether I can ${intent.about}, I would rather not boast` : 'I would rather not boast');
+      add('Ask me about what I have done, and judge for yourself.');
       break;
     case 'likes':
       add('What I enjoy most is the work I am known for.');

@@ -2,7 +2,7 @@
  * What kind of thing the user said, in Chinese or English, and what it is about: the offline
  * model answers the question asked, not a generic line.
  */
-export type IntentKind = 'greeting' | 'thanks' | 'farewell' | 'identity' | 'relationship' | 'place' | 'time' | 'opinion' | 'likes' | 'dislikes' | 'question' | 'statement';
+export type IntentKind = 'greeting' | 'thanks' | 'farewell' | 'identity' | 'relationship' | 'place' | 'time' | 'opinion' | 'likes' | 'dislikes' | 'story' | 'ability' | 'question' | 'statement';
 
 export interface Intent {
   kind: IntentKind;
@@ -20,7 +20,8 @@ function cleanTopic(text: string, zh: boolean): string {
 const ZH: [IntentKind, RegExp][] = [
   ['thanks', /^(谢谢|多谢|感谢|谢了|太感谢)/u],
   ['farewell', /^(再见|拜拜|告辞|回头见|下次再聊)/u],
-  ['greeting', /^(你好|您好|嗨|哈喽|早上好|晚上好|下午好|早安|晚安|久仰)[啊呀，,！!。~～\s]*$/u],
+  ['greeting', /^(你好|您好|嗨|哈喽|早上好|晚上好|下午好|早安|晚安|久仰)[啊呀，,！!。~～\s]*([\p{Script=Han}·A-Za-z ]{0,20}[啊呀，,！!。~～\s]*)?$/u],
+  ['story', /(讲讲|说说|谈谈|聊聊|讲一讲|说一说)(你的)?(故事|经历|往事|生平|过去|一生)/u],
   ['identity', /你是谁|介绍一下?你?自己|你叫什么|自我介绍|你是什么人|你是做什么的|你的身份/u],
   ['likes', /(你|你们|您)(最|平时|平常)?(喜欢|爱好|喜爱|爱)(做)?(什么|啥|哪)|你的(爱好|喜好)/u],
   ['dislikes', /(你|你们|您)(最)?(讨厌|厌恶|不喜欢|受不了|怕)(什么|啥|哪)/u],
@@ -36,6 +37,7 @@ const EN: [IntentKind, RegExp][] = [
   ['identity', /who are you|introduce yourself|what is your name|what's your name|tell me about yourself|what do you do/i],
   ['likes', /what do you (like|love|enjoy)|your (hobbies|favou?rite)/i],
   ['dislikes', /what do you (hate|dislike)|what annoys you/i],
+  ['story', /tell me (about )?(your )?(story|life|past)/i],
   ['place', /where (are you from|do you live|were you born|is your home)/i],
   ['time', /when (did|were) you (live|born)|what (era|century|year)/i],
   ['opinion', /what do you think (of|about)|your (opinion|view) (of|on)|how do you feel about/i],
@@ -61,6 +63,8 @@ export function intentOf(text: string, zh: boolean): Intent {
   const t = text.trim();
   const who = relationTarget(t, zh);
   if (who) return { kind: 'relationship', about: who };
+  const skill = zh ? /(?:你|您)(?:会|能|擅长|懂)(?:不会)?(.{1,10}?)(?:吗|么|嘛|[?？])/u.exec(t) : /(?:can|do) you ([a-z][a-z ]{1,30}?)\?/i.exec(t);
+  if (skill && !/什么|谁|哪/u.test(skill[1])) return { kind: 'ability', about: cleanTopic(skill[1], zh) };
   for (const [kind, re] of zh ? ZH : EN) {
     if (re.test(t)) return { kind, about: kind === 'opinion' ? opinionTopic(t, zh) : '' };
   }

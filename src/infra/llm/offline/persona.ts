@@ -19,6 +19,7 @@ export interface Persona {
   dislikes: string[];
   goals: string[];
   experiences: string[];
+  skills: string[];
   origin: string[];
   era: string;
   /** `relation：name` pairs. */
@@ -34,7 +35,7 @@ const LABEL = /^(别名|字|号|称号|尊号|封号|谥号|外号|绰号|别称
 /** Name-like tokens of 「李白（李太白、诗仙）」 or 「别名：李太白；英文名：Sherlock Holmes」. */
 function nameTokens(text: string): string[] {
   return scanHead(text, 400)
-    .split(/[（）()、；;，,：:\s]+|(?<=[\p{Script=Han}])\s+/u)
+    .split(/[（）()、；;，,：:\n]+/u)
     .map((t) => t.trim())
     .filter((t) => t.length >= 2 && t.length <= 16 && !LABEL.test(t) && !/旧译|未载明|资料/.test(t));
 }
@@ -110,11 +111,12 @@ export function readPersona(hints: LlmHints | undefined): Persona {
     dislikes: voiced(p.personality?.dislikes, names, 2, (c) => (DISLIKE_VERB.test(c) ? `我${c}` : `我讨厌${c}`)),
     goals: voiced(p.personality?.goals, names),
     experiences: voiced(p.background?.experiences, names, 6, undefined, true),
+    skills: voiced(p.knowledge?.skills, names, 3, (c) => (/^(代表作|作品|专长|特长)/u.test(c) ? `我的${c}` : `我${c}`)),
     origin: voiced(p.background?.origin, names, 2, (c) => (/^(出生|生于|出身|祖籍|来自)/u.test(c) ? `我${c}` : ''), false),
     era: eraOf(asText(p.world?.timeline)),
     relations,
     facts: [],
   };
-  persona.facts = [...persona.experiences, ...persona.origin, ...persona.traits, ...persona.values, ...voiced(identity.intro, names, 4, undefined, true), ...voiced(p.background?.currentSituation, names, 1, undefined, true)];
+  persona.facts = [...persona.experiences, ...persona.skills, ...persona.origin, ...persona.traits, ...persona.values, ...voiced(identity.intro, names, 4, undefined, true), ...voiced(p.background?.currentSituation, names, 1, undefined, true)];
   return persona;
 }

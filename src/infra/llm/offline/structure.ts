@@ -183,8 +183,12 @@ const RULES: Record<string, Rule> = {
   },
   经历: {
     list: (s) => {
-      const dated = s.text.filter((t) => !s.summary.includes(t) && /(\d{2,4}年|年间|元年|任|登基|创作|发表|加入|考中|出任|率领|获得|毕业|当选)/.test(t));
-      return (dated.length ? dated : s.summary).slice(0, 6).map((t) => clip(t, 200));
+      const rest = s.text.filter((t) => !s.summary.includes(t));
+      const dated = rest.filter((t) => /(\d{2,4}年|年间|元年|任|登基|创作|发表|加入|考中|出任|率领|获得|毕业|当选)/.test(t));
+      // Too few dated events (a fictional figure): sentences about the person themself.
+      const about = dated.length >= 3 ? [] : rest.filter((t) => !dated.includes(t) && (t.startsWith(s.name) || /^(他|她)(?!们)/u.test(t)));
+      const picked = [...dated, ...about];
+      return (picked.length ? picked : s.summary).slice(0, 6).map((t) => clip(t, 200));
     },
     make: () => '',
   },
@@ -198,7 +202,7 @@ const RULES: Record<string, Rule> = {
   秘密: { make: () => '' },
 
   知识领域: { info: ['研究领域', '专业', '主要成就'], make: (s, d) => (d.works ? `精于与${clip(d.works, 40)}相关的学问。` : `熟悉${d.occupation || '自身所处领域'}的相关知识。`) },
-  技能: { words: /擅长|精通|善于|长于|技艺|才能/, max: 2, make: (s, d) => (d.works ? `代表作有${clip(d.works, 60)}。` : `具备${d.occupation || '其身份'}所需的本领。`) },
+  技能: { words: /擅长|精通|善于|长于|技艺|才能/, max: 2, make: (s, d) => (d.works ? `代表作有${clip(d.works, 60)}。` : '资料未载明') },
   限制: { make: (s, d) => `对${d.era || '自己所处时代'}之后的事物所知有限。` },
 
   语气: { make: (s) => (s.ancient ? '从容而带几分文气' : '平实而直接') },

@@ -103,7 +103,7 @@ export function readsFirstPerson(text: string): boolean {
     const before = chars[i - 1];
     if (/\p{Script=Han}/u.test(before) && !BEFORE_ME.has(before)) return false;
   }
-  return !/我我|[“「"『]我[”」"』]|我[（(]|我[，,]\s*(字|号|又名|原名|本名)|他们我|她们我/u.test(text);
+  return !/我我|[“「"『]我[”」"』]|《[^》]*我[^》]*》|我[（(]|我[，,]\s*(字|号|又名|原名|本名)|他们我|她们我/u.test(text);
 }
 
 /**
@@ -112,6 +112,9 @@ export function readsFirstPerson(text: string): boolean {
  */
 export function firstPerson(text: string, names: readonly string[]): string {
   let t = stripConnective(bare(text));
+  // A name inside quotes or a title (“李白捉月”, 《花木兰》) is a title, not the speaker: skip the sentence.
+  const quoted = t.match(/[“「『《"][^”」』》"]*[”」』》"]/gu) ?? [];
+  if (quoted.some((q) => names.some((n) => n && q.includes(n)))) return '';
   for (const n of names) if (n) t = t.split(n).join('我');
   t = t.replace(/(^|[^其吉])[他她](?!们)/gu, '$1我');
   t = stripConnective(t).replace(/^我的?[，,]\s*/u, '我');
@@ -129,10 +132,4 @@ export function endZh(text: string): string {
 export function endEn(text: string): string {
   const t = text.trim().replace(/[,;:\s]+$/u, '');
   return /[.!?]["')]?$/u.test(t) ? t : `${t}.`;
-}
-
-/** Splits at the first clause boundary (，。；) and keeps at most `max` characters of that clause. */
-export function firstClause(text: string, max: number): string {
-  const c = (text.split(/[，,。；;！!？?\n]/u)[0] ?? '').trim();
-  return c.length <= max ? c : '';
 }

@@ -1,5 +1,5 @@
 /** One-to-one conversation requests. Messages live in the streaming reducer (lib/use-conversation), not the query cache. */
-import { api, qs, seg } from '../../../lib/api.js';
+import { api, qs, seg, exportQuery } from '../../../lib/api.js';
 import type { Id, Message, MessagePage } from '../../../lib/types.js';
 
 export const chatKeys = {
@@ -22,4 +22,4 @@ export const editMessage = (characterId: Id, messageId: Id, content: string) => 
 export const deleteMessage = (characterId: Id, messageId: Id) => api.del(`${base(characterId)}/${seg(messageId)}`);
 export const clearMessages = (characterId: Id) => api.del(base(characterId));
 
-export const exportUrl = (characterId: Id, format: 'md' | 'json') => `/api/characters/${seg(characterId)}/export?format=${format}`;
+export const exportUrl = (characterId: Id, format: 'md' | 'json') => `/api/characters/${seg(characterId)}/export${exportQuery(format)}`;

@@ -98,6 +98,12 @@ export function CreateCharacterDialog({ onClose, onCreated }: CreateCharacterDia
     }
   };
 
+  // A known code in the user's words; otherwise the server's own sentence, without a second prefix.
+  const jobErrorText = (e: { code: string; message: string }) => {
+    const text = errorText({ code: e.code, message: e.message, status: isSourceDown(e.code) ? 502 : undefined });
+    return text === t('error.generic', { message: e.message }) ? e.message : text;
+  };
+
   const job = phase.kind === 'job' ? phase.job : null;
   const running = phase.kind === 'job' && (!job || job.state === 'queued' || job.state === 'running');
 
@@ -163,7 +169,7 @@ export function CreateCharacterDialog({ onClose, onCreated }: CreateCharacterDia
         </ol>
         {job?.state === 'failed' ? (
           <p className="error-text" role="alert">
-            {t('create.failed', { message: job.error ? errorText({ code: job.error.code, message: job.error.message, status: isSourceDown(job.error.code) ? 502 : undefined }) : '' })}
+            {t('create.failed', { message: job.error ? jobErrorText(job.error) : '' })}
           </p>
         ) : null}
         {job?.state === 'cancelled' ? <p className="muted">{t('create.cancelled')}</p> : null}

@@ -1,4 +1,4 @@
-import { api, qs, seg } from '../../../lib/api.js';
+import { api, qs, seg, exportQuery } from '../../../lib/api.js';
 import type { Id, MessagePage } from '../../../lib/types.js';
 
 const base = (id: Id) => `/api/groups/${seg(id)}/messages`;
@@ -13,4 +13,4 @@ export const sendGroupMessage = (groupId: Id, content: string, speakerId: Id | u
   api.stream('POST', base(groupId), speakerId !== undefined ? { content, speakerId } : { content }, signal);
 
 export const clearGroupMessages = (groupId: Id) => api.del(base(groupId));
-export const groupExportUrl = (groupId: Id, format: 'md' | 'json') => `/api/groups/${seg(groupId)}/export?format=${format}`;
+export const groupExportUrl = (groupId: Id, format: 'md' | 'json') => `/api/groups/${seg(groupId)}/export${exportQuery(format)}`;

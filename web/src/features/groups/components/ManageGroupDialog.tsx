@@ -35,7 +35,7 @@ export function ManageGroupDialog({ group, characters, onClose, onDeleted }: { g
             type="button"
             className="btn btn-danger push-left"
             onClick={async () => {
-              if (await confirm(t('group.confirmDelete', { name: group.name }), { danger: true, confirmLabel: t('common.delete') }))
+              if (await confirm(t('group.confirmDelete', { name: group.name }), { title: t('group.delete'), danger: true, confirmLabel: t('common.delete') }))
                 del.mutate(group.id, {
                   onSuccess: () => {
                     onDeleted();

@@ -1,0 +1,121 @@
+/**
+ * The cast and the props of the authorization matrix and the fuzzer: an admin, an owner with one of
+ * everything (two characters, a conversation, a memory, a group, a finished creation job), another
+ * user, and an anonymous client. Every owner resource carries a secret marker that must never show
+ * up in a response to someone else.
+ */
+import { randomBytes } from 'node:crypto';
+import sharp from 'sharp';
+import type { TestApp, TestClient } from '../../support/app.js';
+import { importCard } from '../../support/characters.js';
+import { waitFor } from '../../support/wait.js';
+
+export const PASSWORD = 'correct horse battery';
+
+export interface Actor {
+  name: 'anonymous' | 'other' | 'owner' | 'admin';
+  client: TestClient;
+}
+
+export interface World {
+  anonymous: TestClient;
+  owner: TestClient;
+  other: TestClient;
+  admin: TestClient;
+  /** In the owner's character name, messages, memory and group name. */
+  marker: string;
+  /** Values for every path parameter the API has, keyed `{prefix}:{param}` or `{param}`. */
+  ids: Record<string, string | number>;
+}
+
+const TERMINAL = ['done', 'failed', 'cancelled'];
+
+/** The first user of an app is its admin: call once per app, before any `buildWorld`. */
+export async function registerAdmin(app: TestApp): Promise<TestClient> {
+  const admin = app.client();
+  const u = await admin.register(`admin_${randomBytes(3).toString('hex')}`, PASSWORD);
+  if (!u.isAdmin) throw new Error('the chaos admin must be the first user of the app');
+  return admin;
+}
+
+export async function tinyPng(width = 32, height = 32): Promise<Buffer> {
+  return sharp({ create: { width, height, channels: 3, background: { r: 200, g: 50, b: 50 } } }).png().toBuffer();
+}
+
+export async function buildWorld(app: TestApp, admin: TestClient): Promise<World> {
+  const marker = `Secret${randomBytes(4).toString('hex')}`;
+  const owner = app.client();
+  const other = app.client();
+  await owner.register(`own_${randomBytes(4).toString('hex')}`, PASSWORD);
+  await other.register(`oth_${randomBytes(4).toString('hex')}`, PASSWORD);
+
+  const c1 = await importCard(owner, `${marker}A`, { description: `${marker} description` });
+  const c2 = await importCard(owner, `${marker}B`);
+  const form = new FormData();
+  form.append('file', new Blob([new Uint8Array(await tinyPng())], { type: 'image/png' }), 'a.png');
+  const avatar = await owner.put(`/api/characters/${c1.id}/avatar`, form);
+  if (avatar.status !== 200) throw new Error(`avatar: ${avatar.status} ${avatar.text}`);
+
+  const turn = await owner.post(`/api/characters/${c1.id}/messages`, { content: `${marker} my private message` });
+  if (turn.status !== 200) throw new Error(`turn: ${turn.status} ${turn.text}`);
+
+  const memory = await app.ctx.database.db
+    .insertInto('memory_items')
+    .values({ character_id: c1.id, conversation_id: null, kind: 'long_term', content: `${marker} remembers`, importance: 0.5, pinned: 0, range_start: null, range_end: null, created_at: Date.now(), updated_at: Date.now() })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+
+  const group = await owner.post('/api/groups', { name: `${marker} group`, memberIds: [c1.id, c2.id] });
+  if (group.status !== 201) throw new Error(`group: ${group.status} ${group.text}`);
+
+  const creation = await owner.post('/api/characters/creations', { name: `${marker}C`, source: 'text', text: `${marker}C 是一位诗人，生于长安，好饮酒。`.repeat(5), detail: 'concise' });
+  if (creation.status !== 202) throw new Error(`creation: ${creation.status} ${creation.text}`);
+  const jobId = creation.body.job.id as string;
+  await waitFor(async () => TERMINAL.includes((await owner.get(`/api/jobs/${jobId}`)).body?.state), 60_000);
+
+  return {
+    anonymous: app.client(),
+    owner,
+    other,
+    admin,
+    marker,
+    ids: {
+      'characters:id': c1.id,
+      'groups:id': group.body.id,
+      'jobs:id': jobId,
+      messageId: turn.body.userMessageId,
+      memoryId: Number(memory.id),
+      characterId: c2.id,
+      source: 'baike',
+    },
+  };
+}
+
+/** Path values for an operation: `{id}` depends on the collection it follows. */
+export function pathValues(world: World, path: string): Record<string, string | number> {
+  const out: Record<string, string | number> = {};
+  const segments = path.split('/');
+  segments.forEach((seg, i) => {
+    const m = /^\{(\w+)\}$/.exec(seg);
+    if (!m) return;
+    const name = m[1]!;
+    const scoped = `${segments[i - 1]}:${name}`;
+    if (scoped in world.ids) out[name] = world.ids[scoped]!;
+    else if (name in world.ids) out[name] = world.ids[name]!;
+  });
+  return out;
+}
+
+/** Body fields that name the owner's resources (so "other user" tries to use them). */
+export function bodyHints(world: World, actorPassword = PASSWORD): Record<string, unknown> {
+  return {
+    memberIds: [world.ids['characters:id'], world.ids.characterId],
+    characterId: world.ids.characterId,
+    speakerId: world.ids['characters:id'],
+    password: actorPassword,
+    currentPassword: actorPassword,
+    newPassword: actorPassword,
+    // A name the fixture encyclopedia knows (candidates, creations).
+    name: '李白',
+  };
+}
