@@ -18,7 +18,8 @@ import type { Config } from './config.js';
 import { buildCore, type Core, type CoreOptions } from './core.js';
 import { type DatabaseHandle } from './infra/db/index.js';
 import { LATENCY_BUCKETS, Metrics } from './infra/metrics.js';
-import { registerErrorHandling, registerNotFound } from './http/errors.js';
+import { registerErrorHandling, registerNotFound, sendError, toAppError } from './http/errors.js';
+import { registerDrainRefusal } from './http/drain.js';
 import { registerAuth, SESSION_COOKIE } from './http/auth.js';
 import { registerInputGuards } from './http/input-guards.js';
 import { ErrorResponse } from './http/schemas.js';
@@ -70,6 +71,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     trustProxy: false,
     // Streams (SSE) can be long; the server's own timeouts are set in server.ts.
     requestTimeout: 0,
+    // Router errors (bad percent-escapes, over-long path segments) and draining use our error shape.
+    frameworkErrors: (err, _request, reply) => void sendError(reply, toAppError(err)),
+    return503OnClosing: false,
     schemaController: { compilersFactory: { buildValidator: buildValidators as never } },
   });
   const log = { info: (o: object, m?: string) => app.log.info(o, m), warn: (o: object, m?: string) => app.log.warn(o, m), error: (o: object, m?: string) => app.log.error(o, m) };
@@ -84,6 +88,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   app.addSchema(ErrorResponse);
   registerErrorHandling(app);
+  registerDrainRefusal(app);
   registerInputGuards(app);
   registerHttpMetrics(app, metrics, database);
 

@@ -120,6 +120,7 @@ export function createChatService(deps: ChatDeps) {
         if (last.role === 'assistant') await conversations.deleteMessage(db, conversationId, last.id);
         const lastUser = last.role === 'user' ? last : await conversations.lastMessage(db, conversationId);
         if (!lastUser || lastUser.role !== 'user') throw new AppError('conflict:nothing_to_regenerate', 'There is no message to answer');
+        turn.answering(lastUser.id);
         turn.begin();
         const r = await generate(turn, character, settings, actor.userId, startedAt);
         return { ...r, messageId: r.message.id, userMessageId: lastUser.id };

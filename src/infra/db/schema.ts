@@ -83,7 +83,7 @@ export interface MessagesTable {
   /** The character who spoke (assistant messages); null for the user. */
   character_id: number | null;
   content: string;
-  /** complete | interrupted */
+  /** complete | interrupted (a reply cut short) | pending (a user message whose turn runs) | failed (a user message no reply came for) */
   status: string;
   compressed: number;
   tokens_in: number | null;

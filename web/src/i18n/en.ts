@@ -72,6 +72,7 @@ export const en: Record<MessageKey, string> = {
   'chat.beginning': 'This is the beginning of the conversation',
   'chat.you': 'You',
   'chat.interrupted': '(interrupted)',
+  'chat.unanswered': '(no reply came; send it again or regenerate)',
   'chat.edited': 'edited',
   'chat.replyFailed': 'The reply failed: {message}',
   'chat.replying': '{name} is replying…',

@@ -70,6 +70,7 @@ export const zhCN = {
   'chat.beginning': '已经到最早的消息',
   'chat.you': '我',
   'chat.interrupted': '（已中断）',
+  'chat.unanswered': '（没有收到回复，可以重新发送或重新生成）',
   'chat.edited': '已编辑',
   'chat.replyFailed': '回复失败：{message}',
   'chat.replying': '{name} 正在回复…',
