@@ -29,6 +29,7 @@ import multipart from '@fastify/multipart';
 import cluster from 'node:cluster';
 import { clusterMetricsText } from './cluster.js';
 import { registerCharacterRoutes } from './features/characters/routes.js';
+import { registerConsole } from './console-routes.js';
 import { registerChatRoutes } from './features/chat/routes.js';
 import { registerCreationRoutes } from './features/creation/routes.js';
 import { registerGroupRoutes } from './features/groups/index.js';
@@ -77,8 +78,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   const log = { info: (o: object, m?: string) => app.log.info(o, m), warn: (o: object, m?: string) => app.log.warn(o, m), error: (o: object, m?: string) => app.log.error(o, m) };
   const core = await buildCore(config, { ...options, log });
-  const { database, cache, queue, limiter, metrics, pubsub, files, locks, llm, prompts, users, characters, memory, chat, sources, creation, groups } = core;
-  const ctx: AppContext = { config, database, cache, queue, limiter, metrics, pubsub, files, locks, llm, prompts, users, characters, memory, chat, sources, creation, routes: [] };
+  const { database, cache, queue, limiter, metrics, pubsub, files, locks, llm, prompts, promptVersions, inspections, users, characters, memory, chat, sources, creation, groups } = core;
+  const ctx: AppContext = { config, database, cache, queue, limiter, metrics, pubsub, files, locks, llm, prompts, promptVersions, inspections, users, characters, memory, chat, sources, creation, routes: [] };
 
   // HTTP ----------------------------------------------------------------------------------------
   const routes: { method: string; url: string; hidden: boolean }[] = [];
@@ -158,6 +159,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   registerChatRoutes(app, { chat, memory, limiter, chatRatePerMin: config.chatRatePerMin, observeFirstToken: (s) => firstToken.observe(s) });
   registerCreationRoutes(app, { creation, sources, limiter, creationRatePerMin: config.creationRatePerMin });
   registerGroupRoutes(app, { groups, limiter, chatRatePerMin: config.chatRatePerMin, observeFirstToken: (s) => firstToken.observe(s) });
+  registerConsole(app, ctx);
 
   await registerWebApp(app, config);
   ctx.routes = routes;

@@ -46,6 +46,8 @@ export interface TurnEngineDeps {
   leaseMs: number;
   now?: () => number;
   onBackgroundError?: (err: unknown) => void;
+  /** Told of each stored complete reply, after storage (inspection records; must not block). */
+  onReply?: (reply: { messageId: number; request: Omit<LlmRequest, 'slot'>; usage: LlmUsage; latencyMs: number }) => void;
 }
 
 export interface TurnSpec {
@@ -121,6 +123,7 @@ export function createTurnEngine(deps: TurnEngineDeps) {
         async reply(request, characterId) {
           const base = { conversationId, role: 'assistant' as const, characterId };
           let text = '';
+          const started = now();
           try {
             const stream = deps.llm.streamChat({ ...request, slot: admitted }, abort.signal);
             let step = await stream.next();
@@ -133,6 +136,7 @@ export function createTurnEngine(deps: TurnEngineDeps) {
             const message = await conversations.insertMessage(deps.db, { ...base, content: text, tokensIn: usage.promptTokens, tokensOut: usage.completionTokens, now: now() });
             stored = true;
             await settle('complete');
+            deps.onReply?.({ messageId: message.id, request, usage, latencyMs: now() - started });
             return { message, usage };
           } catch (err) {
             if (text) {
