@@ -18,7 +18,8 @@ import type { Config } from './config.js';
 import { buildCore, type Core, type CoreOptions } from './core.js';
 import { type DatabaseHandle } from './infra/db/index.js';
 import { LATENCY_BUCKETS, Metrics } from './infra/metrics.js';
-import { registerErrorHandling, registerNotFound } from './http/errors.js';
+import { registerErrorHandling, registerNotFound, sendError, toAppError } from './http/errors.js';
+import { registerDrainRefusal } from './http/drain.js';
 import { registerAuth, SESSION_COOKIE } from './http/auth.js';
 import { registerInputGuards } from './http/input-guards.js';
 import { ErrorResponse } from './http/schemas.js';
@@ -28,6 +29,7 @@ import multipart from '@fastify/multipart';
 import cluster from 'node:cluster';
 import { clusterMetricsText } from './cluster.js';
 import { registerCharacterRoutes } from './features/characters/routes.js';
+import { registerConsole } from './console-routes.js';
 import { registerChatRoutes } from './features/chat/routes.js';
 import { registerCreationRoutes } from './features/creation/routes.js';
 import { registerGroupRoutes } from './features/groups/index.js';
@@ -69,12 +71,15 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     trustProxy: false,
     // Streams (SSE) can be long; the server's own timeouts are set in server.ts.
     requestTimeout: 0,
+    // Router errors (bad percent-escapes, over-long path segments) and draining use our error shape.
+    frameworkErrors: (err, _request, reply) => void sendError(reply, toAppError(err)),
+    return503OnClosing: false,
     schemaController: { compilersFactory: { buildValidator: buildValidators as never } },
   });
   const log = { info: (o: object, m?: string) => app.log.info(o, m), warn: (o: object, m?: string) => app.log.warn(o, m), error: (o: object, m?: string) => app.log.error(o, m) };
   const core = await buildCore(config, { ...options, log });
-  const { database, cache, queue, limiter, metrics, pubsub, files, locks, llm, prompts, users, characters, memory, chat, sources, creation, groups } = core;
-  const ctx: AppContext = { config, database, cache, queue, limiter, metrics, pubsub, files, locks, llm, prompts, users, characters, memory, chat, sources, creation, routes: [] };
+  const { database, cache, queue, limiter, metrics, pubsub, files, locks, llm, prompts, promptVersions, inspections, users, characters, memory, chat, sources, creation, groups } = core;
+  const ctx: AppContext = { config, database, cache, queue, limiter, metrics, pubsub, files, locks, llm, prompts, promptVersions, inspections, users, characters, memory, chat, sources, creation, routes: [] };
 
   // HTTP ----------------------------------------------------------------------------------------
   const routes: { method: string; url: string; hidden: boolean }[] = [];
@@ -83,6 +88,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   app.addSchema(ErrorResponse);
   registerErrorHandling(app);
+  registerDrainRefusal(app);
   registerInputGuards(app);
   registerHttpMetrics(app, metrics, database);
 
@@ -153,6 +159,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   registerChatRoutes(app, { chat, memory, limiter, chatRatePerMin: config.chatRatePerMin, observeFirstToken: (s) => firstToken.observe(s) });
   registerCreationRoutes(app, { creation, sources, limiter, creationRatePerMin: config.creationRatePerMin });
   registerGroupRoutes(app, { groups, limiter, chatRatePerMin: config.chatRatePerMin, observeFirstToken: (s) => firstToken.observe(s) });
+  registerConsole(app, ctx);
 
   await registerWebApp(app, config);
   ctx.routes = routes;

@@ -17,6 +17,8 @@ Commands:
   worker                 run background jobs only (scaled mode)
   migrate                apply database migrations
 ${CREATE_USAGE.trimEnd().replace(/^/gm, '  ')}
+  prompts export [--file F] | prompts import <file>
+                         versioned prompts as JSON
   help, --help           show this help
 `;
 
@@ -107,6 +109,10 @@ async function main(argv: string[]): Promise<number> {
     case 'create': {
       const { runCreate } = await import('./cli-create.js');
       return runCreate(config, rest);
+    }
+    case 'prompts': {
+      const { runPromptsCli } = await import('./features/prompts/cli.js');
+      return runPromptsCli(config, rest);
     }
     default:
       process.stderr.write(USAGE);

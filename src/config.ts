@@ -165,7 +165,7 @@ const settings = {
   llmFirstTokenTimeoutMs: int('FASTNPC_LLM_FIRST_TOKEN_TIMEOUT_MS', 30_000, 100, 600_000, 'Longest wait for the first token'),
   llmIdleTimeoutMs: int('FASTNPC_LLM_IDLE_TIMEOUT_MS', 30_000, 100, 600_000, 'Longest silence between tokens'),
   llmTotalTimeoutMs: int('FASTNPC_LLM_TOTAL_TIMEOUT_MS', 300_000, 1000, 3_600_000, 'Longest whole LLM call'),
-  llmMaxRetries: int('FASTNPC_LLM_MAX_RETRIES', 2, 0, 10, 'Retries before the first token on 429, 5xx and connection errors'),
+  llmMaxRetries: int('FASTNPC_LLM_MAX_RETRIES', 3, 0, 10, 'Retries before the first token on 429, 5xx and connection errors'),
   llmBreakerFailurePercent: int('FASTNPC_LLM_BREAKER_FAILURE_PERCENT', 50, 1, 100, 'Share of failed LLM attempts (before the first token) over the window that opens the circuit breaker'),
   llmBreakerWindowMs: int('FASTNPC_LLM_BREAKER_WINDOW_MS', 10_000, 1000, 600_000, 'The circuit breaker\'s sampling window'),
   llmBreakerMinCalls: int('FASTNPC_LLM_BREAKER_MIN_CALLS', 20, 1, 1_000_000, 'Attempts in the window before the breaker may open (no trips at low volume)'),

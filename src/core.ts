@@ -24,6 +24,8 @@ import { MemoryLocks, type Locks } from './infra/locks/locks.js';
 import { createUsersService, type UsersService } from './features/users/service.js';
 import { createCharactersService, type CharactersService } from './features/characters/service.js';
 import { createPromptRegistry, type PromptRegistry } from './features/prompts/registry.js';
+import { createPromptsService, type PromptsService } from './features/prompts/service.js';
+import { createInspectionRecorder, type InspectionRecorder } from './features/inspect/recorder.js';
 import { createUsageRecorder } from './features/users/usage.js';
 import { createMemoryService, MEMORY_JOB, type MemoryService, type ConversationMemoryContext } from './features/memory/service.js';
 import { createChatService, type ChatService } from './features/chat/service.js';
@@ -60,6 +62,10 @@ export interface Core {
   locks: Locks;
   llm: LlmGateway;
   prompts: PromptRegistry;
+  /** Versioned prompts (admin); the registry reads the active texts from it. */
+  promptVersions: PromptsService;
+  /** What each reply really sent (written after the reply is stored). */
+  inspections: InspectionRecorder;
   users: UsersService;
   characters: CharactersService;
   memory: MemoryService;
@@ -115,7 +121,9 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
   if (cluster.isWorker) serveMetricsToPrimary(metrics.registry);
   const usage = createUsageRecorder(database.db, { onError: (err) => log.warn({ err }, 'usage flush failed') });
   const llm = createLlmGateway(config, { cache, metrics, logger: log, onUsage: (u) => usage.record(u), offlineChunkDelayMs: options.offlineChunkDelayMs });
-  const prompts = createPromptRegistry();
+  const promptVersions = createPromptsService({ db: database.db, pubsub, channel: `${config.redisPrefix}:prompts:changed` });
+  const stopPromptSync = await promptVersions.start();
+  const prompts = createPromptRegistry({ override: (id) => promptVersions.activeText(id), onOverrideError: (err, id) => log.warn({ err, prompt: id }, 'prompt store failed; using the built-in text') });
 
   // Features ------------------------------------------------------------------------------------
   const users = createUsersService({
@@ -137,7 +145,9 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
     contextOf: (id) => memoryContextOf(id),
     onJobDone: (r) => memoryJobs.inc({ result: r.compressed ? 'compressed' : r.folded ? 'integrated' : 'nothing_to_do' }),
   });
+  const inspections = createInspectionRecorder({ db: database.db, defaultModel: config.llmModel, activeVersions: () => promptVersions.activeVersionIds(), onError: (err) => log.warn({ err }, 'inspection record dropped') });
   const engine = createTurnEngine({
+    onReply: (r) => inspections.record({ messageId: r.messageId, messages: r.request.messages, model: r.request.model, temperature: r.request.temperature, maxTokens: r.request.maxTokens, usage: r.usage, latencyMs: r.latencyMs }),
     db: database.db,
     llm,
     locks,
@@ -207,6 +217,8 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
     locks,
     llm,
     prompts,
+    promptVersions,
+    inspections,
     users,
     characters,
     memory,
@@ -217,6 +229,8 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
     readiness: scaled ? [scaled.readiness] : [],
     async close() {
       await queue.close(config.shutdownGraceMs);
+      await stopPromptSync();
+      await inspections.flush();
       await usage.close();
       await llm.close();
       await sources.close();

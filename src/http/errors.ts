@@ -27,6 +27,10 @@ export function toAppError(err: unknown): AppError {
       return new AppError('validation', 'The JSON body is empty');
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return new AppError('validation:json', `The body is not valid JSON: ${fe.message}`);
+    case 'FST_ERR_BAD_URL':
+      return new AppError('validation:url', 'The URL is malformed (an invalid percent-escape)');
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new AppError('validation:url', 'A path segment of the URL is too long');
     case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
       return new AppError('unsupported_media_type', 'Send the file as multipart/form-data');
   }

@@ -142,7 +142,27 @@ describe.each(DIALECTS)('chat on %s', (dialect) => {
     expect(frames[0].data.code).toMatch(/^llm_/);
     const page = await alice.get(`/api/characters/${ch.id}/messages`);
     expect(page.body.items).toHaveLength(1);
-    expect(page.body.items[0].role).toBe('user');
+    expect(page.body.items[0]).toMatchObject({ role: 'user', status: 'failed' });
+    // Edited (without the failure directive) and regenerated, it is answered after all: the mark goes.
+    expect((await alice.patch(`/api/characters/${ch.id}/messages/${page.body.items[0].id}`, { content: '在吗' })).status).toBe(200);
+    const again = await collectSse(await postSse(`${t.url}/api/characters/${ch.id}/messages/regenerate`, alice.cookie));
+    expect(again[again.length - 1].event).toBe('done');
+    const after = await alice.get(`/api/characters/${ch.id}/messages`);
+    expect(after.body.items.map((m: any) => [m.role, m.status])).toEqual([['assistant', 'complete'], ['user', 'complete']]);
+  });
+
+  it('marks a user message a dead process left pending as failed when the next turn starts', async () => {
+    const ch = await importCard(alice, '岑参');
+    await collectSse(await turn(alice, ch.id, '第一句'));
+    const first = (await alice.get(`/api/characters/${ch.id}/messages`)).body.items[1];
+    expect(first).toMatchObject({ role: 'user', status: 'complete' });
+    // What a SIGKILL mid-turn leaves behind: a user message still pending, its lease gone.
+    await t.ctx.database.db.updateTable('messages').set({ status: 'pending' }).where('id', '=', first.id).execute();
+    const frames = await collectSse(await turn(alice, ch.id, '第二句'));
+    expect(frames[frames.length - 1].event).toBe('done');
+    const items = (await alice.get(`/api/characters/${ch.id}/messages`)).body.items;
+    expect(items.find((m: any) => m.id === first.id).status).toBe('failed');
+    expect(items.filter((m: any) => m.status === 'pending')).toEqual([]);
   });
 
   it('stores a cut stream as an interrupted reply and ends with an error frame', async () => {
@@ -152,6 +172,7 @@ describe.each(DIALECTS)('chat on %s', (dialect) => {
     expect(frames[frames.length - 1].event).toBe('error');
     const page = await alice.get(`/api/characters/${ch.id}/messages`);
     expect(page.body.items[0]).toMatchObject({ role: 'assistant', status: 'interrupted', content: 't1 t2 t3 ' });
+    expect(page.body.items[1]).toMatchObject({ role: 'user', status: 'complete' });
   });
 
   it('times out a silent LLM with an error frame', async () => {

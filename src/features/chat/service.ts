@@ -167,6 +167,7 @@ export function createChatService(deps: ChatDeps) {
         const lastUser = last.role === 'user' ? last : await conversations.previousMessage(db, conversationId, last.id);
         if (!lastUser || lastUser.role !== 'user') throw new AppError('conflict:nothing_to_regenerate', 'There is no message to answer');
         if (last.role === 'assistant') await conversations.deleteMessage(db, conversationId, last.id);
+        turn.answering(lastUser.id);
         turn.begin();
         try {
           const r = await generate(turn, character, settings, actor, startedAt);

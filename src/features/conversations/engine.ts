@@ -46,6 +46,8 @@ export interface TurnEngineDeps {
   leaseMs: number;
   now?: () => number;
   onBackgroundError?: (err: unknown) => void;
+  /** Told of each stored complete reply, after storage (inspection records; must not block). */
+  onReply?: (reply: { messageId: number; request: Omit<LlmRequest, 'slot'>; usage: LlmUsage; latencyMs: number }) => void;
 }
 
 export interface TurnSpec {
@@ -67,6 +69,8 @@ export interface Turn {
   storeUserMessage(content: string): Promise<Message>;
   /** The turn changed the conversation some other way (regenerate removed the old reply): begin the stream. */
   begin(): void;
+  /** The turn answers this stored user message (regenerate): settled like a new one. */
+  answering(userMessageId: number): void;
   /** Streams one reply as `characterId` into storage; a broken or aborted stream stores what came, marked `interrupted`, and rethrows. */
   reply(request: Omit<LlmRequest, 'slot'>, characterId: number): Promise<{ message: Message; usage: LlmUsage }>;
 }
@@ -85,6 +89,14 @@ export function createTurnEngine(deps: TurnEngineDeps) {
     const stopHeartbeat = keepAlive(lease, deps.leaseMs, () => abort.abort(new AppError('busy_conversation', 'This turn lost its hold on the conversation')));
     let slot: LlmSlot | undefined;
     let stored = false;
+    // The turn's user message stays `pending` until a reply is stored; with none, it is `failed`.
+    let pendingUserMessage: number | undefined;
+    const settle = async (status: 'complete' | 'failed') => {
+      if (pendingUserMessage === undefined) return;
+      const id = pendingUserMessage;
+      pendingUserMessage = undefined;
+      await conversations.settleUserMessage(deps.db, id, status);
+    };
     try {
       slot = await deps.llm.admit({ purpose: 'chat', model: spec.model }, abort.signal);
       const admitted = slot;
@@ -94,7 +106,10 @@ export function createTurnEngine(deps: TurnEngineDeps) {
         slot: admitted,
         sink,
         async storeUserMessage(content) {
-          const m = await conversations.insertMessage(deps.db, { conversationId, role: 'user', content, now: now() });
+          // We hold the lease, so a `pending` message here was left by a process that died mid-turn.
+          await conversations.failAbandonedMessages(deps.db, conversationId);
+          const m = await conversations.insertMessage(deps.db, { conversationId, role: 'user', content, status: 'pending', now: now() });
+          pendingUserMessage = m.id;
           turn.begin();
           return m;
         },
@@ -102,9 +117,13 @@ export function createTurnEngine(deps: TurnEngineDeps) {
           stored = true;
           sink.begin();
         },
+        answering(userMessageId) {
+          pendingUserMessage = userMessageId;
+        },
         async reply(request, characterId) {
           const base = { conversationId, role: 'assistant' as const, characterId };
           let text = '';
+          const started = now();
           try {
             const stream = deps.llm.streamChat({ ...request, slot: admitted }, abort.signal);
             let step = await stream.next();
@@ -116,18 +135,24 @@ export function createTurnEngine(deps: TurnEngineDeps) {
             const usage = step.value;
             const message = await conversations.insertMessage(deps.db, { ...base, content: text, tokensIn: usage.promptTokens, tokensOut: usage.completionTokens, now: now() });
             stored = true;
+            await settle('complete');
+            deps.onReply?.({ messageId: message.id, request, usage, latencyMs: now() - started });
             return { message, usage };
           } catch (err) {
             if (text) {
               await conversations.insertMessage(deps.db, { ...base, content: text, status: 'interrupted', now: now() });
               stored = true;
+              await settle('complete');
             }
             throw err;
           }
         },
       };
-      return await steps(turn);
+      const result = await steps(turn);
+      await settle('complete'); // a turn may end well with no reply (a group nobody answered)
+      return result;
     } finally {
+      await settle('failed').catch((err) => deps.onBackgroundError?.(err));
       slot?.release();
       stopHeartbeat();
       sink.signal.removeEventListener('abort', onClientGone);

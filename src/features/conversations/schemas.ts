@@ -7,7 +7,7 @@ export const MessageSchema = Type.Object(
     id: Type.Integer(),
     role: Type.Union([Type.Literal('user'), Type.Literal('assistant')]),
     content: Type.String(),
-    status: Type.String({ description: 'complete | interrupted' }),
+    status: Type.String({ description: 'complete | interrupted (reply cut short) | pending (user message, turn running) | failed (user message, no reply came)' }),
     characterId: Type.Union([Type.Integer(), Type.Null()]),
     createdAt: Type.Integer(),
     editedAt: Type.Union([Type.Integer(), Type.Null()]),

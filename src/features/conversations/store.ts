@@ -13,7 +13,8 @@ export interface Message {
   id: number;
   role: 'user' | 'assistant';
   content: string;
-  status: 'complete' | 'interrupted';
+  /** `pending`/`failed` only on user messages: the turn runs, or ended with no reply. */
+  status: 'complete' | 'interrupted' | 'pending' | 'failed';
   characterId: number | null;
   compressed: boolean;
   createdAt: number;
@@ -134,6 +135,16 @@ export async function insertMessage(
   // No conversations.updated_at bump here: it would double the writes of every turn, and the
   // newest message (indexed) already says when a conversation was last active.
   return rowToMessage(row);
+}
+
+/** Settles a user message once its turn is over. */
+export async function settleUserMessage(db: Db, messageId: number, status: 'complete' | 'failed'): Promise<void> {
+  await db.updateTable('messages').set({ status }).where('id', '=', messageId).where('role', '=', 'user').execute();
+}
+
+/** User messages a dead process left `pending` (its turn can no longer end): they failed. */
+export async function failAbandonedMessages(db: Db, conversationId: number): Promise<void> {
+  await db.updateTable('messages').set({ status: 'failed' }).where('conversation_id', '=', conversationId).where('status', '=', 'pending').execute();
 }
 
 /** Newest first; `before` is the id cursor of the previous page's last item. */

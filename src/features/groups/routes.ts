@@ -33,7 +33,7 @@ const GroupMessageSchema = Type.Object(
     id: Type.Integer(),
     role: Type.Union([Type.Literal('user'), Type.Literal('assistant')]),
     content: Type.String(),
-    status: Type.String({ description: 'complete | interrupted' }),
+    status: Type.String({ description: 'complete | interrupted (reply cut short) | pending (user message, turn running) | failed (user message, no reply came)' }),
     characterId: Type.Union([Type.Integer(), Type.Null()], { description: 'The member who spoke; null for you' }),
     speakerName: Type.Union([Type.String(), Type.Null()]),
     createdAt: Type.Integer(),

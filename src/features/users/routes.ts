@@ -118,7 +118,7 @@ export function registerUserRoutes(root: FastifyInstance, deps: UsersRouteDeps):
         tags: ['admin'],
         summary: 'All users (administrators only)',
         querystring: Pagination,
-        response: { 200: Type.Object({ items: Type.Array(Type.Composite([UserSchema, Type.Object({ characterCount: Type.Integer() })])), total: Type.Integer() }), ...errors(401, 403) },
+        response: { 200: Type.Object({ items: Type.Array(Type.Composite([UserSchema, Type.Object({ characterCount: Type.Integer(), disabled: Type.Boolean() })])), total: Type.Integer() }), ...errors(401, 403) },
       },
     },
     async (request) => users.listUsers(request.query.limit, request.query.offset),

@@ -80,6 +80,7 @@ export function createUsersService(deps: UsersDeps) {
       const row = await store.findUserForLogin(db, username, usernameKey(username));
       const ok = await argonVerify(row?.password_hash ?? (await dummyHash), password).catch(() => false);
       if (!row || !ok) throw new AppError('unauthorized:credentials', 'Wrong username or password');
+      if (row.disabled_at) throw new AppError('forbidden:disabled', 'This account is disabled');
       return { user: store.rowToUser(row), ...(await openSession(row.id)) };
     },
 

@@ -68,16 +68,16 @@ export async function listUsers(db: Db, limit: number, offset: number) {
     db
       .selectFrom('users')
       .leftJoin('characters', 'characters.user_id', 'users.id')
-      .select(['users.id', 'users.username', 'users.is_admin', 'users.created_at'])
+      .select(['users.id', 'users.username', 'users.is_admin', 'users.created_at', 'users.disabled_at'])
       .select((eb) => eb.fn.count<number>('characters.id').as('character_count'))
-      .groupBy(['users.id', 'users.username', 'users.is_admin', 'users.created_at'])
+      .groupBy(['users.id', 'users.username', 'users.is_admin', 'users.created_at', 'users.disabled_at'])
       .orderBy('users.id', 'asc')
       .limit(limit)
       .offset(offset)
       .execute(),
     countUsers(db),
   ]);
-  return { items: items.map((r) => ({ ...rowToUser(r), characterCount: Number(r.character_count) })), total };
+  return { items: items.map((r) => ({ ...rowToUser(r), characterCount: Number(r.character_count), disabled: r.disabled_at !== null })), total };
 }
 
 // Sessions ------------------------------------------------------------------------------------

@@ -13,7 +13,9 @@ import type { Database } from './schema.js';
 import { dialectFlags, type DialectFlags } from './dialect.js';
 import * as m0001 from './migrations/0001-initial.js';
 import * as m0002 from './migrations/0002-username-key.js';
-import * as m0003 from './migrations/0003-message-alternatives.js';
+import * as m0003 from './migrations/0003-message-settlement.js';
+import * as m0004 from './migrations/0004-console.js';
+import * as m0005 from './migrations/0005-message-alternatives.js';
 import { AppError } from '../../errors.js';
 
 export type Db = Kysely<Database>;
@@ -43,7 +45,9 @@ pg.types.setTypeParser(1700, (v) => Number(v));
 const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
   '0002-username-key': m0002,
-  '0003-message-alternatives': m0003,
+  '0003-message-settlement': m0003,
+  '0004-console': m0004,
+  '0005-message-alternatives': m0005,
 };
 
 export function openDatabase(options: DatabaseOptions): DatabaseHandle {

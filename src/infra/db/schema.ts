@@ -16,6 +16,8 @@ export interface UsersTable {
   password_hash: string;
   is_admin: number;
   created_at: number;
+  /** Set while an administrator has disabled the account (migration 0004). */
+  disabled_at: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface SessionsTable {
@@ -81,7 +83,7 @@ export interface MessagesTable {
   /** The character who spoke (assistant messages); null for the user. */
   character_id: number | null;
   content: string;
-  /** complete | interrupted */
+  /** complete | interrupted (a reply cut short) | pending (a user message whose turn runs) | failed (a user message no reply came for) */
   status: string;
   compressed: number;
   tokens_in: number | null;
@@ -178,6 +180,40 @@ export interface FeedbackTable {
   admin_reply: string | null;
   created_at: number;
   updated_at: number;
+  category: ColumnType<string, string | undefined, string>;
+  message_id: number | null;
+  character_id: number | null;
+  replied_at: number | null;
+  reply_seen_at: number | null;
+}
+
+export interface AuditLogTable {
+  id: Id;
+  actor_id: number | null;
+  action: string;
+  target_user_id: number | null;
+  subject: string;
+  created_at: number;
+}
+
+/** A part of an assembled prompt, stored once however many messages sent it. */
+export interface PromptPartsTable {
+  hash: string;
+  content: string;
+  created_at: number;
+}
+
+export interface MessageInspectionsTable {
+  message_id: number;
+  record_json: string;
+  created_at: number;
+}
+
+export interface ModelPricesTable {
+  model: string;
+  input_per_million: number;
+  output_per_million: number;
+  updated_at: number;
 }
 
 export interface JobsTable {
@@ -226,6 +262,10 @@ export interface Database {
   feedback: FeedbackTable;
   jobs: JobsTable;
   llm_usage: LlmUsageTable;
+  audit_log: AuditLogTable;
+  prompt_parts: PromptPartsTable;
+  message_inspections: MessageInspectionsTable;
+  model_prices: ModelPricesTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

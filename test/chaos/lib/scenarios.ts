@@ -59,8 +59,11 @@ export const SCENARIOS = {
     heal: async (s) => s.llm.setFaults({ failureRate: 0 }),
     judge: (during) => {
       const failed = count(during, 'failed', 'server_error', 'refused');
-      // Issue 11 §2: retries must absorb a 20 % upstream error rate before the first token.
-      return failed > during.length * 0.01 ? [`${failed} of ${during.length} turns failed or were refused (target ≤ 1 %)`] : [];
+      // Issue 11 §2: retries must absorb a 20 % upstream error rate before the first token (≤ 1 %).
+      // With 3 retries a turn fails with p = 0.2⁴ ≈ 0.16 %; a short run of a few dozen turns may
+      // still see one, so the bound is 1 % rounded up to a whole turn.
+      const allowed = Math.ceil(during.length * 0.01);
+      return failed > allowed ? [`${failed} of ${during.length} turns failed or were refused (target ≤ 1 %, at most ${allowed})`] : [];
     },
   }),
 

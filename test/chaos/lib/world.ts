@@ -73,6 +73,15 @@ export async function buildWorld(app: TestApp, admin: TestClient): Promise<World
   const jobId = creation.body.job.id as string;
   await waitFor(async () => TERMINAL.includes((await owner.get(`/api/jobs/${jobId}`)).body?.state), 60_000);
 
+  // The operator's console: a prompt and its version, the owner's conversation and feedback, a spare account to administer.
+  const db = app.ctx.database.db;
+  const rules = await db.selectFrom('prompt_templates').select(['id', 'active_version_id']).where('key', '=', 'chat.rules').executeTakeFirstOrThrow();
+  const conversation = await db.selectFrom('conversations').select('id').where('character_id', '=', c1.id).executeTakeFirstOrThrow();
+  const feedback = await owner.post('/api/feedback', { category: 'other', content: `${marker} feedback` });
+  if (feedback.status !== 201) throw new Error(`feedback: ${feedback.status} ${feedback.text}`);
+  const spare = app.client();
+  const spareUser = await spare.register();
+
   return {
     anonymous: app.client(),
     owner,
@@ -87,6 +96,12 @@ export async function buildWorld(app: TestApp, admin: TestClient): Promise<World
       memoryId: Number(memory.id),
       characterId: c2.id,
       source: 'baike',
+      'prompts:id': rules.id,
+      'prompt-versions:id': rules.active_version_id!,
+      'conversations:id': conversation.id,
+      'messages:id': turn.body.userMessageId,
+      'feedback:id': feedback.body.id,
+      'users:id': spareUser.id,
     },
   };
 }
@@ -117,5 +132,7 @@ export function bodyHints(world: World, actorPassword = PASSWORD): Record<string
     newPassword: actorPassword,
     // A name the fixture encyclopedia knows (candidates, creations).
     name: '李白',
+    // Valid as a message and as a new version of the chat rules (its one variable).
+    content: '你好 {character_name}',
   };
 }

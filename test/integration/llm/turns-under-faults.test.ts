@@ -20,7 +20,7 @@ describe.each(DIALECTS)('turns under LLM faults on %s', (dialect) => {
     t = await startTestApp(
       dialect,
       mockLlmEnv(llm, {
-        // The shipped breaker and retry policy, a short cooldown and lease so the test is quick.
+        // The shipped breaker policy with one retry fewer than shipped (quicker outage), a short cooldown and lease.
         FASTNPC_LLM_MAX_RETRIES: '2',
         FASTNPC_LLM_BREAKER_FAILURE_PERCENT: '50',
         FASTNPC_LLM_BREAKER_MIN_CALLS: '20',

@@ -19,6 +19,7 @@ import { GroupInfoPanel } from '../features/groups/components/GroupInfoPanel.js'
 import { GroupList } from '../features/groups/components/GroupList.js';
 import { ManageGroupDialog } from '../features/groups/components/ManageGroupDialog.js';
 import { SettingsDialog } from '../features/settings/components/SettingsDialog.js';
+import { FeedbackButton } from '../features/feedback/FeedbackButton.js';
 import { useI18n } from '../i18n/index.js';
 import { useMeta } from '../lib/meta.js';
 import { useTheme } from '../lib/theme.js';
@@ -253,6 +254,7 @@ export function Shell({ user }: { user: User }) {
             <button type="button" className="icon-btn" aria-label={t('nav.theme')} title={t('nav.theme')} onClick={theme.toggle}>
               <Icon name={theme.dark ? 'sun' : 'moon'} />
             </button>
+            <FeedbackButton />
             <button type="button" className="icon-btn" aria-label={t('nav.settings')} title={t('nav.settings')} onClick={() => go({ view: 'settings' })}>
               <Icon name="settings" />
             </button>

@@ -119,6 +119,7 @@ export function MessageList(props: MessageListProps) {
                     <Markdown text={it.content} />
                   )}
                   {it.status === 'interrupted' ? <div className="muted small">{t('chat.interrupted')}</div> : null}
+                  {it.status === 'unanswered' ? <div className="muted small">{t('chat.unanswered')}</div> : null}
                   {it.status === 'error' ? <div className="error-text small">{t('chat.replyFailed', { message: it.error ?? '' })}</div> : null}
                 </div>
               )}

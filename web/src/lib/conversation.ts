@@ -14,7 +14,8 @@
 import type { ReplyDone, TurnEvent, TurnEventData, TurnEventName } from '../../../src/features/conversations/events.js';
 import type { Id, Message, MessagePage } from './types.js';
 
-export type ItemStatus = 'complete' | 'interrupted' | 'streaming' | 'error';
+/** `unanswered`: a user message whose turn ended with no reply (stored as `failed`). */
+export type ItemStatus = 'complete' | 'interrupted' | 'streaming' | 'error' | 'unanswered';
 
 export interface ChatItem {
   /** Stable React key: `m<id>` for stored messages, a local key for ones not yet stored. */
@@ -72,7 +73,7 @@ export function fromMessage(m: Message): ChatItem {
     id: m.id,
     role: m.role,
     content: m.content,
-    status: m.status === 'interrupted' ? 'interrupted' : 'complete',
+    status: m.status === 'interrupted' ? 'interrupted' : m.status === 'failed' ? 'unanswered' : 'complete',
     characterId: m.characterId ?? null,
     alternatives: m.alternatives ?? null,
     createdAt: m.createdAt,

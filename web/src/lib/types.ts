@@ -71,7 +71,7 @@ export interface Message {
   id: Id;
   role: MessageRole;
   content: string;
-  status: 'complete' | 'interrupted';
+  status: 'complete' | 'interrupted' | 'pending' | 'failed';
   characterId: Id | null;
   createdAt: string;
   editedAt: string | null;

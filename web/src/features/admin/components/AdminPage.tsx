@@ -1,64 +1,40 @@
 import { useState, type ReactNode } from 'react';
 import { useI18n } from '../../../i18n/index.js';
-import { useAdminUsers } from '../api/get-users.js';
+import type { MessageKey } from '../../../i18n/index.js';
+import { UsersPanel } from './UsersPanel.js';
+import { PromptsPanel } from './PromptsPanel.js';
+import { FeedbackPanel } from './FeedbackPanel.js';
+import { UsagePanel } from './UsagePanel.js';
+import { OperationsPanel } from './OperationsPanel.js';
 
-const PAGE = 20;
+const TABS = [
+  ['users', 'console.users'],
+  ['prompts', 'console.prompts'],
+  ['feedback', 'console.feedback'],
+  ['usage', 'console.usage'],
+  ['operations', 'console.operations'],
+] as const satisfies readonly (readonly [string, MessageKey])[];
+type Tab = (typeof TABS)[number][0];
 
-/** Users, paginated. On narrow screens the table becomes cards (CSS). */
+/** The operator's console: users, prompts, feedback, usage, operations. */
 export function AdminPage({ leading }: { leading?: ReactNode }) {
-  const { t, errorText, formatDate } = useI18n();
-  const [offset, setOffset] = useState(0);
-  const q = useAdminUsers(PAGE, offset);
-  const total = q.data?.total ?? 0;
+  const { t } = useI18n();
+  const [tab, setTab] = useState<Tab>('users');
   return (
     <section className="conversation admin" aria-label={t('admin.title')}>
       <header className="conv-head">
         {leading}
-        <h1 className="conv-title">{t('admin.title')}</h1>
+        <h1 className="conv-title">{t('console.title')}</h1>
       </header>
       <div className="admin-body">
-        {q.error ? (
-          <p className="error-text" role="alert">
-            {errorText(q.error)}
-          </p>
-        ) : null}
-        {q.data ? (
-          <>
-            <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col">{t('admin.id')}</th>
-                  <th scope="col">{t('admin.username')}</th>
-                  <th scope="col">{t('admin.role')}</th>
-                  <th scope="col">{t('admin.characters')}</th>
-                  <th scope="col">{t('admin.createdAt')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {q.data.items.map((u) => (
-                  <tr key={u.id}>
-                    <td data-label={t('admin.id')}>{u.id}</td>
-                    <td data-label={t('admin.username')}>{u.username}</td>
-                    <td data-label={t('admin.role')}>{u.isAdmin ? <span className="badge">{t('admin.admin')}</span> : t('admin.user')}</td>
-                    <td data-label={t('admin.characters')}>{u.characterCount}</td>
-                    <td data-label={t('admin.createdAt')}>{formatDate(u.createdAt, true)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-            <nav className="row between pager" aria-label="pagination">
-              <button type="button" className="btn btn-sm" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))}>
-                {t('admin.prev')}
-              </button>
-              <span className="muted small">{t('admin.page', { from: total ? offset + 1 : 0, to: Math.min(offset + PAGE, total), total })}</span>
-              <button type="button" className="btn btn-sm" disabled={offset + PAGE >= total} onClick={() => setOffset(offset + PAGE)}>
-                {t('admin.next')}
-              </button>
-            </nav>
-          </>
-        ) : (
-          !q.error && <p className="muted">{t('app.loading')}</p>
-        )}
+        <div role="tablist" aria-label={t('console.title')} className="tabs" style={{ marginBottom: 12 }}>
+          {TABS.map(([id, label]) => (
+            <button key={id} type="button" role="tab" aria-selected={tab === id} className={`tab ${tab === id ? 'active' : ''}`} onClick={() => setTab(id)}>
+              {t(label)}
+            </button>
+          ))}
+        </div>
+        {tab === 'users' ? <UsersPanel /> : tab === 'prompts' ? <PromptsPanel /> : tab === 'feedback' ? <FeedbackPanel /> : tab === 'usage' ? <UsagePanel /> : <OperationsPanel />}
       </div>
     </section>
   );

@@ -8,6 +8,7 @@ import type { Range, Settings } from '../../../lib/types.js';
 import { LIMITS } from '../../../../../src/shared/limits.js';
 import { useFieldErrors } from '../../../components/FieldErrors.js';
 import { useChangePassword, useDeleteAccount, useSaveSettings, useSettings } from '../api/settings.js';
+import { MyUsage } from './MyUsage.js';
 
 /** Preferences (model, memory budgets, about-me, group rounds), appearance, password, account deletion. */
 export function SettingsDialog({ onClose, onAccountDeleted }: { onClose: () => void; onAccountDeleted: () => void }) {
@@ -111,6 +112,7 @@ export function SettingsDialog({ onClose, onAccountDeleted }: { onClose: () => v
           )}
         </form>
 
+        <MyUsage />
         <PasswordForm />
         <DeleteAccount onDeleted={onAccountDeleted} />
       </div>
