@@ -127,6 +127,17 @@ describe.each(DIALECTS)('chat on %s', (dialect) => {
     expect((await alice.put(`${base}/messages/999999/alternative`, { index: 0 })).status).toBe(404);
   });
 
+  it('a regenerate that fails loses no version: the earlier replies come back', async () => {
+    const ch = await importCard(alice, '张九龄');
+    const base = `/api/characters/${ch.id}`;
+    const ask = await alice.post(`${base}/messages`, { content: `你好 ${mock({ numbered: true, tokens: 2 })}` });
+    await alice.patch(`${base}/messages/${ask.body.userMessageId}`, { content: `你好 ${mock({ fail: '500', failTimes: 99 })}` });
+    const frames = await collectSse(await postSse(`${t.url}${base}/messages/regenerate`, alice.cookie));
+    expect(frames.at(-1)!.event).toBe('error');
+    const items = (await alice.get(`${base}/messages`)).body.items;
+    expect(items.map((m: any) => [m.role, m.content])).toEqual([['assistant', 't1 t2 '], ['user', `你好 ${mock({ fail: '500', failTimes: 99 })}`]]);
+  });
+
   it('answers with JSON when the client does not ask for a stream', async () => {
     const ch = await importCard(alice, '杜甫');
     const r = await alice.post(`/api/characters/${ch.id}/messages`, { content: '你好' });
