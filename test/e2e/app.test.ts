@@ -274,7 +274,7 @@ describe('web app in Chromium', { timeout: 120_000 }, () => {
 
     await page.getByRole('button', { name: '管理', exact: true }).click();
     await poll(() => new URL(page.url()).pathname).toBe('/admin');
-    await page.getByRole('heading', { name: '用户管理' }).waitFor();
+    await page.getByRole('heading', { name: '管理控制台' }).waitFor();
     await page.goBack();
     await poll(() => page.locator('.conv-title').textContent()).toContain('李白');
 

@@ -132,7 +132,7 @@ export function Shell({ user }: { user: User }) {
   }, [sel, selAt, activeChar, activeGroup, charList, groupList, characters.data, groups.data, characters.isFetching, groups.isFetching, characters.dataUpdatedAt, groups.dataUpdatedAt, lastChat, route.view, go, user.isAdmin]);
 
   // The tab and the history list say which view this is.
-  const viewTitle = route.view === 'settings' ? t('settings.title') : route.view === 'admin' ? t('admin.title') : (activeChar?.name ?? activeGroup?.name);
+  const viewTitle = route.view === 'settings' ? t('settings.title') : route.view === 'admin' ? t('console.title') : (activeChar?.name ?? activeGroup?.name);
   useEffect(() => {
     document.title = viewTitle ? `${viewTitle} · FastNPC` : 'FastNPC';
   }, [viewTitle]);

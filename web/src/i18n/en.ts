@@ -230,7 +230,6 @@ export const en: Record<MessageKey, string> = {
   'settings.confirmPassword': 'Enter your password to confirm',
   'settings.deleteConfirm': 'Delete my account for good',
 
-  'admin.title': 'Users',
   'admin.id': 'ID',
   'admin.username': 'Username',
   'admin.role': 'Role',

@@ -228,7 +228,6 @@ export const zhCN = {
   'settings.confirmPassword': '输入密码确认',
   'settings.deleteConfirm': '永久删除我的账户',
 
-  'admin.title': '用户管理',
   'admin.id': 'ID',
   'admin.username': '用户名',
   'admin.role': '身份',

@@ -21,7 +21,7 @@ export function AdminPage({ leading }: { leading?: ReactNode }) {
   const { t } = useI18n();
   const [tab, setTab] = useState<Tab>('users');
   return (
-    <section className="conversation admin" aria-label={t('admin.title')}>
+    <section className="conversation admin" aria-label={t('console.title')}>
       <header className="conv-head">
         {leading}
         <h1 className="conv-title">{t('console.title')}</h1>
