@@ -7,6 +7,7 @@
 import { estimateTokens, type ChatMessage } from '../../infra/llm/index.js';
 import { SECTIONS, type Profile, type Section } from '../characters/profile.js';
 import { expandMacros, type MacroNames } from '../../shared/macros.js';
+import type { FiredEntry } from '../lorebooks/activate.js';
 
 export interface PromptPart {
   name: 'rules' | 'profile' | 'lore_before' | 'lore_after' | 'example_dialogue' | 'long_term_memory' | 'short_term_memory' | 'user_profile' | 'recent_messages' | 'post_history';
@@ -76,14 +77,8 @@ export interface AssembledPrompt {
   lore?: { fired: FiredLore[]; overBudget: FiredLore[] };
 }
 
-export interface FiredLore {
-  id: string;
-  comment: string;
-  key: string;
-  round: number;
-  position: 'before' | 'after';
-  tokens: number;
-}
+/** A lorebook entry that fired this turn, as the inspector shows it. */
+export type FiredLore = FiredEntry;
 
 export const PROFILE_BUDGET = 1500;
 export const USER_PROFILE_BUDGET = 200;

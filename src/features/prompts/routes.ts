@@ -23,25 +23,17 @@ const Version = Type.Object({
   createdAt: Type.Integer(),
   active: Type.Boolean(),
 });
-const Summary = Type.Object({
+/** What every view of a prompt template shows. */
+const TemplateBase = {
   id: Type.Integer(),
   key: Type.String(),
   category: Type.String(),
   description: Type.String(),
   variables: Type.Array(Type.String()),
   activeVersionId: Type.Union([Type.Integer(), Type.Null()]),
-  activeVersion: Type.Union([Type.Integer(), Type.Null()]),
-  updatedAt: Type.Integer(),
-});
-const Detail = Type.Object({
-  id: Type.Integer(),
-  key: Type.String(),
-  category: Type.String(),
-  description: Type.String(),
-  variables: Type.Array(Type.String()),
-  activeVersionId: Type.Union([Type.Integer(), Type.Null()]),
-  versions: Type.Array(Type.Composite([Version, Type.Object({ stats: Stats })])),
-});
+};
+const Summary = Type.Object({ ...TemplateBase, activeVersion: Type.Union([Type.Integer(), Type.Null()]), updatedAt: Type.Integer() });
+const Detail = Type.Object({ ...TemplateBase, versions: Type.Array(Type.Composite([Version, Type.Object({ stats: Stats })])) });
 const Check = Type.Object({ valid: Type.Boolean(), unknown: Type.Array(Type.String()), missing: Type.Array(Type.String()) });
 const ExportDoc = Type.Object({
   format: Type.Literal('fastnpc-prompts'),
