@@ -28,6 +28,26 @@ export function startProcess(cmd: string, args: string[], env: Record<string, st
   return child;
 }
 
+/**
+ * The server's environment for a benchmark: local mock LLM, its own data folder, limits that would
+ * throttle synthetic users off (admission is measured by the gateway's own limits instead).
+ */
+export function benchServerEnv(port: number, mockPort: number, dataDir: string): Record<string, string> {
+  return {
+    FASTNPC_HOST: '127.0.0.1',
+    FASTNPC_PORT: String(port),
+    FASTNPC_DATA_DIR: dataDir,
+    FASTNPC_LOG_LEVEL: 'warn',
+    FASTNPC_LLM_BASE_URL: `http://127.0.0.1:${mockPort}/v1`,
+    FASTNPC_LLM_API_KEY: 'bench',
+    FASTNPC_LLM_MODEL: 'mock-model',
+    FASTNPC_AUTH_RATE_PER_MIN: '0',
+    FASTNPC_CHAT_RATE_PER_MIN: '0',
+    FASTNPC_CREATION_RATE_PER_MIN: '0',
+    FASTNPC_LLM_CONCURRENCY: '4096',
+  };
+}
+
 export async function waitForHttp(url: string, timeoutMs = 60_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   for (;;) {

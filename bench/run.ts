@@ -22,7 +22,7 @@ import { createRequire } from 'node:module';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { api, chatTurn, freePort, histogramBuckets, histogramPercentile, metricValue, percentile, round, sampleProcess, sleep, startProcess, stopProcess, waitForHttp, type Api } from './lib.js';
+import { api, benchServerEnv, chatTurn, freePort, histogramBuckets, histogramPercentile, metricValue, percentile, round, sampleProcess, sleep, startProcess, stopProcess, waitForHttp, type Api } from './lib.js';
 
 const require = createRequire(import.meta.url);
 const autocannon = require('autocannon') as (opts: object) => Promise<any>;
@@ -81,21 +81,7 @@ async function main() {
   const mockPort = await freePort();
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const env: Record<string, string> = {
-    FASTNPC_HOST: '127.0.0.1',
-    FASTNPC_PORT: String(port),
-    FASTNPC_DATA_DIR: dataDir,
-    FASTNPC_LOG_LEVEL: 'warn',
-    FASTNPC_LLM_BASE_URL: `http://127.0.0.1:${mockPort}/v1`,
-    FASTNPC_LLM_API_KEY: 'bench',
-    FASTNPC_LLM_MODEL: 'mock-model',
-    // Synthetic users send far more than a person would; admission control is measured by the gateway's limits instead.
-    FASTNPC_AUTH_RATE_PER_MIN: '0',
-    FASTNPC_CHAT_RATE_PER_MIN: '0',
-    FASTNPC_CREATION_RATE_PER_MIN: '0',
-    FASTNPC_LLM_CONCURRENCY: '4096',
-    FASTNPC_WORKERS: String(workers),
-  };
+  const env: Record<string, string> = { ...benchServerEnv(port, mockPort, dataDir), FASTNPC_WORKERS: String(workers) };
   let pgDb: string | undefined;
   const pgUrl = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
   if (mode === 'scaled' || mode === 'pg') {

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { request } from 'undici';
-import { api, chatTurn, freePort, round, sampleProcess, startProcess, stopProcess, waitForHttp } from './lib.js';
+import { api, benchServerEnv, chatTurn, freePort, round, sampleProcess, startProcess, stopProcess, waitForHttp } from './lib.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -36,18 +36,7 @@ async function main() {
   if (args.pin) execSync(`taskset -p -c 1 ${process.pid}`, { stdio: 'ignore' });
   const mock = startProcess(...pinned(1, process.execPath, ['--import', 'tsx', 'tools/mock-llm.ts', '--port', String(mockPort), '--ttft-ms', '0', '--tokens', '80', '--tps', '8000']), {}, 'mock');
   await waitForHttp(`http://127.0.0.1:${mockPort}/v1/models`);
-  const server = startProcess(...pinned(0, process.execPath, ['dist/src/cli.js', 'serve']), {
-    FASTNPC_HOST: '127.0.0.1',
-    FASTNPC_PORT: String(port),
-    FASTNPC_DATA_DIR: dataDir,
-    FASTNPC_LOG_LEVEL: 'warn',
-    FASTNPC_LLM_BASE_URL: `http://127.0.0.1:${mockPort}/v1`,
-    FASTNPC_LLM_API_KEY: 'bench',
-    FASTNPC_LLM_MODEL: 'mock-model',
-    FASTNPC_AUTH_RATE_PER_MIN: '0',
-    FASTNPC_CHAT_RATE_PER_MIN: '0',
-    FASTNPC_LLM_CONCURRENCY: '4096',
-  }, 'server');
+  const server = startProcess(...pinned(0, process.execPath, ['dist/src/cli.js', 'serve']), benchServerEnv(port, mockPort, dataDir), 'server');
   try {
     await waitForHttp(`${base}/healthz`);
     const a = api(base);
