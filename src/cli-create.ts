@@ -10,6 +10,8 @@ import { isAppError } from './errors.js';
 import { CREATE_USAGE } from './cli-usage.js';
 import { decodeUpload } from './features/sources/text.js';
 import type { Job } from './features/creation/store.js';
+import { findUserForLogin } from './features/users/store.js';
+import { usernameKey } from './features/users/username.js';
 
 const STEP_LABEL: Record<string, string> = {
   queued: 'queued',
@@ -67,9 +69,10 @@ export async function runCreate(config: Config, args: string[]): Promise<number>
   const { app, ctx } = await buildApp({ ...config, logLevel: 'warn' }, { logger: false, runJobs: true });
   try {
     const username = values.user ?? config.adminUser;
-    let q = ctx.database.db.selectFrom('users').select(['id', 'username']);
-    q = username ? q.where('username', '=', username) : q.where('is_admin', '=', 1).orderBy('id', 'asc');
-    const owner = await q.executeTakeFirst();
+    // A name is matched as sign-in matches it (any case or width variant); no name = the first admin.
+    const owner = username
+      ? await findUserForLogin(ctx.database.db, username, usernameKey(username))
+      : await ctx.database.db.selectFrom('users').select(['id', 'username']).where('is_admin', '=', 1).orderBy('id', 'asc').executeTakeFirst();
     if (!owner) {
       process.stderr.write(username ? `no user named ${username}\n` : 'no admin user yet: register one first (npm start, then sign up), or pass --user\n');
       return 2;

@@ -61,7 +61,8 @@ describe('fastnpc create (CLI)', () => {
 
     const file = join(dataDir, 'zhang.md');
     writeFileSync(file, '# 张三\n\n张三是一个虚构的侠客，生于江南，擅长剑术，喜欢结交朋友。');
-    const text = await cli('张三', '--source', 'text', '--file', file);
+    // --user finds the account as sign-in does: any case or width variant of the name.
+    const text = await cli('张三', '--source', 'text', '--file', file, '--user', 'ＣＬＩ_Owner');
     expect(text.stdout.trim()).toMatch(/^\d+$/);
     expect(new Set([baike.stdout, wiki.stdout, text.stdout]).size).toBe(3);
 
