@@ -20,7 +20,7 @@ export function registerConsole(app: FastifyInstance, ctx: AppContext): void {
   registerFeedbackRoutes(app, { feedback: createFeedbackService({ db }) });
   registerAdminRoutes(app, {
     audit,
-    accounts: createAccountsAdmin({ db, cache: ctx.cache, audit }),
+    accounts: createAccountsAdmin({ db, cache: ctx.cache, users: ctx.users, audit }),
     review: createReview({ db, audit }),
     usage: createUsageReports({ db }),
     operations: createOperations(ctx),

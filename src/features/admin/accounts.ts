@@ -5,23 +5,17 @@
 import { AppError, notFound } from '../../errors.js';
 import type { Cache } from '../../infra/cache/cache.js';
 import type { Db } from '../../infra/db/index.js';
-import { sessionCacheKey, settingsCacheKey } from '../users/service.js';
+import { sessionCacheKey, type UsersService } from '../users/service.js';
 import type { AuditLog } from './audit.js';
 
-export function createAccountsAdmin(deps: { db: Db; cache: Cache; audit: AuditLog; now?: () => number }) {
-  const { db, cache, audit } = deps;
+export function createAccountsAdmin(deps: { db: Db; cache: Cache; users: Pick<UsersService, 'endSessions' | 'purge'>; audit: AuditLog; now?: () => number }) {
+  const { db, cache, users, audit } = deps;
   const now = deps.now ?? Date.now;
 
   async function target(id: number) {
     const u = await db.selectFrom('users').select(['id', 'username', 'is_admin', 'disabled_at']).where('id', '=', id).executeTakeFirst();
     if (!u) throw notFound('user');
     return u;
-  }
-
-  /** Sessions are removed in the database and evicted from every process's cache. */
-  async function endSessions(userId: number) {
-    const rows = await db.deleteFrom('sessions').where('user_id', '=', userId).returning('token_hash').execute();
-    if (rows.length) await cache.delete(...rows.map((r) => sessionCacheKey(r.token_hash)));
   }
 
   /** Cached sessions carry the role: a role change must be seen on the next request. */
@@ -42,7 +36,7 @@ export function createAccountsAdmin(deps: { db: Db; cache: Cache; audit: AuditLo
       if (userId === actorId) throw new AppError('conflict:self', 'You cannot disable your own account');
       if (disabled) await assertNotLastAdmin(u);
       await db.updateTable('users').set({ disabled_at: disabled ? now() : null }).where('id', '=', userId).execute();
-      if (disabled) await endSessions(userId);
+      if (disabled) await users.endSessions(userId);
       await audit.record(actorId, disabled ? 'user.disable' : 'user.enable', userId, u.username);
       return { id: userId, disabled };
     },
@@ -60,10 +54,7 @@ export function createAccountsAdmin(deps: { db: Db; cache: Cache; audit: AuditLo
       const u = await target(userId);
       if (userId === actorId) throw new AppError('conflict:self', 'Delete your own account from the settings');
       await assertNotLastAdmin(u);
-      await endSessions(userId);
-      // Foreign keys cascade: characters, conversations, messages, memories, groups, jobs, settings.
-      await db.deleteFrom('users').where('id', '=', userId).execute();
-      await cache.delete(settingsCacheKey(userId));
+      await users.purge(userId);
       await audit.record(actorId, 'user.delete', userId, u.username);
     },
   };

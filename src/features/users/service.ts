@@ -59,6 +59,17 @@ export function createUsersService(deps: UsersDeps) {
     if (hashes.length) await cache.delete(...hashes.map(sessionCacheKey));
   }
 
+  async function purge(userId: number) {
+    const hashes = await store.deleteUserSessions(db, userId);
+    const avatars = await store.userAvatarFiles(db, userId);
+    // Foreign keys cascade: characters, conversations, messages, memories, groups, jobs, settings.
+    await store.deleteUser(db, userId);
+    await evictSessions(hashes);
+    await cache.delete(settingsCacheKey(userId));
+    // Files last: a failure here leaves orphan files, never rows pointing at missing files.
+    await deps.files.deleteMany(avatars).catch(() => undefined);
+  }
+
   return {
     async register(username: string, password: string): Promise<{ user: User; token: string; expiresAt: number }> {
       assertSingleScript(username);
@@ -86,7 +97,7 @@ export function createUsersService(deps: UsersDeps) {
 
     /** Whether anyone has registered yet (a fresh install opens the web app on "register"). */
     async hasUsers(): Promise<boolean> {
-      return (await store.countUsers(db)) > 0;
+      return store.anyUser(db);
     },
     async logout(token: string): Promise<void> {
       const h = hashToken(token);
@@ -130,15 +141,14 @@ export function createUsersService(deps: UsersDeps) {
       if (!row || !(await argonVerify(row.password_hash, password).catch(() => false))) {
         throw new AppError('validation:password', 'The password is wrong');
       }
-      const hashes = await store.deleteUserSessions(db, user.id);
-      const avatars = await store.userAvatarFiles(db, user.id);
-      // Foreign keys cascade: characters, conversations, messages, memories, groups, jobs, settings.
-      await store.deleteUser(db, user.id);
-      await evictSessions(hashes);
-      await cache.delete(settingsCacheKey(user.id));
-      // Files last: a failure here leaves orphan files, never rows pointing at missing files.
-      await deps.files.deleteMany(avatars).catch(() => undefined);
+      await purge(user.id);
     },
+
+    /** Ends every session of the account at once (database and every process's cache). */
+    endSessions: async (userId: number) => evictSessions(await store.deleteUserSessions(db, userId)),
+
+    /** Deletes an account with everything it owns (the owner from settings, or an admin). */
+    purge: (userId: number) => purge(userId),
 
     async getSettings(userId: number): Promise<UserSettings> {
       return cache.wrap(settingsCacheKey(userId), 300, async () => {

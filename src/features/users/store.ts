@@ -24,7 +24,7 @@ export function rowToUser(r: Pick<UserRow, 'id' | 'username' | 'is_admin' | 'cre
 export async function insertUser(db: Db, u: { username: string; usernameKey: string; passwordHash: string; namedAdmin: boolean; now: number }): Promise<User> {
   return db.transaction().execute(async (trx) => {
     if (dialectFlags(trx).name === 'postgres') await sql`lock table users in share row exclusive mode`.execute(trx);
-    const isAdmin = u.namedAdmin || !(await trx.selectFrom('users').select('id').limit(1).executeTakeFirst());
+    const isAdmin = u.namedAdmin || !(await anyUser(trx));
     const row = await trx
       .insertInto('users')
       .values({ username: u.username, username_key: u.usernameKey, password_hash: u.passwordHash, is_admin: isAdmin ? 1 : 0, created_at: u.now })
@@ -32,6 +32,11 @@ export async function insertUser(db: Db, u: { username: string; usernameKey: str
       .executeTakeFirstOrThrow();
     return rowToUser(row);
   });
+}
+
+/** Whether any account exists (one indexed row, not a count). */
+export async function anyUser(db: Db): Promise<boolean> {
+  return (await db.selectFrom('users').select('id').limit(1).executeTakeFirst()) !== undefined;
 }
 
 export async function countUsers(db: Db): Promise<number> {

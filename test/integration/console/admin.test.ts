@@ -1,5 +1,8 @@
 /** Account administration, audited review, usage with prices, operations; 401/403 for everyone else. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
 import { DIALECTS } from '../../support/services.js';
 import { startTestApp, type TestApp, type TestClient } from '../../support/app.js';
 import { importCard } from '../../support/characters.js';
@@ -89,8 +92,16 @@ describe.each(DIALECTS)('admin console on %s', (dialect) => {
   it('deletes an account with everything it owns', async () => {
     const bob = t.client();
     const b = await bob.register();
-    await importCard(bob, '辛弃疾');
+    const ch = await importCard(bob, '辛弃疾');
+    const png = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#663399' } }).png().toBuffer();
+    const form = new FormData();
+    form.append('file', new Blob([new Uint8Array(png)], { type: 'image/png' }), 'a.png');
+    expect((await bob.request('PUT', `/api/characters/${ch.id}/avatar`, form)).status).toBe(200);
+    const { avatar_file } = await t.ctx.database.db.selectFrom('characters').select('avatar_file').where('id', '=', ch.id).executeTakeFirstOrThrow();
+    const avatarPath = join(t.config.dataDirAbs, 'avatars', avatar_file!);
+    expect(existsSync(avatarPath)).toBe(true);
     expect((await admin.del(`/api/admin/users/${b.id}`)).status).toBe(204);
+    expect(existsSync(avatarPath)).toBe(false); // the same purge as deleting one's own account
     expect((await bob.get('/api/auth/me')).status).toBe(401);
     expect((await admin.get(`/api/admin/users/${b.id}/review`)).status).toBe(404);
     expect((await admin.del(`/api/admin/users/${adminId}`)).status).toBe(409);
