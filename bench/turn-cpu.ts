@@ -1,5 +1,5 @@
 /**
- * npx tsx bench/turn-cpu.ts [--turns 600] [--users 20] [--reads 4000] [--pin]
+ * npx tsx bench/turn-cpu.ts [--turns 600] [--users 20] [--reads 4000] [--pin] [--cpu-prof DIR]
  *
  * The server's CPU cost of one streamed turn and of one cached read, measured so that a busy
  * machine changes it little: a fast mock (80 tokens in ~10 ms) and closed-loop users without think
@@ -22,6 +22,7 @@ const { values: args } = parseArgs({
     users: { type: 'string', default: '20' },
     reads: { type: 'string', default: '4000' },
     pin: { type: 'boolean', default: false },
+    'cpu-prof': { type: 'string' },
   },
 });
 const turns = Number(args.turns);
@@ -36,7 +37,7 @@ async function main() {
   if (args.pin) execSync(`taskset -p -c 1 ${process.pid}`, { stdio: 'ignore' });
   const mock = startProcess(...pinned(1, process.execPath, ['--import', 'tsx', 'tools/mock-llm.ts', '--port', String(mockPort), '--ttft-ms', '0', '--tokens', '80', '--tps', '8000']), {}, 'mock');
   await waitForHttp(`http://127.0.0.1:${mockPort}/v1/models`);
-  const server = startProcess(...pinned(0, process.execPath, ['dist/src/cli.js', 'serve']), benchServerEnv(port, mockPort, dataDir), 'server');
+  const server = startProcess(...pinned(0, process.execPath, [...(args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', args['cpu-prof']] : []), 'dist/src/cli.js', 'serve']), benchServerEnv(port, mockPort, dataDir), 'server');
   try {
     await waitForHttp(`${base}/healthz`);
     const a = api(base);
