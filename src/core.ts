@@ -19,7 +19,9 @@ import { createScaledInfra } from './infra/redis/scaled-infra.js';
 import { serveMetricsToPrimary } from './cluster.js';
 import { DiskFileStore, type FileStore } from './infra/files.js';
 import { MemoryPubSub, type PubSub } from './infra/pubsub/pubsub.js';
-import { createLlmGateway, type LlmGateway } from './infra/llm/index.js';
+import { createEnvRouter, createLlmGateway, remoteLlmBaseUrl, type LlmGateway } from './infra/llm/index.js';
+import { createProvidersService, type ProvidersService } from './features/providers/service.js';
+import { createChatLlmSettings, type ChatLlmSettingsService } from './features/providers/chat-settings.js';
 import { MemoryLocks, type Locks } from './infra/locks/locks.js';
 import { createUsersService, type UsersService } from './features/users/service.js';
 import { createCharactersService, type CharactersService } from './features/characters/service.js';
@@ -61,6 +63,10 @@ export interface Core {
   files: FileStore;
   locks: Locks;
   llm: LlmGateway;
+  /** Providers and models admins manage; the gateway routes through its registry. */
+  providers: ProvidersService;
+  /** Characters' and groups' own model and sampling. */
+  chatLlm: ChatLlmSettingsService;
   prompts: PromptRegistry;
   /** Versioned prompts (admin); the registry reads the active texts from it. */
   promptVersions: PromptsService;
@@ -120,7 +126,18 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
   const files = new DiskFileStore(join(config.dataDirAbs, 'avatars'));
   if (cluster.isWorker) serveMetricsToPrimary(metrics.registry);
   const usage = createUsageRecorder(database.db, { onError: (err) => log.warn({ err }, 'usage flush failed') });
-  const llm = createLlmGateway(config, { cache, metrics, logger: log, onUsage: (u) => usage.record(u), offlineChunkDelayMs: options.offlineChunkDelayMs });
+  const providers = createProvidersService({
+    db: database.db,
+    pubsub,
+    channel: `${config.redisPrefix}:providers:changed`,
+    secret: config.secretValue,
+    env: createEnvRouter(config, { offlineChunkDelayMs: options.offlineChunkDelayMs ?? 15 }),
+    envInfo: { baseUrl: remoteLlmBaseUrl(config) ?? null },
+    retireGraceMs: config.llmTotalTimeoutMs,
+    onError: (err) => log.warn({ err }, 'provider registry reload failed'),
+  });
+  const stopProviderSync = await providers.start();
+  const llm = createLlmGateway(config, { cache, metrics, logger: log, onUsage: (u) => usage.record(u), router: providers.router });
   const promptVersions = createPromptsService({ db: database.db, pubsub, channel: `${config.redisPrefix}:prompts:changed` });
   const stopPromptSync = await promptVersions.start();
   const prompts = createPromptRegistry({ override: (id) => promptVersions.activeText(id), onOverrideError: (err, id) => log.warn({ err, prompt: id }, 'prompt store failed; using the built-in text') });
@@ -135,6 +152,15 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
     files,
   });
   const characters = createCharactersService({ db: database.db, cache, files });
+  const chatLlm = createChatLlmSettings({
+    db: database.db,
+    cache,
+    checkChoosable: (key, field) => providers.checkChoosable(key, field),
+    assertOwner: async (actor, target, id) => {
+      if (target === 'character') await characters.get({ userId: actor.userId }, id);
+      else await groups.get({ userId: actor.userId }, id);
+    },
+  });
   const memoryJobs = metrics.counter('memory_jobs_total', 'Memory jobs by what they did', ['result']);
   const memory = createMemoryService({
     db: database.db,
@@ -163,6 +189,7 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
     characters,
     users,
     memory,
+    llmSettings: chatLlm.of,
     observePrelude: (() => {
       const h = metrics.histogram('chat_turn_prelude_seconds', 'Server time before a turn\'s LLM call starts (auth, storage, prompt)', [], [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]);
       return (s: number) => h.observe(s);
@@ -194,6 +221,7 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
     characters,
     users,
     memory,
+    llmSettings: chatLlm.of,
     onModeratorError: (err) => log.warn({ err }, 'group moderator failed; round-robin for this round'),
   });
   groupMemoryContext = groupMemoryContextOf(groups);
@@ -216,6 +244,8 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
     files,
     locks,
     llm,
+    providers,
+    chatLlm,
     prompts,
     promptVersions,
     inspections,
@@ -230,6 +260,7 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
     async close() {
       await queue.close(config.shutdownGraceMs);
       await stopPromptSync();
+      await stopProviderSync();
       await inspections.flush();
       await usage.close();
       await llm.close();

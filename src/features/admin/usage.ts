@@ -24,7 +24,7 @@ export interface Price {
   updatedAt: number;
 }
 
-export function createUsageReports(deps: { db: Db; now?: () => number }) {
+export function createUsageReports(deps: { db: Db; now?: () => number; /** Prices from the models table (features/providers), which win over this table's. */ priceOf?: (model: string) => { inputPerMillion: number; outputPerMillion: number } | null }) {
   const { db } = deps;
   const now = deps.now ?? Date.now;
 
@@ -69,7 +69,7 @@ export function createUsageReports(deps: { db: Db; now?: () => number }) {
           .execute(),
       ]);
       const cost = (model: string, tin: number, tout: number) => {
-        const p = priceOf.get(model);
+        const p = deps.priceOf?.(model) ?? priceOf.get(model);
         return p ? Math.round(((tin * p.inputPerMillion + tout * p.outputPerMillion) / 1e6) * 1e6) / 1e6 : null;
       };
       const items: UsageRow[] = rows.map((r) => ({

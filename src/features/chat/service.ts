@@ -20,6 +20,7 @@ import { alternateGreetingsOf, cardPromptFields, greetingOf, loreFor } from '../
 import { expandMacros, type MacroNames } from '../../shared/macros.js';
 import type { ReplyDone, Turn, TurnEngine, TurnSink } from '../conversations/engine.js';
 import { readableTime } from '../../shared/readable-time.js';
+import { effectiveSettings, NO_CHAT_LLM_SETTINGS, samplingOf, type ChatLlmSettings, type ChatLlmTarget, type TurnSettings } from '../providers/chat-settings.js';
 
 export interface ChatDeps {
   db: Db;
@@ -29,6 +30,8 @@ export interface ChatDeps {
   characters: CharactersService;
   users: UsersService;
   memory: MemoryService;
+  /** A character's own model and sampling (features/providers); absent = the owner's settings only. */
+  llmSettings?: (target: ChatLlmTarget, id: number) => Promise<ChatLlmSettings>;
   /** The server's own share of a turn's latency (everything before the LLM call). */
   observePrelude?: (seconds: number) => void;
   now?: () => number;
@@ -102,19 +105,25 @@ export function createChatService(deps: ChatDeps) {
   }
 
   /** The prompt, then the reply streamed and stored through the engine. */
-  async function generate(turn: Turn, character: Character, settings: UserSettings, actor: Actor, startedAt: number): Promise<{ message: Message; usage: LlmUsage }> {
+  async function generate(turn: Turn, character: Character, settings: TurnSettings, actor: Actor, startedAt: number): Promise<{ message: Message; usage: LlmUsage }> {
     const userId = actor.userId;
     const prompt = await buildPrompt(character, turn.conversationId, settings, namesFor(actor, character));
     deps.observePrelude?.((performance.now() - startedAt) / 1000);
     return turn.reply(
-      { purpose: 'chat', messages: prompt.messages, model: settings.chatModel ?? undefined, userId, hints: { characterName: character.name, profile: character.profile } },
+      { purpose: 'chat', messages: prompt.messages, ...samplingOf(settings), userId, hints: { characterName: character.name, profile: character.profile } },
       character.id,
     );
   }
 
+  /** The owner's settings under the character's own model and sampling. */
+  async function settingsFor(actor: Actor, characterId: number): Promise<TurnSettings> {
+    const [user, own] = await Promise.all([deps.users.getSettings(actor.userId), deps.llmSettings?.('character', characterId) ?? NO_CHAT_LLM_SETTINGS]);
+    return effectiveSettings(user, own);
+  }
+
   /** A turn's fixed part: the character, its conversation and the owner's settings (all cached). */
   async function prepare(actor: Actor, characterId: number) {
-    const [{ character, conversationId }, settings] = await Promise.all([open(actor, characterId), deps.users.getSettings(actor.userId)]);
+    const [{ character, conversationId }, settings] = await Promise.all([open(actor, characterId), settingsFor(actor, characterId)]);
     return { character, conversationId, settings, spec: { conversationId, model: settings.chatModel ?? undefined, busyMessage: BUSY } };
   }
 
@@ -196,7 +205,7 @@ export function createChatService(deps: ChatDeps) {
         const prompt = await buildPrompt(character, conversationId, settings, namesFor(actor, character));
         deps.observePrelude?.((performance.now() - startedAt) / 1000);
         const r = await turn.reply(
-          { purpose: 'chat', messages: [...prompt.messages, { role: 'system', content: CONTINUE_INSTRUCTION }], model: settings.chatModel ?? undefined, userId: actor.userId, hints: { characterName: character.name, profile: character.profile } },
+          { purpose: 'chat', messages: [...prompt.messages, { role: 'system', content: CONTINUE_INSTRUCTION }], ...samplingOf(settings), userId: actor.userId, hints: { characterName: character.name, profile: character.profile } },
           character.id,
         );
         const versions = (await conversations.findAlternatives(db, conversationId, last.id)) ?? [last.content];
@@ -262,7 +271,7 @@ export function createChatService(deps: ChatDeps) {
      */
     async inspectPrompt(actor: Actor, characterId: number): Promise<AssembledPrompt> {
       const { character, conversationId } = await find(actor, characterId);
-      return buildPrompt(character, conversationId ?? NO_CONVERSATION, await deps.users.getSettings(actor.userId), namesFor(actor, character));
+      return buildPrompt(character, conversationId ?? NO_CONVERSATION, await settingsFor(actor, characterId), namesFor(actor, character));
     },
   };
 }

@@ -80,6 +80,43 @@ export interface LlmGateway {
 
 export type ProviderName = 'offline' | 'openai-compatible';
 
+/** How a model is asked for JSON: a schema, "some JSON object", or only the instruction in the prompt. */
+export type JsonMode = 'json_schema' | 'json_object' | 'none';
+
+/** What a model supports, as data (the models table), never as `model.includes(...)` checks. */
+export interface ModelCapabilities {
+  jsonMode?: JsonMode;
+  /** Honours `stream_options.include_usage`; some servers reject the field, so it is only sent when true. */
+  streamUsage?: boolean;
+}
+
+/** Where a model key leads: the transport to use, the name it is sent upstream under, who provides it. */
+export interface LlmRoute {
+  /** The key callers, breakers and metrics use (a registry key like `p3:deepseek-chat`, or an environment model name). */
+  key: string;
+  /** The model name sent upstream. */
+  model: string;
+  transport: LlmProvider;
+  provider: { id: string; name: string };
+  capabilities?: ModelCapabilities;
+}
+
+/**
+ * Resolves a request to a route: the request's model key or the purpose's default, then the
+ * provider that serves it. Environment configuration is one router (index.ts); the providers
+ * feature puts the admin-managed registry in front of it.
+ */
+export interface LlmRouter {
+  readonly providerName: ProviderName;
+  /** The key a request uses: its own model, else the purpose's default. Synchronous: it runs on every call. */
+  keyFor(purpose: LlmPurpose, requested?: string): string;
+  /** Throws an AppError naming the provider when the key is not served (deleted, disabled). */
+  route(key: string, ctx: { purpose: LlmPurpose; userId?: number }): LlmRoute | Promise<LlmRoute>;
+  /** Keys users may choose. */
+  models(): string[];
+  close(): Promise<void>;
+}
+
 /** One attempt as the provider sees it: the model is resolved, JSON mode is explicit. */
 export interface ProviderRequest {
   purpose: LlmPurpose;
@@ -90,6 +127,8 @@ export interface ProviderRequest {
   /** JSON mode: the schema the answer must match. */
   json?: { name: string; schema: TSchema };
   hints?: LlmHints;
+  /** The model's capabilities from the registry; the transport's own defaults otherwise. */
+  capabilities?: ModelCapabilities;
 }
 
 export interface LlmProvider {
