@@ -20,6 +20,7 @@ const nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const ApiKey = Type.String({ minLength: 1, maxLength: 1000, pattern: '^[\\x21-\\x7e]+$', description: 'Sent as Bearer token; stored encrypted, never returned' });
 const Headers = Type.Record(Type.String({ pattern: '^[A-Za-z0-9!#$%&\'*+.^_`|~-]{1,64}$' }), Type.String({ maxLength: 2000, pattern: '^[^\\r\\n]*$' }), {
   maxProperties: 20,
+  additionalProperties: false,
   description: 'Extra request headers (values stored encrypted; only names are returned)',
 });
 const ProviderInput = Type.Object(
@@ -175,18 +176,25 @@ export function registerProviderRoutes(root: FastifyInstance, deps: { providers:
     { config: user, schema: { tags: ['me'], summary: 'Providers that accept your own key, and whether you set one (masked)', response: { 200: Type.Object({ items: Type.Array(Type.Object({ providerId: Type.Integer(), name: Type.String(), hasKey: Type.Boolean(), apiKeyHint: nullable(Type.String()) })) }), ...errors(401) } } },
     async (request) => ({ items: await providers.userKeys(currentUser(request).id) }),
   );
+  // The provider goes in the body: a provider id is not the caller's resource, the key is.
   app.put(
-    '/api/me/provider-keys/:id',
-    { config: user, schema: { tags: ['me'], summary: 'Use your own key for a provider (only your calls use it)', params: IdParams, body: Type.Object({ apiKey: ApiKey }, { additionalProperties: false }), response: { 204: NoContent, ...errors(400, 401, 404) } } },
+    '/api/me/provider-keys',
+    {
+      config: user,
+      schema: {
+        tags: ['me'],
+        summary: 'Use your own key for a provider that allows it (only your calls use it); apiKey null removes it',
+        body: Type.Object({ providerId: Id, apiKey: nullable(ApiKey) }, { additionalProperties: false }),
+        response: { 204: NoContent, ...errors(400, 401, 404) },
+      },
+    },
     async (request, reply) => {
-      await providers.putUserKey(currentUser(request).id, request.params.id, request.body.apiKey);
+      const { providerId, apiKey } = request.body;
+      if (apiKey === null) await providers.removeUserKey(currentUser(request).id, providerId);
+      else await providers.putUserKey(currentUser(request).id, providerId, apiKey);
       return reply.code(204).send(null);
     },
   );
-  app.delete('/api/me/provider-keys/:id', { config: user, schema: { tags: ['me'], summary: 'Remove your key for a provider', params: IdParams, response: { 204: NoContent, ...errors(401, 404) } } }, async (request, reply) => {
-    await providers.removeUserKey(currentUser(request).id, request.params.id);
-    return reply.code(204).send(null);
-  });
 }
 
 function actorOf(request: Parameters<typeof currentUser>[0]) {

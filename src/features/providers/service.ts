@@ -354,7 +354,7 @@ export function createProvidersService(deps: ProvidersDeps) {
     try {
       return await fn();
     } catch (err) {
-      if (isUniqueViolation(err)) throw new AppError('conflict:name', 'That name is already taken');
+      if (isUniqueViolation(err)) throw new AppError('conflict:name', 'This provider already has a model of that name');
       throw err;
     }
   }

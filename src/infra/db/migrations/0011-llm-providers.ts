@@ -16,7 +16,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('llm_providers')
     .addColumn('id', f.idType, id)
-    .addColumn('name', 'text', (c) => c.notNull().unique())
+    .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('kind', 'text', (c) => c.notNull())
     .addColumn('base_url', 'text', (c) => c.notNull())
     .addColumn('api_key_enc', 'text')
