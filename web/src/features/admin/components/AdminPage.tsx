@@ -6,12 +6,14 @@ import { PromptsPanel } from './PromptsPanel.js';
 import { FeedbackPanel } from './FeedbackPanel.js';
 import { UsagePanel } from './UsagePanel.js';
 import { OperationsPanel } from './OperationsPanel.js';
+import { ProvidersPanel } from './ProvidersPanel.js';
 
 const TABS = [
   ['users', 'console.users'],
   ['prompts', 'console.prompts'],
   ['feedback', 'console.feedback'],
   ['usage', 'console.usage'],
+  ['providers', 'providers.tab'],
   ['operations', 'console.operations'],
 ] as const satisfies readonly (readonly [string, MessageKey])[];
 type Tab = (typeof TABS)[number][0];
@@ -34,7 +36,7 @@ export function AdminPage({ leading }: { leading?: ReactNode }) {
             </button>
           ))}
         </div>
-        {tab === 'users' ? <UsersPanel /> : tab === 'prompts' ? <PromptsPanel /> : tab === 'feedback' ? <FeedbackPanel /> : tab === 'usage' ? <UsagePanel /> : <OperationsPanel />}
+        {tab === 'users' ? <UsersPanel /> : tab === 'prompts' ? <PromptsPanel /> : tab === 'feedback' ? <FeedbackPanel /> : tab === 'usage' ? <UsagePanel /> : tab === 'providers' ? <ProvidersPanel /> : <OperationsPanel />}
       </div>
     </section>
   );

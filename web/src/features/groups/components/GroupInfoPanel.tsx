@@ -2,6 +2,8 @@ import { Avatar } from '../../../components/Avatar.js';
 import { Icon } from '../../../components/Icon.js';
 import { useI18n } from '../../../i18n/index.js';
 import type { Group } from '../../../lib/types.js';
+import { seg } from '../../../lib/api.js';
+import { ChatModelSettings } from '../../../components/ChatModelSettings.js';
 
 /** Right pane for a group: members, mode, rounds, and the manage button. */
 export function GroupInfoPanel({ group, onManage }: { group: Group; onManage: () => void }) {
@@ -41,6 +43,11 @@ export function GroupInfoPanel({ group, onManage }: { group: Group; onManage: ()
             </li>
           ))}
         </ul>
+      </section>
+      <section className="info-sec">
+        <h3>{t('models.section')}</h3>
+        <p className="muted small">{t('models.groupHint')}</p>
+        <ChatModelSettings path={`/api/groups/${seg(group.id)}/llm`} />
       </section>
     </div>
   );
