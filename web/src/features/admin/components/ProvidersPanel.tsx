@@ -154,7 +154,7 @@ function TestResult({ r, onAdd, added }: { r: ProbeResult; onAdd: (name: string)
     </li>
   );
   return (
-    <div className={r.ok ? 'notice' : 'error-box'} role="status" data-testid="probe-result">
+    <div className={r.ok ? '' : 'error-box'} style={r.ok ? OK_BOX : undefined} role="status" data-testid="probe-result">
       <strong>{r.ok ? t('providers.testOk') : t('providers.testFailed')}</strong>
       <ul style={{ margin: '4px 0', paddingLeft: 18 }}>
         {line(r.models.ok, t('providers.testModels'), r.models.latencyMs, r.models.error)}
@@ -173,6 +173,8 @@ function TestResult({ r, onAdd, added }: { r: ProbeResult; onAdd: (name: string)
     </div>
   );
 }
+
+const OK_BOX = { border: '1px solid var(--success)', borderRadius: 'var(--radius-sm)', padding: '8px 10px' } as const;
 
 const numOrNull = (v: string) => (v.trim() === '' ? null : Number(v));
 
@@ -206,30 +208,30 @@ function ModelRow({ model }: { model: AdminModel }) {
   const label = (k: MessageKey) => `${model.name}: ${t(k)}`;
   return (
     <tr data-model={model.name}>
-      <td className="break-all">{model.name}</td>
-      <td>
+      <td data-label={t('providers.model')} className="break-all">{model.name}</td>
+      <td data-label={t('providers.displayName')}>
         <input aria-label={label('providers.displayName')} value={f.displayName} maxLength={120} onChange={(e) => setF({ ...f, displayName: e.target.value })} />
       </td>
-      <td>
+      <td data-label={t('providers.offered')}>
         <input type="checkbox" aria-label={label('providers.offered')} checked={f.offered} onChange={(e) => setF({ ...f, offered: e.target.checked })} />
       </td>
-      <td>
+      <td data-label={t('providers.context')}>
         <input type="number" aria-label={label('providers.context')} min={256} style={{ width: 90 }} value={f.contextLength} onChange={(e) => setF({ ...f, contextLength: e.target.value })} />
       </td>
-      <td>
+      <td data-label={t('providers.priceIn')}>
         <input type="number" aria-label={label('providers.priceIn')} min={0} step="0.01" style={{ width: 70 }} value={f.inputPerMillion} onChange={(e) => setF({ ...f, inputPerMillion: e.target.value })} />
       </td>
-      <td>
+      <td data-label={t('providers.priceOut')}>
         <input type="number" aria-label={label('providers.priceOut')} min={0} step="0.01" style={{ width: 70 }} value={f.outputPerMillion} onChange={(e) => setF({ ...f, outputPerMillion: e.target.value })} />
       </td>
-      <td>
+      <td data-label={t('providers.jsonMode')}>
         <select aria-label={label('providers.jsonMode')} value={f.jsonMode} onChange={(e) => setF({ ...f, jsonMode: e.target.value as JsonMode })}>
           <option value="json_schema">json_schema</option>
           <option value="json_object">json_object</option>
           <option value="none">{t('providers.jsonNone')}</option>
         </select>
       </td>
-      <td>
+      <td data-label={t('providers.streamUsage')}>
         <input type="checkbox" aria-label={label('providers.streamUsage')} checked={f.streamUsage} onChange={(e) => setF({ ...f, streamUsage: e.target.checked })} />
       </td>
       <td>
@@ -253,16 +255,17 @@ function ModelRow({ model }: { model: AdminModel }) {
 }
 
 function EnvModelRow({ model }: { model: AdminModel }) {
+  const { t } = useI18n();
   return (
     <tr>
-      <td className="break-all">{model.name}</td>
-      <td>{model.displayName}</td>
-      <td>✓</td>
-      <td>—</td>
-      <td>—</td>
-      <td>—</td>
-      <td>{model.capabilities.jsonMode}</td>
-      <td>{model.capabilities.streamUsage ? '✓' : '—'}</td>
+      <td data-label={t('providers.model')} className="break-all">{model.name}</td>
+      <td data-label={t('providers.displayName')}>{model.displayName}</td>
+      <td data-label={t('providers.offered')}>✓</td>
+      <td data-label={t('providers.context')}>—</td>
+      <td data-label={t('providers.priceIn')}>—</td>
+      <td data-label={t('providers.priceOut')}>—</td>
+      <td data-label={t('providers.jsonMode')}>{model.capabilities.jsonMode}</td>
+      <td data-label={t('providers.streamUsage')}>{model.capabilities.streamUsage ? '✓' : '—'}</td>
     </tr>
   );
 }
