@@ -4,16 +4,15 @@
  * 李白, and the next reply comes from that model — no restart. Screenshots in both themes, both
  * languages and at phone size go to test-output/screenshots/providers-*.png.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMockLlm, type MockLlm } from '../../tools/mock-llm.js';
 import { cardJson } from '../support/characters.js';
-import { ROOT, startStack, type Stack } from './stack.js';
+import { launchChromium, ROOT, startStack, type Stack } from './stack.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = join(ROOT, 'test-output', 'screenshots');
 const KEY = `sk-e2e-${randomBytes(6).toString('hex')}`;
 
@@ -26,14 +25,10 @@ const shot = (name: string) => page.screenshot({ path: join(SHOTS, `providers-${
 
 describe('providers and models in Chromium', { timeout: 120_000 }, () => {
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM} (apt-get install -y chromium)`);
     mkdirSync(SHOTS, { recursive: true });
     keyed = await startMockLlm({ port: 0, ttftMs: 50, tokens: 12, tps: 200, apiKey: KEY, models: ['mock-model', 'mock-model-large'] });
     stack = await startStack();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-quic', '--disable-sync'],
-    });
+    browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1360, height: 860 }, locale: 'zh-CN', colorScheme: 'light' });
     page = await context.newPage();
     page.setDefaultTimeout(15_000);

@@ -7,18 +7,15 @@ import type { Cache } from '../../infra/cache/cache.js';
 import type { Db } from '../../infra/db/index.js';
 import { AppError } from '../../errors.js';
 import type { Actor } from '../characters/store.js';
-import { SETTINGS_RANGES, type UserSettings } from '../users/settings.js';
+import type { UserSettings } from '../users/settings.js';
+import { CHAT_LLM_RANGES } from '../../shared/llm.js';
 import * as store from './store.js';
 import type { ChatLlmSettings } from './store.js';
 
 export type { ChatLlmSettings } from './store.js';
 export type ChatLlmTarget = 'character' | 'group';
 
-export const CHAT_LLM_RANGES = {
-  temperature: { min: 0, max: 2 },
-  maxTokens: { min: 16, max: 8192 },
-  contextTokens: { min: SETTINGS_RANGES.budgetSession.min, max: SETTINGS_RANGES.budgetSession.max },
-} as const;
+export { CHAT_LLM_RANGES } from '../../shared/llm.js';
 
 export const NO_CHAT_LLM_SETTINGS: ChatLlmSettings = { model: null, temperature: null, maxTokens: null, contextTokens: null };
 

@@ -6,20 +6,7 @@
 import { Agent, request } from 'undici';
 import { createOpenAiCompatibleProvider } from '../../infra/llm/openai-compatible.js';
 import { ProviderError } from '../../infra/llm/index.js';
-
-export type ProbeErrorKind = 'auth' | 'http' | 'dns' | 'tls' | 'refused' | 'timeout' | 'network' | 'bad_response';
-
-export interface ProbeError {
-  kind: ProbeErrorKind;
-  message: string;
-  status?: number;
-}
-
-export interface ProbeResult {
-  ok: boolean;
-  models: { ok: boolean; latencyMs: number; ids: string[]; error?: ProbeError };
-  completion: { ok: boolean; latencyMs: number; model: string | null; text?: string; error?: ProbeError };
-}
+import type { ProbeError, ProbeErrorKind, ProbeResult } from '../../shared/llm.js';
 
 export interface ProbeTarget {
   baseUrl: string;

@@ -16,12 +16,13 @@ import type { PubSub } from '../../infra/pubsub/pubsub.js';
 import type { LlmProvider, LlmPurpose, LlmRoute, LlmRouter, ModelCapabilities } from '../../infra/llm/index.js';
 import { createOpenAiCompatibleProvider } from '../../infra/llm/openai-compatible.js';
 import { PROVIDER_PRESETS, defaultCapabilities, type ProviderKind } from './presets.js';
-import { probeProvider, type ProbeResult } from './probe.js';
+import { probeProvider } from './probe.js';
 import { createSecretBox, keyHint } from './secret-box.js';
 import * as store from './store.js';
 import type { ModelRecord, ProviderRecord } from './store.js';
+import { LLM_PURPOSES, type ProviderInput as SharedProviderInput, type ModelChoice, type ModelView, type ProbeResult, type ProviderView } from '../../shared/llm.js';
 
-export const PURPOSES: LlmPurpose[] = ['chat', 'structure', 'memory', 'moderator', 'evaluation'];
+export const PURPOSES: readonly LlmPurpose[] = LLM_PURPOSES;
 const KEY_PATTERN = /^p(\d+):(.+)$/s;
 export const modelKey = (m: Pick<ModelRecord, 'providerId' | 'name'>) => `p${m.providerId}:${m.name}`;
 const KEY_AAD = 'provider-key';
@@ -46,19 +47,8 @@ export interface ProvidersDeps {
   onError?: (err: unknown) => void;
 }
 
-export interface ProviderInput {
-  name: string;
+export interface ProviderInput extends SharedProviderInput {
   kind: ProviderKind;
-  baseUrl: string;
-  /** undefined keeps the stored key, null removes it. */
-  apiKey?: string | null;
-  /** undefined keeps the stored headers; {} removes them. */
-  headers?: Record<string, string>;
-  connectTimeoutMs: number;
-  timeoutMs: number;
-  concurrency: number;
-  enabled: boolean;
-  userKeys: boolean;
 }
 
 export interface ModelInput {
@@ -69,37 +59,6 @@ export interface ModelInput {
   inputPerMillion?: number | null;
   outputPerMillion?: number | null;
   capabilities?: ModelCapabilities;
-}
-
-export interface ModelView extends Omit<ModelRecord, 'capabilities'> {
-  key: string;
-  capabilities: Required<ModelCapabilities>;
-}
-
-export interface ProviderView {
-  id: number | 'env';
-  name: string;
-  kind: string;
-  baseUrl: string | null;
-  /** Configured by environment variables: shown, not editable. */
-  readOnly: boolean;
-  hasKey: boolean;
-  apiKeyHint: string | null;
-  headerNames: string[];
-  connectTimeoutMs: number | null;
-  timeoutMs: number | null;
-  concurrency: number | null;
-  enabled: boolean;
-  userKeys: boolean;
-  models: ModelView[];
-}
-
-/** A model users may choose. */
-export interface ModelChoice {
-  key: string;
-  displayName: string;
-  provider: string;
-  contextLength: number | null;
 }
 
 interface Snapshot {

@@ -2,7 +2,7 @@
 import type { Selectable } from 'kysely';
 import type { Db } from '../../infra/db/index.js';
 import type { ChatLlmSettingsTable, LlmModelsTable, LlmProvidersTable } from '../../infra/db/schema.js';
-import type { ModelCapabilities } from '../../infra/llm/index.js';
+import type { ChatLlmSettings, ModelCapabilities, ModelView } from '../../shared/llm.js';
 
 export interface ProviderRecord {
   id: number;
@@ -22,27 +22,10 @@ export interface ProviderRecord {
   updatedAt: number;
 }
 
-export interface ModelRecord {
-  id: number;
-  providerId: number;
-  name: string;
-  displayName: string;
-  offered: boolean;
-  contextLength: number | null;
-  inputPerMillion: number | null;
-  outputPerMillion: number | null;
-  capabilities: ModelCapabilities;
-  createdAt: number;
-  updatedAt: number;
-}
+/** A models row; the API's view adds its key and fills capabilities in from the provider. */
+export type ModelRecord = Omit<ModelView, 'key' | 'capabilities'> & { capabilities: ModelCapabilities };
 
-/** A character's or group's own model and sampling; null = the owner's default. */
-export interface ChatLlmSettings {
-  model: string | null;
-  temperature: number | null;
-  maxTokens: number | null;
-  contextTokens: number | null;
-}
+export type { ChatLlmSettings } from '../../shared/llm.js';
 
 export type ProviderWrite = Omit<ProviderRecord, 'id' | 'createdAt' | 'updatedAt'>;
 export type ModelWrite = Omit<ModelRecord, 'id' | 'providerId' | 'createdAt' | 'updatedAt'>;

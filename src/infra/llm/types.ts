@@ -6,8 +6,9 @@
  * validation, the cache and metrics are the gateway's job (STYLE.md §6).
  */
 import type { TSchema } from '@sinclair/typebox';
+import type { LlmPurpose, ModelCapabilities } from '../../shared/llm.js';
 
-export type LlmPurpose = 'chat' | 'structure' | 'memory' | 'moderator' | 'evaluation';
+export type { JsonMode, LlmPurpose, ModelCapabilities } from '../../shared/llm.js';
 
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
@@ -79,16 +80,6 @@ export interface LlmGateway {
 }
 
 export type ProviderName = 'offline' | 'openai-compatible';
-
-/** How a model is asked for JSON: a schema, "some JSON object", or only the instruction in the prompt. */
-export type JsonMode = 'json_schema' | 'json_object' | 'none';
-
-/** What a model supports, as data (the models table), never as `model.includes(...)` checks. */
-export interface ModelCapabilities {
-  jsonMode?: JsonMode;
-  /** Honours `stream_options.include_usage`; some servers reject the field, so it is only sent when true. */
-  streamUsage?: boolean;
-}
 
 /** Where a model key leads: the transport to use, the name it is sent upstream under, who provides it. */
 export interface LlmRoute {

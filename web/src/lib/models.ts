@@ -4,23 +4,11 @@
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from './api.js';
+import type { ChatLlmSettings, ModelChoice } from '../../../src/shared/llm.js';
 
-export interface ModelChoice {
-  key: string;
-  displayName: string;
-  provider: string;
-  contextLength: number | null;
-}
-
-export interface ChatLlmSettings {
-  model: string | null;
-  temperature: number | null;
-  maxTokens: number | null;
-  contextTokens: number | null;
-}
-
+export type { ChatLlmSettings, ModelChoice } from '../../../src/shared/llm.js';
 /** Bounds of the per-character/group fields, as the server checks them. */
-export const CHAT_LLM_BOUNDS = { temperature: { min: 0, max: 2 }, maxTokens: { min: 16, max: 8192 }, contextTokens: { min: 200, max: 32_000 } } as const;
+export { CHAT_LLM_RANGES as CHAT_LLM_BOUNDS } from '../../../src/shared/llm.js';
 
 export const modelKeys = { choices: ['models'] as const, chatLlm: (path: string) => ['chat-llm', path] as const };
 

@@ -1,38 +1,11 @@
 /** Providers, their models, test connection and per-purpose defaults (the admin "Providers & models" tab). */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, seg } from '../../../lib/api.js';
+import type { LlmPurpose, ModelView, ProbeResult, ProviderInput, ProviderView } from '../../../../../src/shared/llm.js';
 
-export type JsonMode = 'json_schema' | 'json_object' | 'none';
-
-export interface AdminModel {
-  id: number;
-  key: string;
-  providerId: number;
-  name: string;
-  displayName: string;
-  offered: boolean;
-  contextLength: number | null;
-  inputPerMillion: number | null;
-  outputPerMillion: number | null;
-  capabilities: { jsonMode: JsonMode; streamUsage: boolean };
-}
-
-export interface AdminProvider {
-  id: number | 'env';
-  name: string;
-  kind: string;
-  baseUrl: string | null;
-  readOnly: boolean;
-  hasKey: boolean;
-  apiKeyHint: string | null;
-  headerNames: string[];
-  connectTimeoutMs: number | null;
-  timeoutMs: number | null;
-  concurrency: number | null;
-  enabled: boolean;
-  userKeys: boolean;
-  models: AdminModel[];
-}
+export type { JsonMode, ProbeError, ProbeResult, ProviderInput } from '../../../../../src/shared/llm.js';
+export type AdminModel = ModelView;
+export type AdminProvider = ProviderView;
 
 export interface Preset {
   kind: string;
@@ -41,33 +14,7 @@ export interface Preset {
   needsKey: boolean;
 }
 
-export interface ProviderInput {
-  name: string;
-  kind: string;
-  baseUrl: string;
-  /** Omitted: keep the stored key; null: remove it. */
-  apiKey?: string | null;
-  headers?: Record<string, string>;
-  connectTimeoutMs: number;
-  timeoutMs: number;
-  concurrency: number;
-  enabled: boolean;
-  userKeys: boolean;
-}
-
-export interface ProbeError {
-  kind: 'auth' | 'http' | 'dns' | 'tls' | 'refused' | 'timeout' | 'network' | 'bad_response';
-  message: string;
-  status?: number;
-}
-
-export interface ProbeResult {
-  ok: boolean;
-  models: { ok: boolean; latencyMs: number; ids: string[]; error?: ProbeError };
-  completion: { ok: boolean; latencyMs: number; model: string | null; text?: string; error?: ProbeError };
-}
-
-export type Purpose = 'chat' | 'structure' | 'memory' | 'moderator' | 'evaluation';
+export type Purpose = LlmPurpose;
 export interface DefaultRow {
   purpose: Purpose;
   model: string | null;
