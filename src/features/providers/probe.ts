@@ -61,8 +61,9 @@ async function tinyCompletion(t: ProbeTarget, model: string): Promise<ProbeResul
   const started = performance.now();
   let text = '';
   try {
-    const stream = transport.streamChat({ purpose: 'chat', model, messages: [{ role: 'user', content: 'Reply with the single word: OK' }], maxTokens: 8, temperature: 0 }, AbortSignal.timeout(t.timeoutMs));
-    for (let r = await stream.next(); !r.done; r = await stream.next()) text += r.value;
+    await transport.streamChat({ purpose: 'chat', model, messages: [{ role: 'user', content: 'Reply with the single word: OK' }], maxTokens: 8, temperature: 0 }, AbortSignal.timeout(t.timeoutMs), (chunk) => {
+      text += chunk;
+    });
     return { ok: true, latencyMs: Math.round(performance.now() - started), model, text: text.slice(0, 200) };
   } catch (err) {
     return { ok: false, latencyMs: Math.round(performance.now() - started), model, error: classify(err, t.timeoutMs) };
