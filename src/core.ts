@@ -159,6 +159,7 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
     db: database.db,
     cache,
     checkChoosable: (key, field) => providers.checkChoosable(key, field),
+    contextLengthOf: (key) => providers.contextLengthOf(key),
     assertOwner: async (actor, target, id) => {
       if (target === 'character') await characters.get({ userId: actor.userId }, id);
       else await groups.get({ userId: actor.userId }, id);

@@ -116,6 +116,8 @@ describe.each(DIALECTS)('providers and models on %s', (dialect) => {
     const list = await admin.get('/api/admin/providers');
     expect(list.status).toBe(200);
     expect(list.body.items[0]).toMatchObject({ id: 'env', readOnly: true, name: 'offline' });
+    // Once a model is connected, the web app stops saying replies come from the offline model.
+    expect((await t.client().get('/api/meta')).body.llmProvider).toBe('openai-compatible');
     expect(list.body.items.some((p: any) => p.id === id)).toBe(true);
     expect(list.body.presets.map((p: any) => p.kind)).toEqual(expect.arrayContaining(['openrouter', 'deepseek', 'zhipu', 'dashscope', 'siliconflow', 'moonshot', 'ollama', 'vllm', 'llamacpp']));
     expect(list.text).not.toContain(GOOD_KEY);
@@ -196,6 +198,8 @@ describe.each(DIALECTS)('providers and models on %s', (dialect) => {
     expect((await bob.put(`/api/characters/${ch.id}/llm`, { model: null, temperature: null, maxTokens: null, contextTokens: null })).status).toBe(404);
     expect((await alice.put(`/api/characters/${ch.id}/llm`, { model: null, temperature: 3, maxTokens: null, contextTokens: null })).status).toBe(400);
     expect((await alice.put(`/api/characters/${ch.id}/llm`, { model: 'p999999:x', temperature: null, maxTokens: null, contextTokens: null })).status).toBe(400);
+    const small = await addModel(p.id, 'mock-model', { contextLength: 1000 });
+    expect((await alice.put(`/api/characters/${ch.id}/llm`, { model: small.key, temperature: null, maxTokens: null, contextTokens: 1500 })).status).toBe(400);
     const put = await alice.put(`/api/characters/${ch.id}/llm`, { model: large.key, temperature: 0.3, maxTokens: 64, contextTokens: 1500 });
     expect(put.status, put.text).toBe(200);
 

@@ -49,6 +49,8 @@ export interface ChatLlmSettingsDeps {
   assertOwner(actor: Actor, target: ChatLlmTarget, id: number): Promise<void>;
   /** Throws 400 unless users may choose the model. */
   checkChoosable(key: string | null, field: string): void;
+  /** The model's context length, when known: a context size cannot exceed it. */
+  contextLengthOf?(key: string): number | null;
   now?: () => number;
 }
 
@@ -72,6 +74,10 @@ export function createChatLlmSettings(deps: ChatLlmSettingsDeps) {
       deps.checkChoosable(model, 'model');
       if (s.temperature !== null && (s.temperature < CHAT_LLM_RANGES.temperature.min || s.temperature > CHAT_LLM_RANGES.temperature.max)) {
         throw new AppError('validation:temperature', 'temperature must be from 0 to 2', { details: { field: 'temperature' } });
+      }
+      const limit = model ? deps.contextLengthOf?.(model) : null;
+      if (limit && s.contextTokens !== null && s.contextTokens > limit) {
+        throw new AppError('validation:contextTokens', `contextTokens must be at most the model's context length (${limit})`, { details: { field: 'contextTokens' } });
       }
       const clean = { ...s, model };
       await store.putChatSettings(deps.db, TABLE[target], id, clean, now());

@@ -67,6 +67,8 @@ interface Snapshot {
   models: ModelRecord[];
   byKey: Map<string, { model: ModelRecord; provider: ProviderRecord }>;
   defaults: Record<string, string>;
+  /** Some enabled provider has a model: replies no longer come from the environment's alone. */
+  connected: boolean;
 }
 
 /** A transport, remembered with the provider version (and key) it was built for. */
@@ -80,7 +82,7 @@ export function createProvidersService(deps: ProvidersDeps) {
   const now = deps.now ?? Date.now;
   const ttl = deps.snapshotTtlMs ?? 30_000;
   const box = createSecretBox(deps.secret);
-  let snap: Snapshot = { loadedAt: 0, providers: new Map(), models: [], byKey: new Map(), defaults: {} };
+  let snap: Snapshot = { loadedAt: 0, providers: new Map(), models: [], byKey: new Map(), defaults: {}, connected: false };
   let loading: Promise<void> | undefined;
   let dirty = false;
   const transports = new Map<string, Held>();
@@ -95,7 +97,7 @@ export function createProvidersService(deps: ProvidersDeps) {
       const p = byId.get(m.providerId);
       if (p) byKey.set(modelKey(m), { model: m, provider: p });
     }
-    snap = { loadedAt: now(), providers: byId, models, byKey, defaults };
+    snap = { loadedAt: now(), providers: byId, models, byKey, defaults, connected: models.some((m) => byId.get(m.providerId)?.enabled) };
     userKeys.clear();
     retireStale();
   }
@@ -203,8 +205,9 @@ export function createProvidersService(deps: ProvidersDeps) {
   }
 
   const router: LlmRouter = {
+    // "offline" makes the web app say replies are canned: not once an admin connected a model.
     get providerName() {
-      return env.providerName;
+      return current().connected ? 'openai-compatible' : env.providerName;
     },
     keyFor,
     models: () => [...current().models.filter((m) => m.offered && snap.providers.get(m.providerId)?.enabled).map(modelKey), ...env.models()],
@@ -477,6 +480,9 @@ export function createProvidersService(deps: ProvidersDeps) {
     },
 
     checkChoosable,
+
+    /** A registry model's context length, when the admin gave one. */
+    contextLengthOf: (key: string): number | null => snap.byKey.get(key)?.model.contextLength ?? null,
 
     // Users' own keys (when the provider allows them) ------------------------------------------
 

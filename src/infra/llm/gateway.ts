@@ -52,7 +52,6 @@ class TimeoutReason extends Error {
 const BREAKER_GAUGE: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2 };
 
 export class Gateway implements LlmGateway {
-  readonly provider: LlmProvider['name'];
   private readonly limiter: Limiter;
   private readonly breakers = new Map<string, CircuitBreaker>();
   private readonly m: ReturnType<typeof gatewayMetrics>;
@@ -62,9 +61,13 @@ export class Gateway implements LlmGateway {
     private readonly config: Config,
     private readonly deps: GatewayDeps,
   ) {
-    this.provider = router.providerName;
     this.limiter = new Limiter({ concurrency: config.llmConcurrency, queueMax: config.llmQueueMax, queueWaitMs: config.llmQueueWaitMs });
     this.m = gatewayMetrics(deps.metrics);
+  }
+
+  /** Read each time: an admin may connect a provider while the process runs. */
+  get provider(): LlmProvider['name'] {
+    return this.router.providerName;
   }
 
   models(): string[] {
