@@ -175,7 +175,15 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
     contextOf: (id) => memoryContextOf(id),
     onJobDone: (r) => memoryJobs.inc({ result: r.compressed ? 'compressed' : r.folded ? 'integrated' : 'nothing_to_do' }),
   });
-  const inspections = createInspectionRecorder({ db: database.db, defaultModel: config.llmModel, activeVersions: () => promptVersions.activeVersionIds(), onError: (err) => log.warn({ err }, 'inspection record dropped') });
+  const inspections = createInspectionRecorder({
+    db: database.db,
+    // Read at record time: the chat default is the admin's choice now, and it may change while we run.
+    get defaultModel() {
+      return providers.router.keyFor('chat');
+    },
+    activeVersions: () => promptVersions.activeVersionIds(),
+    onError: (err) => log.warn({ err }, 'inspection record dropped'),
+  });
   const engine = createTurnEngine({
     onReply: (r) => inspections.record({ messageId: r.messageId, messages: r.request.messages, model: r.request.model, temperature: r.request.temperature, maxTokens: r.request.maxTokens, usage: r.usage, latencyMs: r.latencyMs }),
     db: database.db,

@@ -26,6 +26,7 @@ export const PURPOSES: readonly LlmPurpose[] = LLM_PURPOSES;
 const KEY_PATTERN = /^p(\d+):(.+)$/s;
 export const modelKey = (m: Pick<ModelRecord, 'providerId' | 'name'>) => `p${m.providerId}:${m.name}`;
 const KEY_AAD = 'provider-key';
+const MAX_TRANSPORTS = 500;
 const HEADERS_AAD = 'provider-headers';
 const USER_KEY_AAD = 'user-provider-key';
 
@@ -156,6 +157,11 @@ export function createProvidersService(deps: ProvidersDeps) {
     const held = transports.get(id);
     if (held?.stamp === stamp) return held.transport;
     if (held) retire(id);
+    // Users' own keys each get a connection pool; keep a bounded number (the oldest goes first).
+    if (userKey && transports.size >= MAX_TRANSPORTS) {
+      const oldest = [...transports.keys()].find((k) => k.includes(':u'));
+      if (oldest) retire(oldest);
+    }
     const transport = createOpenAiCompatibleProvider({
       baseUrl: p.baseUrl,
       apiKey,
