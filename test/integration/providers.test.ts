@@ -217,6 +217,31 @@ describe.each(DIALECTS)('providers and models on %s', (dialect) => {
     expect(logs).not.toContain(GOOD_KEY);
   });
 
+  it("answers a group with the group's model, else each member's own", async () => {
+    const p = await connect({ name: `group-${randomBytes(3).toString('hex')}` });
+    const large = await addModel(p.id, 'mock-model-large');
+    const small = await addModel(p.id, 'mock-model');
+    const a = await importCard(alice, '关羽');
+    const b = await importCard(alice, '张飞');
+    const g = (await alice.post('/api/groups', { name: '桃园', memberIds: [a.id, b.id], mode: 'everyone_once' })).body;
+    expect((await bob.get(`/api/groups/${g.id}/llm`)).status).toBe(404);
+    const none = { model: null, temperature: null, maxTokens: null, contextTokens: null };
+    await alice.put(`/api/characters/${a.id}/llm`, { ...none, model: small.key });
+    const count = (m: string) => keyed.stats().models[m] ?? 0;
+    const turn = async () => collectSse(await postSse(`${t.url}/api/groups/${g.id}/messages`, alice.cookie, { content: '二位好' }));
+
+    // No group model: 关羽 answers with his own, 张飞 with the default (offline).
+    let [beforeSmall, beforeLarge] = [count('mock-model'), count('mock-model-large')];
+    expect((await turn()).at(-1)?.event).toBe('done');
+    expect([count('mock-model') - beforeSmall, count('mock-model-large') - beforeLarge]).toEqual([1, 0]);
+
+    // The group's model wins for everyone.
+    expect((await alice.put(`/api/groups/${g.id}/llm`, { ...none, model: large.key })).status).toBe(200);
+    [beforeSmall, beforeLarge] = [count('mock-model'), count('mock-model-large')];
+    expect((await turn()).at(-1)?.event).toBe('done');
+    expect([count('mock-model') - beforeSmall, count('mock-model-large') - beforeLarge]).toEqual([0, 2]);
+  });
+
   it('uses per-purpose defaults and the user default; an unoffered model cannot be chosen', async () => {
     const p = await connect({ name: `def-${randomBytes(3).toString('hex')}` });
     const m = await addModel(p.id, 'mock-model');
