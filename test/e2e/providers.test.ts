@@ -21,6 +21,8 @@ let keyed: MockLlm;
 let browser: Browser;
 let page: Page;
 const pageErrors: string[] = [];
+let characterId = 0;
+const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 15_000 });
 const shot = (name: string) => page.screenshot({ path: join(SHOTS, `providers-${name}.png`), fullPage: true });
 
 describe('providers and models in Chromium', { timeout: 120_000 }, () => {
@@ -50,6 +52,7 @@ describe('providers and models in Chromium', { timeout: 120_000 }, () => {
     const card = Buffer.from(JSON.stringify(cardJson('李白', { first_mes: '' })));
     const imported = await page.request.post(`${stack.baseUrl}/api/characters/import`, { multipart: { file: { name: 'card.json', mimeType: 'application/json', buffer: card } } });
     expect(imported.status()).toBe(201);
+    characterId = (await imported.json()).id;
     await page.reload();
     await page.locator('.nav-item').filter({ hasText: '李白' }).waitFor();
 
@@ -125,6 +128,13 @@ describe('providers and models in Chromium', { timeout: 120_000 }, () => {
     await shot('09-phone');
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(overflow).toBeLessThanOrEqual(0);
+    // The character's model settings in the phone's info sheet.
+    await page.goto(`${stack.baseUrl}/characters/${characterId}`);
+    await page.getByRole('button', { name: 'Info' }).click();
+    const sheet = page.getByRole('dialog', { name: '李白' });
+    await sheet.getByText('Model and generation').scrollIntoViewIfNeeded();
+    await poll(() => sheet.locator('select[name=model] option:checked').textContent()).toContain('Mock 大模型');
+    await page.screenshot({ path: join(SHOTS, 'providers-10-phone-character.png') });
     expect(pageErrors).toEqual([]);
   });
 });
