@@ -11,6 +11,7 @@ import { errors, Id, IdParams, NoContent } from '../../http/schemas.js';
 import { CHAT_LLM_RANGES, type ChatLlmSettingsService, type ChatLlmTarget } from './chat-settings.js';
 import { PROVIDER_KINDS } from './presets.js';
 import { PURPOSES, type ProvidersService } from './service.js';
+import type { ProbeErrorKind } from '../../shared/llm.js';
 
 const tags = ['admin: providers'];
 const admin = { auth: 'admin' as const };
@@ -82,7 +83,8 @@ const Provider = Type.Object({
   models: Type.Array(Model),
 });
 const Preset = Type.Object({ kind: Type.String(), label: Type.String(), baseUrl: Type.String(), needsKey: Type.Boolean() });
-const ProbeError = Type.Object({ kind: Type.String({ description: 'auth | http | dns | tls | refused | timeout | network | bad_response' }), message: Type.String(), status: Type.Optional(Type.Integer()) });
+const ProbeErrorKinds = ['auth', 'http', 'dns', 'tls', 'refused', 'timeout', 'network', 'bad_response'] as const satisfies readonly ProbeErrorKind[];
+const ProbeError = Type.Object({ kind: Type.Union(ProbeErrorKinds.map((k) => Type.Literal(k))), message: Type.String(), status: Type.Optional(Type.Integer()) });
 const ProbeResult = Type.Object({
   ok: Type.Boolean(),
   models: Type.Object({ ok: Type.Boolean(), latencyMs: Type.Integer(), ids: Type.Array(Type.String()), error: Type.Optional(ProbeError) }),

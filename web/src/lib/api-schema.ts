@@ -4025,8 +4025,7 @@ export interface paths {
                                 latencyMs: number;
                                 ids: string[];
                                 error?: {
-                                    /** @description auth | http | dns | tls | refused | timeout | network | bad_response */
-                                    kind: string;
+                                    kind: "auth" | "http" | "dns" | "tls" | "refused" | "timeout" | "network" | "bad_response";
                                     message: string;
                                     status?: number;
                                 };
@@ -4037,8 +4036,7 @@ export interface paths {
                                 model: string | null;
                                 text?: string;
                                 error?: {
-                                    /** @description auth | http | dns | tls | refused | timeout | network | bad_response */
-                                    kind: string;
+                                    kind: "auth" | "http" | "dns" | "tls" | "refused" | "timeout" | "network" | "bad_response";
                                     message: string;
                                     status?: number;
                                 };

@@ -4,9 +4,9 @@
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from './api.js';
-import type { ChatLlmSettings, ModelChoice } from '../../../src/shared/llm.js';
+import type { ChatLlmSettings, ModelChoice } from './types.js';
 
-export type { ChatLlmSettings, ModelChoice } from '../../../src/shared/llm.js';
+export type { ChatLlmSettings, ModelChoice } from './types.js';
 /** Bounds of the per-character/group fields, as the server checks them. */
 export { CHAT_LLM_RANGES as CHAT_LLM_BOUNDS } from '../../../src/shared/llm.js';
 

@@ -317,7 +317,8 @@ function ProviderForm({ presets, existing, onClose }: { presets: Preset[]; exist
     setBadHeader(null);
     const body: ProviderInput = {
       name: f.name.trim(),
-      kind: f.kind,
+      // The kinds offered come from the server's presets.
+      kind: f.kind as ProviderInput['kind'],
       baseUrl: f.baseUrl.trim(),
       connectTimeoutMs: f.connectTimeoutMs,
       timeoutMs: f.timeoutMs,
