@@ -19,6 +19,7 @@ import { type DatabaseHandle } from './infra/db/index.js';
 import { LATENCY_BUCKETS, Metrics } from './infra/metrics.js';
 import { registerErrorHandling, sendError, toAppError } from './http/errors.js';
 import { registerJsonCompression, registerWebApp } from './http/static.js';
+import { registerReadYourWrites } from './http/read-your-writes.js';
 import { registerDrainRefusal } from './http/drain.js';
 import { registerAuth, SESSION_COOKIE } from './http/auth.js';
 import { registerInputGuards } from './http/input-guards.js';
@@ -112,6 +113,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.addHook('onRequest', (request, reply, done) => securityHeaders(request.raw, reply.raw, (err) => done(err as Error | undefined)));
   if (config.corsOrigins.length) await app.register(cors, { origin: config.corsOrigins, credentials: true });
   await app.register(cookie);
+  if (config.databaseReadUrl) registerReadYourWrites(app, { cookieSecure: config.cookieSecure });
   await app.register(multipart, { limits: { fileSize: 10 * 1024 * 1024, files: 1, fields: 10 } });
   await app.register(swagger, {
     openapi: {
@@ -194,5 +196,13 @@ function registerHttpMetrics(app: FastifyInstance, metrics: Metrics, database: D
   });
   metrics.gauge('db_pool_waiting', 'Callers waiting for a database connection', [], function () {
     this.set(database.poolStats().waiting);
+  });
+  metrics.gauge('db_replica_usable', 'Whether reads may go to the replica now (1 fresh, 0 down or behind, absent without DATABASE_READ_URL)', [], function () {
+    const { replica } = database.readStats();
+    if (replica !== 'none') this.set(replica === 'usable' ? 1 : 0);
+  });
+  metrics.gauge('db_read_connections', 'Connections taken for lag-tolerant reads since start, by where they went', ['target'], function () {
+    const { routed } = database.readStats();
+    for (const target of ['primary', 'replica'] as const) this.set({ target }, routed[target]);
   });
 }

@@ -22,7 +22,7 @@ export function registerConsole(app: FastifyInstance, ctx: AppContext): void {
     audit,
     accounts: createAccountsAdmin({ db, cache: ctx.cache, users: ctx.users, audit }),
     review: createReview({ db, audit }),
-    usage: createUsageReports({ db }),
+    usage: createUsageReports({ db, readDb: ctx.database.read }),
     operations: createOperations(ctx),
   });
   registerInspectRoutes(app, { inspections: createInspectionReader({ db, audit }) });
