@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type KyselyPlugin, type LogEvent, type Migration, type PluginTransformQueryArgs, type PluginTransformResultArgs, type QueryResult, type RootOperationNode, type UnknownRow } from 'kysely';
 import type { Database } from './schema.js';
 import { dialectFlags, type DialectFlags } from './dialect.js';
 import * as m0001 from './migrations/0001-initial.js';
@@ -36,6 +36,8 @@ export interface DatabaseHandle {
   ping(): Promise<void>;
   /** Connections in use and callers waiting for one (PostgreSQL pool; SQLite reports 0/0). */
   poolStats(): { total: number; idle: number; waiting: number };
+  /** Statements run so far, and their SQL when `traceQueries` is on (tests count a turn's queries). */
+  readonly queries: QueryCounter;
   close(): Promise<void>;
 }
 
@@ -47,6 +49,32 @@ export interface DatabaseOptions {
   sqliteFile?: string;
   poolMax?: number;
   acquireTimeoutMs?: number;
+  /** Keep the text of every statement in `queries.trace` (tests only). */
+  traceQueries?: boolean;
+}
+
+/**
+ * Counts statements as Kysely compiles them: one integer increment per query on the hot path, so
+ * it is always on and a test can assert how many queries a turn makes on either database.
+ */
+export class QueryCounter implements KyselyPlugin {
+  count = 0;
+  readonly trace: string[] | undefined;
+  constructor(traceQueries = false) {
+    this.trace = traceQueries ? [] : undefined;
+  }
+  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
+    this.count++;
+    return args.node;
+  }
+  /** Kysely's `log` hook when tracing: the compiled SQL of each statement. */
+  get log(): ((event: LogEvent) => void) | undefined {
+    const trace = this.trace;
+    return trace && ((event) => void trace.push(event.query.sql));
+  }
+  async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    return args.result;
+  }
 }
 
 // PostgreSQL returns int8 as strings by default; our ids and epoch-ms times fit in a double.
@@ -62,11 +90,12 @@ const migrations: Record<string, Migration> = {
 };
 
 export function openDatabase(options: DatabaseOptions): DatabaseHandle {
-  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.readUrl, options.poolMax ?? 20, options.acquireTimeoutMs ?? 5000);
-  return openSqlite(options.sqliteFile ?? ':memory:');
+  const queries = new QueryCounter(options.traceQueries);
+  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.readUrl, options.poolMax ?? 20, options.acquireTimeoutMs ?? 5000, queries);
+  return openSqlite(options.sqliteFile ?? ':memory:', queries);
 }
 
-function openSqlite(file: string): DatabaseHandle {
+function openSqlite(file: string, queries: QueryCounter): DatabaseHandle {
   if (file !== ':memory:') mkdirSync(join(file, '..'), { recursive: true });
   const conn = new SQLite(file);
   conn.pragma('journal_mode = WAL');
@@ -93,7 +122,7 @@ function openSqlite(file: string): DatabaseHandle {
     },
     close: () => conn.close(),
   };
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cached }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cached }), plugins: [queries], log: queries.log });
   return {
     db,
     read: db,
@@ -103,6 +132,7 @@ function openSqlite(file: string): DatabaseHandle {
       await sql`select 1`.execute(db);
     },
     poolStats: () => ({ total: 1, idle: 1, waiting: 0 }),
+    queries,
     close: async () => {
       await db.destroy();
       checkpointer?.postMessage('close');
@@ -139,13 +169,13 @@ function openPool(url: string, max: number, acquireTimeoutMs: number): pg.Pool {
 
 const noReplica = () => ({ replica: 'none' as const, routed: { primary: 0, replica: 0 } });
 
-function openPostgres(url: string, readUrl: string | undefined, max: number, acquireTimeoutMs: number): DatabaseHandle {
+function openPostgres(url: string, readUrl: string | undefined, max: number, acquireTimeoutMs: number, queries: QueryCounter): DatabaseHandle {
   const pool = openPool(url, max, acquireTimeoutMs);
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [queries], log: queries.log });
   // A replica that stopped answering must not hold reads for the whole acquire timeout: they fall back.
   const replicaPool = readUrl ? openPool(readUrl, max, Math.min(acquireTimeoutMs, 2000)) : undefined;
   const router = replicaPool ? createReplicaRouter(pool, replicaPool) : undefined;
-  const read = router ? new Kysely<Database>({ dialect: new PostgresDialect({ pool: router.pool }) }) : db;
+  const read = router ? new Kysely<Database>({ dialect: new PostgresDialect({ pool: router.pool }), plugins: [queries], log: queries.log }) : db;
   return {
     db,
     read,
@@ -155,6 +185,7 @@ function openPostgres(url: string, readUrl: string | undefined, max: number, acq
       await sql`select 1`.execute(db);
     },
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+    queries,
     close: async () => {
       await router?.close();
       if (read !== db) await read.destroy();
