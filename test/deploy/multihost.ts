@@ -437,7 +437,8 @@ async function main(): Promise<void> {
       const r = await user.turn(characterId, '还在吗');
       return r.status === 200 && r.last === 'done' && r;
     }, 15_000);
-    check('turns continue on the surviving host', !!again && (await inFlight(survivor)) === 0);
+    const settled = await primary.query<{ role: string; status: string }>("select role, status from messages where content like '%讲个长故事%'", 'fastnpc');
+    check('turns continue on the surviving host; the cut-off message is stored once, marked failed', !!again && (await inFlight(survivor)) === 0 && settled.length === 1 && settled[0].status === 'failed', JSON.stringify(settled));
     victim.start();
     await ready(`${holder === 'app1' ? A1 : A2}/readyz`);
 
