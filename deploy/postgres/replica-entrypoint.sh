@@ -12,4 +12,5 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
   until pg_isready -h "$PRIMARY_HOST" -U replicator -d postgres -q; do sleep 1; done
   pg_basebackup -h "$PRIMARY_HOST" -U replicator -D "$PGDATA" -R -X stream -S replica1 --checkpoint=fast
 fi
-exec postgres -c hot_standby=on
+# A hot standby needs at least the primary's max_connections (compose.yaml gives the primary 200).
+exec postgres -c hot_standby=on -c max_connections=200

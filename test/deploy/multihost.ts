@@ -8,7 +8,8 @@
  * then, through the proxy: sign-in, SSE chat (first token timing beside a direct connection), an
  * edit on one host seen on the other, a creation job run once by the worker, replica reads and
  * read-your-writes, an app host killed mid-stream, a lagging then stopped replica, a Redis
- * restart, a rate limit counted across hosts and the edge limit. Prints a table of figures.
+ * restart, a rate limit counted across hosts and the edge limit. Prints the figures and writes
+ * test-output/multihost-report.md.
  *
  *   npm run build && sudo npx tsx test/deploy/multihost.ts     (.ci/run runs it after the tests)
  *
@@ -482,7 +483,11 @@ async function main(): Promise<void> {
     clearTimeout(deadline);
     await cleanup();
   }
-  process.stdout.write(`\n${checks.filter((c) => c.ok).length}/${checks.length} checks passed in ${((performance.now() - started) / 1000).toFixed(0)} s\n${figures.join('\n')}\n`);
+  const summary = `${checks.filter((c) => c.ok).length}/${checks.length} checks passed in ${((performance.now() - started) / 1000).toFixed(0)} s\n${figures.join('\n')}\n`;
+  process.stdout.write(`\n${summary}`);
+  mkdirSync(join(ROOT, 'test-output'), { recursive: true });
+  const table = checks.map((c) => `| ${c.ok ? 'pass' : 'FAIL'} | ${c.name} | ${c.detail.replace(/\|/g, '/')} |`).join('\n');
+  writeFileSync(join(ROOT, 'test-output', 'multihost-report.md'), `# Multi-host deployment test (${new Date().toISOString()})\n\n| | check | detail |\n|---|---|---|\n${table}\n\n\`\`\`\n${summary}\`\`\`\n`);
 }
 
 await main();
