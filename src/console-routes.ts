@@ -15,7 +15,7 @@ import { registerInspectRoutes } from './features/inspect/routes.js';
 
 export function registerConsole(app: FastifyInstance, ctx: AppContext): void {
   const db = ctx.database.db;
-  const audit = createAuditLog(db);
+  const audit = createAuditLog(db, Date.now, ctx.database.read);
   registerPromptRoutes(app, { prompts: ctx.promptVersions });
   registerFeedbackRoutes(app, { feedback: createFeedbackService({ db }) });
   registerAdminRoutes(app, {
