@@ -19,7 +19,7 @@ import { type DatabaseHandle } from './infra/db/index.js';
 import { LATENCY_BUCKETS, Metrics } from './infra/metrics.js';
 import { registerErrorHandling, sendError, toAppError } from './http/errors.js';
 import { registerJsonCompression, registerWebApp } from './http/static.js';
-import { registerReadYourWrites } from './http/read-your-writes.js';
+import { registerReadYourWrites, replicaReadiness } from './http/read-your-writes.js';
 import { registerDrainRefusal } from './http/drain.js';
 import { registerAuth, SESSION_COOKIE } from './http/auth.js';
 import { registerInputGuards } from './http/input-guards.js';
@@ -141,7 +141,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     done(null, payload);
   });
 
-  const checks: ReadinessCheck[] = [{ name: 'database', critical: true, check: () => database.ping() }, ...core.readiness, ...(options.readiness ?? [])];
+  const checks: ReadinessCheck[] = [{ name: 'database', critical: true, check: () => database.ping() }, ...replicaReadiness(database), ...core.readiness, ...(options.readiness ?? [])];
   registerSystemRoutes(app, {
     metrics,
     checks,

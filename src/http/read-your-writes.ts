@@ -6,7 +6,9 @@
  * only a routing hint: forging it merely sends one's own reads to the primary.
  */
 import type { FastifyInstance } from 'fastify';
+import type { DatabaseHandle } from '../infra/db/index.js';
 import { READ_YOUR_WRITES_MS, readPolicy } from '../infra/db/replica.js';
+import type { ReadinessCheck } from '../features/system/routes.js';
 
 export const RECENT_WRITE_COOKIE = 'fastnpc_rw';
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -25,4 +27,18 @@ export function registerReadYourWrites(app: FastifyInstance, options: { cookieSe
     if (reply.raw.hasHeader('set-cookie') && reply.hasHeader('set-cookie')) reply.header('set-cookie', cookie);
     done(null, payload);
   });
+}
+
+/** /readyz says `degraded` while the replica is down or behind: reads still work, on the primary. */
+export function replicaReadiness(database: Pick<DatabaseHandle, 'readStats'>): ReadinessCheck[] {
+  if (database.readStats().replica === 'none') return [];
+  return [
+    {
+      name: 'replica',
+      critical: false,
+      check: async () => {
+        if (database.readStats().replica !== 'usable') throw new Error('the read replica is down or behind; reads go to the primary');
+      },
+    },
+  ];
 }

@@ -99,6 +99,10 @@ describe('read/write split on a streaming replica', () => {
     expect(down.from).toBe('primary');
     expect(down.contents).toContain('第二句');
     expect(stats().replica).toBe('unusable');
+    const ready = await c.get('/readyz');
+    expect(ready.status).toBe(200);
+    expect(ready.body).toMatchObject({ status: 'degraded', checks: { database: 'ok' } });
+    expect(ready.body.checks.replica).toMatch(/down or behind/);
     await say('第三句');
     await replica.start();
     await waitFor(async () => stats().replica === 'usable', 20_000);
@@ -107,6 +111,7 @@ describe('read/write split on a streaming replica', () => {
       return p.from === 'replica' && p;
     });
     expect(back.contents).toContain('第三句');
+    expect((await c.get('/readyz')).body).toMatchObject({ status: 'ok', checks: { replica: 'ok' } });
   });
 });
 
