@@ -11,7 +11,7 @@
  * restart, a rate limit counted across hosts and the edge limit. Prints the figures and writes
  * test-output/multihost-report.md.
  *
- *   npm run build && sudo npx tsx test/deploy/multihost.ts     (.ci/run runs it after the tests)
+ *   npm run build && sudo npm run test:deploy     (.ci/run runs it after the tests)
  *
  * Needs root, iproute2, nginx, redis-server and PostgreSQL 15 binaries. Bounded: the whole run
  * stops after RUN_TIMEOUT_MS; every namespace, process and temp folder is removed on the way out,
