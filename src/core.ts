@@ -114,6 +114,7 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
   const metrics = new Metrics();
   const database = openDatabase({
     databaseUrl: config.databaseUrl,
+    readUrl: config.databaseReadUrl,
     sqliteFile: join(config.dataDirAbs, 'fastnpc.db'),
     poolMax: config.dbPoolMax,
     acquireTimeoutMs: config.dbAcquireTimeoutMs,
@@ -168,6 +169,7 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
   });
   const chat = createChatService({
     db: database.db,
+    readDb: database.read,
     cache,
     engine,
     prompts,
@@ -198,6 +200,7 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
   let groupMemoryContext: ((groupId: number, userId: number, budgets: ConversationMemoryContext['budgets']) => Promise<ConversationMemoryContext | undefined>) | undefined;
   const groups = createGroupsService({
     db: database.db,
+    readDb: database.read,
     cache,
     engine,
     llm,
