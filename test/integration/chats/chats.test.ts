@@ -50,7 +50,7 @@ describe.each(DIALECTS)('chats and personas on %s', (dialect) => {
   };
   const upload = (c: TestClient, path: string, bytes: Buffer, name: string, method: 'post' | 'put' = 'post') => {
     const form = new FormData();
-    form.append('file', new Blob([bytes]), name);
+    form.append('file', new Blob([new Uint8Array(bytes)]), name);
     return c[method](path, form);
   };
 
