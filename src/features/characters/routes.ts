@@ -22,7 +22,12 @@ const Summary = Type.Object({
   createdAt: Type.Integer(),
   updatedAt: Type.Integer(),
 });
-export const CharacterSchema = Type.Composite([Summary, Type.Object({ profile: Type.Unknown() })], { $id: 'Character' });
+const CardFieldsSchema = Type.Object({
+  systemPrompt: Type.String({ maxLength: 20_000, description: 'system_prompt: replaces our role-play rules; {{original}} stands for them' }),
+  postHistoryInstructions: Type.String({ maxLength: 20_000, description: 'post_history_instructions: a system message after the history' }),
+  alternateGreetings: Type.Array(Type.String({ maxLength: 20_000 }), { maxItems: 50, description: 'alternate_greetings: other openings, shown as alternatives of the greeting' }),
+});
+export const CharacterSchema = Type.Composite([Summary, Type.Object({ profile: Type.Unknown(), card: CardFieldsSchema })], { $id: 'Character' });
 
 export interface CharacterRouteDeps {
   characters: CharactersService;
@@ -51,9 +56,22 @@ export function registerCharacterRoutes(root: FastifyInstance, deps: CharacterRo
 
   app.patch(
     '/api/characters/:id',
-    { config: auth, schema: { tags, summary: 'Rename or edit the biography', params: IdParams, body: Type.Object({ name: Type.Optional(CharacterName), biography: Type.Optional(Type.String({ maxLength: LIMITS.biography.max })) }, { additionalProperties: false, minProperties: 1 }), response: { 200: Character, ...errors(400, 401, 404, 409) } } },
+    {
+      config: auth,
+      schema: {
+        tags,
+        summary: 'Rename, edit the biography, or the card\'s own fields (system prompt, post-history instructions, alternate greetings)',
+        params: IdParams,
+        body: Type.Object({ name: Type.Optional(CharacterName), biography: Type.Optional(Type.String({ maxLength: LIMITS.biography.max })), card: Type.Optional(Type.Partial(CardFieldsSchema, { additionalProperties: false, minProperties: 1 })) }, { additionalProperties: false, minProperties: 1 }),
+        response: { 200: Character, ...errors(400, 401, 404, 409) },
+      },
+    },
     async (request) => {
       const body = request.body;
+      if (body.card) {
+        const c = await characters.setCardFields(ownerOf(request), request.params.id, body.card);
+        if (body.name === undefined && body.biography === undefined) return toView(c);
+      }
       return toView(await characters.patch(ownerOf(request), request.params.id, { name: body.name?.trim(), biography: body.biography }));
     },
   );

@@ -268,6 +268,25 @@ describe.each(DIALECTS)('chats and personas on %s', (dialect) => {
     expect((await alice.patch(`/api/groups/${g.id}`, { personaId: bobs.id })).status).toBe(404);
   });
 
+  it("edits the card's own fields: they show on the character, reach the prompt and the exported card", async () => {
+    const ch = await importCard(alice, '韦应物', { first_mes: '独怜幽草涧边生。' });
+    expect((await alice.get(`/api/characters/${ch.id}`)).body.card).toEqual({ systemPrompt: '', postHistoryInstructions: '', alternateGreetings: ['又见面了'] });
+    const r = await alice.patch(`/api/characters/${ch.id}`, { card: { systemPrompt: '你是{{char}}。{{original}}', postHistoryInstructions: '回答不超过两句。', alternateGreetings: ['春潮带雨晚来急。', ' '] } });
+    expect(r.status).toBe(200);
+    expect(r.body.card).toEqual({ systemPrompt: '你是{{char}}。{{original}}', postHistoryInstructions: '回答不超过两句。', alternateGreetings: ['春潮带雨晚来急。'] });
+    const prompt = (await alice.get(`/api/characters/${ch.id}/prompt`)).body;
+    expect(prompt.messages[0].content).toContain('你是韦应物。1. 你现在就是韦应物');
+    expect(prompt.messages.at(-1)).toEqual({ role: 'system', content: '回答不超过两句。' });
+    const card = (await alice.get(`/api/characters/${ch.id}/card?format=json`)).body;
+    expect(card.data).toMatchObject({ system_prompt: '你是{{char}}。{{original}}', post_history_instructions: '回答不超过两句。', alternate_greetings: ['春潮带雨晚来急。'] });
+    // A new chat offers the new alternate greeting.
+    const chat = (await alice.post(`/api/characters/${ch.id}/chats`, {})).body;
+    expect((await alice.get(`/api/chats/${chat.id}/messages`)).body.items[0].alternatives).toEqual({ index: 0, count: 2 });
+    expect((await alice.patch(`/api/characters/${ch.id}`, { card: {} })).status).toBe(400);
+    expect((await alice.patch(`/api/characters/${ch.id}`, { card: { alternateGreetings: 'x' } })).status).toBe(400);
+    expect((await bob.patch(`/api/characters/${ch.id}`, { card: { systemPrompt: 'x' } })).status).toBe(404);
+  });
+
   it('answers 404 to another user on every new route', async () => {
     const ch = await importCard(alice, '刘长卿', { first_mes: '日暮苍山远。' });
     const chat = (await alice.post(`/api/characters/${ch.id}/chats`, {})).body;
