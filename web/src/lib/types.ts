@@ -58,6 +58,14 @@ export type Profile = Record<string, ProfileSection | undefined>;
 
 export interface Character extends CharacterSummary {
   profile: Profile;
+  /** The card's own fields (system prompt, post-history instructions, alternate greetings). */
+  card?: CardFields;
+}
+
+export interface CardFields {
+  systemPrompt: string;
+  postHistoryInstructions: string;
+  alternateGreetings: string[];
 }
 
 export interface Page<T> {
@@ -138,9 +146,37 @@ export interface Group {
   name: string;
   mode: GroupMode;
   maxRounds: number;
+  /** The persona played here; null = the default one. */
+  personaId?: Id | null;
   members: GroupMember[];
   createdAt: string;
   updatedAt: string;
+}
+
+/** One of a character's chats. */
+export interface ChatSummary {
+  id: Id;
+  characterId: Id;
+  /** The user's name for it; null = shown by its first words or date. */
+  title: string | null;
+  /** The persona played here; null = the default one. */
+  personaId: Id | null;
+  createdAt: number;
+  updatedAt: number;
+  messageCount: number;
+  lastMessageAt: number | null;
+  firstWords: string | null;
+}
+
+/** Who the user plays in chats. */
+export interface Persona {
+  id: Id;
+  name: string;
+  description: string;
+  avatarUrl: string | null;
+  isDefault: boolean;
+  createdAt: number;
+  updatedAt: number;
 }
 
 export interface AdminUser {
