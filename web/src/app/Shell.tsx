@@ -318,7 +318,7 @@ export function Shell({ user }: { user: User }) {
         />
       ) : null}
       {dialog === 'group' ? <CreateGroupDialog characters={charList} onClose={() => setDialog(null)} onCreated={(id) => setSel({ kind: 'group', id })} /> : null}
-      {dialog === 'manageGroup' && activeGroup ? <ManageGroupDialog group={activeGroup} characters={charList} onClose={() => setDialog(null)} onDeleted={() => setSel(null, true)} /> : null}
+      {dialog === 'manageGroup' && activeGroup ? <ManageGroupDialog group={activeGroup} characters={charList} personas={personas.data} onClose={() => setDialog(null)} onDeleted={() => setSel(null, true)} /> : null}
       {route.view === 'settings' ? <SettingsDialog onClose={closeSettings} onAccountDeleted={() => qc.setQueryData(authKeys.me, null)} /> : null}
     </div>
   );

@@ -6,11 +6,11 @@ import { Icon } from '../../../components/Icon.js';
 import { Modal } from '../../../components/Modal.js';
 import { useToast } from '../../../components/Toast.js';
 import { useI18n } from '../../../i18n/index.js';
-import type { CharacterSummary, Group, GroupMode } from '../../../lib/types.js';
+import type { CharacterSummary, Group, GroupMode, Persona } from '../../../lib/types.js';
 import { useDeleteGroup, useGroupMember, useUpdateGroup } from '../api/groups.js';
 import { ModeFields } from './GroupForm.js';
 
-export function ManageGroupDialog({ group, characters, onClose, onDeleted }: { group: Group; characters: CharacterSummary[]; onClose: () => void; onDeleted: () => void }) {
+export function ManageGroupDialog({ group, characters, personas = [], onClose, onDeleted }: { group: Group; characters: CharacterSummary[]; personas?: Persona[]; onClose: () => void; onDeleted: () => void }) {
   const { t } = useI18n();
   const toast = useToast();
   const confirm = useConfirm();
@@ -66,6 +66,20 @@ export function ManageGroupDialog({ group, characters, onClose, onDeleted }: { g
           <input value={name} onChange={(e) => setName(e.target.value)} maxLength={LIMITS.groupName.max} />
         </label>
         <ModeFields mode={mode} maxRounds={maxRounds} onMode={setMode} onRounds={setMaxRounds} />
+        {personas.length ? (
+          <label className="field">
+            <span>{t('persona.label')}</span>
+            {/* Saved on change, like the member list below. */}
+            <select value={group.personaId == null ? '' : String(group.personaId)} disabled={update.isPending} onChange={(e) => update.mutate({ personaId: e.target.value === '' ? null : e.target.value }, { onSuccess: () => toast.success(t('common.saved')) })}>
+              <option value="">{personas.find((p) => p.isDefault) ? t('persona.default', { name: personas.find((p) => p.isDefault)!.name }) : t('persona.none')}</option>
+              {personas.map((p) => (
+                <option key={String(p.id)} value={String(p.id)}>
+                  {p.name}
+                </option>
+              ))}
+            </select>
+          </label>
+        ) : null}
         <fieldset className="field">
           <legend>
             {t('group.members')} <span className="muted small">{group.members.length}/12</span>
