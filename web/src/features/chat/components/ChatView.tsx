@@ -56,6 +56,12 @@ export function ChatView({ character, username, chatId, onOpenChat, personas, le
   const conv = useConversation(targetKey, load);
   const { state } = conv;
 
+  // A character's first look creates its first chat (with the greeting): list it, so the URL gets its id.
+  const firstLook = target !== null && !('chatId' in target) && state.loaded && state.items.length > 0;
+  useEffect(() => {
+    if (firstLook) void chatMutations.refresh();
+  }, [firstLook]); // eslint-disable-line react-hooks/exhaustive-deps -- refresh is stable in effect
+
   const afterTurn = () => {
     onChanged?.();
     void chatMutations.refresh();
@@ -102,7 +108,14 @@ export function ChatView({ character, username, chatId, onOpenChat, personas, le
         {leading}
         <div className="conv-title-block">
           <h1 className="conv-title ellipsis">{character.name}</h1>
-          <button type="button" className="chat-switch ellipsis" aria-haspopup="dialog" onClick={() => setSwitcher(true)} title={t('chats.open')}>
+          <button
+            type="button"
+            className="chat-switch ellipsis"
+            aria-haspopup="dialog"
+            aria-label={chat ? `${t('chats.open')} · ${chatLabel(chat, dateOf)}` : t('chats.open')}
+            onClick={() => setSwitcher(true)}
+            title={t('chats.open')}
+          >
             <Icon name="chat" size={14} /> <span className="ellipsis">{chat ? chatLabel(chat, dateOf) : t('chats.open')}</span> <span aria-hidden="true">▾</span>
           </button>
         </div>
