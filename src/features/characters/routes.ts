@@ -8,7 +8,7 @@ import { ProfileSchema, type Profile } from './profile.js';
 import { toView, type CharactersService } from './service.js';
 import { MAX_AVATAR_BYTES } from './avatar-image.js';
 import { MAX_CARD_BYTES } from './card.js';
-import { contentDisposition } from '../../http/download.js';
+import { contentDisposition, sendWebp } from '../../http/download.js';
 import { LIMITS } from '../../shared/limits.js';
 
 export const CharacterName = Type.String({ minLength: LIMITS.characterName.min, maxLength: LIMITS.characterName.max, pattern: '\\S' });
@@ -102,11 +102,7 @@ export function registerCharacterRoutes(root: FastifyInstance, deps: CharacterRo
   );
 
   app.get('/api/characters/:id/avatar', { config: auth, schema: { tags, summary: 'The avatar (WebP)', params: IdParams, querystring: Type.Object({ v: Type.Optional(Type.String({ maxLength: 64 })) }) } }, async (request, reply) => {
-    const { bytes, etag } = await characters.avatar(actorOf(request), request.params.id);
-    const tag = `"${etag}"`;
-    reply.header('etag', tag).header('cache-control', 'private, max-age=86400');
-    if (request.headers['if-none-match'] === tag) return reply.code(304).send();
-    return reply.type('image/webp').send(bytes);
+    return sendWebp(request, reply, await characters.avatar(actorOf(request), request.params.id));
   });
 
   app.post(

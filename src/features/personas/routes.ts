@@ -4,6 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { currentUser } from '../../http/auth.js';
 import { errors, IdParams, NoContent } from '../../http/schemas.js';
 import { cropFrom, readUpload } from '../../http/upload.js';
+import { sendWebp } from '../../http/download.js';
 import { LIMITS } from '../../shared/limits.js';
 import { MAX_AVATAR_BYTES } from '../characters/avatar-image.js';
 import { personaView, type PersonasService } from './service.js';
@@ -79,10 +80,6 @@ export function registerPersonaRoutes(root: FastifyInstance, deps: { personas: P
   );
 
   app.get('/api/personas/:id/avatar', { config: auth, schema: { tags, summary: 'The persona\'s avatar (WebP)', params: IdParams, querystring: Type.Object({ v: Type.Optional(Type.String({ maxLength: 64 })) }) } }, async (request, reply) => {
-    const { bytes, etag } = await personas.avatar(userId(request), request.params.id);
-    const tag = `"${etag}"`;
-    reply.header('etag', tag).header('cache-control', 'private, max-age=86400');
-    if (request.headers['if-none-match'] === tag) return reply.code(304).send();
-    return reply.type('image/webp').send(bytes);
+    return sendWebp(request, reply, await personas.avatar(userId(request), request.params.id));
   });
 }

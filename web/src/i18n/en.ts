@@ -380,7 +380,7 @@ export const en: Record<MessageKey, string> = {
   'chats.renamePlaceholder': 'Empty: show its first words or date',
   'chats.delete': 'Delete chat',
   'chats.confirmDelete': 'Delete the chat “{title}” and all of its messages? The character keeps its long-term memory.',
-  'chats.messageCount': '{count} messages',
+  'chats.messageCount': 'Messages: {count}',
   'chats.import': 'Import a chat',
   'chats.importHint': 'A JSON export from this app, or a SillyTavern .jsonl chat',
   'chats.imported': 'Imported {count} messages',

@@ -4,6 +4,7 @@ import { useConfirm } from '../../../components/Confirm.js';
 import { ConversationTools, LoadErrorBanner } from '../../../components/ConversationTools.js';
 import { Icon } from '../../../components/Icon.js';
 import { MessageList } from '../../../components/MessageList.js';
+import { PersonaSelect } from '../../../components/PersonaSelect.js';
 import { useToast } from '../../../components/Toast.js';
 import { useI18n } from '../../../i18n/index.js';
 import type { ChatItem } from '../../../lib/conversation.js';
@@ -100,7 +101,7 @@ export function ChatView({ character, username, chatId, onOpenChat, personas, le
   const playing = chat?.personaId != null ? personas.find((p) => String(p.id) === String(chat.personaId)) : defaultPersona;
   const me = playing?.name ?? (username || t('chat.you'));
   const sender = (it: ChatItem) => (it.role === 'user' ? { name: me, avatarUrl: playing?.avatarUrl } : { name: character.name, avatarUrl: character.avatarUrl });
-  const dateOf = useMemo(() => (ms: number) => formatDate(new Date(ms).toISOString()), [formatDate]);
+  const dateOf = useMemo(() => (ms: number) => formatDate(new Date(ms).toISOString(), true), [formatDate]);
 
   return (
     <section className="conversation" aria-label={character.name}>
@@ -120,15 +121,12 @@ export function ChatView({ character, username, chatId, onOpenChat, personas, le
           </button>
         </div>
         {chat && personas.length ? (
-          <label className="persona-pick">
-            <span className="visually-hidden">{t('persona.label')}</span>
-            <select
-              aria-label={t('persona.label')}
-              title={t('persona.label')}
-              value={chat.personaId == null ? '' : String(chat.personaId)}
+          <div className="persona-pick">
+            <PersonaSelect
+              personas={personas}
+              value={chat.personaId}
               disabled={state.streaming || chatMutations.update.isPending}
-              onChange={(e) => {
-                const personaId = e.target.value === '' ? null : e.target.value;
+              onChange={(personaId) =>
                 chatMutations.update.mutate(
                   { chatId: chat.id, personaId },
                   {
@@ -139,17 +137,10 @@ export function ChatView({ character, username, chatId, onOpenChat, personas, le
                       void conv.reload();
                     },
                   },
-                );
-              }}
-            >
-              <option value="">{defaultPersona ? t('persona.default', { name: defaultPersona.name }) : t('persona.none')}</option>
-              {personas.map((p) => (
-                <option key={String(p.id)} value={String(p.id)}>
-                  {p.name}
-                </option>
-              ))}
-            </select>
-          </label>
+                )
+              }
+            />
+          </div>
         ) : null}
         <ConversationTools
           exportUrl={(format) => exportUrl(target ?? { characterId: id }, format)}

@@ -30,7 +30,7 @@ export function ChatsDialog({ characterName, chats, activeId, busy, mutations, d
   const isActive = (c: ChatSummary) => activeId !== null && String(c.id) === String(activeId);
 
   return (
-    <Modal title={t('chats.title', { name: characterName })} onClose={onClose} variant="sheet">
+    <Modal title={t('chats.title', { name: characterName })} onClose={onClose}>
       <div className="chats-dialog stack">
         <div className="row wrap">
           <button

@@ -4,6 +4,7 @@ import { Avatar } from '../../../components/Avatar.js';
 import { useConfirm } from '../../../components/Confirm.js';
 import { Icon } from '../../../components/Icon.js';
 import { Modal } from '../../../components/Modal.js';
+import { PersonaSelect } from '../../../components/PersonaSelect.js';
 import { useToast } from '../../../components/Toast.js';
 import { useI18n } from '../../../i18n/index.js';
 import type { CharacterSummary, Group, GroupMode, Persona } from '../../../lib/types.js';
@@ -70,14 +71,7 @@ export function ManageGroupDialog({ group, characters, personas = [], onClose, o
           <label className="field">
             <span>{t('persona.label')}</span>
             {/* Saved on change, like the member list below. */}
-            <select value={group.personaId == null ? '' : String(group.personaId)} disabled={update.isPending} onChange={(e) => update.mutate({ personaId: e.target.value === '' ? null : e.target.value }, { onSuccess: () => toast.success(t('common.saved')) })}>
-              <option value="">{personas.find((p) => p.isDefault) ? t('persona.default', { name: personas.find((p) => p.isDefault)!.name }) : t('persona.none')}</option>
-              {personas.map((p) => (
-                <option key={String(p.id)} value={String(p.id)}>
-                  {p.name}
-                </option>
-              ))}
-            </select>
+            <PersonaSelect personas={personas} value={group.personaId} disabled={update.isPending} onChange={(personaId) => update.mutate({ personaId }, { onSuccess: () => toast.success(t('common.saved')) })} />
           </label>
         ) : null}
         <fieldset className="field">
