@@ -14,7 +14,7 @@ import type { UsersService } from '../users/service.js';
 import type { UserSettings } from '../users/settings.js';
 import * as conversations from '../conversations/store.js';
 import type { Chat, ChatSummary, Message } from '../conversations/store.js';
-import { stmCacheKey, type MemoryService } from '../memory/service.js';
+import { compressionDue, historyTokens, stmCacheKey, type MemoryService } from '../memory/service.js';
 import { userProfileText, type Persona, type PersonasService } from '../personas/service.js';
 import { parseChatFile, type ImportedChat } from './chat-file.js';
 import { assemblePrompt, budgetsFrom, type AssembledPrompt, type HistoryMessage } from './prompt.js';
@@ -49,6 +49,8 @@ const CHAT_TTL_S = 3600;
 const BUSY = 'A reply is still being written in this conversation; wait for it or stop it first';
 /** No conversation yet: no short-term memory and no history (ids start at 1). */
 const NO_CONVERSATION = 0;
+/** The uncompressed tail a prompt reads (compression keeps it far shorter in practice). */
+const HISTORY_READ_LIMIT = 200;
 const CONTINUE_INSTRUCTION = '（请直接接着你上一条回复的结尾继续写下去，不要重复已经写过的内容，也不要另起开场。）';
 
 /** Joins a continuation to the reply it extends: a space between Latin words, nothing between Chinese. */
@@ -145,9 +147,10 @@ export function createChatService(deps: ChatDeps) {
   /** Messages as shown: macros (a card greeting's `{{user}}`) expanded; stored text stays as written. */
   const shown = (names: MacroNames) => (m: Message): Message => ({ ...m, content: expandMacros(m.content, names) });
 
-  async function buildPrompt(actor: Actor, character: Character, conversationId: number, personaId: number | null, settings: UserSettings): Promise<AssembledPrompt> {
+  /** The prompt, and the uncompressed history's tokens (undefined when the read hit its limit: unknown). */
+  async function buildPrompt(actor: Actor, character: Character, conversationId: number, personaId: number | null, settings: UserSettings): Promise<{ prompt: AssembledPrompt; historyTokens: number | undefined }> {
     const [history, memory, rulesText, p] = await Promise.all([
-      conversationId === NO_CONVERSATION ? [] : conversations.uncompressedMessages(db, conversationId, 200),
+      conversationId === NO_CONVERSATION ? [] : conversations.uncompressedMessages(db, conversationId, HISTORY_READ_LIMIT),
       deps.memory.snapshot(conversationId, [character.id]),
       deps.prompts.render('chat.rules', { character_name: character.name }),
       persona(actor, personaId),
@@ -166,18 +169,24 @@ export function createChatService(deps: ChatDeps) {
       lore,
       names: namesFor(actor, character, p),
     });
-    return lore ? { ...prompt, lore: { fired: lore.fired, overBudget: lore.overBudget } } : prompt;
+    return {
+      prompt: lore ? { ...prompt, lore: { fired: lore.fired, overBudget: lore.overBudget } } : prompt,
+      historyTokens: history.length < HISTORY_READ_LIMIT ? historyTokens(history) : undefined,
+    };
   }
 
   /** The prompt, then the reply streamed and stored through the engine. */
   async function generate(turn: Turn, ctx: Prepared, actor: Actor, startedAt: number, extra: ChatMessage[] = []): Promise<{ message: Message; usage: LlmUsage }> {
     const { character, settings } = ctx;
-    const prompt = await buildPrompt(actor, character, turn.conversationId, ctx.personaId, settings);
+    const { prompt, historyTokens: before } = await buildPrompt(actor, character, turn.conversationId, ctx.personaId, settings);
     deps.observePrelude?.((performance.now() - startedAt) / 1000);
-    return turn.reply(
+    const r = await turn.reply(
       { purpose: 'chat', messages: [...prompt.messages, ...extra], model: settings.chatModel ?? undefined, userId: actor.userId, hints: { characterName: character.name, profile: character.profile } },
       character.id,
     );
+    // The history the prompt read already holds the user message; the reply is what this turn adds.
+    turn.memoryDue = before === undefined || compressionDue(before + historyTokens([r.message]), settings.budgetSession);
+    return r;
   }
 
   type Prepared = Resolved & { settings: UserSettings; spec: { conversationId: number; model?: string; busyMessage: string } };
@@ -380,7 +389,7 @@ export function createChatService(deps: ChatDeps) {
      */
     async inspectPrompt(actor: Actor, target: ChatTarget): Promise<AssembledPrompt> {
       const { character, conversationId, personaId } = await peek(actor, target);
-      return buildPrompt(actor, character, conversationId ?? NO_CONVERSATION, personaId, await deps.users.getSettings(actor.userId));
+      return (await buildPrompt(actor, character, conversationId ?? NO_CONVERSATION, personaId, await deps.users.getSettings(actor.userId))).prompt;
     },
 
     // Chats -------------------------------------------------------------------------------------

@@ -70,7 +70,7 @@ export function ChatView({ character, username, chatId, onOpenChat, personas, le
 
   const send = async (content: string) => {
     if (!target) return;
-    conv.dispatch({ type: 'sent', userKey: localKey('u'), assistantKey: localKey('a'), content, now: new Date().toISOString() });
+    conv.dispatch({ type: 'sent', userKey: localKey('u'), assistantKey: localKey('a'), content, now: Date.now() });
     const err = await conv.runTurn((signal) => sendMessage(target, content, signal));
     if (err) toast.error(err);
     afterTurn();
@@ -78,7 +78,7 @@ export function ChatView({ character, username, chatId, onOpenChat, personas, le
 
   const regen = async () => {
     if (!target) return;
-    conv.dispatch({ type: 'regenerate', assistantKey: localKey('a'), now: new Date().toISOString() });
+    conv.dispatch({ type: 'regenerate', assistantKey: localKey('a'), now: Date.now() });
     const err = await conv.runTurn((signal) => regenerate(target, signal));
     if (err) toast.error(err);
     // Reload either way: the reply now carries its earlier versions (swipes).
@@ -89,8 +89,8 @@ export function ChatView({ character, username, chatId, onOpenChat, personas, le
   const editAndRegen = async (it: ChatItem, content: string) => {
     if (!target || it.id === null) return;
     const messageId = it.id;
-    conv.dispatch({ type: 'edited', id: messageId, content, editedAt: new Date().toISOString() });
-    conv.dispatch({ type: 'regenerate', assistantKey: localKey('a'), now: new Date().toISOString() });
+    conv.dispatch({ type: 'edited', id: messageId, content, editedAt: Date.now() });
+    conv.dispatch({ type: 'regenerate', assistantKey: localKey('a'), now: Date.now() });
     const err = await conv.runTurn((signal) => editAndRegenerate(target, messageId, content, signal));
     if (err) toast.error(err);
     void conv.reload();
@@ -131,7 +131,7 @@ export function ChatView({ character, username, chatId, onOpenChat, personas, le
                   { chatId: chat.id, personaId },
                   {
                     onSuccess: () => {
-                      const p = personaId === null ? defaultPersona : personas.find((x) => String(x.id) === personaId);
+                      const p = personaId === null ? defaultPersona : personas.find((x) => x.id === personaId);
                       toast.success(t('persona.changed', { name: p?.name ?? username }));
                       // Greetings show {{user}} as the persona's name.
                       void conv.reload();
@@ -186,7 +186,7 @@ export function ChatView({ character, username, chatId, onOpenChat, personas, le
           if (!target || it.id === null) return;
           try {
             const m = await editMessage(target, it.id, content);
-            conv.dispatch({ type: 'edited', id: it.id, content: m?.content ?? content, editedAt: m?.editedAt ?? new Date().toISOString() });
+            conv.dispatch({ type: 'edited', id: it.id, content: m?.content ?? content, editedAt: m?.editedAt ?? Date.now() });
           } catch (e) {
             toast.error(e);
             throw e;
