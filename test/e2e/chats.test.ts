@@ -151,6 +151,11 @@ describe('chats, swipes and personas in Chromium', { timeout: 120_000 }, () => {
     const picker = page.getByRole('combobox', { name: '你的身份' });
     expect(await picker.inputValue()).toBe('');
     await shot('06-persona-picker');
+    // Choosing the persona for this chat is saved on the chat (and survives a reload).
+    await picker.selectOption({ label: '许仙' });
+    await page.getByText('此对话的身份已改为 许仙').waitFor();
+    await page.reload();
+    await poll(() => page.getByRole('combobox', { name: '你的身份' }).inputValue()).not.toBe('');
     expect(pageErrors).toEqual([]);
   });
 
