@@ -159,6 +159,25 @@ describe('chats, swipes and personas in Chromium', { timeout: 120_000 }, () => {
     expect(pageErrors).toEqual([]);
   });
 
+  it("edits the card's fields in the profile editor: greetings, example dialogue, system prompt", async () => {
+    await page.getByRole('button', { name: '编辑档案' }).click();
+    const editor = page.getByRole('dialog', { name: /编辑档案|角色档案/ });
+    await editor.waitFor();
+    // An imported card opens on its own fields.
+    await poll(() => editor.getByRole('tab', { name: '角色卡' }).getAttribute('aria-selected')).toBe('true');
+    await editor.getByText('备选开场白').waitFor();
+    expect(await editor.getByRole('textbox', { name: '备选开场白 1' }).inputValue()).toBe('西湖的雨又下起来了，{{user}}。');
+    await editor.getByRole('button', { name: '添加开场白' }).click();
+    await editor.getByRole('textbox', { name: '备选开场白 2' }).fill('断桥边，{{user}}又来了。');
+    await editor.locator('label.field').filter({ hasText: 'system_prompt' }).locator('textarea').fill('你是{{char}}，钱塘名妓。{{original}}');
+    await shot('08-card-fields');
+    await editor.getByRole('button', { name: '保存' }).click();
+    await editor.waitFor({ state: 'detached' });
+    const card = await page.evaluate(async () => (await fetch(location.pathname.replace(/\/chats\/\d+$/, '').replace('/characters/', '/api/characters/'))).json());
+    expect(card.card.alternateGreetings).toEqual(['西湖的雨又下起来了，{{user}}。', '断桥边，{{user}}又来了。']);
+    expect(card.card.systemPrompt).toBe('你是{{char}}，钱塘名妓。{{original}}');
+  });
+
   it('works on a phone in the dark theme', async () => {
     const phone = await browser.newContext({ viewport: { width: 390, height: 780 }, locale: 'en-US', colorScheme: 'dark', storageState: await context.storageState() });
     const p = await phone.newPage();
