@@ -4,7 +4,7 @@
  * rename/delete, export and import (ours and SillyTavern JSONL), personas in the prompt as sent
  * (the inspection record of the reply), and 404 for another user on every new route.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -247,6 +247,19 @@ describe.each(DIALECTS)('chats and personas on %s', (dialect) => {
     const img = await fetch(`${t.url}${av.body.avatarUrl}`, { headers: { cookie: alice.cookie } });
     expect(img.headers.get('content-type')).toBe('image/webp');
     expect((await upload(alice, `/api/personas/${qing.body.id}/avatar`, Buffer.from('<svg/>'), 'x.svg', 'put')).status).toBe(415);
+  });
+
+  it("deleting the account deletes its personas' avatar files", async () => {
+    const carol = t.client();
+    await carol.register(undefined, 'delete-me-please');
+    const p = (await carol.post('/api/personas', { name: 'Carol' })).body;
+    const png = await sharp({ create: { width: 16, height: 16, channels: 3, background: { r: 1, g: 2, b: 3 } } }).png().toBuffer();
+    expect((await upload(carol, `/api/personas/${p.id}/avatar`, png, 'c.png', 'put')).status).toBe(200);
+    const file = (await t.ctx.database.db.selectFrom('personas').select('avatar_file').where('id', '=', p.id).executeTakeFirstOrThrow()).avatar_file!;
+    const path = join(t.config.dataDirAbs, 'avatars', file);
+    expect(existsSync(path)).toBe(true);
+    expect((await carol.del('/api/me', { password: 'delete-me-please' })).status).toBe(204);
+    expect(existsSync(path)).toBe(false);
   });
 
   it("a group's persona: its name and description reach every member's prompt", async () => {
