@@ -6,14 +6,13 @@
  * a persona from the settings plays in the chat ({{user}} in the greeting) → the switcher on a
  * phone in the dark theme. Screenshots go to test-output/screenshots/chats-*.png.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cardJson } from '../support/characters.js';
-import { ROOT, startStack, type Stack } from './stack.js';
+import { launchChromium, ROOT, startStack, type Stack } from './stack.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = join(ROOT, 'test-output', 'screenshots');
 
 let stack: Stack;
@@ -29,13 +28,9 @@ const chatPath = /^\/characters\/\d+\/chats\/(\d+)$/;
 
 describe('chats, swipes and personas in Chromium', { timeout: 120_000 }, () => {
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM} (apt-get install -y chromium)`);
     mkdirSync(SHOTS, { recursive: true });
     stack = await startStack();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-quic', '--disable-sync'],
-    });
+    browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1360, height: 860 }, locale: 'zh-CN', colorScheme: 'light' });
     page = await context.newPage();
     page.setDefaultTimeout(15_000);
