@@ -36,12 +36,21 @@ import * as characterStore from './features/characters/store.js';
 import { createSourceService, type SourceService } from './features/sources/service.js';
 import { createCreationService, CREATION_ATTEMPTS, CREATION_JOB, type CreationService } from './features/creation/service.js';
 import { createGroupsService, groupMemoryContextOf, type GroupsService } from './features/groups/index.js';
+import { createPersonasService, type PersonasService } from './features/personas/service.js';
 
 export interface CoreLog {
   info(o: object, m?: string): void;
   warn(o: object, m?: string): void;
   error(o: object, m?: string): void;
 }
+
+/** A command's log: warnings and errors on stderr, one line each; nothing else. */
+const logLine = (level: string, o: object, m?: string) => process.stderr.write(`${level}: ${m ?? ''} ${JSON.stringify(o, (_k, v: unknown) => (v instanceof Error ? v.message : v))}\n`);
+export const cliLog: CoreLog = {
+  info() {},
+  warn: (o, m) => logLine('warning', o, m),
+  error: (o, m) => logLine('error', o, m),
+};
 
 export interface CoreOptions {
   /** Run background jobs in this process (default: config.runJobs). */
@@ -81,6 +90,7 @@ export interface Core {
   sources: SourceService;
   creation: CreationService;
   groups: GroupsService;
+  personas: PersonasService;
   /** Checks /readyz adds for the core's own connections (Redis in scaled mode). */
   readiness: { name: string; critical: boolean; check(): Promise<void> }[];
   close(): Promise<void>;
@@ -112,6 +122,7 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
   const metrics = new Metrics();
   const database = openDatabase({
     databaseUrl: config.databaseUrl,
+    readUrl: config.databaseReadUrl,
     sqliteFile: join(config.dataDirAbs, 'fastnpc.db'),
     poolMax: config.dbPoolMax,
     acquireTimeoutMs: config.dbAcquireTimeoutMs,
@@ -165,6 +176,7 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
       else await groups.get({ userId: actor.userId }, id);
     },
   });
+  const personas = createPersonasService({ db: database.db, cache, files });
   const memoryJobs = metrics.counter('memory_jobs_total', 'Memory jobs by what they did', ['result']);
   const memory = createMemoryService({
     db: database.db,
@@ -195,6 +207,7 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
   });
   const chat = createChatService({
     db: database.db,
+    readDb: database.read,
     cache,
     engine,
     prompts,
@@ -202,6 +215,7 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
     users,
     memory,
     llmSettings: chatLlm.of,
+    personas,
     observePrelude: (() => {
       const h = metrics.histogram('chat_turn_prelude_seconds', 'Server time before a turn\'s LLM call starts (auth, storage, prompt)', [], [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]);
       return (s: number) => h.observe(s);
@@ -226,6 +240,7 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
   let groupMemoryContext: ((groupId: number, userId: number, budgets: ConversationMemoryContext['budgets']) => Promise<ConversationMemoryContext | undefined>) | undefined;
   const groups = createGroupsService({
     db: database.db,
+    readDb: database.read,
     cache,
     engine,
     llm,
@@ -234,6 +249,7 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
     users,
     memory,
     llmSettings: chatLlm.of,
+    personas,
     onModeratorError: (err) => log.warn({ err }, 'group moderator failed; round-robin for this round'),
   });
   groupMemoryContext = groupMemoryContextOf(groups);
@@ -268,6 +284,7 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
     sources,
     creation,
     groups,
+    personas,
     readiness: scaled ? [scaled.readiness] : [],
     async close() {
       await queue.close(config.shutdownGraceMs);

@@ -251,7 +251,7 @@ describe('web app in Chromium', { timeout: 120_000 }, () => {
     const groupPath = new URL(page.url()).pathname;
     expect(groupPath).toMatch(/^\/groups\/\d+$/);
     await page.locator('.sidebar').getByRole('link', { name: '李白', exact: true }).click();
-    await poll(() => new URL(page.url()).pathname).toMatch(/^\/characters\/\d+$/);
+    await poll(() => new URL(page.url()).pathname).toMatch(/^\/characters\/\d+\/chats\/\d+$/);
     const charPath = new URL(page.url()).pathname;
     await poll(() => page.locator('.conv-title').textContent()).toContain('李白');
     await page.goBack();
@@ -285,10 +285,10 @@ describe('web app in Chromium', { timeout: 120_000 }, () => {
     await page.getByRole('dialog', { name: '设置' }).waitFor();
     await page.getByRole('dialog', { name: '设置' }).getByRole('button', { name: '关闭' }).first().click();
     await page.getByRole('dialog', { name: '设置' }).waitFor({ state: 'detached' });
-    await poll(() => new URL(page.url()).pathname).toMatch(/^\/(groups|characters)\/\d+$/);
+    await poll(() => new URL(page.url()).pathname).toMatch(/^\/(groups|characters)\/\d+(\/chats\/\d+)?$/);
     // A link to something that is gone lands on a chat that exists, not on an empty page.
     await page.goto(`${stack.baseUrl}/characters/987654`);
-    await poll(() => new URL(page.url()).pathname).toMatch(/^\/characters\/(?!987654$)\d+$/);
+    await poll(() => new URL(page.url()).pathname).toMatch(/^\/characters\/(?!987654\b)\d+(\/chats\/\d+)?$/);
     await page.locator('.conv-title').waitFor();
   });
 

@@ -24,8 +24,13 @@ export interface Price {
   updatedAt: number;
 }
 
-export function createUsageReports(deps: { db: Db; now?: () => number; /** Prices from the models table (features/providers), which win over this table's. */ priceOf?: (model: string) => { inputPerMillion: number; outputPerMillion: number } | null }) {
+/**
+ * `readDb` (database.read) serves the reports, which may lag a moment; prices are written through `db`.
+ * `priceOf`: prices from the models table (features/providers), which win over this table's.
+ */
+export function createUsageReports(deps: { db: Db; readDb?: Db; now?: () => number; priceOf?: (model: string) => { inputPerMillion: number; outputPerMillion: number } | null }) {
   const { db } = deps;
+  const readDb = deps.readDb ?? db;
   const now = deps.now ?? Date.now;
 
   async function prices(): Promise<Price[]> {
@@ -48,7 +53,7 @@ export function createUsageReports(deps: { db: Db; now?: () => number; /** Price
     /** Rows per user/day/model/purpose in a day range (YYYY-MM-DD, inclusive), newest first; totals. */
     async report(filter: { userId?: number; from?: string; to?: string; limit: number; offset: number }) {
       const priceOf = new Map((await prices()).map((p) => [p.model, p]));
-      let q = db.selectFrom('llm_usage').innerJoin('users', 'users.id', 'llm_usage.user_id');
+      let q = readDb.selectFrom('llm_usage').innerJoin('users', 'users.id', 'llm_usage.user_id');
       if (filter.userId) q = q.where('llm_usage.user_id', '=', filter.userId);
       if (filter.from) q = q.where('llm_usage.day', '>=', filter.from);
       if (filter.to) q = q.where('llm_usage.day', '<=', filter.to);

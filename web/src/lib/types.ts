@@ -85,6 +85,14 @@ export type GroupMember = Group['members'][number];
 
 export type AdminUser = Ok<'/api/admin/users', 'get'>['items'][number];
 
+/** The card's own fields (system prompt, post-history instructions, alternate greetings). */
+export type CardFields = Character['card'];
+
+/** One of a character's chats. */
+export type ChatSummary = Schemas['Chat'];
+
+/** Who the user plays in chats. */
+export type Persona = Schemas['Persona'];
 // --- providers and models (issue 18) ---
 type Body<P extends keyof paths, M extends keyof paths[P]> = paths[P][M] extends { requestBody: { content: { 'application/json': infer T } } } ? T : never;
 export type ModelChoice = Ok<'/api/models', 'get'>['items'][number];

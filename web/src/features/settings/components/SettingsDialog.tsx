@@ -11,6 +11,7 @@ import { useChangePassword, useDeleteAccount, useSaveSettings, useSettings } fro
 import { MyUsage } from './MyUsage.js';
 import { ModelSelect } from '../../../components/ModelSelect.js';
 import { ProviderKeys } from './ProviderKeys.js';
+import { PersonasSection } from './PersonasSection.js';
 
 /** Preferences (model, memory budgets, about-me, group rounds), appearance, password, account deletion. */
 export function SettingsDialog({ onClose, onAccountDeleted }: { onClose: () => void; onAccountDeleted: () => void }) {
@@ -104,6 +105,7 @@ export function SettingsDialog({ onClose, onAccountDeleted }: { onClose: () => v
         </form>
 
         <ProviderKeys />
+        <PersonasSection />
         <MyUsage />
         <PasswordForm />
         <DeleteAccount onDeleted={onAccountDeleted} />
