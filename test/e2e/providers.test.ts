@@ -49,7 +49,7 @@ describe('providers and models in Chromium', { timeout: 120_000 }, () => {
     await page.getByLabel('密码').fill('a good long password');
     await page.getByRole('button', { name: '注册并登录' }).click();
     await page.locator('#sidebar').waitFor();
-    const card = Buffer.from(JSON.stringify(cardJson('李白', { first_mes: '' })));
+    const card = Buffer.from(JSON.stringify(cardJson('李白')));
     const imported = await page.request.post(`${stack.baseUrl}/api/characters/import`, { multipart: { file: { name: 'card.json', mimeType: 'application/json', buffer: card } } });
     expect(imported.status()).toBe(201);
     characterId = (await imported.json()).id;
@@ -102,7 +102,11 @@ describe('providers and models in Chromium', { timeout: 120_000 }, () => {
     const input = page.getByRole('textbox', { name: '消息' });
     await input.fill('你好');
     await input.press('Enter');
-    await page.locator('article[data-role="assistant"][data-status="complete"]').last().waitFor({ timeout: 30_000 });
+    await page.locator('article[data-role="assistant"][data-status="complete"]').last().waitFor({ timeout: 30_000 }).catch(async (e) => {
+      await shot('06-chat-failed');
+      console.log(stack.logs().slice(-3000), JSON.stringify(keyed.stats()));
+      throw e;
+    });
     expect(keyed.stats().models['mock-model-large']).toBe(before + 1);
     await shot('06-chat');
   });
