@@ -10,8 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { AppError, notFound } from '../../errors.js';
-import type { Db } from '../../infra/db/index.js';
-import { isUniqueViolation } from '../../infra/db/index.js';
+import { isUniqueViolation, type Db } from '../../infra/db/index.js';
 import type { PubSub } from '../../infra/pubsub/pubsub.js';
 import type { LlmProvider, LlmPurpose, LlmRoute, LlmRouter, ModelCapabilities } from '../../infra/llm/index.js';
 import { createOpenAiCompatibleProvider } from '../../infra/llm/openai-compatible.js';
@@ -327,7 +326,10 @@ export function createProvidersService(deps: ProvidersDeps) {
     }
   }
 
-  /** Clears defaults and chat settings that point at models that no longer exist. */
+  /**
+   * Purposes whose default model is gone fall back to the environment's. Characters keep their
+   * choice on purpose: their next turn is refused naming the model and the default, never switched.
+   */
   async function forgetKeys(keys: string[]): Promise<void> {
     if (!keys.length) return;
     await db.deleteFrom('llm_defaults').where('model_key', 'in', keys).execute();
