@@ -11,7 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMockLlm, type MockLlm } from '../../tools/mock-llm.js';
 import { cardJson } from '../support/characters.js';
-import { launchChromium, ROOT, startStack, type Stack } from './stack.js';
+import { launchChromium, openPage, ROOT, startStack, type Stack } from './stack.js';
 
 const SHOTS = join(ROOT, 'test-output', 'screenshots');
 const KEY = `sk-e2e-${randomBytes(6).toString('hex')}`;
@@ -31,10 +31,7 @@ describe('providers and models in Chromium', { timeout: 120_000 }, () => {
     keyed = await startMockLlm({ port: 0, ttftMs: 50, tokens: 12, tps: 200, apiKey: KEY, models: ['mock-model', 'mock-model-large'] });
     stack = await startStack();
     browser = await launchChromium();
-    const context = await browser.newContext({ viewport: { width: 1360, height: 860 }, locale: 'zh-CN', colorScheme: 'light' });
-    page = await context.newPage();
-    page.setDefaultTimeout(15_000);
-    page.on('pageerror', (e) => pageErrors.push(e.message));
+    page = await openPage(browser, pageErrors);
   }, 90_000);
 
   afterAll(async () => {
@@ -100,9 +97,11 @@ describe('providers and models in Chromium', { timeout: 120_000 }, () => {
 
     const before = keyed.stats().models['mock-model-large'] ?? 0;
     const input = page.getByRole('textbox', { name: '消息' });
+    const replies = page.locator('article[data-role="assistant"][data-status="complete"]');
+    const shown = await replies.count(); // the greeting
     await input.fill('你好');
     await input.press('Enter');
-    await page.locator('article[data-role="assistant"][data-status="complete"]').last().waitFor({ timeout: 30_000 }).catch(async (e) => {
+    await replies.nth(shown).waitFor({ timeout: 30_000 }).catch(async (e) => {
       await shot('06-chat-failed');
       console.log(stack.logs().slice(-3000), JSON.stringify(keyed.stats()));
       throw e;
