@@ -162,10 +162,10 @@ export async function serveTurn<T, J = T>(
     const streamed = streamedSink(request, reply, options, abort);
     try {
       const result = await run(streamed.sink);
-      streamed.end('done', JSON.stringify(finish.done(result)));
+      streamed.end(frame('done', JSON.stringify(finish.done(result))));
     } catch (err) {
       if (!streamed.opened) throw err;
-      streamed.end('error', JSON.stringify(errorData(err)));
+      streamed.end(frame('error', JSON.stringify(errorData(err))));
     }
     return reply;
   } finally {
@@ -173,8 +173,24 @@ export async function serveTurn<T, J = T>(
   }
 }
 
-/** The SSE side of a turn: opens on `begin` (or the first event), coalesces tokens, writes frames. */
-function streamedSink(request: FastifyRequest, reply: FastifyReply, options: TurnRouteOptions, abort: AbortController) {
+/** How a transport writes a turn's events as SSE text: our frames, or OpenAI's chunks (features/openai-api). */
+export interface TurnFrames {
+  token(text: string): string;
+  speaker(data: TurnEventData['speaker']): string;
+  messageDone(data: TurnEventData['message_done']): string;
+}
+
+const OUR_FRAMES: TurnFrames = {
+  token: (text) => frame('token', JSON.stringify({ text })),
+  speaker: (data) => frame('speaker', JSON.stringify(data)),
+  messageDone: (data) => frame('message_done', JSON.stringify(data)),
+};
+
+/**
+ * The SSE side of a turn: opens on `begin` (or the first event), coalesces tokens, writes frames;
+ * `end(frames)` writes the last ones and closes. `abort` fires when the client goes away.
+ */
+export function streamedSink(request: FastifyRequest, reply: FastifyReply, options: Pick<TurnRouteOptions, 'observeFirstToken' | 'coalesceMs'>, abort: AbortController, frames: TurnFrames = OUR_FRAMES) {
   const windowMs = options.coalesceMs ?? 40;
   let sse: SseStream | undefined;
   let pending = '';
@@ -190,7 +206,7 @@ function streamedSink(request: FastifyRequest, reply: FastifyReply, options: Tur
   const flush = () => {
     if (timer) clearTimeout(timer);
     timer = undefined;
-    if (pending) open().write(frame('token', JSON.stringify({ text: pending })));
+    if (pending) open().write(frames.token(pending));
     pending = '';
   };
   const sink: TurnSink = {
@@ -199,7 +215,7 @@ function streamedSink(request: FastifyRequest, reply: FastifyReply, options: Tur
     token(text) {
       if (firstToken) {
         firstToken = false;
-        open().write(frame('token', JSON.stringify({ text })));
+        open().write(frames.token(text));
         options.observeFirstToken?.(reply.elapsedTime / 1000);
         return;
       }
@@ -209,11 +225,11 @@ function streamedSink(request: FastifyRequest, reply: FastifyReply, options: Tur
     speaker(data) {
       flush();
       firstToken = true;
-      open().write(frame('speaker', JSON.stringify(data)));
+      open().write(frames.speaker(data));
     },
     messageDone(data) {
       flush();
-      open().write(frame('message_done', JSON.stringify(data)));
+      open().write(frames.messageDone(data));
     },
   };
   return {
@@ -221,9 +237,9 @@ function streamedSink(request: FastifyRequest, reply: FastifyReply, options: Tur
     get opened() {
       return sse !== undefined;
     },
-    end(event: 'done' | 'error', json: string) {
+    end(last: string) {
       flush();
-      open().endRaw(frame(event, json));
+      open().endRaw(last);
     },
   };
 }

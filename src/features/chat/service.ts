@@ -78,9 +78,10 @@ export function createChatService(deps: ChatDeps) {
   /** Messages as shown: macros (a card greeting's `{{user}}`) expanded; stored text stays as written. */
   const shown = (names: MacroNames) => (m: Message): Message => ({ ...m, content: expandMacros(m.content, names) });
 
-  async function buildPrompt(character: Character, conversationId: number, settings: UserSettings, names: MacroNames): Promise<AssembledPrompt> {
+  /** `given`: history the caller brings instead of the stored one (the OpenAI-compatible API's stateless mode). */
+  async function buildPrompt(character: Character, conversationId: number, settings: UserSettings, names: MacroNames, given?: HistoryMessage[]): Promise<AssembledPrompt> {
     const [history, memory, rulesText] = await Promise.all([
-      conversationId === NO_CONVERSATION ? [] : conversations.uncompressedMessages(db, conversationId, 200),
+      given ?? (conversationId === NO_CONVERSATION ? [] : conversations.uncompressedMessages(db, conversationId, 200)),
       deps.memory.snapshot(conversationId, [character.id]),
       deps.prompts.render('chat.rules', { character_name: character.name }),
     ]);
@@ -132,6 +133,10 @@ export function createChatService(deps: ChatDeps) {
 
   return {
     open,
+
+    /** The character's prompt for another transport (the OpenAI-compatible API): over the stored chat, or over `history` when given. */
+    promptFor: (actor: Actor, character: Character, conversationId: number | undefined, settings: UserSettings, history?: HistoryMessage[]) =>
+      buildPrompt(character, conversationId ?? NO_CONVERSATION, settings, namesFor(actor, character), history),
 
     /** Shows version `index` of a reply (swipe); history, memory and export use the shown one. */
     async chooseAlternative(actor: Actor, characterId: number, messageId: number, index: number): Promise<Message> {

@@ -13,6 +13,7 @@ import { LATENCY_BUCKETS, type Metrics } from '../metrics.js';
 import { BrokenCircuitError, CircuitBreaker, NotCounted, type BreakerState } from './breaker.js';
 import { jsonInstruction, parseJsonLoose, schemaName, validateJson } from './json.js';
 import { AdmissionRefused, Limiter } from './limiter.js';
+import { cutAtStop } from './stop.js';
 import {
   ProviderError,
   type ChatMessage,
@@ -101,7 +102,8 @@ export class Gateway implements LlmGateway {
   }
 
   streamChat(req: LlmRequest, signal?: AbortSignal): AsyncGenerator<string, LlmUsage, void> {
-    return this.call(req, req.messages, undefined, signal);
+    const stream = this.call(req, req.messages, undefined, signal);
+    return req.stop?.length ? cutAtStop(stream, req.stop) : stream;
   }
 
   async completeText(req: LlmRequest, signal?: AbortSignal): Promise<{ text: string; usage: LlmUsage }> {
@@ -217,7 +219,7 @@ export class Gateway implements LlmGateway {
       const totalMs = this.config.llmTotalTimeoutMs;
       totalTimer = setTimeout(() => callCtrl.abort(new TimeoutReason('total', totalMs)), totalMs);
 
-      const preq: ProviderRequest = { purpose: req.purpose, model, messages, temperature: req.temperature, maxTokens: req.maxTokens, json, hints: req.hints };
+      const preq: ProviderRequest = { purpose: req.purpose, model, messages, temperature: req.temperature, maxTokens: req.maxTokens, stop: req.stop, json, hints: req.hints };
       const usage = yield* this.attempts(preq, labels, callCtrl.signal, started);
       outcome = 'ok';
       this.m.tokens.inc({ ...labels, direction: 'in' }, usage.promptTokens);

@@ -1,0 +1,240 @@
+/**
+ * Characters and groups as models behind an OpenAI-compatible API. Every completion is a turn of
+ * the one turn engine (same admission, limits, storage, memory jobs and metrics as the web app):
+ *
+ * - a character, stateful (default): the server keeps the chat; the client may resend its whole
+ *   history and only what the stored tail lacks is appended (matched by role and content);
+ * - a character, stateless: the client's messages are the history; profile, lorebook and long-term
+ *   memory still apply; nothing is stored;
+ * - a group: one round of member turns on the group's chat, for the client's last user message.
+ *
+ * The client's system messages are not sent: the character's own prompt is the system prompt
+ * (apps such as SillyTavern send theirs, which would fight it).
+ */
+import type { Db } from '../../infra/db/index.js';
+import { estimateTokens } from '../../infra/llm/types.js';
+import { AppError, notFound } from '../../errors.js';
+import type { Actor, Character } from '../characters/store.js';
+import type { ChatService } from '../chat/service.js';
+import type { CharactersService } from '../characters/service.js';
+import type { HistoryMessage } from '../chat/prompt.js';
+import type { GroupsService } from '../groups/service.js';
+import type { UsersService } from '../users/service.js';
+import * as conversations from '../conversations/store.js';
+import type { Message } from '../conversations/store.js';
+import type { TurnEngine, TurnSink } from '../conversations/engine.js';
+import type { TokenUsage } from '../conversations/events.js';
+import { keyAllows, type ApiCaller } from '../api-keys/service.js';
+import * as store from './store.js';
+import type { ModelRow } from './store.js';
+
+export interface OpenAiDeps {
+  db: Db;
+  engine: TurnEngine;
+  chat: ChatService;
+  groups: GroupsService;
+  characters: CharactersService;
+  users: UsersService;
+  /** The server's own share of a turn's latency (everything before the LLM call). */
+  observePrelude?: (seconds: number) => void;
+}
+
+export interface InputMessage {
+  role: 'system' | 'developer' | 'user' | 'assistant';
+  content: string;
+}
+
+export interface CompletionRequest {
+  model: string;
+  messages: InputMessage[];
+  temperature?: number;
+  maxTokens?: number;
+  stop?: string[];
+  /** OpenAI's end-user id; kept with the request for the chat selection below. */
+  user?: string;
+  stateless: boolean;
+  /** `X-FastNPC-Chat`: which of the character's chats (today: its one chat; another id is 404). */
+  chatId?: number;
+}
+
+/** A group member's reply in the `fastnpc` extension. */
+export interface SpokenPart {
+  characterId: number;
+  name: string;
+  messageId: number;
+  content: string;
+}
+
+export interface CompletionResult {
+  model: string;
+  content: string;
+  finishReason: 'stop' | 'length';
+  usage: TokenUsage;
+  fastnpc: {
+    kind: 'character' | 'group';
+    stateless: boolean;
+    conversationId: number | null;
+    /** The stored reply (characters); null when stateless. */
+    messageId: number | null;
+    userMessageId: number | null;
+    /** Groups: each member's reply of the round. */
+    messages?: SpokenPart[];
+  };
+}
+
+export const modelId = (m: Pick<ModelRow, 'kind' | 'id'>) => `${m.kind}/${m.id}`;
+const MODEL_ID = /^(character|group)\/(\d{1,15})$/;
+/** How many stored messages a resent history is matched against. */
+const TAIL = 100;
+const BUSY = 'A reply is still being written in this chat; wait for it or stop it first';
+
+/** A speaker's line in a group reply, as apps show it. */
+export const speakerPrefix = (name: string) => `${name}: `;
+
+/** Same message for matching a resent history: role and content (trimmed). */
+const same = (a: Pick<InputMessage, 'role' | 'content'>, b: Pick<Message, 'role' | 'content'>) => a.role === b.role && a.content.trim() === b.content.trim();
+
+/**
+ * What of the client's history the stored tail lacks: the longest start of `client` that is an end
+ * of `stored` is already there; the rest is new. With no overlap everything is new.
+ */
+export function newMessages<T extends Pick<InputMessage, 'role' | 'content'>>(client: T[], stored: Pick<Message, 'role' | 'content'>[]): T[] {
+  for (let j = Math.min(client.length, stored.length); j > 0; j--) {
+    const offset = stored.length - j;
+    let match = true;
+    for (let i = 0; i < j && match; i++) match = same(client[i], stored[offset + i]);
+    if (match) return client.slice(j);
+  }
+  return client;
+}
+
+export function createOpenAiService(deps: OpenAiDeps) {
+  const { db, engine, chat } = deps;
+
+  const actorOf = (caller: ApiCaller): Actor => ({ userId: caller.userId, userName: caller.username });
+
+  /** A model name: `character/<id>`, `group/<id>` or a unique name (`李白`); outside the key's scope it does not exist. */
+  async function resolveModel(caller: ApiCaller, name: string): Promise<ModelRow> {
+    const byId = MODEL_ID.exec(name);
+    const found = byId ? [await store.findModel(db, caller.userId, byId[1] as ModelRow['kind'], Number(byId[2]))].filter((m) => m !== undefined) : await store.findModelsByName(db, caller.userId, name.trim());
+    const allowed = found.filter((m) => keyAllows(caller.key.scope, m));
+    if (!allowed.length) throw new AppError('not_found:model', `The model '${name}' does not exist or this key may not use it`, { details: { param: 'model' } });
+    if (allowed.length > 1) throw new AppError('bad_request:model_ambiguous', `'${name}' names several models: use one of ${allowed.map(modelId).join(', ')}`, { details: { param: 'model' } });
+    return allowed[0];
+  }
+
+  /**
+   * Which of the character's chats a stateful completion continues — the one place that decides,
+   * so several chats per character (by `X-FastNPC-Chat` or `user`) change only this.
+   */
+  async function conversationFor(actor: Actor, characterId: number, req: Pick<CompletionRequest, 'chatId' | 'user'>): Promise<{ character: Character; conversationId: number }> {
+    const opened = await chat.open(actor, characterId);
+    if (req.chatId !== undefined && req.chatId !== opened.conversationId) throw notFound('chat');
+    return opened;
+  }
+
+  function finishOf(req: CompletionRequest, usage: TokenUsage): CompletionResult['finishReason'] {
+    return req.maxTokens !== undefined && usage.completionTokens >= req.maxTokens ? 'length' : 'stop';
+  }
+
+  const llmOptions = (req: CompletionRequest) => ({ temperature: req.temperature, maxTokens: req.maxTokens, stop: req.stop });
+
+  async function completeCharacter(caller: ApiCaller, model: ModelRow, req: CompletionRequest, history: InputMessage[], sink: TurnSink, startedAt: number): Promise<CompletionResult> {
+    const actor = actorOf(caller);
+    const settings = await deps.users.getSettings(caller.userId);
+    const chatModel = settings.chatModel ?? undefined;
+    const last = history[history.length - 1];
+    const ask = async (turn: Parameters<Parameters<TurnEngine['run']>[2]>[0], character: Character, conversationId: number | undefined, given?: HistoryMessage[]) => {
+      const prompt = await chat.promptFor(actor, character, conversationId, settings, given);
+      deps.observePrelude?.((performance.now() - startedAt) / 1000);
+      return turn.reply({ purpose: 'chat', messages: prompt.messages, model: chatModel, userId: caller.userId, hints: { characterName: character.name, profile: character.profile }, ...llmOptions(req) }, character.id);
+    };
+
+    if (req.stateless) {
+      // Not `chat.open`: that would create the character's stored chat.
+      const c = await deps.characters.get({ userId: caller.userId }, model.id);
+      return engine.run({ conversationId: 0, model: chatModel, busyMessage: BUSY, stateless: true }, sink, async (turn) => {
+        await turn.storeUserMessage(last.content);
+        const r = await ask(turn, c, undefined, history.map((m) => ({ role: m.role as 'user' | 'assistant', content: m.content })));
+        return result(model, r.message.content, finishOf(req, r.usage), r.usage, { kind: 'character', stateless: true, conversationId: null, messageId: null, userMessageId: null });
+      });
+    }
+
+    const { character, conversationId } = await conversationFor(actor, model.id, req);
+    return engine.run({ conversationId, model: chatModel, busyMessage: BUSY }, sink, async (turn) => {
+      const tail = (await conversations.listMessages(db, conversationId, { limit: TAIL })).items.reverse();
+      const fresh = newMessages(history, tail);
+      let userMessageId: number;
+      if (!fresh.length) {
+        // The whole history is stored already: a retry of a turn that got no reply answers it again.
+        const stored = tail[tail.length - 1];
+        if (stored?.role !== 'user') throw new AppError('bad_request:nothing_new', 'Every message is already in this chat and answered; send a new user message', { details: { param: 'messages' } });
+        turn.answering(stored.id);
+        turn.begin();
+        userMessageId = stored.id;
+      } else {
+        for (const m of fresh.slice(0, -1)) {
+          await conversations.insertMessage(db, { conversationId, role: m.role as 'user' | 'assistant', content: m.content, characterId: m.role === 'assistant' ? character.id : null, now: Date.now() });
+        }
+        userMessageId = (await turn.storeUserMessage(last.content)).id;
+      }
+      const r = await ask(turn, character, conversationId);
+      return result(model, r.message.content, finishOf(req, r.usage), r.usage, { kind: 'character', stateless: false, conversationId, messageId: r.message.id, userMessageId });
+    });
+  }
+
+  async function completeGroup(caller: ApiCaller, model: ModelRow, req: CompletionRequest, history: InputMessage[], sink: TurnSink): Promise<CompletionResult> {
+    if (req.stateless) throw new AppError('bad_request:stateless_group', 'Stateless mode is for characters: a group round needs its stored chat', { details: { param: 'fastnpc.stateless' } });
+    const parts: SpokenPart[] = [];
+    // Records each member's reply as it streams, for the answer's content and `fastnpc.messages`.
+    const recording: TurnSink = {
+      signal: sink.signal,
+      begin: () => sink.begin(),
+      token(text) {
+        const p = parts[parts.length - 1];
+        if (p) p.content += text;
+        sink.token(text);
+      },
+      speaker(data) {
+        parts.push({ ...data, messageId: 0, content: '' });
+        sink.speaker(data);
+      },
+      messageDone(data) {
+        const p = parts[parts.length - 1];
+        if (p) p.messageId = data.messageId;
+        sink.messageDone(data);
+      },
+    };
+    const done = await deps.groups.turn(actorOf(caller), model.id, { content: history[history.length - 1].content }, recording);
+    const content = parts.map((p) => speakerPrefix(p.name) + p.content).join('\n\n');
+    // The round's calls report no usage to the caller; estimated like a provider that reports none.
+    const usage = { promptTokens: 0, completionTokens: estimateTokens(content) };
+    return result(model, content, 'stop', usage, { kind: 'group', stateless: false, conversationId: null, messageId: null, userMessageId: done.userMessageId, messages: parts });
+  }
+
+  function result(model: ModelRow, content: string, finishReason: CompletionResult['finishReason'], usage: TokenUsage, fastnpc: CompletionResult['fastnpc']): CompletionResult {
+    return { model: modelId(model), content, finishReason, usage, fastnpc };
+  }
+
+  return {
+    resolveModel,
+
+    /** The key's models: its user's characters and groups, within the key's scope. */
+    async models(caller: ApiCaller): Promise<ModelRow[]> {
+      return (await store.listModels(db, caller.userId)).filter((m) => keyAllows(caller.key.scope, m));
+    },
+
+    /**
+     * One completion. Resolving the model and checking the messages happen before the sink begins
+     * (plain HTTP errors); after `begin`, a failure ends the stream.
+     */
+    async complete(caller: ApiCaller, model: ModelRow, req: CompletionRequest, sink: TurnSink, startedAt = performance.now()): Promise<CompletionResult> {
+      const history = req.messages.filter((m) => m.role === 'user' || m.role === 'assistant');
+      const last = history[history.length - 1];
+      if (!last || last.role !== 'user' || !last.content.trim()) throw new AppError('validation:messages', 'The last message must be a non-empty user message', { details: { param: 'messages' } });
+      return model.kind === 'group' ? completeGroup(caller, model, req, history, sink) : completeCharacter(caller, model, req, history, sink, startedAt);
+    },
+  };
+}
+
+export type OpenAiService = ReturnType<typeof createOpenAiService>;
