@@ -22,7 +22,7 @@ import type { GroupsService } from '../groups/service.js';
 import type { UsersService } from '../users/service.js';
 import * as conversations from '../conversations/store.js';
 import type { Message } from '../conversations/store.js';
-import type { TurnEngine, TurnSink } from '../conversations/engine.js';
+import type { Turn, TurnEngine, TurnSink } from '../conversations/engine.js';
 import type { TokenUsage } from '../conversations/events.js';
 import { keyAllows, type ApiCaller } from '../api-keys/service.js';
 import * as store from './store.js';
@@ -94,18 +94,33 @@ export const speakerPrefix = (name: string) => `${name}: `;
 /** Same message for matching a resent history: role and content (trimmed). */
 const same = (a: Pick<InputMessage, 'role' | 'content'>, b: Pick<Message, 'role' | 'content'>) => a.role === b.role && a.content.trim() === b.content.trim();
 
+/** How a resent history relates to the stored chat. */
+export type Reconciled<S> =
+  /** `fresh` is what the stored tail lacks (everything, with no overlap; nothing, for a retry of an unanswered turn). */
+  | { kind: 'append'; fresh: InputMessage[] }
+  /** The client has the chat up to a user message the server already answered with `replies`: the app regenerates. */
+  | { kind: 'regenerate'; replies: S[] };
+
 /**
- * What of the client's history the stored tail lacks: the longest start of `client` that is an end
- * of `stored` is already there; the rest is new. With no overlap everything is new.
+ * Matches the client's history against the stored tail, by role and content:
+ * - its start is an end of the stored tail (the client is ahead, or level): the rest is new;
+ * - it all sits inside the stored tail, followed there only by replies: a regeneration;
+ * - otherwise nothing overlaps and everything is new.
  */
-export function newMessages<T extends Pick<InputMessage, 'role' | 'content'>>(client: T[], stored: Pick<Message, 'role' | 'content'>[]): T[] {
+export function reconcile<S extends Pick<Message, 'role' | 'content'>>(client: InputMessage[], stored: S[]): Reconciled<S> {
+  const matchesAt = (offset: number, length: number) => {
+    for (let i = 0; i < length; i++) if (!same(client[i], stored[offset + i])) return false;
+    return true;
+  };
   for (let j = Math.min(client.length, stored.length); j > 0; j--) {
-    const offset = stored.length - j;
-    let match = true;
-    for (let i = 0; i < j && match; i++) match = same(client[i], stored[offset + i]);
-    if (match) return client.slice(j);
+    if (matchesAt(stored.length - j, j)) return { kind: 'append', fresh: client.slice(j) };
   }
-  return client;
+  const n = client.length;
+  for (let k = stored.length - n - 1; k >= 0; k--) {
+    const after = stored.slice(k + n);
+    if (after.every((m) => m.role === 'assistant') && matchesAt(k, n)) return { kind: 'regenerate', replies: after };
+  }
+  return { kind: 'append', fresh: client };
 }
 
 export function createOpenAiService(deps: OpenAiDeps) {
@@ -133,6 +148,23 @@ export function createOpenAiService(deps: OpenAiDeps) {
     return opened;
   }
 
+  /** The turn answers a user message that is already stored (a retry, a regeneration). */
+  async function answerStored(turn: Turn, stored: Message | undefined): Promise<number> {
+    if (stored?.role !== 'user') throw new AppError('bad_request:nothing_new', 'Every message is already in this chat and answered; send a new user message', { details: { param: 'messages' } });
+    turn.answering(stored.id);
+    turn.begin();
+    return stored.id;
+  }
+
+  /** A regeneration failed: the earlier versions stay, on the partial reply if one was stored, else as the reply again. */
+  async function keepVersions(conversationId: number, userMessageId: number, characterId: number, previous: string[]): Promise<void> {
+    const newest = await conversations.lastMessage(db, conversationId);
+    const partial = newest?.role === 'assistant' && newest.id > userMessageId ? newest : undefined;
+    const versions = partial ? [...previous, partial.content] : previous;
+    const target = partial ?? (await conversations.insertMessage(db, { conversationId, role: 'assistant', content: previous[previous.length - 1], characterId, now: Date.now() }));
+    if (versions.length > 1) await conversations.setAlternatives(db, conversationId, target.id, versions, versions.length - 1);
+  }
+
   function finishOf(req: CompletionRequest, usage: TokenUsage): CompletionResult['finishReason'] {
     return req.maxTokens !== undefined && usage.completionTokens >= req.maxTokens ? 'length' : 'stop';
   }
@@ -144,7 +176,7 @@ export function createOpenAiService(deps: OpenAiDeps) {
     const settings = await deps.users.getSettings(caller.userId);
     const chatModel = settings.chatModel ?? undefined;
     const last = history[history.length - 1];
-    const ask = async (turn: Parameters<Parameters<TurnEngine['run']>[2]>[0], character: Character, conversationId: number | undefined, given?: HistoryMessage[]) => {
+    const ask = async (turn: Turn, character: Character, conversationId: number | undefined, given?: HistoryMessage[]) => {
       const prompt = await chat.promptFor(actor, character, conversationId, settings, given);
       deps.observePrelude?.((performance.now() - startedAt) / 1000);
       return turn.reply({ purpose: 'chat', messages: prompt.messages, model: chatModel, userId: caller.userId, hints: { characterName: character.name, profile: character.profile }, ...llmOptions(req) }, character.id);
@@ -163,22 +195,33 @@ export function createOpenAiService(deps: OpenAiDeps) {
     const { character, conversationId } = await conversationFor(actor, model.id, req);
     return engine.run({ conversationId, model: chatModel, busyMessage: BUSY }, sink, async (turn) => {
       const tail = (await conversations.listMessages(db, conversationId, { limit: TAIL })).items.reverse();
-      const fresh = newMessages(history, tail);
+      const plan = reconcile(history, tail);
+      // Earlier versions of the reply being regenerated: kept as its alternatives (swipes), as the web app does.
+      let previous: string[] = [];
       let userMessageId: number;
-      if (!fresh.length) {
-        // The whole history is stored already: a retry of a turn that got no reply answers it again.
-        const stored = tail[tail.length - 1];
-        if (stored?.role !== 'user') throw new AppError('bad_request:nothing_new', 'Every message is already in this chat and answered; send a new user message', { details: { param: 'messages' } });
-        turn.answering(stored.id);
-        turn.begin();
-        userMessageId = stored.id;
+      if (plan.kind === 'regenerate') {
+        for (const m of plan.replies) {
+          previous.push(...((await conversations.findAlternatives(db, conversationId, m.id)) ?? [m.content]));
+          await conversations.deleteMessage(db, conversationId, m.id);
+        }
+        userMessageId = await answerStored(turn, tail[tail.length - plan.replies.length - 1]);
+      } else if (!plan.fresh.length) {
+        // Everything is stored already: a retry of a turn that got no reply answers it again.
+        userMessageId = await answerStored(turn, tail[tail.length - 1]);
       } else {
-        for (const m of fresh.slice(0, -1)) {
+        for (const m of plan.fresh.slice(0, -1)) {
           await conversations.insertMessage(db, { conversationId, role: m.role as 'user' | 'assistant', content: m.content, characterId: m.role === 'assistant' ? character.id : null, now: Date.now() });
         }
         userMessageId = (await turn.storeUserMessage(last.content)).id;
       }
-      const r = await ask(turn, character, conversationId);
+      let r: Awaited<ReturnType<typeof ask>>;
+      try {
+        r = await ask(turn, character, conversationId);
+      } catch (err) {
+        if (previous.length) await keepVersions(conversationId, userMessageId, character.id, previous);
+        throw err;
+      }
+      if (previous.length) await conversations.setAlternatives(db, conversationId, r.message.id, [...previous, r.message.content], previous.length);
       return result(model, r.message.content, finishOf(req, r.usage), r.usage, { kind: 'character', stateless: false, conversationId, messageId: r.message.id, userMessageId });
     });
   }
