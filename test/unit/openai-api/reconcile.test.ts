@@ -3,7 +3,7 @@ import { reconcile, type InputMessage } from '../../../src/features/openai-api/s
 
 const u = (content: string): InputMessage => ({ role: 'user', content });
 const a = (content: string): InputMessage => ({ role: 'assistant', content });
-const stored = (...ms: InputMessage[]) => ms.map((m, i) => ({ ...m, id: i + 1 }));
+const stored = (...ms: InputMessage[]) => ms.map((m, i) => ({ role: m.role as 'user' | 'assistant', content: m.content, id: i + 1 }));
 
 describe('reconcile: a resent history against the stored chat', () => {
   it('appends only what the stored tail lacks', () => {
