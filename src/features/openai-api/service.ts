@@ -104,7 +104,8 @@ export type Reconciled<S> =
 /**
  * Matches the client's history against the stored tail, by role and content:
  * - its start is an end of the stored tail (the client is ahead, or level): the rest is new;
- * - it all sits inside the stored tail, followed there only by replies: a regeneration;
+ * - it all sits inside the stored tail, followed there only by replies: a regeneration (a history
+ *   of one message is never one: a client that sends only the new message may repeat itself);
  * - otherwise nothing overlaps and everything is new.
  */
 export function reconcile<S extends Pick<Message, 'role' | 'content'>>(client: InputMessage[], stored: S[]): Reconciled<S> {
@@ -116,7 +117,8 @@ export function reconcile<S extends Pick<Message, 'role' | 'content'>>(client: I
     if (matchesAt(stored.length - j, j)) return { kind: 'append', fresh: client.slice(j) };
   }
   const n = client.length;
-  for (let k = stored.length - n - 1; k >= 0; k--) {
+  // A lone message carries no history to match: sent again, it is said again.
+  for (let k = n > 1 ? stored.length - n - 1 : -1; k >= 0; k--) {
     const after = stored.slice(k + n);
     if (after.every((m) => m.role === 'assistant') && matchesAt(k, n)) return { kind: 'regenerate', replies: after };
   }
@@ -194,7 +196,8 @@ export function createOpenAiService(deps: OpenAiDeps) {
 
     const { character, conversationId } = await conversationFor(actor, model.id, req);
     return engine.run({ conversationId, model: chatModel, busyMessage: BUSY }, sink, async (turn) => {
-      const tail = (await conversations.listMessages(db, conversationId, { limit: TAIL })).items.reverse();
+      // Matching needs no more stored messages than the client sent (plus the replies a regeneration replaces).
+      const tail = (await conversations.listMessages(db, conversationId, { limit: Math.min(TAIL, history.length + 2) })).items.reverse();
       const plan = reconcile(history, tail);
       // Earlier versions of the reply being regenerated: kept as its alternatives (swipes), as the web app does.
       let previous: string[] = [];

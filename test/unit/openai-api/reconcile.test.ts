@@ -33,6 +33,10 @@ describe('reconcile: a resent history against the stored chat', () => {
     expect(reconcile([u('q1'), a('r1'), u('q2')], s)).toEqual({ kind: 'regenerate', replies: [s[3]] });
   });
 
+  it('a lone message is always new, even when it repeats the last one (clients that send only the new message)', () => {
+    expect(reconcile([u('hi')], stored(u('hi'), a('hello')))).toEqual({ kind: 'append', fresh: [u('hi')] });
+  });
+
   it('the same words said again later are new, not a regeneration', () => {
     expect(reconcile([u('q1'), a('r1'), u('q1')], stored(u('q1'), a('r1')))).toEqual({ kind: 'append', fresh: [u('q1')] });
   });
