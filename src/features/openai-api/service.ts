@@ -171,25 +171,20 @@ export function createOpenAiService(deps: OpenAiDeps) {
     return req.maxTokens !== undefined && usage.completionTokens >= req.maxTokens ? 'length' : 'stop';
   }
 
-  const llmOptions = (req: CompletionRequest) => ({ temperature: req.temperature, maxTokens: req.maxTokens, stop: req.stop });
-
   async function completeCharacter(caller: ApiCaller, model: ModelRow, req: CompletionRequest, history: InputMessage[], sink: TurnSink, startedAt: number): Promise<CompletionResult> {
     const actor = actorOf(caller);
     const settings = await deps.users.getSettings(caller.userId);
     const chatModel = settings.chatModel ?? undefined;
     const last = history[history.length - 1];
-    const ask = async (turn: Turn, character: Character, conversationId: number | undefined, given?: HistoryMessage[]) => {
-      const prompt = await chat.promptFor(actor, character, conversationId, settings, given);
-      deps.observePrelude?.((performance.now() - startedAt) / 1000);
-      return turn.reply({ purpose: 'chat', messages: prompt.messages, model: chatModel, userId: caller.userId, hints: { characterName: character.name, profile: character.profile }, ...llmOptions(req) }, character.id);
-    };
+    const llm = { temperature: req.temperature, maxTokens: req.maxTokens, stop: req.stop };
+    const ask = (turn: Turn, character: Character, history?: HistoryMessage[]) => chat.reply(turn, character, settings, actor, startedAt, { llm, history });
 
     if (req.stateless) {
       // Not `chat.open`: that would create the character's stored chat.
       const c = await deps.characters.get({ userId: caller.userId }, model.id);
       return engine.run({ conversationId: 0, model: chatModel, busyMessage: BUSY, stateless: true }, sink, async (turn) => {
         await turn.storeUserMessage(last.content);
-        const r = await ask(turn, c, undefined, history.map((m) => ({ role: m.role as 'user' | 'assistant', content: m.content })));
+        const r = await ask(turn, c, history.map((m) => ({ role: m.role as 'user' | 'assistant', content: m.content })));
         return result(model, r.message.content, finishOf(req, r.usage), r.usage, { kind: 'character', stateless: true, conversationId: null, messageId: null, userMessageId: null });
       });
     }
@@ -219,7 +214,7 @@ export function createOpenAiService(deps: OpenAiDeps) {
       }
       let r: Awaited<ReturnType<typeof ask>>;
       try {
-        r = await ask(turn, character, conversationId);
+        r = await ask(turn, character);
       } catch (err) {
         if (previous.length) await keepVersions(conversationId, userMessageId, character.id, previous);
         throw err;

@@ -2,10 +2,9 @@
  * Stop sequences, enforced on our side too: OpenAI-compatible providers honour `stop` themselves,
  * but the offline model and some local servers do not, and a caller of the OpenAI-compatible API
  * must never see text past a stop sequence. Text that could be the start of a stop sequence is
- * held back until the next chunk decides. After a stop the rest of the stream is read and
- * dropped (a provider that honoured `stop` has nothing left), so usage and metrics stay exact.
+ * held back until the next chunk decides. After a stop the rest of the stream is dropped, not cut
+ * (a provider that honoured `stop` sends nothing more), so usage and metrics stay exact.
  */
-import type { LlmUsage } from './types.js';
 
 /** The index of the earliest stop sequence in `text`, or -1. */
 export function firstStop(text: string, stops: readonly string[]): number {
@@ -31,31 +30,35 @@ function heldTail(text: string, stops: readonly string[]): number {
   return hold;
 }
 
-/** `gen` cut at the first of `stops` (the stop itself is not yielded). */
-export async function* cutAtStop(gen: AsyncGenerator<string, LlmUsage, void>, stops: readonly string[]): AsyncGenerator<string, LlmUsage, void> {
+/**
+ * Wraps a chunk callback: `push` chunks as they come, `end` when the stream ends; `emit` sees the
+ * text up to the first of `stops` (the stop itself excluded), in order.
+ */
+export function stopCutter(stops: readonly string[], emit: (text: string) => void): { push(text: string): void; end(): void } {
   const wanted = stops.filter((s) => s.length > 0);
-  if (!wanted.length) return yield* gen;
   let pending = '';
   let stopped = false;
-  for (;;) {
-    const r = await gen.next();
-    if (r.done) {
-      if (pending && !stopped) yield pending;
-      return r.value;
-    }
-    if (stopped) continue;
-    pending += r.value;
-    const at = firstStop(pending, wanted);
-    if (at >= 0) {
-      stopped = true;
-      if (at > 0) yield pending.slice(0, at);
+  return {
+    push(text) {
+      if (stopped) return;
+      if (!wanted.length) return emit(text);
+      pending += text;
+      const at = firstStop(pending, wanted);
+      if (at >= 0) {
+        stopped = true;
+        if (at > 0) emit(pending.slice(0, at));
+        pending = '';
+        return;
+      }
+      const safe = pending.length - heldTail(pending, wanted);
+      if (safe > 0) {
+        emit(pending.slice(0, safe));
+        pending = pending.slice(safe);
+      }
+    },
+    end() {
+      if (pending && !stopped) emit(pending);
       pending = '';
-      continue;
-    }
-    const safe = pending.length - heldTail(pending, wanted);
-    if (safe > 0) {
-      yield pending.slice(0, safe);
-      pending = pending.slice(safe);
-    }
-  }
+    },
+  };
 }

@@ -1,22 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { cutAtStop, firstStop } from '../../../src/infra/llm/stop.js';
-import type { LlmUsage } from '../../../src/infra/llm/types.js';
+import { firstStop, stopCutter } from '../../../src/infra/llm/stop.js';
 
-const USAGE: LlmUsage = { promptTokens: 3, completionTokens: 9 };
-
-async function* chunks(list: string[]): AsyncGenerator<string, LlmUsage, void> {
-  for (const c of list) yield c;
-  return USAGE;
-}
-
-async function run(list: string[], stops: string[]) {
+function run(chunks: string[], stops: string[]): string[] {
   const out: string[] = [];
-  const gen = cutAtStop(chunks(list), stops);
-  for (;;) {
-    const r = await gen.next();
-    if (r.done) return { out, usage: r.value };
-    out.push(r.value);
-  }
+  const cut = stopCutter(stops, (t) => out.push(t));
+  for (const c of chunks) cut.push(c);
+  cut.end();
+  return out;
 }
 
 describe('stop sequences', () => {
@@ -25,21 +15,18 @@ describe('stop sequences', () => {
     expect(firstStop('abc', ['x'])).toBe(-1);
   });
 
-  it('cuts before a stop split across chunks, yields nothing after it, and keeps the usage', async () => {
-    const r = await run(['t1 t2 ', 't3', ' t', '4 '], ['t3']);
-    expect(r.out.join('')).toBe('t1 t2 ');
-    expect(r.usage).toEqual(USAGE);
-    const split = await run(['Hello wor', 'ld\nUs', 'er: hi'], ['\nUser:']);
-    expect(split.out.join('')).toBe('Hello world');
+  it('cuts before a stop split across chunks and emits nothing after it', () => {
+    expect(run(['t1 t2 ', 't3', ' t', '4 '], ['t3']).join('')).toBe('t1 t2 ');
+    expect(run(['Hello wor', 'ld\nUs', 'er: hi'], ['\nUser:']).join('')).toBe('Hello world');
   });
 
-  it('holds back only what could begin a stop, and lets it go when it does not', async () => {
-    const r = await run(['ab', 'cX', 'Yd'], ['XYZ']);
-    expect(r.out).toEqual(['ab', 'c', 'XYd']);
+  it('holds back only what could begin a stop, and lets it go when it does not', () => {
+    expect(run(['ab', 'cX', 'Yd'], ['XYZ'])).toEqual(['ab', 'c', 'XYd']);
+    expect(run(['ab', 'cX'], ['XYZ'])).toEqual(['ab', 'c', 'X']);
   });
 
-  it('passes everything through without a stop', async () => {
-    expect((await run(['a', 'b'], [])).out).toEqual(['a', 'b']);
-    expect((await run(['a', 'b'], ['zz'])).out.join('')).toBe('ab');
+  it('passes everything through without a stop', () => {
+    expect(run(['a', 'b'], [])).toEqual(['a', 'b']);
+    expect(run(['a', 'b'], ['zz']).join('')).toBe('ab');
   });
 });
