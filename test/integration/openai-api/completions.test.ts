@@ -80,6 +80,19 @@ describe.each(DIALECTS)('OpenAI-compatible API on %s', (dialect) => {
     expect(err.error).toMatchObject({ type: 'invalid_request_error', code: 'invalid_api_key', param: null });
   });
 
+  it('refuses an expired key (401) and a disabled account\'s key (403)', async () => {
+    const c = t.client();
+    const user = await c.register();
+    const expiring = (await c.post('/api/me/api-keys', { name: 'old', expiresInDays: 1 })).body;
+    await t.ctx.database.db.updateTable('api_keys').set({ expires_at: Date.now() - 1000 }).where('id', '=', expiring.key.id).execute();
+    expect((await failure(client(expiring.token).models.list())).status).toBe(401);
+    const fresh = (await c.post('/api/me/api-keys', { name: 'new' })).body.token;
+    expect((await alice.put(`/api/admin/users/${user.id}/disabled`, { disabled: true })).status).toBe(200);
+    const err = await failure(client(fresh).models.list());
+    expect(err.status).toBe(403);
+    expect(err.error).toMatchObject({ type: 'permission_error', code: 'forbidden:disabled' });
+  });
+
   it('takes keys only on /v1 and cookies never there', async () => {
     expect((await t.client().get('/api/characters', { authorization: `Bearer ${key}` })).status).toBe(401);
     const viaCookie = await alice.get('/v1/models');
