@@ -13,7 +13,7 @@
  */
 import type { Db } from '../../infra/db/index.js';
 import { estimateTokens } from '../../infra/llm/types.js';
-import { AppError, notFound } from '../../errors.js';
+import { AppError, isAppError, notFound } from '../../errors.js';
 import type { Actor, Character } from '../characters/store.js';
 import type { ChatService } from '../chat/service.js';
 import type { CharactersService } from '../characters/service.js';
@@ -130,10 +130,20 @@ export function createOpenAiService(deps: OpenAiDeps) {
 
   const actorOf = (caller: ApiCaller): Actor => ({ userId: caller.userId, userName: caller.username });
 
+  /** A character through the characters service (cached, as every turn loads it); a group from the store. */
+  async function modelById(userId: number, kind: ModelRow['kind'], id: number): Promise<ModelRow | undefined> {
+    if (kind === 'group') return store.findModel(db, userId, kind, id);
+    const c = await deps.characters.get({ userId }, id).catch((err: unknown) => {
+      if (isAppError(err, 'not_found')) return undefined;
+      throw err;
+    });
+    return c && { kind, id: c.id, name: c.name, createdAt: c.createdAt };
+  }
+
   /** A model name: `character/<id>`, `group/<id>` or a unique name (`李白`); outside the key's scope it does not exist. */
   async function resolveModel(caller: ApiCaller, name: string): Promise<ModelRow> {
     const byId = MODEL_ID.exec(name);
-    const found = byId ? [await store.findModel(db, caller.userId, byId[1] as ModelRow['kind'], Number(byId[2]))].filter((m) => m !== undefined) : await store.findModelsByName(db, caller.userId, name.trim());
+    const found = byId ? [await modelById(caller.userId, byId[1] as ModelRow['kind'], Number(byId[2]))].filter((m) => m !== undefined) : await store.findModelsByName(db, caller.userId, name.trim());
     const allowed = found.filter((m) => keyAllows(caller.key.scope, m));
     if (!allowed.length) throw new AppError('not_found:model', `The model '${name}' does not exist or this key may not use it`, { details: { param: 'model' } });
     if (allowed.length > 1) throw new AppError('bad_request:model_ambiguous', `'${name}' names several models: use one of ${allowed.map(modelId).join(', ')}`, { details: { param: 'model' } });

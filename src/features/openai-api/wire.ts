@@ -58,8 +58,10 @@ export function chunkFrames(meta: CompletionMeta, includeUsage: boolean): TurnFr
     roleSent = true;
     return chunk(delta, null, extra);
   };
+  // The hot path (one per coalesced token run): the chunk around the text is built once.
+  const [head, tail] = chunk({ content: '\u0000' }, null).split('"\\u0000"');
   return {
-    token: (text) => content(text),
+    token: (text) => (roleSent ? head + JSON.stringify(text) + tail : content(text)),
     speaker(d) {
       const text = (spoke ? '\n\n' : '') + speakerPrefix(d.name);
       spoke = true;
