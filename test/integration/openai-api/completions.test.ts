@@ -100,6 +100,12 @@ describe.each(DIALECTS)('OpenAI-compatible API on %s', (dialect) => {
     expect(viaCookie.body.error).toMatchObject({ code: 'invalid_api_key', type: 'invalid_request_error' });
     expect((await t.client().get('/v1/models', { authorization: 'Bearer fnpc_not-a-key' })).status).toBe(401);
     expect((await t.client().get('/v1/nothing', { authorization: `Bearer ${key}` })).body.error.code).toBe('not_found:route');
+    // Browser apps: the preflight needs no key, and answers carry an open CORS header (a key is not ambient authority).
+    const preflight = await t.client().request('OPTIONS', '/v1/chat/completions', undefined, { origin: 'https://chat.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
+    expect(preflight.headers.get('access-control-allow-headers')).toContain('authorization');
+    expect((await t.client().get('/v1/models', { authorization: `Bearer ${key}` })).headers.get('access-control-allow-origin')).toBe('*');
   });
 
   it('lists the characters and groups of the key\'s user as models, and takes a name as the model', async () => {
