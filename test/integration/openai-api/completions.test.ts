@@ -188,6 +188,20 @@ describe.each(DIALECTS)('OpenAI-compatible API on %s', (dialect) => {
     expect(reply.content.startsWith('t1 t2')).toBe(true);
   });
 
+  it('a stream that breaks upstream ends with an error event the SDK raises, and the partial reply is kept', async () => {
+    const ch = await importCard(alice, '贺知章');
+    const stream = await sdk.chat.completions.create({ model: '贺知章', stream: true, messages: [{ role: 'user', content: `说 ${mock({ numbered: true, tokens: 10, fail: 'cut', cutAfter: 3 })}` }] });
+    let text = '';
+    const err = await failure(
+      (async () => {
+        for await (const c of stream) text += c.choices[0]?.delta?.content ?? '';
+      })(),
+    );
+    expect(text).toBe('t1 t2 t3 ');
+    expect(String(err.message)).toMatch(/language model/i);
+    expect((await messagesOf(alice, ch.id)).at(-1)).toMatchObject({ role: 'assistant', status: 'interrupted', content: 't1 t2 t3 ' });
+  });
+
   it('404s another user\'s character, an unknown model, and a character outside the key\'s scope', async () => {
     const su = await importCard(bob, '苏东坡');
     const notMine = await failure(sdk.chat.completions.create({ model: `character/${su.id}`, messages: [{ role: 'user', content: 'hi' }] }));
