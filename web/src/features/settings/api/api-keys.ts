@@ -1,17 +1,9 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from '../../../lib/api.js';
+import type { components } from '../../../lib/api-schema.js';
 
 /** An API key as listed (the key itself is only in the answer to its creation). */
-export interface ApiKey {
-  id: number;
-  name: string;
-  prefix: string;
-  scope: { characterIds?: number[]; groupIds?: number[] } | null;
-  ratePerMin: number | null;
-  createdAt: number;
-  lastUsedAt: number | null;
-  expiresAt: number | null;
-}
+export type ApiKey = components['schemas']['ApiKey'];
 
 export interface NewApiKey {
   name: string;
