@@ -143,6 +143,7 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
   const prompts = createPromptRegistry({ override: (id) => promptVersions.activeText(id), onOverrideError: (err, id) => log.warn({ err, prompt: id }, 'prompt store failed; using the built-in text') });
 
   // Features ------------------------------------------------------------------------------------
+  const apiKeys = createApiKeysService({ db: database.db, cache, onBackgroundError: (err) => log.warn({ err }, 'could not record an API key\'s last use') });
   const users = createUsersService({
     db: database.db,
     cache,
@@ -150,6 +151,7 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
     sessionTtlDays: config.sessionTtlDays,
     allowedModels: () => llm.models(),
     files,
+    forgetCredentials: (userId) => apiKeys.forget(userId),
   });
   const characters = createCharactersService({ db: database.db, cache, files });
   const memoryJobs = metrics.counter('memory_jobs_total', 'Memory jobs by what they did', ['result']);
@@ -204,7 +206,6 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
     onModeratorError: (err) => log.warn({ err }, 'group moderator failed; round-robin for this round'),
   });
   groupMemoryContext = groupMemoryContextOf(groups);
-  const apiKeys = createApiKeysService({ db: database.db, cache, onBackgroundError: (err) => log.warn({ err }, 'could not record an API key\'s last use') });
   const openai = createOpenAiService({ db: database.db, engine, chat, groups, characters, users, observePrelude });
 
   if (options.runJobs ?? config.runJobs) {

@@ -110,6 +110,12 @@ export function createApiKeysService(deps: ApiKeysDeps) {
       await cache.delete(cacheKey(hash));
     },
 
+    /** Drops the user's keys from every process's cache, so a disabled or deleted account's keys stop at once. */
+    async forget(userId: number): Promise<void> {
+      const hashes = await store.apiKeyHashes(db, userId);
+      if (hashes.length) await cache.delete(...hashes.map(cacheKey));
+    },
+
     /** The caller behind a bearer token, or undefined for an unknown, revoked or expired key; 403 for a disabled account. */
     async resolve(token: string): Promise<ApiCaller | undefined> {
       if (!token.startsWith(API_KEY_PREFIX) || token.length > 200) return undefined;

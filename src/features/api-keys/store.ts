@@ -74,6 +74,12 @@ export async function findByHash(db: Db, tokenHash: string) {
   return r && { key: rowToApiKey(r), userId: r.user_id, username: r.username, disabled: r.disabled_at !== null };
 }
 
+/** The hashes of every key of a user (to evict from the cache). */
+export async function apiKeyHashes(db: Db, userId: number): Promise<string[]> {
+  const rows = await db.selectFrom('api_keys').select('token_hash').where('user_id', '=', userId).execute();
+  return rows.map((r) => r.token_hash);
+}
+
 export async function touchApiKey(db: Db, id: number, now: number): Promise<void> {
   await db.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', id).execute();
 }

@@ -87,10 +87,20 @@ describe.each(DIALECTS)('OpenAI-compatible API on %s', (dialect) => {
     await t.ctx.database.db.updateTable('api_keys').set({ expires_at: Date.now() - 1000 }).where('id', '=', expiring.key.id).execute();
     expect((await failure(client(expiring.token).models.list())).status).toBe(401);
     const fresh = (await c.post('/api/me/api-keys', { name: 'new' })).body.token;
+    expect((await client(fresh).models.list()).data).toEqual([]); // now cached as working
     expect((await alice.put(`/api/admin/users/${user.id}/disabled`, { disabled: true })).status).toBe(200);
     const err = await failure(client(fresh).models.list());
     expect(err.status).toBe(403);
     expect(err.error).toMatchObject({ type: 'permission_error', code: 'forbidden:disabled' });
+  });
+
+  it('a deleted account\'s keys stop at once', async () => {
+    const c = t.client();
+    await c.register(undefined, 'correct horse battery');
+    const token = (await c.post('/api/me/api-keys', { name: 'gone' })).body.token;
+    expect((await client(token).models.list()).data).toEqual([]);
+    expect((await c.del('/api/me', { password: 'correct horse battery' })).status).toBe(204);
+    expect((await failure(client(token).models.list())).status).toBe(401);
   });
 
   it('takes keys only on /v1 and cookies never there', async () => {
