@@ -13,6 +13,7 @@
  */
 import type { Db } from '../../infra/db/index.js';
 import { estimateTokens } from '../../infra/llm/types.js';
+import { LIMITS } from '../../shared/limits.js';
 import { AppError, isAppError, notFound } from '../../errors.js';
 import type { Actor, Character } from '../characters/store.js';
 import type { ChatService } from '../chat/service.js';
@@ -205,7 +206,7 @@ export function createOpenAiService(deps: OpenAiDeps) {
       const tail = (await conversations.listMessages(db, conversationId, { limit: Math.min(TAIL, history.length + 2) })).items.reverse();
       const plan = reconcile(history, tail);
       // Earlier versions of the reply being regenerated: kept as its alternatives (swipes), as the web app does.
-      let previous: string[] = [];
+      const previous: string[] = [];
       let userMessageId: number;
       if (plan.kind === 'regenerate') {
         for (const m of plan.replies) {
@@ -283,6 +284,8 @@ export function createOpenAiService(deps: OpenAiDeps) {
       const history = req.messages.filter((m) => m.role === 'user' || m.role === 'assistant');
       const last = history[history.length - 1];
       if (!last || last.role !== 'user' || !last.content.trim()) throw new AppError('validation:messages', 'The last message must be a non-empty user message', { details: { param: 'messages' } });
+      // The new message has the web app's limit; resent history is bounded by the body limit.
+      if (last.content.length > LIMITS.message.max) throw new AppError('validation:messages', `The last message is longer than ${LIMITS.message.max} characters`, { details: { param: 'messages', rule: 'maxLength', limit: LIMITS.message.max } });
       return model.kind === 'group' ? completeGroup(caller, model, req, history, sink) : completeCharacter(caller, model, req, history, sink, startedAt);
     },
   };

@@ -12,6 +12,7 @@ import { mock, mockJson, mockLlmEnv } from '../../support/mock-llm.js';
 import { waitFor } from '../../support/wait.js';
 import { MEMORY_JOB } from '../../../src/features/memory/service.js';
 import * as memoryStore from '../../../src/features/memory/store.js';
+import { LIMITS } from '../../../src/shared/limits.js';
 
 describe.each(DIALECTS)('OpenAI-compatible API on %s', (dialect) => {
   let llm: MockLlm;
@@ -240,6 +241,7 @@ describe.each(DIALECTS)('OpenAI-compatible API on %s', (dialect) => {
     expect((await post({ model: '李白', messages: [{ role: 'user', content: 'x' }], temperature: 9 })).body.error).toMatchObject({ type: 'invalid_request_error', param: 'temperature' });
     expect((await post({ model: '李白', messages: [{ role: 'user', content: 'x' }], stop: ['a', 'b', 'c', 'd', 'e'] })).status).toBe(400);
     expect((await post('not json')).status).toBe(400);
+    expect((await post({ model: '李白', messages: [{ role: 'user', content: 'x'.repeat(LIMITS.message.max + 1) }] })).body.error).toMatchObject({ param: 'messages', type: 'invalid_request_error' });
     // Content parts (what vision-capable apps send) are read as their text.
     const parts = await post({ model: '李白', messages: [{ role: 'system', content: 'ignored' }, { role: 'user', content: [{ type: 'text', text: `看 ${mock({ numbered: true, tokens: 2 })}` }] }] });
     expect(parts.status).toBe(200);
