@@ -35,6 +35,8 @@ import { createSourceService, type SourceService } from './features/sources/serv
 import { createCreationService, CREATION_ATTEMPTS, CREATION_JOB, type CreationService } from './features/creation/service.js';
 import { createGroupsService, groupMemoryContextOf, type GroupsService } from './features/groups/index.js';
 import { createPersonasService, type PersonasService } from './features/personas/service.js';
+import { createApiKeysService, type ApiKeysService } from './features/api-keys/service.js';
+import { createOpenAiService, type OpenAiService } from './features/openai-api/service.js';
 
 export interface CoreLog {
   info(o: object, m?: string): void;
@@ -85,6 +87,10 @@ export interface Core {
   creation: CreationService;
   groups: GroupsService;
   personas: PersonasService;
+  /** API keys for the OpenAI-compatible endpoint. */
+  apiKeys: ApiKeysService;
+  /** Characters and groups as OpenAI-compatible models. */
+  openai: OpenAiService;
   /** Checks /readyz adds for the core's own connections (Redis in scaled mode). */
   readiness: { name: string; critical: boolean; check(): Promise<void> }[];
   close(): Promise<void>;
@@ -140,6 +146,7 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
   const prompts = createPromptRegistry({ override: (id) => promptVersions.activeText(id), onOverrideError: (err, id) => log.warn({ err, prompt: id }, 'prompt store failed; using the built-in text') });
 
   // Features ------------------------------------------------------------------------------------
+  const apiKeys = createApiKeysService({ db: database.db, cache, onBackgroundError: (err) => log.warn({ err }, 'could not record an API key\'s last use') });
   const users = createUsersService({
     db: database.db,
     cache,
@@ -147,6 +154,7 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
     sessionTtlDays: config.sessionTtlDays,
     allowedModels: () => llm.models(),
     files,
+    forgetCredentials: (userId) => apiKeys.forget(userId),
   });
   const characters = createCharactersService({ db: database.db, cache, files });
   const personas = createPersonasService({ db: database.db, cache, files });
@@ -170,21 +178,9 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
     leaseMs: config.turnLeaseMs,
     onBackgroundError: (err) => log.warn({ err }, 'could not schedule memory work'),
   });
-  const chat = createChatService({
-    db: database.db,
-    readDb: database.read,
-    cache,
-    engine,
-    prompts,
-    characters,
-    users,
-    memory,
-    personas,
-    observePrelude: (() => {
-      const h = metrics.histogram('chat_turn_prelude_seconds', 'Server time before a turn\'s LLM call starts (auth, storage, prompt)', [], [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]);
-      return (s: number) => h.observe(s);
-    })(),
-  });
+  const prelude = metrics.histogram('chat_turn_prelude_seconds', 'Server time before a turn\'s LLM call starts (auth, storage, prompt)', [], [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]);
+  const observePrelude = (s: number) => prelude.observe(s);
+  const chat = createChatService({ db: database.db, readDb: database.read, cache, engine, prompts, characters, users, memory, personas, observePrelude });
   const sources = createSourceService(config, { metrics, contact: config.sourceContact });
   const creation = createCreationService({ db: database.db, queue, pubsub, llm, prompts, sources, characters, sectionConcurrency: config.creationSectionConcurrency });
 
@@ -216,6 +212,7 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
     onModeratorError: (err) => log.warn({ err }, 'group moderator failed; round-robin for this round'),
   });
   groupMemoryContext = groupMemoryContextOf(groups);
+  const openai = createOpenAiService({ db: database.db, engine, chat, groups, characters, users, observePrelude });
 
   if (options.runJobs ?? config.runJobs) {
     handleJob(queue, MEMORY_JOB, (payload, job) => memory.run(payload, job.signal), { concurrency: config.memoryConcurrency });
@@ -246,6 +243,8 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
     creation,
     groups,
     personas,
+    apiKeys,
+    openai,
     readiness: scaled ? [scaled.readiness] : [],
     async close() {
       await queue.close(config.shutdownGraceMs);

@@ -263,6 +263,22 @@ export interface LlmUsageTable {
   tokens_out: number;
 }
 
+export interface ApiKeysTable {
+  id: Id;
+  user_id: number;
+  name: string;
+  /** The key's first characters (`fnpc_…`), shown in lists; the key itself is never stored. */
+  prefix: string;
+  token_hash: string;
+  /** JSON `{characterIds, groupIds}` the key may use; null = everything the user owns. */
+  scope_json: string | null;
+  /** Requests a minute; null = FASTNPC_API_RATE_PER_MIN. */
+  rate_per_min: number | null;
+  created_at: number;
+  last_used_at: number | null;
+  expires_at: number | null;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -286,6 +302,7 @@ export interface Database {
   prompt_parts: PromptPartsTable;
   message_inspections: MessageInspectionsTable;
   model_prices: ModelPricesTable;
+  api_keys: ApiKeysTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

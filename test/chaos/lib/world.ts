@@ -26,6 +26,14 @@ export interface World {
   marker: string;
   /** Values for every path parameter the API has, keyed `{prefix}:{param}` or `{param}`. */
   ids: Record<string, string | number>;
+  /** Each signed-in actor's API key: the only credential the OpenAI-compatible /v1 routes take. */
+  apiKeys: Map<TestClient, string>;
+}
+
+/** The credentials a request to `path` carries besides the session cookie: an API key on /v1. */
+export function apiKeyHeaders(world: World, client: TestClient, path: string): Record<string, string> {
+  const key = path.startsWith('/v1/') ? world.apiKeys.get(client) : undefined;
+  return key ? { authorization: `Bearer ${key}` } : {};
 }
 
 const TERMINAL = ['done', 'failed', 'cancelled'];
@@ -88,6 +96,15 @@ export async function buildWorld(app: TestApp, admin: TestClient): Promise<World
   const spare = app.client();
   const spareUser = await spare.register();
 
+  const apiKeys = new Map<TestClient, string>();
+  for (const c of [owner, other, admin]) {
+    const k = await c.post('/api/me/api-keys', { name: c === owner ? `${marker} key` : 'key' });
+    if (k.status !== 201) throw new Error(`api key: ${k.status} ${k.text}`);
+    apiKeys.set(c, k.body.token);
+  }
+  // A second key of the owner's, to be renamed and revoked by the matrix (the first keeps working).
+  const spareKey = await owner.post('/api/me/api-keys', { name: `${marker} spare key` });
+
   return {
     anonymous: app.client(),
     owner,
@@ -110,7 +127,10 @@ export async function buildWorld(app: TestApp, admin: TestClient): Promise<World
       'messages:id': turn.body.userMessageId,
       'feedback:id': feedback.body.id,
       'users:id': spareUser.id,
+      'api-keys:id': spareKey.body.key.id,
+      'models:model': `character/${c1.id}`,
     },
+    apiKeys,
   };
 }
 
