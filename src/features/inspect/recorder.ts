@@ -60,7 +60,7 @@ export function createInspectionRecorder(deps: {
     return { parts, row: { message_id: trace.messageId, record_json: JSON.stringify(record) } };
   }
 
-  /** A batch of records in one transaction: two statements however many turns it holds. */
+  /** A batch of records in one transaction: three statements however many turns it holds. */
   async function write(batch: ReplyTrace[]): Promise<void> {
     const promptVersions = await deps.activeVersions();
     const records = batch.map((trace) => recordOf(trace, promptVersions));
@@ -69,7 +69,12 @@ export function createInspectionRecorder(deps: {
     const t = now();
     await deps.db.transaction().execute(async (trx) => {
       if (fresh.size) await trx.insertInto('prompt_parts').values([...fresh].map(([hash, content]) => ({ hash, content, created_at: t }))).onConflict((oc) => oc.column('hash').doNothing()).execute();
-      await trx.insertInto('message_inspections').values(records.map((r) => ({ ...r.row, created_at: t }))).onConflict((oc) => oc.column('message_id').doNothing()).execute();
+      // A reply deleted while its record waited (regenerated, cleared) must not sink the batch on
+      // the foreign key: only records of messages that still exist are written.
+      const ids = [...new Set(records.map((r) => r.row.message_id))];
+      const alive = new Set((await trx.selectFrom('messages').select('id').where('id', 'in', ids).execute()).map((m) => m.id));
+      const rows = records.filter((r) => alive.has(r.row.message_id)).map((r) => ({ ...r.row, created_at: t }));
+      if (rows.length) await trx.insertInto('message_inspections').values(rows).onConflict((oc) => oc.column('message_id').doNothing()).execute();
     });
     if (written.size > 50_000) written = new Set();
     for (const hash of fresh.keys()) written.add(hash);
