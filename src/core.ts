@@ -34,6 +34,7 @@ import * as characterStore from './features/characters/store.js';
 import { createSourceService, type SourceService } from './features/sources/service.js';
 import { createCreationService, CREATION_ATTEMPTS, CREATION_JOB, type CreationService } from './features/creation/service.js';
 import { createGroupsService, groupMemoryContextOf, type GroupsService } from './features/groups/index.js';
+import { createEvaluationsService, EVALUATION_JOB, type EvaluationsService } from './features/evaluations/service.js';
 
 export interface CoreLog {
   info(o: object, m?: string): void;
@@ -73,6 +74,8 @@ export interface Core {
   sources: SourceService;
   creation: CreationService;
   groups: GroupsService;
+  /** Test cases and judged evaluation runs (admin). */
+  evaluations: EvaluationsService;
   /** Checks /readyz adds for the core's own connections (Redis in scaled mode). */
   readiness: { name: string; critical: boolean; check(): Promise<void> }[];
   close(): Promise<void>;
@@ -82,6 +85,7 @@ export interface Core {
 export const JOBS = {
   [MEMORY_JOB]: Type.Object({ conversationId: Type.Integer({ minimum: 1 }), force: Type.Optional(Type.Boolean()) }),
   [CREATION_JOB]: Type.Object({ jobId: Type.String({ minLength: 1 }) }),
+  [EVALUATION_JOB]: Type.Object({ jobId: Type.String({ minLength: 1 }) }),
 } satisfies Record<string, TSchema>;
 export type JobName = keyof typeof JOBS;
 export type JobPayload<N extends JobName> = Static<(typeof JOBS)[N]>;
@@ -197,12 +201,18 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
     onModeratorError: (err) => log.warn({ err }, 'group moderator failed; round-robin for this round'),
   });
   groupMemoryContext = groupMemoryContextOf(groups);
+  const evaluations = createEvaluationsService({ db: database.db, llm, queue, pubsub, prompts: promptVersions, jobs: creation, defaultModel: config.llmModelChat ?? config.llmModel });
 
   if (options.runJobs ?? config.runJobs) {
     handleJob(queue, MEMORY_JOB, (payload, job) => memory.run(payload, job.signal), { concurrency: config.memoryConcurrency });
     handleJob(queue, CREATION_JOB, (payload, job) => creation.run(payload.jobId, job.signal, job.attempt, job.maxAttempts ?? CREATION_ATTEMPTS), { concurrency: config.creationConcurrency });
+    // One run at a time: a run's cases already go one after another, and judging is not urgent.
+    handleJob(queue, EVALUATION_JOB, (payload, job) => evaluations.run(payload.jobId, job.signal), { concurrency: 1 });
     // The embedded queue forgets jobs on restart; their records in the database do not.
-    if (!infra.queue) await creation.resumeUnfinished();
+    if (!infra.queue) {
+      await creation.resumeUnfinished();
+      await evaluations.resumeUnfinished();
+    }
   }
 
   return {
@@ -226,6 +236,7 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
     sources,
     creation,
     groups,
+    evaluations,
     readiness: scaled ? [scaled.readiness] : [],
     async close() {
       await queue.close(config.shutdownGraceMs);
