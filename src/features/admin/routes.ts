@@ -149,7 +149,7 @@ export function registerAdminRoutes(root: FastifyInstance, deps: AdminRouteDeps)
     async () => deps.operations.snapshot(),
   );
   app.post(
-    '/api/admin/jobs/:id/retry',
+    '/api/admin/failed-jobs/:id/retry',
     { config: admin, schema: { tags, summary: 'Put a failed job (a creation, an evaluation run) back on the queue from the start', params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) }), response: { 202: Type.Object({ id: Type.String(), state: Type.String() }), ...errors(401, 403, 404, 409, 503) } } },
     async (request, reply) => reply.code(202).send(await deps.operations.retry(request.params.id)),
   );

@@ -27,7 +27,12 @@ const CaseInput = Type.Object(
     personaName: Type.Optional(Text(100)),
     profile: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   },
-  { additionalProperties: false, description: 'The set-up; which fields a kind needs: chat/group_chat/memory_summarize → messages; structure → section + sourceText; memory_integrate → shortTerm (+ longTerm); biography → the character or profile' },
+  {
+    additionalProperties: false,
+    description: 'The set-up; which fields a kind needs: chat/group_chat/memory_summarize → messages; structure → section + sourceText; memory_integrate → shortTerm (+ longTerm); biography → the character or profile',
+    // An example a chat case accepts (documentation and the schema-driven chaos tests use it).
+    default: { messages: [{ role: 'user', content: '你好' }] },
+  },
 );
 const CaseConfig = Type.Object(
   {

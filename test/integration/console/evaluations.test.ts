@@ -193,13 +193,13 @@ describe.each(DIALECTS)('evaluations on %s', (dialect) => {
     await t.ctx.database.db.updateTable('jobs').set({ state: 'failed', error_code: 'internal', error_message: 'worker lost' }).where('id', '=', run.body.jobId).execute();
     const ops = await admin.get('/api/admin/operations');
     expect(ops.body.failedJobs.find((j: any) => j.id === run.body.jobId)).toMatchObject({ kind: 'evaluation', retryable: true });
-    const retry = await admin.post(`/api/admin/jobs/${run.body.jobId}/retry`);
+    const retry = await admin.post(`/api/admin/failed-jobs/${run.body.jobId}/retry`);
     expect(retry.status).toBe(202);
     const report = await finished(admin, run.body.id);
     expect(report.run.state).toBe('done');
     expect(report.results[0]).toMatchObject({ status: 'passed', score: 9 });
-    expect((await admin.post(`/api/admin/jobs/${run.body.jobId}/retry`)).status).toBe(409);
-    expect((await admin.post('/api/admin/jobs/no-such-job/retry')).status).toBe(404);
+    expect((await admin.post(`/api/admin/failed-jobs/${run.body.jobId}/retry`)).status).toBe(409);
+    expect((await admin.post('/api/admin/failed-jobs/no-such-job/retry')).status).toBe(404);
   });
 
   it('keeps every evaluation route from anonymous callers (401) and users (403)', async () => {
@@ -217,7 +217,7 @@ describe.each(DIALECTS)('evaluations on %s', (dialect) => {
       ['GET', '/api/admin/evaluations/1/events'],
       ['POST', '/api/admin/evaluations/1/cancel'],
       ['GET', '/api/admin/evaluations/compare?a=1&b=2'],
-      ['POST', '/api/admin/jobs/x/retry'],
+      ['POST', '/api/admin/failed-jobs/x/retry'],
     ];
     for (const [method, path, body] of routes) {
       expect((await anon.request(method, path, body)).status, `${method} ${path}`).toBe(401);
@@ -234,7 +234,7 @@ describe('evaluations with the offline model', () => {
   });
 
   it('runs the cases but does not pretend to judge: "not judged", no score', async () => {
-    t = await startTestApp('sqlite', { FASTNPC_LLM_PROVIDER: 'offline' });
+    t = await startTestApp('sqlite', { FASTNPC_LLM_PROVIDER: 'offline' }, { offlineChunkDelayMs: 0 });
     const admin = t.client();
     await admin.register('offline_admin');
     const characterId = (await importCard(admin, '李白')).id;

@@ -1,0 +1,82 @@
+import { useI18n, type MessageKey } from '../../../i18n/index.js';
+import { useComparison } from '../api/evaluations.js';
+import { runLabel } from './RunReport.js';
+
+const fmt = (n: number | null) => (n === null ? '—' : String(n));
+function Delta({ value }: { value: number | null }) {
+  if (value === null) return <span className="muted">—</span>;
+  return <span className={value > 0 ? 'delta-up' : value < 0 ? 'delta-down' : 'muted'}>{value > 0 ? `+${value}` : value}</span>;
+}
+
+/** Two runs side by side: per-dimension means with deltas (B − A), then every case. */
+export function RunCompare({ a, b }: { a: number; b: number }) {
+  const { t, errorText } = useI18n();
+  const cmp = useComparison(a, b);
+  if (cmp.error) return <p className="error-text">{errorText(cmp.error)}</p>;
+  const c = cmp.data;
+  if (!c) return <p className="muted">{t('app.loading')}</p>;
+  return (
+    <section aria-label={t('evals.compare')}>
+      <div className="table-wrap">
+        <table className="table" aria-label={t('evals.dimension')}>
+          <thead>
+            <tr>
+              <th scope="col">{t('evals.dimension')}</th>
+              <th scope="col">A {runLabel(c.a.run)}</th>
+              <th scope="col">B {runLabel(c.b.run)}</th>
+              <th scope="col">{t('evals.delta')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {c.dimensions.map((d) => (
+              <tr key={d.key}>
+                <td>
+                  {d.label} <span className="muted small">{d.key}</span>
+                </td>
+                <td>{fmt(d.a)}</td>
+                <td>{fmt(d.b)}</td>
+                <td>
+                  <Delta value={d.delta} />
+                </td>
+              </tr>
+            ))}
+            <tr>
+              <th scope="row">{t('evals.average')}</th>
+              <td>{fmt(c.a.summary.averageScore)}</td>
+              <td>{fmt(c.b.summary.averageScore)}</td>
+              <td>
+                <Delta value={c.averageDelta} />
+              </td>
+            </tr>
+          </tbody>
+        </table>
+      </div>
+      <h3>{t('evals.cases')}</h3>
+      <div className="table-wrap">
+        <table className="table" aria-label={t('evals.cases')}>
+          <thead>
+            <tr>
+              <th scope="col">{t('evals.case')}</th>
+              <th scope="col">A</th>
+              <th scope="col">B</th>
+              <th scope="col">{t('evals.delta')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {c.cases.map((row) => (
+              <tr key={row.testCaseId}>
+                <td>{row.name ?? `#${row.testCaseId}`}</td>
+                {[row.a, row.b].map((side, i) => (
+                  <td key={i}>{side ? `${fmt(side.score)} · ${t(`evals.status.${side.status}` as MessageKey)}` : '—'}</td>
+                ))}
+                <td>
+                  <Delta value={row.delta} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}
