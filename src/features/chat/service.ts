@@ -109,6 +109,7 @@ export function createChatService(deps: ChatDeps) {
     return turn.reply(
       { purpose: 'chat', messages: prompt.messages, model: settings.chatModel ?? undefined, userId, hints: { characterName: character.name, profile: character.profile } },
       character.id,
+      { lore: prompt.lore?.fired },
     );
   }
 

@@ -1,4 +1,4 @@
-import { useCallback, type ReactNode } from 'react';
+import { useCallback, useState, type ReactNode } from 'react';
 import { Composer } from '../../../components/Composer.js';
 import { useConfirm } from '../../../components/Confirm.js';
 import { ConversationTools, LoadErrorBanner } from '../../../components/ConversationTools.js';
@@ -9,6 +9,7 @@ import type { ChatItem } from '../../../lib/conversation.js';
 import { localKey } from '../../../lib/keys.js';
 import type { Id } from '../../../lib/types.js';
 import { useConversation } from '../../../lib/use-conversation.js';
+import { InspectDialog } from './InspectDialog.js';
 import { chooseAlternative, clearMessages, deleteMessage, editMessage, exportUrl, getMessages, regenerate, sendMessage } from '../api/messages.js';
 
 export interface ChatViewProps {
@@ -47,6 +48,7 @@ export function ChatView({ character, username, leading, trailing, onChanged }: 
     onChanged?.();
   };
 
+  const [inspecting, setInspecting] = useState<Id | null>(null);
   const sender = (it: ChatItem) => (it.role === 'user' ? { name: username || t('chat.you') } : { name: character.name, avatarUrl: character.avatarUrl });
 
   return (
@@ -82,6 +84,7 @@ export function ChatView({ character, username, leading, trailing, onChanged }: 
         senderFor={sender}
         empty={t('chat.start', { name: character.name })}
         onRegenerate={() => void regen()}
+        onInspect={(it) => setInspecting(it.id)}
         onChooseAlternative={async (it, index) => {
           if (it.id === null || state.streaming) return;
           try {
@@ -116,6 +119,7 @@ export function ChatView({ character, username, leading, trailing, onChanged }: 
         {state.streaming ? t('chat.replying', { name: character.name }) : '\u00a0'}
       </div>
       <Composer onSend={(v) => void send(v)} onStop={conv.stop} streaming={state.streaming} />
+      {inspecting !== null ? <InspectDialog messageId={inspecting} onClose={() => setInspecting(null)} /> : null}
     </section>
   );
 }
