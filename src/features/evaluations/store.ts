@@ -32,20 +32,6 @@ export interface CaseConfig {
   budgets?: { session?: number; shortTerm?: number; longTerm?: number };
 }
 
-export interface TestCase {
-  id: number;
-  name: string;
-  kind: EvalKind;
-  characterId: number | null;
-  groupId: number | null;
-  input: CaseInput;
-  expected: string;
-  config: CaseConfig;
-  createdBy: number | null;
-  createdAt: number;
-  updatedAt: number;
-}
-
 export interface TestCaseWrite {
   name: string;
   kind: EvalKind;
@@ -54,6 +40,13 @@ export interface TestCaseWrite {
   input: CaseInput;
   expected: string;
   config: CaseConfig;
+}
+
+export interface TestCase extends TestCaseWrite {
+  id: number;
+  createdBy: number | null;
+  createdAt: number;
+  updatedAt: number;
 }
 
 function rowToCase(r: Selectable<TestCasesTable>): TestCase {

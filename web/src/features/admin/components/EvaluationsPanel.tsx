@@ -57,19 +57,21 @@ function RunsList({ onOpen }: { onOpen: (id: number) => void }) {
         <tbody>
           {runs.data?.items.map((r) => (
             <tr key={r.id}>
-              <td>
+              <td data-label={t('evals.runs')}>
                 <strong>{runLabel(r)}</strong>
                 <div className="muted small">
                   {t(`evals.kind.${r.kind}` as MessageKey)} · {r.promptVersion?.key} · {t('evals.judgeVersion')} v{r.judgeVersion?.version ?? '—'} · {r.model}
                 </div>
               </td>
-              <td>
+              <td data-label={t('console.status')}>
                 <StateBadge state={r.state} />
                 <div className="small muted">
                   {r.progress.done}/{r.progress.total}
                 </div>
               </td>
-              <td className="small muted">{new Date(r.createdAt).toLocaleString()}</td>
+              <td className="small muted" data-label={t('evals.created')}>
+                {new Date(r.createdAt).toLocaleString()}
+              </td>
               <td className="row" style={{ gap: 4 }}>
                 <button type="button" className="btn btn-sm" onClick={() => onOpen(r.id)}>
                   {t('evals.open')}

@@ -51,13 +51,15 @@ export function OperationsPanel() {
                 <tbody>
                   {o.failedJobs.map((j) => (
                     <tr key={j.id}>
-                      <td>
+                      <td data-label={t('console.job')}>
                         {j.kind} <span className="muted small">{j.id.slice(0, 8)}</span>
                       </td>
-                      <td className="small">
+                      <td className="small" data-label={t('console.error')}>
                         {j.errorCode ?? ''} {j.errorMessage ?? ''}
                       </td>
-                      <td className="small muted">{new Date(j.updatedAt).toLocaleString()}</td>
+                      <td className="small muted" data-label={t('console.time')}>
+                        {new Date(j.updatedAt).toLocaleString()}
+                      </td>
                       <td>
                         {j.retryable ? (
                           <button type="button" className="btn btn-sm" disabled={retry.isPending} onClick={() => retry.mutate(j.id, { onSuccess: () => toast.success(t('console.retried')), onError: toast.error })}>

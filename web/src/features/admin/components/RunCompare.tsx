@@ -30,21 +30,21 @@ export function RunCompare({ a, b }: { a: number; b: number }) {
           <tbody>
             {c.dimensions.map((d) => (
               <tr key={d.key}>
-                <td>
+                <td data-label={t('evals.dimension')}>
                   {d.label} <span className="muted small">{d.key}</span>
                 </td>
-                <td>{fmt(d.a)}</td>
-                <td>{fmt(d.b)}</td>
-                <td>
+                <td data-label="A">{fmt(d.a)}</td>
+                <td data-label="B">{fmt(d.b)}</td>
+                <td data-label={t('evals.delta')}>
                   <Delta value={d.delta} />
                 </td>
               </tr>
             ))}
             <tr>
               <th scope="row">{t('evals.average')}</th>
-              <td>{fmt(c.a.summary.averageScore)}</td>
-              <td>{fmt(c.b.summary.averageScore)}</td>
-              <td>
+              <td data-label="A">{fmt(c.a.summary.averageScore)}</td>
+              <td data-label="B">{fmt(c.b.summary.averageScore)}</td>
+              <td data-label={t('evals.delta')}>
                 <Delta value={c.averageDelta} />
               </td>
             </tr>
@@ -65,11 +65,11 @@ export function RunCompare({ a, b }: { a: number; b: number }) {
           <tbody>
             {c.cases.map((row) => (
               <tr key={row.testCaseId}>
-                <td>{row.name ?? `#${row.testCaseId}`}</td>
+                <td data-label={t('evals.case')}>{row.name ?? `#${row.testCaseId}`}</td>
                 {[row.a, row.b].map((side, i) => (
-                  <td key={i}>{side ? `${fmt(side.score)} · ${t(`evals.status.${side.status}` as MessageKey)}` : '—'}</td>
+                  <td key={i} data-label={i ? 'B' : 'A'}>{side ? `${fmt(side.score)} · ${t(`evals.status.${side.status}` as MessageKey)}` : '—'}</td>
                 ))}
-                <td>
+                <td data-label={t('evals.delta')}>
                   <Delta value={row.delta} />
                 </td>
               </tr>

@@ -40,7 +40,7 @@ export function RunReport({ id }: { id: number }) {
       {r.run.error ? <p className="error-text">{r.run.error.message}</p> : null}
       <p>
         <strong>
-          {t('evals.average')}: {s.averageScore ?? '—'}
+          {t('evals.average')}: {s.averageScore === null ? '—' : `${s.averageScore}/100`}
         </strong>{' '}
         · {t('evals.summaryLine', { total: s.total, passed: s.passed, failed: s.failed, errors: s.errors, notJudged: s.notJudged })}
       </p>
@@ -67,11 +67,11 @@ function DimensionTable({ dimensions, means }: { dimensions: Dimension[]; means:
         <tbody>
           {dimensions.map((d) => (
             <tr key={d.key}>
-              <td title={d.ask}>
+              <td title={d.ask} data-label={t('evals.dimension')}>
                 {d.group ? <span className="muted small">{d.group} · </span> : null}
                 {d.label} <span className="muted small">{d.key}</span>
               </td>
-              <td>{means[d.key] ?? '—'}</td>
+              <td data-label={t('evals.mean')}>{means[d.key] ?? '—'}</td>
             </tr>
           ))}
         </tbody>

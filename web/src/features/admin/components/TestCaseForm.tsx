@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { useI18n } from '../../../i18n/index.js';
-import { useMeta } from '../../../lib/meta.js';
 import type { MessageKey } from '../../../i18n/index.js';
+import { ModelSelect } from './ModelSelect.js';
 import { EVAL_KINDS, useTargets, type CaseMessage, type EvalKind, type KindInfo, type TestCase, type TestCaseBody } from '../api/evaluations.js';
 
 const SECTIONS = ['identity', 'personality', 'background', 'knowledge', 'dialogue', 'tasks', 'world', 'system'];
@@ -27,7 +27,6 @@ const num = (v: string) => (v.trim() === '' ? undefined : Number(v));
 export function TestCaseForm({ kinds, initial, busy, error, onSave, onCancel }: { kinds: KindInfo[]; initial?: TestCase; busy: boolean; error: string | null; onSave: (b: TestCaseBody) => void; onCancel: () => void }) {
   const { t } = useI18n();
   const targets = useTargets();
-  const models = useMeta().data?.models ?? [];
   const [kind, setKind] = useState<EvalKind>(initial?.kind ?? 'chat');
   const [name, setName] = useState(initial?.name ?? '');
   const [characterId, setCharacterId] = useState(initial?.characterId ? String(initial.characterId) : '');
@@ -181,17 +180,7 @@ export function TestCaseForm({ kinds, initial, busy, error, onSave, onCancel }: 
       <fieldset className="field wide" style={{ border: 0, padding: 0, margin: 0 }}>
         <legend>{t('evals.config')}</legend>
         <div className="row" style={{ gap: 10, flexWrap: 'wrap' }}>
-          <label className="field">
-            <span>{t('evals.model')}</span>
-            <select value={model} onChange={(e) => setModel(e.target.value)}>
-              <option value="">{t('evals.defaultModel')}</option>
-              {models.map((m) => (
-                <option key={m} value={m}>
-                  {m}
-                </option>
-              ))}
-            </select>
-          </label>
+          <ModelSelect value={model} onChange={setModel} />
           <label className="field">
             <span>{t('evals.temperature')}</span>
             <input type="number" min={0} max={2} step={0.1} value={temperature} onChange={(e) => setTemperature(e.target.value)} style={{ width: 90 }} />

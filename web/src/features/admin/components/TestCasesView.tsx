@@ -1,9 +1,9 @@
 import { useState } from 'react';
 import { useConfirm } from '../../../components/Confirm.js';
 import { useI18n, type MessageKey } from '../../../i18n/index.js';
-import { useMeta } from '../../../lib/meta.js';
 import { EVAL_KINDS, useCaseMutations, usePromptVersions, useRunMutations, useTestCases, type KindInfo, type Run, type TestCase } from '../api/evaluations.js';
 import { TestCaseForm } from './TestCaseForm.js';
+import { ModelSelect } from './ModelSelect.js';
 
 /** Test cases by kind: create, edit, delete; select some and start a run against chosen versions. */
 export function TestCasesView({ kinds, onStarted }: { kinds: KindInfo[]; onStarted: (run: Run) => void }) {
@@ -79,14 +79,14 @@ export function TestCasesView({ kinds, onStarted }: { kinds: KindInfo[]; onStart
                 <td>
                   <input type="checkbox" aria-label={c.name} checked={selected.includes(c.id)} onChange={() => toggle(c.id)} />
                 </td>
-                <td>
+                <td data-label={t('evals.name')}>
                   <strong>{c.name}</strong>
                   <div className="muted small clamp">{c.expected}</div>
                 </td>
-                <td>
+                <td data-label={t('evals.kind')}>
                   <span className="badge">{t(`evals.kind.${c.kind}` as MessageKey)}</span>
                 </td>
-                <td className="muted small">{c.characterId ? `${t('evals.character')} ${c.characterId}` : c.groupId ? `${t('evals.group')} ${c.groupId}` : '—'}</td>
+                <td className="muted small" data-label={t('evals.target')}>{c.characterId ? `${t('evals.character')} ${c.characterId}` : c.groupId ? `${t('evals.group')} ${c.groupId}` : '—'}</td>
                 <td className="row" style={{ gap: 4 }}>
                   <button type="button" className="btn btn-sm btn-ghost" onClick={() => setEditing(c)}>
                     {t('common.edit')}
@@ -113,7 +113,6 @@ function StartRun({ info, caseIds, onCancel, onStarted }: { info: KindInfo | und
   const { t, errorText } = useI18n();
   const prompt = usePromptVersions(info?.promptKey);
   const judge = usePromptVersions(info?.judgeKey);
-  const models = useMeta().data?.models ?? [];
   const { start } = useRunMutations();
   const [promptVersionId, setPromptVersionId] = useState('');
   const [judgeVersionId, setJudgeVersionId] = useState('');
@@ -158,17 +157,7 @@ function StartRun({ info, caseIds, onCancel, onStarted }: { info: KindInfo | und
           {versionOptions(judge.data)}
         </select>
       </label>
-      <label className="field">
-        <span>{t('evals.model')}</span>
-        <select value={model} onChange={(e) => setModel(e.target.value)}>
-          <option value="">{t('evals.defaultModel')}</option>
-          {models.map((mm) => (
-            <option key={mm} value={mm}>
-              {mm}
-            </option>
-          ))}
-        </select>
-      </label>
+      <ModelSelect value={model} onChange={setModel} />
       <label className="field">
         <span>{t('evals.note')}</span>
         <input aria-label={t('evals.note')} maxLength={500} value={note} onChange={(e) => setNote(e.target.value)} />
