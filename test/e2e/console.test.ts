@@ -178,6 +178,9 @@ describe('operator console in Chromium', { timeout: 120_000 }, () => {
     expect(await dims.getByRole('row', { name: /流畅度/ }).innerText()).toMatch(/0\.9\s+0\.9\s+0/);
     expect(await page.getByRole('table', { name: '测试用例' }).innerText()).toContain('李白-单聊1');
     await shot('compare');
+    // The better version is one click away from the comparison.
+    await page.getByRole('button', { name: '启用 B 的版本（v2）' }).click();
+    await page.getByText('B v2 （激活）').waitFor();
 
     // Phone and dark theme: the comparison stays usable.
     await page.evaluate(() => {

@@ -185,6 +185,12 @@ export function useRunMutations() {
   };
 }
 
+/** Activates a prompt version (the better one after a comparison); the prompt lists and versions refresh. */
+export function useActivateVersion() {
+  const qc = useQueryClient();
+  return useMutation({ mutationFn: (versionId: number) => api.post(`/api/admin/prompt-versions/${seg(versionId)}/activate`), onSuccess: () => qc.invalidateQueries({ queryKey: ['admin'] }) });
+}
+
 export const useReport = (id: number | null) => useQuery({ queryKey: evalKeys.report(id ?? 0), queryFn: () => api.get<Report>(`/api/admin/evaluations/${seg(id!)}`), enabled: id !== null });
 export const useComparison = (a: number | null, b: number | null) =>
   useQuery({ queryKey: evalKeys.compare(a ?? 0, b ?? 0), queryFn: () => api.get<Comparison>(`/api/admin/evaluations/compare${qs({ a: a!, b: b! })}`), enabled: a !== null && b !== null && a !== b });

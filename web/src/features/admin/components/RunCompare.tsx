@@ -1,5 +1,6 @@
 import { useI18n, type MessageKey } from '../../../i18n/index.js';
-import { useComparison } from '../api/evaluations.js';
+import { useToast } from '../../../components/Toast.js';
+import { useActivateVersion, useComparison, usePromptVersions } from '../api/evaluations.js';
 import { runLabel } from './RunReport.js';
 
 const fmt = (n: number | null) => (n === null ? '—' : String(n));
@@ -12,6 +13,10 @@ function Delta({ value }: { value: number | null }) {
 export function RunCompare({ a, b }: { a: number; b: number }) {
   const { t, errorText } = useI18n();
   const cmp = useComparison(a, b);
+  const toast = useToast();
+  const activate = useActivateVersion();
+  const versions = usePromptVersions(cmp.data?.a.run.promptVersion?.key);
+  const activeId = versions.data?.versions.find((v) => v.active)?.id;
   if (cmp.error) return <p className="error-text">{errorText(cmp.error)}</p>;
   const c = cmp.data;
   if (!c) return <p className="muted">{t('app.loading')}</p>;
@@ -50,6 +55,21 @@ export function RunCompare({ a, b }: { a: number; b: number }) {
             </tr>
           </tbody>
         </table>
+      </div>
+      <div className="row" style={{ gap: 8, flexWrap: 'wrap', margin: '8px 0' }}>
+        {[c.a.run, c.b.run].map((run, i) =>
+          run.promptVersion ? (
+            run.promptVersion.id === activeId ? (
+              <span key={i} className="badge">
+                {i ? 'B' : 'A'} v{run.promptVersion.version} {t('evals.activeMark')}
+              </span>
+            ) : (
+              <button key={i} type="button" className="btn btn-sm" disabled={activate.isPending} onClick={() => activate.mutate(run.promptVersion!.id, { onSuccess: () => toast.success(t('evals.activated', { version: run.promptVersion!.version })), onError: toast.error })}>
+                {t('evals.activateVersion', { side: i ? 'B' : 'A', version: run.promptVersion.version })}
+              </button>
+            )
+          ) : null,
+        )}
       </div>
       <h3>{t('evals.cases')}</h3>
       <div className="table-wrap">
