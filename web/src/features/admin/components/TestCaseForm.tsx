@@ -20,6 +20,20 @@ export function parseMessages(text: string): CaseMessage[] {
     });
 }
 export const formatMessages = (ms: CaseMessage[] = []) => ms.map((m) => `${m.role === 'user' ? 'user' : (m.speaker ?? 'assistant')}: ${m.content}`).join('\n');
+/** One <option> per kind of test case, in the console's language. */
+export function KindOptions() {
+  const { t } = useI18n();
+  return (
+    <>
+      {EVAL_KINDS.map((k) => (
+        <option key={k} value={k}>
+          {t(`evals.kind.${k}` as MessageKey)}
+        </option>
+      ))}
+    </>
+  );
+}
+
 const lines = (text: string) => text.split('\n').map((l) => l.trim()).filter(Boolean);
 const num = (v: string) => (v.trim() === '' ? undefined : Number(v));
 
@@ -90,11 +104,7 @@ export function TestCaseForm({ kinds, initial, busy, error, onSave, onCancel }: 
       <label className="field">
         <span>{t('evals.kind')}</span>
         <select value={kind} onChange={(e) => setKind(e.target.value as EvalKind)}>
-          {EVAL_KINDS.map((k) => (
-            <option key={k} value={k}>
-              {t(`evals.kind.${k}` as MessageKey)}
-            </option>
-          ))}
+          <KindOptions />
         </select>
       </label>
       {target === 'character' || target === 'none' ? (

@@ -1,8 +1,8 @@
 import { useState } from 'react';
 import { useConfirm } from '../../../components/Confirm.js';
 import { useI18n, type MessageKey } from '../../../i18n/index.js';
-import { EVAL_KINDS, useCaseMutations, usePromptVersions, useRunMutations, useTestCases, type KindInfo, type Run, type TestCase } from '../api/evaluations.js';
-import { TestCaseForm } from './TestCaseForm.js';
+import { useCaseMutations, usePromptVersions, useRunMutations, useTestCases, type KindInfo, type Run, type TestCase } from '../api/evaluations.js';
+import { KindOptions, TestCaseForm } from './TestCaseForm.js';
 import { ModelSelect } from './ModelSelect.js';
 
 /** Test cases by kind: create, edit, delete; select some and start a run against chosen versions. */
@@ -28,11 +28,7 @@ export function TestCasesView({ kinds, onStarted }: { kinds: KindInfo[]; onStart
           <span>{t('evals.kind')}</span>
           <select aria-label={t('evals.kind')} value={kind} onChange={(e) => setKind(e.target.value)}>
             <option value="">{t('evals.allKinds')}</option>
-            {EVAL_KINDS.map((k) => (
-              <option key={k} value={k}>
-                {t(`evals.kind.${k}` as MessageKey)}
-              </option>
-            ))}
+            <KindOptions />
           </select>
         </label>
         <button type="button" className="btn btn-primary btn-sm" onClick={() => setEditing('new')}>
