@@ -5,7 +5,8 @@
  * offline model's "not judged", and the authorization of every route.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DIALECTS } from '../../support/services.js';
+import { randomBytes } from 'node:crypto';
+import { DIALECTS, PG_URL, REDIS_URL } from '../../support/services.js';
 import { startTestApp, type TestApp, type TestClient } from '../../support/app.js';
 import { importCard } from '../../support/characters.js';
 import { mock, mockJson, mockLlmEnv, startMockLlm } from '../../support/mock-llm.js';
@@ -245,5 +246,36 @@ describe('evaluations with the offline model', () => {
     expect(report.summary).toMatchObject({ total: 1, judged: 0, notJudged: 1, averageScore: null });
     expect(report.results[0]).toMatchObject({ status: 'not_judged', score: null, verdict: null });
     expect(report.results[0].output.length).toBeGreaterThan(0);
+  });
+});
+
+describe.runIf(PG_URL && REDIS_URL)('evaluations in scaled mode (PostgreSQL + Redis, BullMQ)', () => {
+  let llm: MockLlm;
+  let t: TestApp;
+  afterAll(async () => {
+    await t?.close();
+    await llm?.close();
+  });
+
+  it('runs on the BullMQ queue, streams its progress and retries a failed run', async () => {
+    llm = await startMockLlm({ ttftMs: 0, tokens: 6, tps: 100_000 });
+    t = await startTestApp('postgres', { ...mockLlmEnv(llm), REDIS_URL: REDIS_URL!, FASTNPC_REDIS_PREFIX: `tev_${randomBytes(4).toString('hex')}` });
+    const admin = t.client();
+    await admin.register('scaled_eval_admin');
+    const characterId = (await importCard(admin, '李白')).id;
+    const c = await admin.post('/api/admin/test-cases', chatCase(characterId, 'scaled', '你好'));
+    const run = await admin.post('/api/admin/evaluations', { caseIds: [c.body.id] });
+    expect(run.status).toBe(202);
+    const res = await fetch(`${t.url}/api/admin/evaluations/${run.body.id}/events`, { headers: { cookie: admin.cookie } });
+    const frames = [];
+    for await (const f of readSse(res)) frames.push(f);
+    expect(frames.at(-1)).toMatchObject({ event: 'run', data: { state: 'done' } });
+    expect((await finished(admin, run.body.id)).results[0]).toMatchObject({ status: 'passed', score: 9 });
+
+    await t.ctx.database.db.updateTable('jobs').set({ state: 'failed', error_code: 'internal', error_message: 'worker lost' }).where('id', '=', run.body.jobId).execute();
+    expect((await admin.post(`/api/admin/failed-jobs/${run.body.jobId}/retry`)).status).toBe(202);
+    const again = await finished(admin, run.body.id);
+    expect(again.run.state).toBe('done');
+    expect(again.results[0]).toMatchObject({ status: 'passed', score: 9 });
   });
 });
