@@ -113,6 +113,7 @@ const Result = Type.Object({
   id: Type.Integer(),
   testCaseId: Type.Integer(),
   caseName: nullable(Type.String()),
+  expected: nullable(Type.String()),
   position: Type.Integer(),
   status: Type.String({ description: 'pending | passed | failed | error | not_judged | cancelled' }),
   output: nullable(Type.String()),

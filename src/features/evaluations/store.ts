@@ -226,6 +226,8 @@ export interface CaseResult {
   id: number;
   testCaseId: number;
   caseName: string | null;
+  /** The case's expected behaviour as it is now (what the judge was told, unless edited since). */
+  expected: string | null;
   position: number;
   status: ResultStatus;
   output: string | null;
@@ -247,12 +249,13 @@ export interface Verdict {
   suggestions: string[];
 }
 
-type ResultRow = Selectable<EvaluationRunsTable> & { case_name: string | null };
+type ResultRow = Selectable<EvaluationRunsTable> & { case_name: string | null; case_expected: string | null };
 function toResult(r: ResultRow): CaseResult {
   return {
     id: r.id,
     testCaseId: r.test_case_id,
     caseName: r.case_name,
+    expected: r.case_expected,
     position: r.position,
     status: r.status as ResultStatus,
     output: r.output,
@@ -269,7 +272,7 @@ export async function resultsOf(db: Db, evaluationId: number): Promise<CaseResul
     .selectFrom('evaluation_runs')
     .leftJoin('test_cases', 'test_cases.id', 'evaluation_runs.test_case_id')
     .selectAll('evaluation_runs')
-    .select('test_cases.name as case_name')
+    .select(['test_cases.name as case_name', 'test_cases.expected as case_expected'])
     .where('evaluation_runs.evaluation_id', '=', evaluationId)
     .orderBy('evaluation_runs.position')
     .execute();

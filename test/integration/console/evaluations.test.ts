@@ -112,6 +112,7 @@ describe.each(DIALECTS)('evaluations on %s', (dialect) => {
     expect(Object.keys(good.verdict.scores).sort()).toEqual(reportA.dimensions.map((d: any) => d.key).sort());
     expect(reportA.dimensions).toHaveLength(11);
     expect(good.verdict).toMatchObject({ passed: true, reasoning: expect.any(String), strengths: expect.any(Array), suggestions: expect.any(Array) });
+    expect(good.expected).toBe('提到《将进酒》');
     const bad = reportA.results[2];
     expect(bad).toMatchObject({ status: 'error', score: null, verdict: null });
     expect(bad.error).toContain('llm_bad_output');
@@ -185,6 +186,12 @@ describe.each(DIALECTS)('evaluations on %s', (dialect) => {
     expect(report.run.state).toBe('cancelled');
     expect(report.results.map((r: any) => r.status)).toEqual(['cancelled', 'cancelled']);
     expect(report.summary.averageScore).toBeNull();
+    // Cases a run never reached are not test runs of the version.
+    const rules = (await admin.get(`/api/admin/prompts/${rulesTemplateId}`)).body;
+    const before = rules.versions.find((v: any) => v.id === report.run.promptVersion.id).stats.runs;
+    const again = await admin.post('/api/admin/evaluations', { caseIds: [caseIds[1]], promptVersionId: report.run.promptVersion.id });
+    await finished(admin, again.body.id);
+    expect((await admin.get(`/api/admin/prompts/${rulesTemplateId}`)).body.versions.find((v: any) => v.id === report.run.promptVersion.id).stats.runs).toBe(before + 1);
   });
 
   it('retries a failed run from the operations page', async () => {

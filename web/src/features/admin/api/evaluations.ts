@@ -93,6 +93,7 @@ export interface CaseResult {
   id: number;
   testCaseId: number;
   caseName: string | null;
+  expected: string | null;
   status: ResultStatus;
   output: string | null;
   score: number | null;

@@ -106,6 +106,11 @@ function CaseCard({ result, dimensions }: { result: CaseResult; dimensions: Dime
         ) : null}
         {result.latencyMs !== null ? <span className="muted small">{t('evals.latency', { ms: result.latencyMs })}</span> : null}
       </div>
+      {result.expected ? (
+        <p className="muted small" style={{ margin: '4px 0' }}>
+          {t('evals.expected')}: {result.expected}
+        </p>
+      ) : null}
       {result.error ? <p className="error-text small">{result.error}</p> : null}
       {result.output !== null ? (
         <>
