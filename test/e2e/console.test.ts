@@ -76,6 +76,8 @@ describe('operator console in Chromium', { timeout: 120_000 }, () => {
     // A real turn: its inspect view shows the new rules went to the model, with the version used.
     await page.reload();
     await page.locator('.nav-item').filter({ hasText: '李白' }).first().click();
+    // The greeting is shown once the conversation has loaded: type after that.
+    await page.locator('article[data-role="assistant"][data-status="complete"]').first().waitFor();
     const input = page.getByRole('textbox', { name: '消息' });
     await input.fill('你好，请写一句诗');
     await input.press('Enter');
@@ -193,6 +195,21 @@ describe('operator console in Chromium', { timeout: 120_000 }, () => {
       delete document.documentElement.dataset.theme;
     });
     await page.setViewportSize({ width: 1360, height: 860 });
+    expect(pageErrors).toEqual([]);
+  });
+
+  it("reviews a user's conversation read-only and inspects a reply as an administrator (audited)", async () => {
+    await page.getByRole('tab', { name: '用户' }).click();
+    await page.getByRole('row', { name: /operator/ }).getByRole('button', { name: '查看' }).click();
+    await page.getByRole('button', { name: /李白/ }).click();
+    const reply = page.locator('.review-conversation .eval-case').filter({ has: page.getByRole('button', { name: '查看发送内容' }) }).last();
+    await reply.getByRole('button', { name: '查看发送内容' }).click();
+    const inspect = page.getByRole('dialog', { name: '最终发送内容' });
+    await inspect.getByText('chat.rules v2').waitFor();
+    await shot('admin-inspect');
+    await inspect.getByRole('button', { name: '关闭' }).last().click();
+    await page.getByRole('tab', { name: '运行状态' }).click();
+    await expect.poll(() => page.getByRole('table').last().innerText()).toContain('inspect.message');
     expect(pageErrors).toEqual([]);
   });
 });

@@ -370,6 +370,7 @@ export const en: Record<MessageKey, string> = {
   'error.code.unsupported_media_type': 'This file type is not supported',
   'chat.busyRetrying': 'The model is busy; retrying in {seconds} s…',
   // --- evaluations, inspect view, job retry ---
+  'console.conversation': 'Conversation (read-only, audited)',
   'evals.activateVersion': "Activate {side}'s version (v{version})",
   'evals.activated': 'v{version} is now active',
   'error.code.validation:input.messages': 'Add set-up messages; in chats the last one must be the user\'s',

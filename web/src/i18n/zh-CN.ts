@@ -368,6 +368,7 @@ export const zhCN = {
   'error.code.unsupported_media_type': '不支持这种文件类型',
   'chat.busyRetrying': '模型繁忙，{seconds} 秒后自动重试…',
   // --- evaluations, inspect view, job retry ---
+  'console.conversation': '对话（只读，已记入审计日志）',
   'evals.activateVersion': "启用 {side} 的版本（v{version}）",
   'evals.activated': 'v{version} 已启用',
   'error.code.validation:input.messages': '请填写对话设定；单聊与群聊的最后一条必须是用户的',

@@ -2,6 +2,7 @@ import { useCallback, useState, type ReactNode } from 'react';
 import { Composer } from '../../../components/Composer.js';
 import { useConfirm } from '../../../components/Confirm.js';
 import { ConversationTools, LoadErrorBanner } from '../../../components/ConversationTools.js';
+import { InspectDialog } from '../../../components/InspectDialog.js';
 import { MessageList } from '../../../components/MessageList.js';
 import { useToast } from '../../../components/Toast.js';
 import { useI18n } from '../../../i18n/index.js';
@@ -9,7 +10,6 @@ import type { ChatItem } from '../../../lib/conversation.js';
 import { localKey } from '../../../lib/keys.js';
 import type { Id } from '../../../lib/types.js';
 import { useConversation } from '../../../lib/use-conversation.js';
-import { InspectDialog } from './InspectDialog.js';
 import { chooseAlternative, clearMessages, deleteMessage, editMessage, exportUrl, getMessages, regenerate, sendMessage } from '../api/messages.js';
 
 export interface ChatViewProps {

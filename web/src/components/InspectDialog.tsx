@@ -1,13 +1,31 @@
+/**
+ * What was really sent to the model for one reply: messages, prompt versions, model, parameters,
+ * tokens, latency, fired lore. The owner reads `/api/messages/{id}/inspect` (the chat); an
+ * administrator `/api/admin/messages/{id}/inspect` (audited; the console's review).
+ */
 import { useState } from 'react';
-import { Modal } from '../../../components/Modal.js';
-import { useI18n } from '../../../i18n/index.js';
-import type { Id } from '../../../lib/types.js';
-import { useInspection } from '../api/inspect.js';
+import { useQuery } from '@tanstack/react-query';
+import { useI18n } from '../i18n/index.js';
+import { api, seg } from '../lib/api.js';
+import type { Id } from '../lib/types.js';
+import { Modal } from './Modal.js';
 
-/** What was really sent to the model for one reply: messages, prompt versions, model, parameters, tokens, latency, fired lore. */
-export function InspectDialog({ messageId, onClose }: { messageId: Id; onClose: () => void }) {
+export interface Inspection {
+  messageId: number;
+  recorded: boolean;
+  model?: string;
+  params?: { temperature: number | null; maxTokens: number | null };
+  usage?: { promptTokens: number; completionTokens: number };
+  latencyMs?: number;
+  promptVersions?: { key: string; versionId: number; version: number }[];
+  messages?: { role: string; hash: string; content: string }[];
+  lore?: { key: string; comment: string; position: string; tokens: number }[];
+}
+
+export function InspectDialog({ messageId, asAdmin = false, onClose }: { messageId: Id; asAdmin?: boolean; onClose: () => void }) {
   const { t, errorText } = useI18n();
-  const q = useInspection(messageId);
+  const path = `/api${asAdmin ? '/admin' : ''}/messages/${seg(messageId)}/inspect`;
+  const q = useQuery({ queryKey: ['inspect', path], queryFn: () => api.get<Inspection>(path), staleTime: Infinity });
   const [copied, setCopied] = useState(false);
   const d = q.data;
   const footer = (
