@@ -83,6 +83,9 @@ export interface Core {
   close(): Promise<void>;
 }
 
+/** Judges never shape a reply: a reply's inspection record lists the other prompts' versions. */
+const withoutJudges = (ids: Record<string, number>) => Object.fromEntries(Object.entries(ids).filter(([key]) => !key.startsWith('judge.')));
+
 /** Every background job: its name and the payload it carries, checked when the job runs. */
 export const JOBS = {
   [MEMORY_JOB]: Type.Object({ conversationId: Type.Integer({ minimum: 1 }), force: Type.Optional(Type.Boolean()) }),
@@ -152,7 +155,7 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
     contextOf: (id) => memoryContextOf(id),
     onJobDone: (r) => memoryJobs.inc({ result: r.compressed ? 'compressed' : r.folded ? 'integrated' : 'nothing_to_do' }),
   });
-  const inspections = createInspectionRecorder({ db: database.db, defaultModel: config.llmModel, activeVersions: () => promptVersions.activeVersionIds(), onError: (err) => log.warn({ err }, 'inspection record dropped') });
+  const inspections = createInspectionRecorder({ db: database.db, defaultModel: config.llmModel, activeVersions: () => promptVersions.activeVersionIds().then(withoutJudges), onError: (err) => log.warn({ err }, 'inspection record dropped') });
   const engine = createTurnEngine({
     onReply: (r) => inspections.record({ messageId: r.messageId, messages: r.request.messages, model: r.request.model, temperature: r.request.temperature, maxTokens: r.request.maxTokens, usage: r.usage, latencyMs: r.latencyMs, lore: r.lore }),
     db: database.db,
