@@ -5,22 +5,14 @@ import { api, isAbort, qs, seg } from '../../../lib/api.js';
 import { frameJson, readSse } from '../../../lib/sse.js';
 import type { PromptDetail, PromptSummary } from './console.js';
 
+import type { Ok, Schemas } from '../../../lib/types.js';
+
+// Shapes from the generated OpenAPI types; narrowed only where the document says `unknown` (a case's set-up and overrides).
 export type EvalKind = 'chat' | 'group_chat' | 'structure' | 'biography' | 'memory_summarize' | 'memory_integrate' | 'moderator';
 export const EVAL_KINDS: EvalKind[] = ['chat', 'group_chat', 'structure', 'biography', 'memory_summarize', 'memory_integrate', 'moderator'];
 
-export interface Dimension {
-  key: string;
-  label: string;
-  ask: string;
-  group?: string;
-}
-export interface KindInfo {
-  kind: EvalKind;
-  promptKey: string;
-  judgeKey: string;
-  target: 'character' | 'group' | 'none';
-  dimensions: Dimension[];
-}
+export type KindInfo = Ok<'/api/admin/evaluation-kinds', 'get'>['items'][number];
+export type Dimension = KindInfo['dimensions'][number];
 export interface CaseMessage {
   role: 'user' | 'assistant';
   speaker?: string;
@@ -42,82 +34,13 @@ export interface CaseConfig {
   maxTokens?: number;
   budgets?: { session?: number; shortTerm?: number; longTerm?: number };
 }
-export interface TestCase {
-  id: number;
-  name: string;
-  kind: EvalKind;
-  characterId: number | null;
-  groupId: number | null;
-  input: CaseInput;
-  expected: string;
-  config: CaseConfig;
-  createdAt: number;
-  updatedAt: number;
-}
-export type TestCaseBody = Omit<TestCase, 'id' | 'createdAt' | 'updatedAt'>;
-
-export interface VersionLabel {
-  id: number;
-  key: string;
-  version: number;
-}
-export type RunState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
-export interface Run {
-  id: number;
-  jobId: string;
-  kind: EvalKind;
-  note: string | null;
-  promptVersion: VersionLabel | null;
-  judgeVersion: VersionLabel | null;
-  model: string;
-  state: RunState;
-  progress: { step: string; done: number; total: number };
-  error: { code: string; message: string } | null;
-  createdAt: number;
-  finishedAt: number | null;
-}
-export interface Summary {
-  total: number;
-  judged: number;
-  passed: number;
-  failed: number;
-  errors: number;
-  notJudged: number;
-  pending: number;
-  cancelled: number;
-  averageScore: number | null;
-  dimensions: Record<string, number>;
-}
-export type ResultStatus = 'pending' | 'passed' | 'failed' | 'error' | 'not_judged' | 'cancelled';
-export interface CaseResult {
-  id: number;
-  testCaseId: number;
-  caseName: string | null;
-  expected: string | null;
-  status: ResultStatus;
-  output: string | null;
-  score: number | null;
-  verdict: { scores: Record<string, number>; total: number; passed: boolean; reasoning: string; strengths: string[]; weaknesses: string[]; suggestions: string[] } | null;
-  error: string | null;
-  latencyMs: number | null;
-}
-export interface Report {
-  run: Run;
-  summary: Summary;
-  dimensions: Dimension[];
-  results: CaseResult[];
-}
-interface Side {
-  status: ResultStatus;
-  score: number | null;
-}
-export interface Comparison {
-  a: { run: Run; summary: Summary };
-  b: { run: Run; summary: Summary };
-  dimensions: { key: string; label: string; a: number | null; b: number | null; delta: number | null }[];
-  averageDelta: number | null;
-  cases: { testCaseId: number; name: string | null; a: Side | null; b: Side | null; delta: number | null }[];
-}
+export type TestCase = Omit<Ok<'/api/admin/test-cases/{id}', 'get'>, 'kind' | 'input' | 'config'> & { kind: EvalKind; input: CaseInput; config: CaseConfig };
+export type TestCaseBody = Pick<TestCase, 'name' | 'kind' | 'characterId' | 'groupId' | 'input' | 'expected' | 'config'>;
+export type Run = Schemas['EvaluationRun'];
+export type Report = Ok<'/api/admin/evaluations/{id}', 'get'>;
+export type Summary = Report['summary'];
+export type CaseResult = Report['results'][number];
+export type Comparison = Ok<'/api/admin/evaluations/compare', 'get'>;
 
 export const isFinished = (r: Pick<Run, 'state'>) => r.state === 'done' || r.state === 'failed' || r.state === 'cancelled';
 
