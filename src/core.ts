@@ -121,6 +121,7 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
   const metrics = new Metrics();
   const database = openDatabase({
     databaseUrl: config.databaseUrl,
+    readUrl: config.databaseReadUrl,
     sqliteFile: join(config.dataDirAbs, 'fastnpc.db'),
     poolMax: config.dbPoolMax,
     acquireTimeoutMs: config.dbAcquireTimeoutMs,
@@ -175,6 +176,7 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
   });
   const chat = createChatService({
     db: database.db,
+    readDb: database.read,
     cache,
     engine,
     prompts,
@@ -205,6 +207,7 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
   let groupMemoryContext: ((groupId: number, userId: number, budgets: ConversationMemoryContext['budgets']) => Promise<ConversationMemoryContext | undefined>) | undefined;
   const groups = createGroupsService({
     db: database.db,
+    readDb: database.read,
     cache,
     engine,
     llm,

@@ -23,6 +23,8 @@ import { readableTime } from '../../shared/readable-time.js';
 
 export interface ChatDeps {
   db: Db;
+  /** For message pages (may lag a moment; database.read). */
+  readDb?: Db;
   cache: Cache;
   engine: TurnEngine;
   prompts: PromptRegistry;
@@ -224,9 +226,14 @@ export function createChatService(deps: ChatDeps) {
       const character = found.character;
       let conversationId = found.conversationId;
       // A character with a greeting has a chat from the first look: it opens with the greeting.
-      if (conversationId === undefined && greetingOf(character).trim()) conversationId = (await open(actor, characterId)).conversationId;
+      // A conversation opened just now (with its greeting) is read back from where it was written.
+      let source = deps.readDb ?? db;
+      if (conversationId === undefined && greetingOf(character).trim()) {
+        conversationId = (await open(actor, characterId)).conversationId;
+        source = db;
+      }
       if (conversationId === undefined) return { items: [], nextBefore: null };
-      const page = await conversations.listMessages(db, conversationId, opts);
+      const page = await conversations.listMessages(source, conversationId, opts);
       return { ...page, items: page.items.map(shown(namesFor(actor, character))) };
     },
 

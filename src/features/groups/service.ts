@@ -35,6 +35,8 @@ const USER_LABEL = '用户';
 
 export interface GroupsDeps {
   db: Db;
+  /** For message pages (may lag a moment; database.read). */
+  readDb?: Db;
   cache: Cache;
   /** Runs each turn (lease, admission, streaming, storage, memory). */
   engine: TurnEngine;
@@ -346,7 +348,8 @@ export function createGroupsService(deps: GroupsDeps) {
       const g = await owned(actor, groupId);
       const conversationId = await existingConversationOf(g);
       if (conversationId === undefined) return { items: [], nextBefore: null };
-      const [page, names] = await Promise.all([conversations.listMessages(db, conversationId, opts), store.speakerNames(db, g.userId, conversationId)]);
+      const source = deps.readDb ?? db;
+      const [page, names] = await Promise.all([conversations.listMessages(source, conversationId, opts), store.speakerNames(source, g.userId, conversationId)]);
       return { items: page.items.map((m) => ({ ...m, speakerName: m.characterId ? (names.get(m.characterId) ?? null) : null })), nextBefore: page.nextBefore };
     },
 
