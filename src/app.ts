@@ -34,6 +34,7 @@ import { registerConsole } from './console-routes.js';
 import { registerChatRoutes } from './features/chat/routes.js';
 import { registerCreationRoutes } from './features/creation/routes.js';
 import { registerGroupRoutes } from './features/groups/index.js';
+import { registerPersonaRoutes } from './features/personas/routes.js';
 
 /** The core's services, plus every route registered (for the OpenAPI completeness test). */
 export interface AppContext extends Omit<Core, 'groups' | 'readiness' | 'close'> {
@@ -79,8 +80,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   const log = { info: (o: object, m?: string) => app.log.info(o, m), warn: (o: object, m?: string) => app.log.warn(o, m), error: (o: object, m?: string) => app.log.error(o, m) };
   const core = await buildCore(config, { ...options, log });
-  const { database, cache, queue, limiter, metrics, pubsub, files, locks, llm, prompts, promptVersions, inspections, users, characters, memory, chat, sources, creation, groups, evaluations } = core;
-  const ctx: AppContext = { config, database, cache, queue, limiter, metrics, pubsub, files, locks, llm, prompts, promptVersions, inspections, users, characters, memory, chat, sources, creation, evaluations, routes: [] };
+  const { database, cache, queue, limiter, metrics, pubsub, files, locks, llm, prompts, promptVersions, inspections, users, characters, memory, chat, sources, creation, groups, personas, evaluations } = core;
+  const ctx: AppContext = { config, database, cache, queue, limiter, metrics, pubsub, files, locks, llm, prompts, promptVersions, inspections, users, characters, memory, chat, sources, creation, personas, evaluations, routes: [] };
 
   // HTTP ----------------------------------------------------------------------------------------
   const routes: { method: string; url: string; hidden: boolean }[] = [];
@@ -162,6 +163,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   registerChatRoutes(app, { chat, memory, limiter, chatRatePerMin: config.chatRatePerMin, observeFirstToken: (s) => firstToken.observe(s) });
   registerCreationRoutes(app, { creation, sources, limiter, creationRatePerMin: config.creationRatePerMin });
   registerGroupRoutes(app, { groups, limiter, chatRatePerMin: config.chatRatePerMin, observeFirstToken: (s) => firstToken.observe(s) });
+  registerPersonaRoutes(app, { personas });
   registerConsole(app, ctx);
 
   await registerWebApp(app, config.webDir ? resolve(config.webDir) : join(packageRoot, 'dist', 'web'));

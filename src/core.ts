@@ -34,6 +34,7 @@ import * as characterStore from './features/characters/store.js';
 import { createSourceService, type SourceService } from './features/sources/service.js';
 import { createCreationService, CREATION_ATTEMPTS, CREATION_JOB, type CreationService } from './features/creation/service.js';
 import { createGroupsService, groupMemoryContextOf, type GroupsService } from './features/groups/index.js';
+import { createPersonasService, type PersonasService } from './features/personas/service.js';
 import { createEvaluationsService, EVALUATION_JOB, type EvaluationsService } from './features/evaluations/service.js';
 
 export interface CoreLog {
@@ -84,6 +85,7 @@ export interface Core {
   sources: SourceService;
   creation: CreationService;
   groups: GroupsService;
+  personas: PersonasService;
   /** Test cases and judged evaluation runs (admin). */
   evaluations: EvaluationsService;
   /** Checks /readyz adds for the core's own connections (Redis in scaled mode). */
@@ -154,6 +156,7 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
     files,
   });
   const characters = createCharactersService({ db: database.db, cache, files });
+  const personas = createPersonasService({ db: database.db, cache, files });
   const memoryJobs = metrics.counter('memory_jobs_total', 'Memory jobs by what they did', ['result']);
   const memory = createMemoryService({
     db: database.db,
@@ -183,6 +186,7 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
     characters,
     users,
     memory,
+    personas,
     observePrelude: (() => {
       const h = metrics.histogram('chat_turn_prelude_seconds', 'Server time before a turn\'s LLM call starts (auth, storage, prompt)', [], [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]);
       return (s: number) => h.observe(s);
@@ -215,6 +219,7 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
     characters,
     users,
     memory,
+    personas,
     onModeratorError: (err) => log.warn({ err }, 'group moderator failed; round-robin for this round'),
   });
   groupMemoryContext = groupMemoryContextOf(groups);
@@ -253,6 +258,7 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
     sources,
     creation,
     groups,
+    personas,
     evaluations,
     readiness: scaled ? [scaled.readiness] : [],
     async close() {

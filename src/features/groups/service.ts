@@ -13,6 +13,7 @@ import type { PromptRegistry } from '../prompts/registry.js';
 import { avatarUrl, type CharactersService } from '../characters/service.js';
 import type { Actor, Character } from '../characters/store.js';
 import type { UsersService } from '../users/service.js';
+import { userProfileText, type PersonasService } from '../personas/service.js';
 import type { UserSettings } from '../users/settings.js';
 import * as conversations from '../conversations/store.js';
 import type { Message } from '../conversations/store.js';
@@ -46,6 +47,8 @@ export interface GroupsDeps {
   characters: CharactersService;
   users: UsersService;
   memory: MemoryService;
+  /** Who the user plays (`{{user}}` and the persona's description in every member's prompt). */
+  personas?: Pick<PersonasService, 'active' | 'assertOwned'>;
   /** For the 0.5–0.8 moderator draw; tests inject a seeded one. */
   rng?: () => number;
   now?: () => number;
@@ -67,6 +70,8 @@ export interface GroupView {
   maxRounds: number;
   /** True when `maxRounds` follows the owner's setting (stored as null). */
   maxRoundsDefault: boolean;
+  /** The persona the user plays here; null = their default. */
+  personaId: number | null;
   members: GroupMemberView[];
   createdAt: number;
   updatedAt: number;
@@ -111,6 +116,7 @@ export function createGroupsService(deps: GroupsDeps) {
       mode: g.mode,
       maxRounds: rounds,
       maxRoundsDefault: g.maxRounds === null,
+      personaId: g.personaId,
       members: g.members.map((m) => ({ characterId: m.characterId, name: m.name, avatarUrl: avatarUrl({ id: m.characterId, avatarFile: m.avatarFile, updatedAt: m.updatedAt }) })),
       createdAt: g.createdAt,
       updatedAt: g.updatedAt,
@@ -149,11 +155,12 @@ export function createGroupsService(deps: GroupsDeps) {
 
   /** The group prompt of one member: the one-to-one pipeline plus the group's other members. */
   async function buildPrompt(g: Group, speaker: Character, members: Character[], conversationId: number, settings: UserSettings, names: Map<number, string>): Promise<AssembledPrompt> {
-    const [history, memory, rulesText] = await Promise.all([
+    const [history, memory, rulesText, persona] = await Promise.all([
       conversations.uncompressedMessages(db, conversationId, 200),
       // Long-term memory of this member only; short-term summaries of this group.
       deps.memory.snapshot(conversationId, [speaker.id]),
       deps.prompts.render('chat.rules', { character_name: speaker.name }),
+      deps.personas?.active(g.userId, g.personaId),
     ]);
     const others = members.filter((m) => m.id !== speaker.id);
     const extra = [
@@ -170,13 +177,13 @@ export function createGroupsService(deps: GroupsDeps) {
       profile: speaker.profile,
       longTerm: memory.longTerm,
       shortTerm: memory.shortTerm.map((m) => m.content),
-      userProfileText: settings.profileText,
+      userProfileText: userProfileText(persona, settings),
       history: groupHistory,
       budgets: budgetsFrom(settings),
       extraContext: { title: '群聊成员', text: truncateToTokens(extra, 1200) },
       card: cardPromptFields(speaker),
       lore,
-      names: { char: speaker.name, user: USER_LABEL },
+      names: { char: speaker.name, user: persona?.name ?? USER_LABEL },
     });
     return lore ? { ...prompt, lore: { fired: lore.fired, overBudget: lore.overBudget } } : prompt;
   }
@@ -240,7 +247,8 @@ export function createGroupsService(deps: GroupsDeps) {
 
     get: async (actor: Actor, id: number): Promise<GroupView> => view(await owned(actor, id)),
 
-    async update(actor: Actor, id: number, patch: { name?: string; mode?: GroupMode; maxRounds?: number | null }): Promise<GroupView> {
+    async update(actor: Actor, id: number, patch: { name?: string; mode?: GroupMode; maxRounds?: number | null; personaId?: number | null }): Promise<GroupView> {
+      await deps.personas?.assertOwned(actor.userId, patch.personaId);
       if (!(await store.updateGroup(db, actor.userId, id, patch, now()))) throw notFound('group');
       return view(await owned(actor, id));
     },

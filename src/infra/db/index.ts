@@ -16,6 +16,7 @@ import * as m0002 from './migrations/0002-username-key.js';
 import * as m0003 from './migrations/0003-message-settlement.js';
 import * as m0004 from './migrations/0004-console.js';
 import * as m0005 from './migrations/0005-message-alternatives.js';
+import * as m0007 from './migrations/0007-chats-personas.js';
 import * as m0010 from './migrations/0010-evaluations.js';
 import { AppError } from '../../errors.js';
 import { createReplicaRouter } from './replica.js';
@@ -88,6 +89,7 @@ const migrations: Record<string, Migration> = {
   '0003-message-settlement': m0003,
   '0004-console': m0004,
   '0005-message-alternatives': m0005,
+  '0007-chats-personas': m0007,
   '0010-evaluations': m0010,
 };
 
