@@ -82,8 +82,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   const log = { info: (o: object, m?: string) => app.log.info(o, m), warn: (o: object, m?: string) => app.log.warn(o, m), error: (o: object, m?: string) => app.log.error(o, m) };
   const core = await buildCore(config, { ...options, log });
-  const { database, cache, queue, limiter, metrics, pubsub, files, locks, llm, prompts, promptVersions, inspections, users, characters, memory, chat, sources, creation, groups, personas, apiKeys, openai } = core;
-  const ctx: AppContext = { config, database, cache, queue, limiter, metrics, pubsub, files, locks, llm, prompts, promptVersions, inspections, users, characters, memory, chat, sources, creation, personas, apiKeys, openai, routes: [] };
+  const { database, cache, queue, limiter, metrics, pubsub, files, locks, llm, prompts, promptVersions, inspections, users, characters, memory, chat, sources, creation, groups, personas, apiKeys, openai, evaluations } = core;
+  const ctx: AppContext = { config, database, cache, queue, limiter, metrics, pubsub, files, locks, llm, prompts, promptVersions, inspections, users, characters, memory, chat, sources, creation, personas, apiKeys, openai, evaluations, routes: [] };
 
   // HTTP ----------------------------------------------------------------------------------------
   const routes: { method: string; url: string; hidden: boolean }[] = [];

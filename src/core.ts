@@ -37,6 +37,7 @@ import { createGroupsService, groupMemoryContextOf, type GroupsService } from '.
 import { createPersonasService, type PersonasService } from './features/personas/service.js';
 import { createApiKeysService, type ApiKeysService } from './features/api-keys/service.js';
 import { createOpenAiService, type OpenAiService } from './features/openai-api/service.js';
+import { createEvaluationsService, EVALUATION_JOB, type EvaluationsService } from './features/evaluations/service.js';
 
 export interface CoreLog {
   info(o: object, m?: string): void;
@@ -91,15 +92,21 @@ export interface Core {
   apiKeys: ApiKeysService;
   /** Characters and groups as OpenAI-compatible models. */
   openai: OpenAiService;
+  /** Test cases and judged evaluation runs (admin). */
+  evaluations: EvaluationsService;
   /** Checks /readyz adds for the core's own connections (Redis in scaled mode). */
   readiness: { name: string; critical: boolean; check(): Promise<void> }[];
   close(): Promise<void>;
 }
 
+/** Judges never shape a reply: a reply's inspection record lists the other prompts' versions. */
+const withoutJudges = (ids: Record<string, number>) => Object.fromEntries(Object.entries(ids).filter(([key]) => !key.startsWith('judge.')));
+
 /** Every background job: its name and the payload it carries, checked when the job runs. */
 export const JOBS = {
   [MEMORY_JOB]: Type.Object({ conversationId: Type.Integer({ minimum: 1 }), force: Type.Optional(Type.Boolean()) }),
   [CREATION_JOB]: Type.Object({ jobId: Type.String({ minLength: 1 }) }),
+  [EVALUATION_JOB]: Type.Object({ jobId: Type.String({ minLength: 1 }) }),
 } satisfies Record<string, TSchema>;
 export type JobName = keyof typeof JOBS;
 export type JobPayload<N extends JobName> = Static<(typeof JOBS)[N]>;
@@ -168,9 +175,9 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
     contextOf: (id) => memoryContextOf(id),
     onJobDone: (r) => memoryJobs.inc({ result: r.compressed ? 'compressed' : r.folded ? 'integrated' : 'nothing_to_do' }),
   });
-  const inspections = createInspectionRecorder({ db: database.db, defaultModel: config.llmModel, activeVersions: () => promptVersions.activeVersionIds(), onError: (err) => log.warn({ err }, 'inspection record dropped') });
+  const inspections = createInspectionRecorder({ db: database.db, defaultModel: config.llmModel, activeVersions: () => promptVersions.activeVersionIds().then(withoutJudges), onError: (err) => log.warn({ err }, 'inspection record dropped') });
   const engine = createTurnEngine({
-    onReply: (r) => inspections.record({ messageId: r.messageId, messages: r.request.messages, model: r.request.model, temperature: r.request.temperature, maxTokens: r.request.maxTokens, usage: r.usage, latencyMs: r.latencyMs }),
+    onReply: (r) => inspections.record({ messageId: r.messageId, messages: r.request.messages, model: r.request.model, temperature: r.request.temperature, maxTokens: r.request.maxTokens, usage: r.usage, latencyMs: r.latencyMs, lore: r.lore }),
     db: database.db,
     llm,
     locks,
@@ -213,12 +220,18 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
   });
   groupMemoryContext = groupMemoryContextOf(groups);
   const openai = createOpenAiService({ db: database.db, engine, chat, groups, characters, users, observePrelude });
+  const evaluations = createEvaluationsService({ db: database.db, llm, queue, pubsub, prompts: promptVersions, jobs: creation, defaultModel: config.llmModelChat ?? config.llmModel });
 
   if (options.runJobs ?? config.runJobs) {
     handleJob(queue, MEMORY_JOB, (payload, job) => memory.run(payload, job.signal), { concurrency: config.memoryConcurrency });
     handleJob(queue, CREATION_JOB, (payload, job) => creation.run(payload.jobId, job.signal, job.attempt, job.maxAttempts ?? CREATION_ATTEMPTS), { concurrency: config.creationConcurrency });
+    // One run at a time: a run's cases already go one after another, and judging is not urgent.
+    handleJob(queue, EVALUATION_JOB, (payload, job) => evaluations.run(payload.jobId, job.signal), { concurrency: 1 });
     // The embedded queue forgets jobs on restart; their records in the database do not.
-    if (!infra.queue) await creation.resumeUnfinished();
+    if (!infra.queue) {
+      await creation.resumeUnfinished();
+      await evaluations.resumeUnfinished();
+    }
   }
 
   return {
@@ -245,6 +258,7 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
     personas,
     apiKeys,
     openai,
+    evaluations,
     readiness: scaled ? [scaled.readiness] : [],
     async close() {
       await queue.close(config.shutdownGraceMs);

@@ -205,6 +205,7 @@ export function createChatService(deps: ChatDeps) {
     const r = await turn.reply(
       { purpose: 'chat', messages: options.extra ? [...prompt.messages, ...options.extra] : prompt.messages, model: settings.chatModel ?? undefined, userId: actor.userId, hints: { characterName: character.name, profile: character.profile }, ...options.llm },
       character.id,
+      { lore: prompt.lore?.fired },
     );
     // The history the prompt read already holds the user message; the reply is what this turn adds.
     turn.memoryDue = before === undefined || compressionDue(before + historyTokens([r.message]), settings.budgetSession);

@@ -24,6 +24,7 @@ import { keepAlive, type Locks } from '../../infra/locks/locks.js';
 import * as conversations from './store.js';
 import type { Message } from './store.js';
 import type { TurnEventData } from './events.js';
+import type { FiredEntry } from '../lorebooks/activate.js';
 
 export type { TurnEvent, TurnEventData, TurnEventName, ReplyDone, GroupDone } from './events.js';
 
@@ -49,7 +50,13 @@ export interface TurnEngineDeps {
   now?: () => number;
   onBackgroundError?: (err: unknown) => void;
   /** Told of each stored complete reply, after storage (inspection records; must not block). */
-  onReply?: (reply: { messageId: number; request: Omit<LlmRequest, 'slot'>; usage: LlmUsage; latencyMs: number }) => void;
+  onReply?: (reply: { messageId: number; request: Omit<LlmRequest, 'slot'>; usage: LlmUsage; latencyMs: number } & ReplyTraceExtras) => void;
+}
+
+/** What the caller knows about a reply's prompt beyond the request (for its inspection record). */
+export interface ReplyTraceExtras {
+  /** Lorebook entries that fired for this prompt. */
+  lore?: FiredEntry[];
 }
 
 export interface TurnSpec {
@@ -85,7 +92,7 @@ export interface Turn {
    */
   memoryDue?: boolean;
   /** Streams one reply as `characterId` into storage; a broken or aborted stream stores what came, marked `interrupted`, and rethrows. */
-  reply(request: Omit<LlmRequest, 'slot'>, characterId: number): Promise<{ message: Message; usage: LlmUsage }>;
+  reply(request: Omit<LlmRequest, 'slot'>, characterId: number, trace?: ReplyTraceExtras): Promise<{ message: Message; usage: LlmUsage }>;
 }
 
 export function createTurnEngine(deps: TurnEngineDeps) {
@@ -138,7 +145,7 @@ export function createTurnEngine(deps: TurnEngineDeps) {
         answering(userMessageId) {
           pendingUserMessage = userMessageId;
         },
-        async reply(request, characterId) {
+        async reply(request, characterId, trace) {
           const base = { conversationId, role: 'assistant' as const, characterId };
           let text = '';
           const started = now();
@@ -155,7 +162,7 @@ export function createTurnEngine(deps: TurnEngineDeps) {
             const message = await conversations.insertMessage(deps.db, { ...base, content: text, tokensIn: usage.promptTokens, tokensOut: usage.completionTokens, now: now() });
             stored = true;
             await settle('complete');
-            deps.onReply?.({ messageId: message.id, request, usage, latencyMs: now() - started });
+            deps.onReply?.({ messageId: message.id, request, usage, latencyMs: now() - started, ...trace });
             return { message, usage };
           } catch (err) {
             if (text && !spec.stateless) {

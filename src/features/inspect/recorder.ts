@@ -11,6 +11,7 @@
 import { createHash } from 'node:crypto';
 import type { Db } from '../../infra/db/index.js';
 import type { ChatMessage, LlmUsage } from '../../infra/llm/index.js';
+import type { FiredEntry } from '../lorebooks/activate.js';
 
 export interface ReplyTrace {
   messageId: number;
@@ -20,6 +21,8 @@ export interface ReplyTrace {
   maxTokens?: number;
   usage: LlmUsage;
   latencyMs: number;
+  /** Lorebook entries that fired for this prompt. */
+  lore?: FiredEntry[];
 }
 
 export interface InspectionRecord {
@@ -30,6 +33,8 @@ export interface InspectionRecord {
   parts: { role: ChatMessage['role']; hash: string; chars: number }[];
   usage: LlmUsage;
   latencyMs: number;
+  /** Absent when no lorebook entry fired (and in records written before lore was kept). */
+  lore?: { key: string; comment: string; position: FiredEntry['position']; tokens: number }[];
 }
 
 const BATCH_MS = 100;
@@ -56,6 +61,7 @@ export function createInspectionRecorder(deps: {
       parts: parts.map(({ role, hash, chars }) => ({ role, hash, chars })),
       usage: trace.usage,
       latencyMs: Math.round(trace.latencyMs),
+      ...(trace.lore?.length ? { lore: trace.lore.map((e) => ({ key: e.key, comment: e.comment, position: e.position, tokens: e.tokens })) } : {}),
     };
     return { parts, row: { message_id: trace.messageId, record_json: JSON.stringify(record) } };
   }

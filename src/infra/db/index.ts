@@ -18,6 +18,7 @@ import * as m0004 from './migrations/0004-console.js';
 import * as m0005 from './migrations/0005-message-alternatives.js';
 import * as m0007 from './migrations/0007-chats-personas.js';
 import * as m0009 from './migrations/0009-api-keys.js';
+import * as m0010 from './migrations/0010-evaluations.js';
 import { AppError } from '../../errors.js';
 import { createReplicaRouter } from './replica.js';
 
@@ -91,6 +92,7 @@ const migrations: Record<string, Migration> = {
   '0005-message-alternatives': m0005,
   '0007-chats-personas': m0007,
   '0009-api-keys': m0009,
+  '0010-evaluations': m0010,
 };
 
 export function openDatabase(options: DatabaseOptions): DatabaseHandle {

@@ -95,6 +95,14 @@ export async function buildWorld(app: TestApp, admin: TestClient): Promise<World
   if (feedback.status !== 201) throw new Error(`feedback: ${feedback.status} ${feedback.text}`);
   const spare = app.client();
   const spareUser = await spare.register();
+  // Evaluations: a test case on the owner's character and a run of it.
+  const testCase = await admin.post('/api/admin/test-cases', { name: `${marker} case`, kind: 'chat', characterId: c1.id, input: { messages: [{ role: 'user', content: 'hi' }] }, expected: '' });
+  if (testCase.status !== 201) throw new Error(`test case: ${testCase.status} ${testCase.text}`);
+  const run = await admin.post('/api/admin/evaluations', { caseIds: [testCase.body.id] });
+  if (run.status !== 202) throw new Error(`evaluation: ${run.status} ${run.text}`);
+  // A failed job for the operations page's retry (an evaluation job without a run: retrying it does nothing).
+  const failedJobId = `chaos-failed-${randomBytes(4).toString('hex')}`;
+  await db.insertInto('jobs').values({ id: failedJobId, user_id: null, kind: 'evaluation', state: 'failed', progress_json: '{"step":"queued","done":0,"total":0}', input_json: '{}', result_json: null, error_code: 'internal', error_message: 'chaos', attempts: 1, created_at: Date.now(), updated_at: Date.now(), finished_at: Date.now() }).execute();
 
   const apiKeys = new Map<TestClient, string>();
   for (const c of [owner, other, admin]) {
@@ -129,6 +137,9 @@ export async function buildWorld(app: TestApp, admin: TestClient): Promise<World
       'users:id': spareUser.id,
       'api-keys:id': spareKey.body.key.id,
       'models:model': `character/${c1.id}`,
+      'test-cases:id': testCase.body.id,
+      'evaluations:id': run.body.id,
+      'failed-jobs:id': failedJobId,
     },
     apiKeys,
   };
