@@ -16,6 +16,7 @@ const Inspection = Type.Object({
   latencyMs: Type.Optional(Type.Integer()),
   promptVersions: Type.Optional(Type.Array(Type.Object({ key: Type.String(), versionId: Type.Integer(), version: Type.Integer() }))),
   messages: Type.Optional(Type.Array(Type.Object({ role: Type.String(), hash: Type.String(), content: Type.String() }))),
+  lore: Type.Optional(Type.Array(Type.Object({ key: Type.String(), comment: Type.String(), position: Type.String(), tokens: Type.Integer() }), { description: 'Lorebook entries that fired for this prompt' })),
 });
 
 export function registerInspectRoutes(root: FastifyInstance, deps: { inspections: ReturnType<typeof createInspectionReader> }): void {

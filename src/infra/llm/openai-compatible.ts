@@ -54,6 +54,7 @@ interface ChatParams {
   stream_options?: { include_usage: true };
   temperature?: number;
   max_tokens?: number;
+  stop?: string[];
   response_format?: { type: 'json_schema'; json_schema: { name: string; schema: Record<string, unknown>; strict: false } } | { type: 'json_object' };
 }
 
@@ -89,6 +90,7 @@ export function createOpenAiCompatibleProvider(options: OpenAiCompatibleOptions)
     if (req.capabilities?.streamUsage !== false) params.stream_options = { include_usage: true };
     if (req.temperature !== undefined) params.temperature = req.temperature;
     if (req.maxTokens !== undefined) params.max_tokens = req.maxTokens;
+    if (req.stop?.length) params.stop = req.stop;
     const mode = req.capabilities?.jsonMode ?? jsonMode;
     if (req.json && mode !== 'none') {
       params.response_format =

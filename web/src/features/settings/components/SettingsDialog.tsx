@@ -12,6 +12,7 @@ import { MyUsage } from './MyUsage.js';
 import { ModelSelect } from '../../../components/ModelSelect.js';
 import { ProviderKeys } from './ProviderKeys.js';
 import { PersonasSection } from './PersonasSection.js';
+import { ApiKeys } from './ApiKeys.js';
 
 /** Preferences (model, memory budgets, about-me, group rounds), appearance, password, account deletion. */
 export function SettingsDialog({ onClose, onAccountDeleted }: { onClose: () => void; onAccountDeleted: () => void }) {
@@ -107,6 +108,7 @@ export function SettingsDialog({ onClose, onAccountDeleted }: { onClose: () => v
         <ProviderKeys />
         <PersonasSection />
         <MyUsage />
+        <ApiKeys />
         <PasswordForm />
         <DeleteAccount onDeleted={onAccountDeleted} />
       </div>
