@@ -154,11 +154,12 @@ export function createGroupsService(deps: GroupsDeps) {
       deps.prompts.render('chat.rules', { character_name: speaker.name }),
     ]);
     const others = members.filter((m) => m.id !== speaker.id);
-    const extra = [
-      `你在群聊「${g.name}」中，和${USER_LABEL}${others.length ? `以及${others.map((o) => o.name).join('、')}` : ''}一起交谈。对话记录里每条消息前标着说话人。`,
-      ...others.map((o) => `- ${o.name}：${briefOf(o)}`),
-      `只以${speaker.name}的身份说话，不要替别人发言，也不要在开头写自己的名字；被点名时直接回应；可以回应、追问或反驳其他成员，不要重复别人说过的话。`,
-    ].join('\n');
+    const extra = await deps.prompts.render('group.member_context', {
+      group_name: g.name,
+      participants: `${USER_LABEL}${others.length ? `以及${others.map((o) => o.name).join('、')}` : ''}`,
+      member_briefs: others.map((o) => `- ${o.name}：${briefOf(o)}`).join('\n'),
+      character_name: speaker.name,
+    });
     const groupHistory = historyFor(speaker.id, history, names);
     // The speaker's card works here as in a one-to-one chat: its own prompt fields and lorebook.
     const lore = loreFor(speaker, groupHistory.map((m) => m.content));
@@ -394,7 +395,7 @@ export function createGroupsService(deps: GroupsDeps) {
       const conversationId = await conversationOf(g);
       const names = await store.speakerNames(db, userId, conversationId);
       for (const m of g.members) names.set(m.characterId, m.name);
-      return { userId, characterIds: g.members.map((m) => m.characterId), characterName: g.members.map((m) => m.name).join('、'), budgets, speakerNames: names };
+      return { userId, characterIds: g.members.map((m) => m.characterId), characterName: g.members.map((m) => m.name).join('、'), budgets, speakerNames: names, group: true };
     },
   };
 }

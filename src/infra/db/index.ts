@@ -16,6 +16,7 @@ import * as m0002 from './migrations/0002-username-key.js';
 import * as m0003 from './migrations/0003-message-settlement.js';
 import * as m0004 from './migrations/0004-console.js';
 import * as m0005 from './migrations/0005-message-alternatives.js';
+import * as m0008 from './migrations/0008-lorebooks.js';
 import { AppError } from '../../errors.js';
 
 export type Db = Kysely<Database>;
@@ -48,6 +49,7 @@ const migrations: Record<string, Migration> = {
   '0003-message-settlement': m0003,
   '0004-console': m0004,
   '0005-message-alternatives': m0005,
+  '0008-lorebooks': m0008,
 };
 
 export function openDatabase(options: DatabaseOptions): DatabaseHandle {
