@@ -195,6 +195,7 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
     users,
     memory,
     onModeratorError: (err) => log.warn({ err }, 'group moderator failed; round-robin for this round'),
+    recordDecision: (trace) => inspections.recordDecision(trace),
   });
   groupMemoryContext = groupMemoryContextOf(groups);
 
