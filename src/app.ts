@@ -33,9 +33,10 @@ import { registerConsole } from './console-routes.js';
 import { registerChatRoutes } from './features/chat/routes.js';
 import { registerCreationRoutes } from './features/creation/routes.js';
 import { registerGroupRoutes } from './features/groups/index.js';
+import { registerLorebookRoutes } from './features/lorebooks/routes.js';
 
 /** The core's services, plus every route registered (for the OpenAPI completeness test). */
-export interface AppContext extends Omit<Core, 'groups' | 'readiness' | 'close'> {
+export interface AppContext extends Omit<Core, 'groups' | 'lorebooks' | 'readiness' | 'close'> {
   routes: { method: string; url: string; hidden: boolean }[];
 }
 
@@ -159,6 +160,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   registerChatRoutes(app, { chat, memory, limiter, chatRatePerMin: config.chatRatePerMin, observeFirstToken: (s) => firstToken.observe(s) });
   registerCreationRoutes(app, { creation, sources, limiter, creationRatePerMin: config.creationRatePerMin });
   registerGroupRoutes(app, { groups, limiter, chatRatePerMin: config.chatRatePerMin, observeFirstToken: (s) => firstToken.observe(s) });
+  registerLorebookRoutes(app, { lorebooks: core.lorebooks });
   registerConsole(app, ctx);
 
   await registerWebApp(app, config);

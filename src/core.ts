@@ -34,6 +34,7 @@ import * as characterStore from './features/characters/store.js';
 import { createSourceService, type SourceService } from './features/sources/service.js';
 import { createCreationService, CREATION_ATTEMPTS, CREATION_JOB, type CreationService } from './features/creation/service.js';
 import { createGroupsService, groupMemoryContextOf, type GroupsService } from './features/groups/index.js';
+import { createLorebooksService, type LorebooksService } from './features/lorebooks/service.js';
 
 export interface CoreLog {
   info(o: object, m?: string): void;
@@ -73,6 +74,7 @@ export interface Core {
   sources: SourceService;
   creation: CreationService;
   groups: GroupsService;
+  lorebooks: LorebooksService;
   /** Checks /readyz adds for the core's own connections (Redis in scaled mode). */
   readiness: { name: string; critical: boolean; check(): Promise<void> }[];
   close(): Promise<void>;
@@ -155,6 +157,7 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
     leaseMs: config.turnLeaseMs,
     onBackgroundError: (err) => log.warn({ err }, 'could not schedule memory work'),
   });
+  const lorebooks = createLorebooksService({ db: database.db, cache, characters });
   const chat = createChatService({
     db: database.db,
     cache,
@@ -163,6 +166,7 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
     characters,
     users,
     memory,
+    lore: (character, messages) => lorebooks.loreFor(character, messages),
     observePrelude: (() => {
       const h = metrics.histogram('chat_turn_prelude_seconds', 'Server time before a turn\'s LLM call starts (auth, storage, prompt)', [], [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]);
       return (s: number) => h.observe(s);
@@ -196,6 +200,7 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
     memory,
     onModeratorError: (err) => log.warn({ err }, 'group moderator failed; round-robin for this round'),
     recordDecision: (trace) => inspections.recordDecision(trace),
+    lore: (character, messages, groupId) => lorebooks.loreFor(character, messages, groupId),
   });
   groupMemoryContext = groupMemoryContextOf(groups);
 
@@ -227,6 +232,7 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
     sources,
     creation,
     groups,
+    lorebooks,
     readiness: scaled ? [scaled.readiness] : [],
     async close() {
       await queue.close(config.shutdownGraceMs);

@@ -123,6 +123,8 @@ export function createCharactersService(deps: CharactersDeps) {
 
     /** Replaces the profile; unknown extra fields are kept as sent. */
     putProfile: (actor: Actor, id: number, profile: Profile) => update(actor, id, { profile }),
+    /** Replaces the card fields kept for export (the lorebook editor changes `data.character_book` this way). */
+    putCardExtras: (actor: Actor, id: number, cardExtras: Record<string, unknown>) => update(actor, id, { cardExtras }),
 
     async copy(actor: Actor, id: number): Promise<Character> {
       const c = await owned(actor, id);

@@ -18,6 +18,7 @@ import type { MemoryService } from '../memory/service.js';
 import { assemblePrompt, budgetsFrom, type AssembledPrompt, type HistoryMessage } from './prompt.js';
 import { alternateGreetingsOf, cardPromptFields, greetingOf, loreFor } from '../characters/card-fields.js';
 import { expandMacros, type MacroNames } from '../../shared/macros.js';
+import type { LoreResult } from '../lorebooks/activate.js';
 import type { ReplyDone, Turn, TurnEngine, TurnSink } from '../conversations/engine.js';
 import { readableTime } from '../../shared/readable-time.js';
 
@@ -31,6 +32,8 @@ export interface ChatDeps {
   memory: MemoryService;
   /** The server's own share of a turn's latency (everything before the LLM call). */
   observePrelude?: (seconds: number) => void;
+  /** The lore of a turn (card book plus attached lorebooks); default: the card's book only. */
+  lore?: (character: Character, messages: readonly string[]) => Promise<LoreResult | undefined>;
   now?: () => number;
 }
 
@@ -84,7 +87,8 @@ export function createChatService(deps: ChatDeps) {
       deps.memory.snapshot(conversationId, [character.id]),
       deps.prompts.render('chat.rules', { character_name: character.name }),
     ]);
-    const lore = loreFor(character, history.map((m) => m.content));
+    const messages = history.map((m) => m.content);
+    const lore = deps.lore ? await deps.lore(character, messages) : loreFor(character, messages);
     const prompt = assemblePrompt({
       characterName: character.name,
       rulesText,

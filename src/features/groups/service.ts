@@ -23,6 +23,7 @@ import * as store from './store.js';
 import type { Group, StoredReason } from './store.js';
 import { regenerateKeepingVersions } from '../conversations/swipes.js';
 import type { DecisionTrace } from '../inspect/recorder.js';
+import type { LoreResult } from '../lorebooks/activate.js';
 import { aliasesOf, applyModerator, decide, moderatorFallback, type Decision, type GroupMode, type ModeratorAnswer, type Speaker } from './speaker.js';
 import { readableTime } from '../../shared/readable-time.js';
 import { cardPromptFields, loreFor } from '../characters/card-fields.js';
@@ -53,6 +54,8 @@ export interface GroupsDeps {
   onModeratorError?: (err: unknown) => void;
   /** Keeps each moderator call for the inspection view (must not block). */
   recordDecision?: (trace: DecisionTrace) => void;
+  /** A member's lore in a group turn (card book, its attached books, the group's); default: the card's book only. */
+  lore?: (character: Character, messages: readonly string[], groupId: number) => Promise<LoreResult | undefined>;
 }
 
 export interface GroupMemberView {
@@ -188,7 +191,8 @@ export function createGroupsService(deps: GroupsDeps) {
     });
     const groupHistory = historyFor(speaker.id, history, names);
     // The speaker's card works here as in a one-to-one chat: its own prompt fields and lorebook.
-    const lore = loreFor(speaker, groupHistory.map((m) => m.content));
+    const texts = groupHistory.map((m) => m.content);
+    const lore = deps.lore ? await deps.lore(speaker, texts, g.id) : loreFor(speaker, texts);
     const prompt = assemblePrompt({
       characterName: speaker.name,
       rulesText,
