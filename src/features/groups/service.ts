@@ -485,11 +485,11 @@ export function createGroupsService(deps: GroupsDeps) {
 
     /** Mutes a member until `until` (epoch ms, in the future) or unmutes it (null). */
     async mute(actor: Actor, groupId: number, characterId: number, until: number | null): Promise<GroupView> {
+      // Another user's group is a 404 whatever the body says.
+      const g = await owned(actor, groupId);
+      if (!g.members.some((m) => m.characterId === characterId)) throw notFound('member');
       if (until !== null && (until <= now() || until > now() + MAX_MUTE_MS)) throw new AppError('validation:until', 'until must be in the future, at most 30 days ahead (or null to unmute)', { details: { field: 'until' } });
-      if (!(await store.setMutedUntil(db, actor.userId, groupId, characterId, until))) {
-        await owned(actor, groupId);
-        throw notFound('member');
-      }
+      if (!(await store.setMutedUntil(db, actor.userId, groupId, characterId, until))) throw notFound('member');
       return view(await owned(actor, groupId));
     },
 
