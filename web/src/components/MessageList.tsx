@@ -31,11 +31,13 @@ export interface MessageListProps {
   onRegenerate?: () => void;
   /** Swipes: show another version of a reply. */
   onChooseAlternative?: (it: ChatItem, index: number) => void;
+  /** Extra detail beside the sender's name (group chat: why this member spoke). */
+  metaFor?: (it: ChatItem) => ReactNode;
   empty: ReactNode;
 }
 
 export function MessageList(props: MessageListProps) {
-  const { items, loaded, hasOlder, loadingOlder, onLoadOlder, streaming, senderFor, onEdit, onDelete, onRegenerate, onChooseAlternative, empty } = props;
+  const { items, loaded, hasOlder, loadingOlder, onLoadOlder, streaming, senderFor, onEdit, onDelete, onRegenerate, onChooseAlternative, metaFor, empty } = props;
   const { t } = useI18n();
   const ref = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
@@ -97,6 +99,7 @@ export function MessageList(props: MessageListProps) {
               <div className="msg-name">
                 {sender.name}
                 {it.editedAt ? <span className="muted small"> · {t('chat.edited')}</span> : null}
+                {metaFor?.(it)}
               </div>
               {isEditing ? (
                 <EditBox

@@ -77,6 +77,15 @@ export interface Message {
   editedAt: string | null;
   /** Swipes: the shown version of a reply and how many there are. */
   alternatives?: { index: number; count: number } | null;
+  /** Group replies: why the member was chosen to speak. */
+  reason?: SpeakerReason | null;
+}
+
+/** Why a group member was chosen to speak: the rule (`by`), and the moderator's confidence and words when it chose. */
+export interface SpeakerReason {
+  by: string;
+  score?: number;
+  reason?: string;
 }
 
 export interface MessagePage {
@@ -131,6 +140,8 @@ export interface GroupMember {
   characterId: Id;
   name: string;
   avatarUrl: string | null;
+  /** Not chosen to speak before this time (epoch ms); null when not muted. */
+  mutedUntil?: number | null;
 }
 
 export interface Group {

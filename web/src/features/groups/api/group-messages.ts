@@ -1,5 +1,5 @@
 import { api, qs, seg, exportQuery } from '../../../lib/api.js';
-import type { Id, MessagePage } from '../../../lib/types.js';
+import type { Id, Message, MessagePage } from '../../../lib/types.js';
 
 const base = (id: Id) => `/api/groups/${seg(id)}/messages`;
 
@@ -14,3 +14,13 @@ export const sendGroupMessage = (groupId: Id, content: string, speakerId: Id | u
 
 export const clearGroupMessages = (groupId: Id) => api.del(base(groupId));
 export const groupExportUrl = (groupId: Id, format: 'md' | 'json') => `/api/groups/${seg(groupId)}/export${exportQuery(format)}`;
+
+export const deleteGroupMessage = (groupId: Id, messageId: Id) => api.del(`${base(groupId)}/${seg(messageId)}`);
+export const editGroupMessage = (groupId: Id, messageId: Id, content: string) => api.patch<Message>(`${base(groupId)}/${seg(messageId)}`, { content });
+export const chooseGroupAlternative = (groupId: Id, messageId: Id, index: number) => api.put<Message>(`${base(groupId)}/${seg(messageId)}/alternative`, { index });
+
+/** Regenerates the newest reply (same member), streamed like a turn; the old versions stay as swipes. */
+export const regenerateGroupReply = (groupId: Id, signal: AbortSignal) => api.stream('POST', `${base(groupId)}/regenerate`, {}, signal);
+
+/** "Let X speak now": that member replies without a message from the user, streamed like a turn. */
+export const letMemberSpeak = (groupId: Id, characterId: Id, signal: AbortSignal) => api.stream('POST', `/api/groups/${seg(groupId)}/members/${seg(characterId)}/speak`, {}, signal);
