@@ -396,6 +396,7 @@ export const en: Record<MessageKey, string> = {
   'group.mentionList': 'Members to mention',
   // --- lorebooks ---
   'lore.title': 'Lorebooks',
+  'lore.imported': 'Imported “{name}”: {count} entries',
   'lore.import': 'Import',
   'lore.importHint': 'SillyTavern World Info JSON, a character_book JSON, or a card JSON',
   'lore.new': 'New lorebook',

@@ -394,6 +394,7 @@ export const zhCN = {
   'group.mentionList': '可以 @ 的成员',
   // --- lorebooks ---
   'lore.title': '世界书',
+  'lore.imported': '已导入「{name}」：{count} 个条目',
   'lore.import': '导入',
   'lore.importHint': '支持 SillyTavern 世界书 JSON、character_book JSON 或角色卡 JSON',
   'lore.new': '新建世界书',

@@ -11,12 +11,13 @@ const MUTES = [10, 60, 24 * 60, 7 * 24 * 60] as const;
 
 /** Right pane for a group: members (each can be muted for a while), mode, rounds, and the manage button. */
 export function GroupInfoPanel({ group, onManage, extra }: { group: Group; onManage: () => void; extra?: ReactNode }) {
-  const { t, formatDate } = useI18n();
+  const { t, locale } = useI18n();
   const toast = useToast();
   const member = useGroupMember(group.id);
   const now = Date.now();
   const mutedUntil = (m: GroupMember) => (m.mutedUntil != null && m.mutedUntil > now ? m.mutedUntil : null);
-  const time = (ms: number) => formatDate(new Date(ms).toISOString(), true);
+  const short = new Intl.DateTimeFormat(locale, { month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+  const time = (ms: number) => short.format(new Date(ms));
   return (
     <div className="info">
       <div className="info-head">

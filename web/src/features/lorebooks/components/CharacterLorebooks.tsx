@@ -10,6 +10,7 @@ import { useI18n } from '../../../i18n/index.js';
 import type { Id } from '../../../lib/types.js';
 import { useLorebookActions, useLorebooks, useOwnLorebook } from '../api/lorebooks.js';
 import { LoreEntryEditor } from './LoreEntryEditor.js';
+import { usePending } from './use-pending.js';
 
 /** The button in the character's info panel and the dialog it opens. */
 export function CharacterLorebookButton({ character, onOpenPage }: { character: { id: Id; name: string }; onOpenPage: () => void }) {
@@ -48,6 +49,7 @@ export function AttachedBooks({ kind, targetId, onOpenPage }: { kind: 'character
   const toast = useToast();
   const books = useLorebooks();
   const actions = useLorebookActions();
+  const pending = usePending();
   const list = books.data ?? [];
   const on = (ids: Id[]) => ids.some((x) => String(x) === String(targetId));
   return (
@@ -59,8 +61,8 @@ export function AttachedBooks({ kind, targetId, onOpenPage }: { kind: 'character
           <label key={String(b.id)}>
             <input
               type="checkbox"
-              checked={on(kind === 'characters' ? b.characterIds : b.groupIds)}
-              onChange={(e) => actions.attach.mutate({ id: b.id, kind, targetId, on: e.target.checked }, { onError: (err) => toast.error(err) })}
+              checked={pending.value(String(b.id), on(kind === 'characters' ? b.characterIds : b.groupIds))}
+              onChange={(e) => pending.run(String(b.id), e.target.checked, (value, settled) => actions.attach.mutate({ id: b.id, kind, targetId, on: value }, { onError: (err) => toast.error(err), onSettled: settled }))}
             />{' '}
             {b.name} <span className="muted small">({t('lore.entries', { count: b.entryCount })})</span>
           </label>

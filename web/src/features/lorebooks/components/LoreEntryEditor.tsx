@@ -7,6 +7,7 @@ import { useConfirm } from '../../../components/Confirm.js';
 import { Icon } from '../../../components/Icon.js';
 import { useToast } from '../../../components/Toast.js';
 import { useI18n } from '../../../i18n/index.js';
+import { usePending } from './use-pending.js';
 import { useBookEntries, type BookRef, type EntryPatch, type LoreEntry, type SelectiveLogic } from '../api/lorebooks.js';
 
 const LOGICS: SelectiveLogic[] = ['and_any', 'not_all', 'not_any', 'and_all'];
@@ -32,6 +33,7 @@ export function LoreEntryEditor({ bookRef, entries }: { bookRef: BookRef; entrie
   const toast = useToast();
   const confirm = useConfirm();
   const ops = useBookEntries(bookRef);
+  const pending = usePending();
   const [q, setQ] = useState('');
   const [editing, setEditing] = useState<string | null>(null);
   const [adding, setAdding] = useState(false);
@@ -65,10 +67,10 @@ export function LoreEntryEditor({ bookRef, entries }: { bookRef: BookRef; entrie
             <div className="lore-card-head">
               <input
                 type="checkbox"
-                checked={e.enabled}
+                checked={pending.value(e.key, e.enabled)}
                 aria-label={t('lore.entry.enable', { name: title(e) })}
                 title={t('lore.entry.enabled')}
-                onChange={(ev) => ops.update.mutate({ key: e.key, patch: { enabled: ev.target.checked } }, { onError: (err) => toast.error(err) })}
+                onChange={(ev) => pending.run(e.key, ev.target.checked, (on, settled) => ops.update.mutate({ key: e.key, patch: { enabled: on } }, { onError: (err) => toast.error(err), onSettled: settled }))}
               />
               <div className="grow">
                 <strong className="ellipsis">{title(e)}</strong>{' '}

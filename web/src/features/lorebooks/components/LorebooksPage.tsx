@@ -10,6 +10,7 @@ import { useI18n } from '../../../i18n/index.js';
 import type { Id } from '../../../lib/types.js';
 import { lorebookExportUrl, useLorebook, useLorebookActions, useLorebooks, type LorebookSummary } from '../api/lorebooks.js';
 import { LoreEntryEditor } from './LoreEntryEditor.js';
+import { usePending } from './use-pending.js';
 
 interface Named {
   id: Id;
@@ -60,7 +61,7 @@ function BookList({ characters, groups, onOpen }: { characters: Named[]; groups:
       const content = await f.text();
       const name = f.name.replace(/\.json$/i, '').slice(0, 100).trim() || undefined;
       const b = await actions.import.mutateAsync({ content, name });
-      toast.success(t('lore.entries', { count: b.entryCount }));
+      toast.success(t('lore.imported', { name: b.name, count: b.entryCount }));
     } catch (e) {
       toast.error(e);
     } finally {
@@ -119,8 +120,10 @@ function BookCard({ book, characters, groups, onOpen }: { book: LorebookSummary;
   const toast = useToast();
   const confirm = useConfirm();
   const actions = useLorebookActions();
-  const toggle = (kind: 'characters' | 'groups', targetId: Id, on: boolean) => actions.attach.mutate({ id: book.id, kind, targetId, on }, { onError: (e) => toast.error(e) });
-  const has = (ids: Id[], id: Id) => ids.some((x) => String(x) === String(id));
+  const pending = usePending();
+  const toggle = (kind: 'characters' | 'groups', targetId: Id, on: boolean) =>
+    pending.run(`${kind}:${targetId}`, on, (value, settled) => actions.attach.mutate({ id: book.id, kind, targetId, on: value }, { onError: (e) => toast.error(e), onSettled: settled }));
+  const has = (kind: 'characters' | 'groups', ids: Id[], id: Id) => pending.value(`${kind}:${id}`, ids.some((x) => String(x) === String(id)));
   return (
     <li className="lore-card" data-book={String(book.id)}>
       <div className="lore-card-head">
@@ -157,7 +160,7 @@ function BookCard({ book, characters, groups, onOpen }: { book: LorebookSummary;
             <legend className="muted small">{t('lore.characters')}</legend>
             {characters.map((c) => (
               <label key={String(c.id)}>
-                <input type="checkbox" checked={has(book.characterIds, c.id)} onChange={(e) => toggle('characters', c.id, e.target.checked)} /> {c.name}
+                <input type="checkbox" checked={has('characters', book.characterIds, c.id)} onChange={(e) => toggle('characters', c.id, e.target.checked)} /> {c.name}
               </label>
             ))}
           </fieldset>
@@ -167,7 +170,7 @@ function BookCard({ book, characters, groups, onOpen }: { book: LorebookSummary;
             <legend className="muted small">{t('lore.groups')}</legend>
             {groups.map((g) => (
               <label key={String(g.id)}>
-                <input type="checkbox" checked={has(book.groupIds, g.id)} onChange={(e) => toggle('groups', g.id, e.target.checked)} /> {g.name}
+                <input type="checkbox" checked={has('groups', book.groupIds, g.id)} onChange={(e) => toggle('groups', g.id, e.target.checked)} /> {g.name}
               </label>
             ))}
           </fieldset>
