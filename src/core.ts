@@ -49,6 +49,8 @@ export interface CoreOptions {
   infra?: Partial<Pick<Core, 'cache' | 'queue' | 'limiter' | 'pubsub' | 'locks'>>;
   /** Pause between the offline model's streamed chunks (tests use 0). */
   offlineChunkDelayMs?: number;
+  /** Keep every statement's SQL in `database.queries.trace` (tests that count a turn's queries). */
+  traceQueries?: boolean;
 }
 
 export interface Core {
@@ -109,6 +111,7 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
     sqliteFile: join(config.dataDirAbs, 'fastnpc.db'),
     poolMax: config.dbPoolMax,
     acquireTimeoutMs: config.dbAcquireTimeoutMs,
+    traceQueries: options.traceQueries,
   });
   await migrateToLatest(database.db);
   // Scaled mode: REDIS_URL moves cache, queue, limits, pub/sub and leases to Redis.

@@ -5,7 +5,7 @@ import type { AuditLog } from '../admin/audit.js';
 import type { StoredReason } from '../groups/store.js';
 import type { DecisionRecord, InspectionRecord } from './recorder.js';
 
-export function createInspectionReader(deps: { db: Db; audit: AuditLog }) {
+export function createInspectionReader(deps: { db: Db; audit: AuditLog; /** Writes records still queued (a read right after a turn sees it). */ flush?: () => Promise<void> }) {
   const { db } = deps;
 
   /** Group turns: why the speaker was chosen, and the moderator's call that led here (prompt text from its part). */
@@ -21,6 +21,7 @@ export function createInspectionReader(deps: { db: Db; audit: AuditLog }) {
   }
 
   async function read(messageId: number, ownerId?: number) {
+    await deps.flush?.();
     let q = db
       .selectFrom('messages')
       .innerJoin('conversations', 'conversations.id', 'messages.conversation_id')
