@@ -19,6 +19,7 @@ import { assemblePrompt, budgetsFrom, type AssembledPrompt, type HistoryMessage 
 import { alternateGreetingsOf, cardPromptFields, greetingOf, loreFor } from '../characters/card-fields.js';
 import { expandMacros, type MacroNames } from '../../shared/macros.js';
 import type { LoreResult } from '../lorebooks/activate.js';
+import { restoreVersions } from '../conversations/swipes.js';
 import type { ReplyDone, Turn, TurnEngine, TurnSink } from '../conversations/engine.js';
 import { readableTime } from '../../shared/readable-time.js';
 
@@ -131,18 +132,6 @@ export function createChatService(deps: ChatDeps) {
     return { character, conversationId, settings, spec: { conversationId, model: settings.chatModel ?? undefined, busyMessage: BUSY } };
   }
 
-  /** After a failed regenerate: the versions return on the interrupted reply, or as the reply again. */
-  async function keepVersions(conversationId: number, old: Message, previous: string[]): Promise<void> {
-    const newest = await conversations.lastMessage(db, conversationId);
-    if (newest && newest.role === 'assistant' && newest.id > old.id) {
-      const versions = [...previous, newest.content];
-      await conversations.setAlternatives(db, conversationId, newest.id, versions, versions.length - 1);
-      return;
-    }
-    const back = await conversations.insertMessage(db, { conversationId, role: 'assistant', content: old.content, characterId: old.characterId, status: old.status, now: now() });
-    await conversations.setAlternatives(db, conversationId, back.id, previous, old.alternatives?.index ?? previous.length - 1);
-  }
-
   return {
     open,
 
@@ -189,7 +178,7 @@ export function createChatService(deps: ChatDeps) {
           return { ...r, message, messageId: message.id, userMessageId: lastUser.id };
         } catch (err) {
           // A failed regeneration loses nothing: the old versions go back (beside what came, if anything did).
-          if (previous.length) await keepVersions(conversationId, last, previous);
+          if (previous.length) await restoreVersions(db, conversationId, last, previous, now);
           throw err;
         }
       });

@@ -25,7 +25,7 @@ export async function regenerateKeepingVersions(db: Db, conversationId: number, 
 }
 
 /** After a failed regenerate: the versions return on the interrupted reply (if part of one came), or as the reply again. */
-async function restoreVersions(db: Db, conversationId: number, old: Message, previous: string[], now: () => number): Promise<void> {
+export async function restoreVersions(db: Db, conversationId: number, old: Message, previous: string[], now: () => number): Promise<void> {
   const newest = await conversations.lastMessage(db, conversationId);
   if (newest && newest.role === 'assistant' && newest.id > old.id) {
     const versions = [...previous, newest.content];

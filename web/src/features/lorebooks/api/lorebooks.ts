@@ -2,24 +2,11 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, qs, seg } from '../../../lib/api.js';
 import type { Id } from '../../../lib/types.js';
+import type { EntryView } from '../../../../../src/features/lorebooks/book.js';
 
-export type SelectiveLogic = 'and_any' | 'not_all' | 'not_any' | 'and_all';
-
-export interface LoreEntry {
-  key: string;
-  keys: string[];
-  secondaryKeys: string[];
-  selective: boolean;
-  selectiveLogic: SelectiveLogic;
-  content: string;
-  comment: string;
-  constant: boolean;
-  enabled: boolean;
-  order: number;
-  position: 'before' | 'after';
-  caseSensitive: boolean;
-  wholeWords: boolean;
-}
+export type { SelectiveLogic } from '../../../../../src/features/lorebooks/book.js';
+/** An entry as the server shows it, whatever the book's format (types only: the browser build reads the server's). */
+export type LoreEntry = EntryView;
 
 export type EntryPatch = Partial<Omit<LoreEntry, 'key'>>;
 

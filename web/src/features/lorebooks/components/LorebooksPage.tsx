@@ -155,28 +155,24 @@ function BookCard({ book, characters, groups, onOpen }: { book: LorebookSummary;
         <summary className="small">
           {t('lore.usedBy')} ({book.characterIds.length + book.groupIds.length})
         </summary>
-        {characters.length ? (
-          <fieldset className="attach-list">
-            <legend className="muted small">{t('lore.characters')}</legend>
-            {characters.map((c) => (
-              <label key={String(c.id)}>
-                <input type="checkbox" checked={has('characters', book.characterIds, c.id)} onChange={(e) => toggle('characters', c.id, e.target.checked)} /> {c.name}
-              </label>
-            ))}
-          </fieldset>
-        ) : null}
-        {groups.length ? (
-          <fieldset className="attach-list">
-            <legend className="muted small">{t('lore.groups')}</legend>
-            {groups.map((g) => (
-              <label key={String(g.id)}>
-                <input type="checkbox" checked={has('groups', book.groupIds, g.id)} onChange={(e) => toggle('groups', g.id, e.target.checked)} /> {g.name}
-              </label>
-            ))}
-          </fieldset>
-        ) : null}
+        <AttachList legend={t('lore.characters')} items={characters} checked={(id) => has('characters', book.characterIds, id)} onToggle={(id, on) => toggle('characters', id, on)} />
+        <AttachList legend={t('lore.groups')} items={groups} checked={(id) => has('groups', book.groupIds, id)} onToggle={(id, on) => toggle('groups', id, on)} />
       </details>
     </li>
+  );
+}
+
+function AttachList({ legend, items, checked, onToggle }: { legend: string; items: Named[]; checked: (id: Id) => boolean; onToggle: (id: Id, on: boolean) => void }) {
+  if (!items.length) return null;
+  return (
+    <fieldset className="attach-list">
+      <legend className="muted small">{legend}</legend>
+      {items.map((x) => (
+        <label key={String(x.id)}>
+          <input type="checkbox" checked={checked(x.id)} onChange={(e) => onToggle(x.id, e.target.checked)} /> {x.name}
+        </label>
+      ))}
+    </fieldset>
   );
 }
 
