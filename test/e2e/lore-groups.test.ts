@@ -145,11 +145,17 @@ describe('lorebooks and group actions in Chromium', { timeout: 120_000 }, () => 
     await poll(() => badge.getAttribute('aria-label')).toBe('杜甫 为何发言：上一条消息点了名');
     await badge.focus();
     await shot('lore-06-reason');
+    // The badge opens what was sent for the reply.
+    await badge.click();
+    const inspect = page.getByRole('dialog', { name: '杜甫 的这条回复' });
+    await inspect.getByText('实际发给模型的内容').waitFor();
+    await shot('lore-06b-inspect');
+    await inspect.getByRole('button', { name: '关闭' }).first().click();
 
     // The group's World Info fired in 杜甫's turn (it names 长安).
     const list = await (await page.request.get(`${stack.baseUrl}/api/groups/${groupId}/messages`)).json();
-    const inspect = await (await page.request.get(`${stack.baseUrl}/api/messages/${list.items[0].id}/inspect`)).json();
-    expect(inspect.messages[0].content).toContain('朱雀大街');
+    const sent = await (await page.request.get(`${stack.baseUrl}/api/messages/${list.items[0].id}/inspect`)).json();
+    expect(sent.messages[0].content).toContain('朱雀大街');
 
     await page.getByRole('button', { name: '请李白现在发言' }).click();
     await poll(() => replies.count()).toBe(2);

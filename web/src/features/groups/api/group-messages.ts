@@ -24,3 +24,17 @@ export const regenerateGroupReply = (groupId: Id, signal: AbortSignal) => api.st
 
 /** "Let X speak now": that member replies without a message from the user, streamed like a turn. */
 export const letMemberSpeak = (groupId: Id, characterId: Id, signal: AbortSignal) => api.stream('POST', `/api/groups/${seg(groupId)}/members/${seg(characterId)}/speak`, {}, signal);
+
+/** "What was really sent" for a reply, with why its member spoke and the moderator's call (group turns). */
+export interface GroupInspection {
+  messageId: Id;
+  recorded: boolean;
+  model?: string;
+  usage?: { promptTokens: number; completionTokens: number };
+  latencyMs?: number;
+  promptVersions?: { key: string; version: number }[];
+  messages?: { role: string; content: string }[];
+  speakerReason?: { by: string; score?: number; reason?: string };
+  moderator?: { model: string; prompt: string; answer: unknown; error?: string; outcome: string; candidates: string[]; latencyMs: number };
+}
+export const inspectMessage = (messageId: Id) => api.get<GroupInspection>(`/api/messages/${seg(messageId)}/inspect`);

@@ -20,6 +20,7 @@ import {
   regenerateGroupReply,
   sendGroupMessage,
 } from '../api/group-messages.js';
+import { GroupInspectDialog } from './GroupInspectDialog.js';
 
 export interface GroupChatViewProps {
   group: Group;
@@ -44,6 +45,7 @@ export function GroupChatView({ group, username, leading, trailing }: GroupChatV
   const conv = useConversation(`g${id}`, load);
   const { state } = conv;
   const [speaker, setSpeaker] = useState<string>('');
+  const [inspecting, setInspecting] = useState<{ id: Id; title: string; text: string } | null>(null);
   const manual = group.mode === 'manual';
   const now = Date.now();
   const isMuted = (m: Group['members'][number]) => m.mutedUntil != null && m.mutedUntil > now;
@@ -68,9 +70,9 @@ export function GroupChatView({ group, username, leading, trailing }: GroupChatV
     if (it.role !== 'assistant' || !it.reason) return null;
     const text = t('group.reason.label', { name: sender(it).name, reason: reasonText(it.reason) });
     return (
-      <span className="reason-badge" tabIndex={0} role="note" aria-label={text} data-tip={text}>
+      <button type="button" className="reason-badge" aria-label={text} data-tip={text} onClick={() => it.id !== null && setInspecting({ id: it.id, title: t('group.inspect.title', { name: sender(it).name }), text })}>
         {t('group.reason.why')}
-      </span>
+      </button>
     );
   };
 
@@ -182,6 +184,7 @@ export function GroupChatView({ group, username, leading, trailing }: GroupChatV
           </button>
         ))}
       </div>
+      {inspecting ? <GroupInspectDialog messageId={inspecting.id} title={inspecting.title} reasonText={inspecting.text} onClose={() => setInspecting(null)} /> : null}
       <Composer
         onSend={(v) => void send(v)}
         onStop={conv.stop}
