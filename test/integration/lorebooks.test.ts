@@ -122,6 +122,24 @@ describe.each(DIALECTS)('lorebooks on %s', (dialect) => {
     expect((await c.post(`/api/lorebooks/${empty.body.id}/entries`, { keys: ['x'], content: 'y' })).body.key).toBe('0');
   });
 
+  it('loses no edit when several arrive at once (a standalone book and a character\'s own)', async () => {
+    const c = await user();
+    const book = await importBook(c, CHARACTER_BOOK);
+    const li = await importCard(c, '李白', { character_book: JSON.parse(CHARACTER_BOOK) });
+    for (const base of [`/api/lorebooks/${book.id}`, `/api/characters/${li.id}/lorebook`]) {
+      const results = await Promise.all([
+        c.patch(`${base}/entries/0`, { enabled: false }),
+        c.patch(`${base}/entries/1`, { enabled: false }),
+        c.post(`${base}/entries`, { keys: ['甲'], content: '甲' }),
+        c.post(`${base}/entries`, { keys: ['乙'], content: '乙' }),
+      ]);
+      expect(results.map((r) => r.status)).toEqual([200, 200, 201, 201]);
+      const entries = (await c.get(base)).body.entries;
+      expect(entries.map((e: any) => e.enabled)).toEqual([false, false, true, true]);
+      expect(entries.slice(2).map((e: any) => e.content).sort()).toEqual(['乙', '甲']);
+    }
+  });
+
   it('fires an attached book\'s entries in a one-to-one chat, and stops when detached', async () => {
     const c = await user();
     const li = await importCard(c, '李白');

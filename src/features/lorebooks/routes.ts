@@ -109,15 +109,15 @@ export function registerLorebookRoutes(root: FastifyInstance, deps: { lorebooks:
   const entryRoutes = (prefix: string, ref: (id: number) => BookRef, what: string) => {
     app.post(
       `${prefix}/entries`,
-      { config, schema: { tags, summary: `Add an entry to ${what}`, params: IdParams, body: NewEntry, response: { 201: Type.Ref('LoreEntry'), ...errors(400, 401, 404) } } },
+      { config, schema: { tags, summary: `Add an entry to ${what}`, params: IdParams, body: NewEntry, response: { 201: Type.Ref('LoreEntry'), ...errors(400, 401, 404, 409) } } },
       async (request, reply) => reply.code(201).send(await lorebooks.addEntry(owner(request), ref(request.params.id), request.body)),
     );
     app.patch(
       `${prefix}/entries/:key`,
-      { config, schema: { tags, summary: `Edit an entry of ${what}; fields not sent stay as they were`, params: BookEntryParams, body: EntryPatch, response: { 200: Type.Ref('LoreEntry'), ...errors(400, 401, 404) } } },
+      { config, schema: { tags, summary: `Edit an entry of ${what}; fields not sent stay as they were`, params: BookEntryParams, body: EntryPatch, response: { 200: Type.Ref('LoreEntry'), ...errors(400, 401, 404, 409) } } },
       async (request) => lorebooks.updateEntry(owner(request), ref(request.params.id), request.params.key, request.body),
     );
-    app.delete(`${prefix}/entries/:key`, { config, schema: { tags, summary: `Delete an entry of ${what}`, params: BookEntryParams, response: { 204: NoContent, ...errors(401, 404) } } }, async (request, reply) => {
+    app.delete(`${prefix}/entries/:key`, { config, schema: { tags, summary: `Delete an entry of ${what}`, params: BookEntryParams, response: { 204: NoContent, ...errors(401, 404, 409) } } }, async (request, reply) => {
       await lorebooks.deleteEntry(owner(request), ref(request.params.id), request.params.key);
       return reply.code(204).send(null);
     });

@@ -9,7 +9,7 @@
  */
 import type { Cache } from '../../infra/cache/cache.js';
 import type { Db } from '../../infra/db/index.js';
-import { notFound } from '../../errors.js';
+import { AppError, notFound } from '../../errors.js';
 import type { Actor, Character } from '../characters/store.js';
 import type { CharactersService } from '../characters/service.js';
 import { characterBookOf, loreFor as cardLoreFor } from '../characters/card-fields.js';
@@ -45,6 +45,7 @@ export interface LorebookView extends LorebookSummary {
 export type BookRef = { kind: 'standalone'; id: number } | { kind: 'character'; id: number };
 
 const LINKS_TTL_S = 3600;
+const EDIT_ATTEMPTS = 5;
 const linksKey = (t: AttachTarget) => `lore:${t.kind}:${t.id}`;
 type Links = { id: number; updatedAt: number }[];
 type Obj = Record<string, unknown>;
@@ -91,25 +92,33 @@ export function createLorebooksService(deps: LorebooksDeps) {
     if (targets.length) await cache.delete(...targets.map(linksKey));
   }
 
-  /** Reads a book (standalone or a character's own), lets `change` edit it, and stores it. */
+  /**
+   * Reads a book (standalone or a character's own), lets `change` edit it, and stores it if nobody
+   * changed it meanwhile; otherwise reads it again and re-applies the change (two quick toggles in
+   * the editor are two concurrent requests, and neither may be lost).
+   */
   async function editBook<T>(actor: Actor, ref: BookRef, change: (format: BookFormat, book: Obj) => T): Promise<T> {
-    if (ref.kind === 'standalone') {
-      const b = await owned(actor, ref.id);
-      const book = JSON.parse(b.bookJson) as Obj;
-      const out = change(b.format, book);
-      await store.updateLorebook(db, actor.userId, ref.id, { bookJson: JSON.stringify(book, null, 2), entryCount: entryCount(b.format, book) }, now());
-      await forgetTargets(ref.id);
-      return out;
+    for (let attempt = 0; attempt < EDIT_ATTEMPTS; attempt++) {
+      if (ref.kind === 'standalone') {
+        const b = await owned(actor, ref.id);
+        const book = JSON.parse(b.bookJson) as Obj;
+        const out = change(b.format, book);
+        // A new version even within the same millisecond: compiled books are cached by it.
+        const stored = await store.updateLorebook(db, actor.userId, ref.id, { bookJson: JSON.stringify(book, null, 2), entryCount: entryCount(b.format, book) }, Math.max(now(), b.updatedAt + 1), b.updatedAt);
+        if (!stored) continue;
+        await forgetTargets(ref.id);
+        return out;
+      }
+      const c = await deps.characters.get(actor, ref.id);
+      const extras = (c.cardExtras ?? { data: {}, extensions: {}, topLevel: {}, texts: {} }) as Obj;
+      const data: Obj = typeof extras.data === 'object' && extras.data !== null ? { ...(extras.data as Obj) } : {};
+      // A deep copy: the cached character must not change before the write succeeds.
+      const book = structuredClone((characterBookOf(c) ?? emptyBook('character_book')) as Obj);
+      const out = change('character_book', book);
+      data.character_book = book;
+      if (await deps.characters.putCardExtras(actor, ref.id, { ...extras, data }, c.updatedAt)) return out;
     }
-    const c = await deps.characters.get(actor, ref.id);
-    const extras = (c.cardExtras ?? { data: {}, extensions: {}, topLevel: {}, texts: {} }) as Obj;
-    const data: Obj = typeof extras.data === 'object' && extras.data !== null ? { ...(extras.data as Obj) } : {};
-    // A deep copy: the cached character must not change before the write succeeds.
-    const book = structuredClone((characterBookOf(c) ?? emptyBook('character_book')) as Obj);
-    const out = change('character_book', book);
-    data.character_book = book;
-    await deps.characters.putCardExtras(actor, ref.id, { ...extras, data });
-    return out;
+    throw new AppError('conflict:lorebook', 'The lorebook keeps changing elsewhere; try again', { retryAfter: 1 });
   }
 
   async function linked(userId: number, target: AttachTarget): Promise<Links> {

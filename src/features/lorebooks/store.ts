@@ -54,7 +54,8 @@ export async function insertLorebook(db: Db, b: { userId: number; name: string; 
   return r.id;
 }
 
-export async function updateLorebook(db: Db, userId: number, id: number, patch: { name?: string; bookJson?: string; entryCount?: number }, now: number): Promise<boolean> {
+/** `ifUpdatedAt`: only if the book is still at that version (an entry edit must not lose a concurrent one). */
+export async function updateLorebook(db: Db, userId: number, id: number, patch: { name?: string; bookJson?: string; entryCount?: number }, now: number, ifUpdatedAt?: number): Promise<boolean> {
   const r = await db
     .updateTable('lorebooks')
     .set({
@@ -65,6 +66,7 @@ export async function updateLorebook(db: Db, userId: number, id: number, patch: 
     })
     .where('id', '=', id)
     .where('user_id', '=', userId)
+    .$if(ifUpdatedAt !== undefined, (q) => q.where('updated_at', '=', ifUpdatedAt!))
     .executeTakeFirst();
   return Number(r.numUpdatedRows) > 0;
 }
