@@ -137,7 +137,13 @@ describe.each(DIALECTS)('group message actions on %s', (dialect) => {
       { next_speaker: '张飞', confidence: 0.9, reason: '张飞性急，必先开口' },
       { next_speaker: '关羽', confidence: 0.2, reason: '不如等主公开口' },
     ];
-    const stub: typeof ctx.llm = Object.assign(Object.create(ctx.llm), { completeJson: async () => answers.shift()! });
+    const stub: typeof ctx.llm = Object.assign(Object.create(ctx.llm), {
+      async completeJson(req: { onAnswerText?: (text: string) => void }) {
+        const answer = answers.shift()!;
+        req.onAnswerText?.(`\`\`\`json\n${JSON.stringify(answer)}\n\`\`\``);
+        return answer;
+      },
+    });
     const engine = createTurnEngine({ db: ctx.database.db, llm: stub, locks: ctx.locks, memory: ctx.memory, leaseMs: 10_000, onReply: (r) => ctx.inspections.record({ messageId: r.messageId, messages: r.request.messages, usage: r.usage, latencyMs: r.latencyMs }) });
     const groups = createGroupsService({ db: ctx.database.db, cache: ctx.cache, engine, llm: stub, prompts: ctx.prompts, characters: ctx.characters, users: ctx.users, memory: ctx.memory, recordDecision: (d) => ctx.inspections.recordDecision(d) });
     const r = await groups.turn({ userId }, g.id, { content: '今天天气不错' }, silentSink(new AbortController().signal));
@@ -151,6 +157,7 @@ describe.each(DIALECTS)('group message actions on %s', (dialect) => {
     expect(seen.body).toMatchObject({ recorded: true, speakerReason: { by: 'moderator', score: 0.9 } });
     expect(seen.body.moderator).toMatchObject({ outcome: 'moderator', answer: { next_speaker: '张飞', confidence: 0.9 }, candidates: ['关羽', '张飞', '刘备'] });
     expect(seen.body.moderator.prompt).toContain('群聊的中控');
+    expect(seen.body.moderator.raw).toEqual([`\`\`\`json\n${JSON.stringify({ next_speaker: '张飞', confidence: 0.9, reason: '张飞性急，必先开口' })}\n\`\`\``]);
     expect(seen.body.moderator.prompt).toContain('今天天气不错');
 
     // A moderator that chose to wait is kept on the user's message it did not answer.
@@ -163,6 +170,15 @@ describe.each(DIALECTS)('group message actions on %s', (dialect) => {
     const other = t.client();
     await other.register();
     expect((await other.get(`/api/messages/${reply.id}/inspect`)).status).toBe(404);
+
+    // Through the real gateway and the mock LLM: the moderator's text as it wrote it.
+    const fresh = await setup({ maxRounds: 1 });
+    const r2 = await fresh.user.post(`${fresh.base}/messages`, { content: '今天天气不错' });
+    expect(r2.body.moderatorCalls).toBe(1);
+    const decidedOn = r2.body.messageIds[0] ?? r2.body.userMessageId;
+    const real = await fresh.user.get(`/api/messages/${decidedOn}/inspect`);
+    expect(real.body.moderator.raw).toHaveLength(1);
+    expect(JSON.parse(real.body.moderator.raw[0])).toEqual(real.body.moderator.answer);
   });
 
   it('answers 404 to another user on every message action', async () => {

@@ -100,6 +100,8 @@ interface ModeratorCall {
   startedAt: number;
   candidates: string[];
   answer: ModeratorAnswer | null;
+  /** The model's text, as written (two when its first answer was re-asked). */
+  raw: string[];
   error?: string;
 }
 
@@ -244,6 +246,7 @@ export function createGroupsService(deps: GroupsDeps) {
         userId,
         hints: { members: candidates.map((c) => ({ id: c.id, name: c.name, aliases: c.aliases })), lastSpeaker: lastSpeaker?.id, transcript },
         slot: turn.slot,
+        onAnswerText: (text) => call.raw.push(text),
       },
       schema,
       turn.signal,
@@ -272,6 +275,7 @@ export function createGroupsService(deps: GroupsDeps) {
       prompt: call.prompt,
       model: settings.chatModel ?? undefined,
       answer: call.answer,
+      raw: call.raw,
       error: call.error,
       outcome: waited ? outcome : call.error ? 'moderator_failed' : outcome,
       candidates: call.candidates,
@@ -387,7 +391,7 @@ export function createGroupsService(deps: GroupsDeps) {
             result.moderatorCalls++;
             const { candidates } = d;
             const lastSpeaker = speakers.find((s) => s.id === spoken.at(-1));
-            call = { prompt: '', startedAt: now(), candidates: candidates.map((c) => c.name), answer: null };
+            call = { prompt: '', startedAt: now(), candidates: candidates.map((c) => c.name), answer: null, raw: [] };
             try {
               const answer = await moderate(speakers, members, candidates, lastSpeaker, turn, g.userId, names, call);
               call.answer = answer;

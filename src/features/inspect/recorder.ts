@@ -38,8 +38,10 @@ export interface DecisionTrace {
   messageId: number;
   prompt: string;
   model?: string;
-  /** The answer as the model gave it (after JSON repair); null when the call failed. */
+  /** The answer as the loop read it (after JSON repair); null when the call failed. */
   answer: unknown;
+  /** The model's text as written (two when the first answer was re-asked). */
+  raw: string[];
   /** The failure's code when the call failed and the round fell back to round-robin. */
   error?: string;
   /** How the loop decided (moderator, moderator_draw, moderator_failed, or the wait reason). */
@@ -54,6 +56,7 @@ export interface DecisionRecord {
   /** The moderator prompt, stored once in `prompt_parts` like a reply's parts. */
   promptHash: string;
   answer: unknown;
+  raw: string[];
   error?: string;
   outcome: string;
   candidates: string[];
@@ -111,6 +114,7 @@ export function createInspectionRecorder(deps: {
       model: trace.model ?? deps.defaultModel,
       promptHash,
       answer: trace.answer,
+      raw: trace.raw,
       ...(trace.error ? { error: trace.error } : {}),
       outcome: trace.outcome,
       candidates: trace.candidates,

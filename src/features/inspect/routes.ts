@@ -23,7 +23,8 @@ const Inspection = Type.Object({
       {
         model: Type.String(),
         prompt: Type.String(),
-        answer: Type.Unknown({ description: 'The answer as the model gave it (after JSON repair); null when the call failed' }),
+        answer: Type.Unknown({ description: 'The answer as the round loop read it (after JSON repair); null when the call failed' }),
+        raw: Type.Array(Type.String(), { description: "The model's text as written (two when its first answer was re-asked)" }),
         error: Type.Optional(Type.String()),
         outcome: Type.String({ description: 'moderator | moderator_draw | moderator_failed, or why the loop waited (moderator_low_confidence)' }),
         candidates: Type.Array(Type.String()),

@@ -15,7 +15,7 @@ export function createInspectionReader(deps: { db: Db; audit: AuditLog; /** Writ
     if (row.decision_json) {
       const { v: _v, promptHash, ...decision } = JSON.parse(row.decision_json) as DecisionRecord;
       const part = await db.selectFrom('prompt_parts').select('content').where('hash', '=', promptHash).executeTakeFirst();
-      out.moderator = { ...decision, prompt: part?.content ?? '' };
+      out.moderator = { ...decision, raw: decision.raw ?? [], prompt: part?.content ?? '' };
     }
     return out;
   }

@@ -35,6 +35,6 @@ export interface GroupInspection {
   promptVersions?: { key: string; version: number }[];
   messages?: { role: string; content: string }[];
   speakerReason?: { by: string; score?: number; reason?: string };
-  moderator?: { model: string; prompt: string; answer: unknown; error?: string; outcome: string; candidates: string[]; latencyMs: number };
+  moderator?: { model: string; prompt: string; answer: unknown; raw: string[]; error?: string; outcome: string; candidates: string[]; latencyMs: number };
 }
 export const inspectMessage = (messageId: Id) => api.get<GroupInspection>(`/api/messages/${seg(messageId)}/inspect`);

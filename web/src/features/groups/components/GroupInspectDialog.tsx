@@ -35,7 +35,7 @@ export function GroupInspectDialog({ messageId, title, reasonText, onClose }: { 
               </div>
             </dl>
             <h4 className="small">{t('group.inspect.answer')}</h4>
-            <pre className="inspect-pre">{v.moderator.answer === null ? '—' : JSON.stringify(v.moderator.answer, null, 2)}</pre>
+            {v.moderator.raw.length ? v.moderator.raw.map((text, i) => <pre key={i} className="inspect-pre">{text}</pre>) : <pre className="inspect-pre">{v.moderator.answer === null ? '—' : JSON.stringify(v.moderator.answer, null, 2)}</pre>}
             <details>
               <summary className="small">{t('group.inspect.prompt')}</summary>
               <pre className="inspect-pre">{v.moderator.prompt}</pre>
