@@ -181,6 +181,22 @@ describe('lorebooks and group actions in Chromium', { timeout: 120_000 }, () => 
     await page.setViewportSize({ width: 390, height: 844 });
     await input.waitFor();
     await shot('lore-09-phone-group');
+  });
+
+  it('reads in English on a phone: the entry form of a lorebook', async () => {
+    await page.evaluate(() => localStorage.setItem('fastnpc.locale', 'en'));
+    await page.goto(`${stack.baseUrl}/lorebooks`);
+    await page.locator('.lore-card').filter({ hasText: '长安' }).getByRole('button', { name: 'Edit entries' }).click();
+    await page.getByRole('button', { name: 'Edit entry: 长安城' }).click();
+    await page.getByLabel('Keys (comma-separated)', { exact: true }).waitFor();
+    await page.getByLabel('Use secondary keys').check();
+    await page.getByLabel('Secondary keys (comma-separated)').fill('春天');
+    await shot('lore-10-phone-entry-form-en');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.locator('.lore-card').filter({ hasText: '长安城' }).getByLabel('Keys (comma-separated)', { exact: true }).waitFor({ state: 'detached' });
+    const book = (await (await page.request.get(`${stack.baseUrl}/api/lorebooks`)).json()).items[0];
+    const entries = (await (await page.request.get(`${stack.baseUrl}/api/lorebooks/${book.id}`)).json()).entries;
+    expect(entries[0]).toMatchObject({ selective: true, secondaryKeys: ['春天'] });
     expect(pageErrors).toEqual([]);
   });
 });

@@ -126,7 +126,9 @@ function EntryForm({ initial, onSave, onCancel, busy }: { initial: Omit<LoreEntr
       className="lore-form"
       onSubmit={(e) => {
         e.preventDefault();
-        const { keysText, secondaryText, ...rest } = v;
+        const { keysText, secondaryText, ...fields } = v;
+        // The entry's address is not a field: the PATCH would be refused with it.
+        const { key: _address, ...rest } = fields as typeof fields & { key?: string };
         onSave({ ...rest, keys: splitKeys(keysText), secondaryKeys: splitKeys(secondaryText) });
       }}
     >
