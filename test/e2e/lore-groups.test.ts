@@ -126,6 +126,11 @@ describe('lorebooks and group actions in Chromium', { timeout: 120_000 }, () => 
 
   it('acts on group messages: @-completion, why a member spoke, let a member speak, regenerate with swipes, delete, mute', async () => {
     await page.goto(`${stack.baseUrl}/groups/${groupId}`);
+    // The group's books open from its panel.
+    await page.getByRole('button', { name: '编辑条目: 长安' }).click();
+    await poll(() => new URL(page.url()).pathname).toMatch(/^\/lorebooks\/\d+$/);
+    await page.getByRole('heading', { name: '长安' }).waitFor();
+    await page.goBack();
     const input = page.getByRole('textbox', { name: '消息' });
     await input.click();
     await input.pressSequentially('@杜');

@@ -155,7 +155,7 @@ export function Shell({ user }: { user: User }) {
 
   let center;
   let info = null;
-  const openLorebooks = () => setSel({ kind: 'lorebooks', id: null });
+  const openLorebooks = (bookId?: Id) => setSel({ kind: 'lorebooks', id: bookId === undefined ? null : String(bookId) });
   if (sel?.kind === 'admin' && user.isAdmin) {
     center = <AdminPage leading={menuButton} />;
   } else if (sel?.kind === 'lorebooks') {
@@ -269,7 +269,7 @@ export function Shell({ user }: { user: User }) {
               <Icon name={theme.dark ? 'sun' : 'moon'} />
             </button>
             <FeedbackButton />
-            <button type="button" className={`icon-btn ${sel?.kind === 'lorebooks' ? 'on' : ''}`} aria-label={t('lore.title')} title={t('lore.title')} onClick={openLorebooks}>
+            <button type="button" className={`icon-btn ${sel?.kind === 'lorebooks' ? 'on' : ''}`} aria-label={t('lore.title')} title={t('lore.title')} onClick={() => openLorebooks()}>
               <Icon name="book" />
             </button>
             <button type="button" className="icon-btn" aria-label={t('nav.settings')} title={t('nav.settings')} onClick={() => go({ view: 'settings' })}>

@@ -13,7 +13,7 @@ import { LoreEntryEditor } from './LoreEntryEditor.js';
 import { usePending } from './use-pending.js';
 
 /** The button in the character's info panel and the dialog it opens. */
-export function CharacterLorebookButton({ character, onOpenPage }: { character: { id: Id; name: string }; onOpenPage: () => void }) {
+export function CharacterLorebookButton({ character, onOpenPage }: { character: { id: Id; name: string }; onOpenPage: (bookId?: Id) => void }) {
   const { t } = useI18n();
   const [open, setOpen] = useState(false);
   return (
@@ -23,14 +23,20 @@ export function CharacterLorebookButton({ character, onOpenPage }: { character: 
       </button>
       {open ? (
         <Modal title={t('lore.own', { name: character.name })} onClose={() => setOpen(false)} variant="wide">
-          <CharacterLorebooks characterId={character.id} onOpenPage={() => { setOpen(false); onOpenPage(); }} />
+          <CharacterLorebooks
+            characterId={character.id}
+            onOpenPage={(bookId) => {
+              setOpen(false);
+              onOpenPage(bookId);
+            }}
+          />
         </Modal>
       ) : null}
     </>
   );
 }
 
-function CharacterLorebooks({ characterId, onOpenPage }: { characterId: Id; onOpenPage: () => void }) {
+function CharacterLorebooks({ characterId, onOpenPage }: { characterId: Id; onOpenPage: (bookId?: Id) => void }) {
   const { t, errorText } = useI18n();
   const own = useOwnLorebook(characterId);
   return (
@@ -44,7 +50,7 @@ function CharacterLorebooks({ characterId, onOpenPage }: { characterId: Id; onOp
 }
 
 /** Which standalone books a character or group uses, as checkboxes. */
-export function AttachedBooks({ kind, targetId, onOpenPage }: { kind: 'characters' | 'groups'; targetId: Id; onOpenPage: () => void }) {
+export function AttachedBooks({ kind, targetId, onOpenPage }: { kind: 'characters' | 'groups'; targetId: Id; onOpenPage: (bookId?: Id) => void }) {
   const { t } = useI18n();
   const toast = useToast();
   const books = useLorebooks();
@@ -65,10 +71,13 @@ export function AttachedBooks({ kind, targetId, onOpenPage }: { kind: 'character
               onChange={(e) => pending.run(String(b.id), e.target.checked, (value, settled) => actions.attach.mutate({ id: b.id, kind, targetId, on: value }, { onError: (err) => toast.error(err), onSettled: settled }))}
             />{' '}
             {b.name} <span className="muted small">({t('lore.entries', { count: b.entryCount })})</span>
+            <button type="button" className="icon-btn" aria-label={`${t('lore.open')}: ${b.name}`} title={t('lore.open')} onClick={() => onOpenPage(b.id)}>
+              <Icon name="edit" size={14} />
+            </button>
           </label>
         ))}
       </div>
-      <button type="button" className="btn btn-ghost btn-sm" onClick={onOpenPage}>
+      <button type="button" className="btn btn-ghost btn-sm" onClick={() => onOpenPage()}>
         <Icon name="book" size={14} /> {t('lore.openPage')}
       </button>
     </section>
