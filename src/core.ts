@@ -42,6 +42,14 @@ export interface CoreLog {
   error(o: object, m?: string): void;
 }
 
+/** A command's log: warnings and errors on stderr, one line each; nothing else. */
+const logLine = (level: string, o: object, m?: string) => process.stderr.write(`${level}: ${m ?? ''} ${JSON.stringify(o, (_k, v: unknown) => (v instanceof Error ? v.message : v))}\n`);
+export const cliLog: CoreLog = {
+  info() {},
+  warn: (o, m) => logLine('warning', o, m),
+  error: (o, m) => logLine('error', o, m),
+};
+
 export interface CoreOptions {
   /** Run background jobs in this process (default: config.runJobs). */
   runJobs?: boolean;
