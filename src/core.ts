@@ -210,7 +210,8 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
     users,
     memory,
     onModeratorError: (err) => log.warn({ err }, 'group moderator failed; round-robin for this round'),
-    recordDecision: (trace) => inspections.recordDecision(trace),
+    // The moderator's model is the per-purpose one when configured (the recorder's default is the chat model).
+    recordDecision: (trace) => inspections.recordDecision({ ...trace, model: trace.model ?? config.llmModelModerator ?? undefined }),
     lore: (character, messages, groupId) => lorebooks.loreFor(character, messages, groupId),
   });
   groupMemoryContext = groupMemoryContextOf(groups);

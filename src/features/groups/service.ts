@@ -269,11 +269,10 @@ export function createGroupsService(deps: GroupsDeps) {
     return message;
   }
 
-  function recordCall(call: ModeratorCall, messageId: number, outcome: string, settings: UserSettings, waited = false) {
+  function recordCall(call: ModeratorCall, messageId: number, outcome: string, waited = false) {
     deps.recordDecision?.({
       messageId,
       prompt: call.prompt,
-      model: settings.chatModel ?? undefined,
       answer: call.answer,
       raw: call.raw,
       error: call.error,
@@ -408,7 +407,7 @@ export function createGroupsService(deps: GroupsDeps) {
           if (d.kind === 'wait') {
             result.stoppedBy = d.reason;
             // A moderator that chose to wait before anyone spoke is kept on the user's message (a reply keeps the call that chose it).
-            if (call && !spoken.length) recordCall(call, userMessage.id, d.reason, settings, true);
+            if (call && !spoken.length) recordCall(call, userMessage.id, d.reason, true);
             break;
           }
           if (d.kind !== 'speak') break;
@@ -416,7 +415,7 @@ export function createGroupsService(deps: GroupsDeps) {
           result.decidedBy[d.by] = (result.decidedBy[d.by] ?? 0) + 1;
           const speaker = members.find((c) => c.id === (d as { id: number }).id)!;
           const message = await speakAs(g, speaker, members, turn, settings, names, reason ?? { by: d.by });
-          if (call) recordCall(call, message.id, d.by, settings);
+          if (call) recordCall(call, message.id, d.by);
           result.messageIds.push(message.id);
           result.rounds++;
           spoken.push(speaker.id);
