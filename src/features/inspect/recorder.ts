@@ -50,18 +50,8 @@ export interface DecisionTrace {
   latencyMs: number;
 }
 
-export interface DecisionRecord {
-  v: 1;
-  model: string;
-  /** The moderator prompt, stored once in `prompt_parts` like a reply's parts. */
-  promptHash: string;
-  answer: unknown;
-  raw: string[];
-  error?: string;
-  outcome: string;
-  candidates: string[];
-  latencyMs: number;
-}
+/** As stored: the prompt as a `prompt_parts` hash (stored once, like a reply's parts), the model resolved. */
+export type DecisionRecord = Omit<DecisionTrace, 'messageId' | 'prompt' | 'model'> & { v: 1; model: string; promptHash: string };
 
 const BATCH_MS = 100;
 const hashOf = (text: string) => createHash('sha256').update(text).digest('base64url').slice(0, 32);
