@@ -15,14 +15,14 @@ import { registerInspectRoutes } from './features/inspect/routes.js';
 
 export function registerConsole(app: FastifyInstance, ctx: AppContext): void {
   const db = ctx.database.db;
-  const audit = createAuditLog(db);
+  const audit = createAuditLog(db, Date.now, ctx.database.read);
   registerPromptRoutes(app, { prompts: ctx.promptVersions });
   registerFeedbackRoutes(app, { feedback: createFeedbackService({ db }) });
   registerAdminRoutes(app, {
     audit,
     accounts: createAccountsAdmin({ db, cache: ctx.cache, users: ctx.users, audit }),
     review: createReview({ db, audit }),
-    usage: createUsageReports({ db }),
+    usage: createUsageReports({ db, readDb: ctx.database.read }),
     operations: createOperations(ctx),
   });
   registerInspectRoutes(app, { inspections: createInspectionReader({ db, audit, flush: ctx.inspections.flush }) });

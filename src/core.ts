@@ -35,6 +35,7 @@ import { createSourceService, type SourceService } from './features/sources/serv
 import { createCreationService, CREATION_ATTEMPTS, CREATION_JOB, type CreationService } from './features/creation/service.js';
 import { createGroupsService, groupMemoryContextOf, type GroupsService } from './features/groups/index.js';
 import { createLorebooksService, type LorebooksService } from './features/lorebooks/service.js';
+import { createPersonasService, type PersonasService } from './features/personas/service.js';
 
 export interface CoreLog {
   info(o: object, m?: string): void;
@@ -85,6 +86,7 @@ export interface Core {
   creation: CreationService;
   groups: GroupsService;
   lorebooks: LorebooksService;
+  personas: PersonasService;
   /** Checks /readyz adds for the core's own connections (Redis in scaled mode). */
   readiness: { name: string; critical: boolean; check(): Promise<void> }[];
   close(): Promise<void>;
@@ -116,6 +118,7 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
   const metrics = new Metrics();
   const database = openDatabase({
     databaseUrl: config.databaseUrl,
+    readUrl: config.databaseReadUrl,
     sqliteFile: join(config.dataDirAbs, 'fastnpc.db'),
     poolMax: config.dbPoolMax,
     acquireTimeoutMs: config.dbAcquireTimeoutMs,
@@ -148,6 +151,7 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
     files,
   });
   const characters = createCharactersService({ db: database.db, cache, files });
+  const personas = createPersonasService({ db: database.db, cache, files });
   const memoryJobs = metrics.counter('memory_jobs_total', 'Memory jobs by what they did', ['result']);
   const memory = createMemoryService({
     db: database.db,
@@ -171,6 +175,7 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
   const lorebooks = createLorebooksService({ db: database.db, cache, characters });
   const chat = createChatService({
     db: database.db,
+    readDb: database.read,
     cache,
     engine,
     prompts,
@@ -178,6 +183,7 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
     users,
     memory,
     lore: (character, messages) => lorebooks.loreFor(character, messages),
+    personas,
     observePrelude: (() => {
       const h = metrics.histogram('chat_turn_prelude_seconds', 'Server time before a turn\'s LLM call starts (auth, storage, prompt)', [], [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]);
       return (s: number) => h.observe(s);
@@ -202,6 +208,7 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
   let groupMemoryContext: ((groupId: number, userId: number, budgets: ConversationMemoryContext['budgets']) => Promise<ConversationMemoryContext | undefined>) | undefined;
   const groups = createGroupsService({
     db: database.db,
+    readDb: database.read,
     cache,
     engine,
     llm,
@@ -209,6 +216,7 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
     characters,
     users,
     memory,
+    personas,
     onModeratorError: (err) => log.warn({ err }, 'group moderator failed; round-robin for this round'),
     // The moderator's model is the per-purpose one when configured (the recorder's default is the chat model).
     recordDecision: (trace) => inspections.recordDecision({ ...trace, model: trace.model ?? config.llmModelModerator ?? undefined }),
@@ -245,6 +253,7 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
     creation,
     groups,
     lorebooks,
+    personas,
     readiness: scaled ? [scaled.readiness] : [],
     async close() {
       await queue.close(config.shutdownGraceMs);

@@ -6,14 +6,13 @@
  * and the back button → an unreachable encyclopedia → settings → English → phone size → sign-out
  * and a session revoked elsewhere. Screenshots of the main screens go to test-output/screenshots/.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, startStack, type Stack } from './stack.js';
+import { launchChromium, ROOT, startStack, type Stack } from './stack.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = join(ROOT, 'test-output', 'screenshots');
 
 let stack: Stack;
@@ -28,13 +27,9 @@ const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 15_000 
 
 describe('web app in Chromium', { timeout: 120_000 }, () => {
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM} (apt-get install -y chromium)`);
     mkdirSync(SHOTS, { recursive: true });
     stack = await startStack();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-quic', '--disable-sync'],
-    });
+    browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1360, height: 860 }, locale: 'zh-CN', colorScheme: 'light', acceptDownloads: true });
     page = await context.newPage();
     page.setDefaultTimeout(15_000);
@@ -256,7 +251,7 @@ describe('web app in Chromium', { timeout: 120_000 }, () => {
     const groupPath = new URL(page.url()).pathname;
     expect(groupPath).toMatch(/^\/groups\/\d+$/);
     await page.locator('.sidebar').getByRole('link', { name: '李白', exact: true }).click();
-    await poll(() => new URL(page.url()).pathname).toMatch(/^\/characters\/\d+$/);
+    await poll(() => new URL(page.url()).pathname).toMatch(/^\/characters\/\d+\/chats\/\d+$/);
     const charPath = new URL(page.url()).pathname;
     await poll(() => page.locator('.conv-title').textContent()).toContain('李白');
     await page.goBack();
@@ -290,10 +285,10 @@ describe('web app in Chromium', { timeout: 120_000 }, () => {
     await page.getByRole('dialog', { name: '设置' }).waitFor();
     await page.getByRole('dialog', { name: '设置' }).getByRole('button', { name: '关闭' }).first().click();
     await page.getByRole('dialog', { name: '设置' }).waitFor({ state: 'detached' });
-    await poll(() => new URL(page.url()).pathname).toMatch(/^\/(groups|characters)\/\d+$/);
+    await poll(() => new URL(page.url()).pathname).toMatch(/^\/(groups|characters)\/\d+(\/chats\/\d+)?$/);
     // A link to something that is gone lands on a chat that exists, not on an empty page.
     await page.goto(`${stack.baseUrl}/characters/987654`);
-    await poll(() => new URL(page.url()).pathname).toMatch(/^\/characters\/(?!987654$)\d+$/);
+    await poll(() => new URL(page.url()).pathname).toMatch(/^\/characters\/(?!987654\b)\d+(\/chats\/\d+)?$/);
     await page.locator('.conv-title').waitFor();
   });
 

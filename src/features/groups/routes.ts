@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { currentUser } from '../../http/auth.js';
-import { errors, IdParams, NoContent } from '../../http/schemas.js';
+import { errors, Id, IdParams, NoContent } from '../../http/schemas.js';
 import { serveTurn } from '../../http/sse.js';
 import type { RateLimiter } from '../../infra/rate-limit/rate-limiter.js';
 import { contentDisposition } from '../../http/download.js';
@@ -23,6 +23,7 @@ const GroupSchema = Type.Object(
     mode: Mode,
     maxRounds: Type.Integer({ description: 'In effect: the group\'s own value or your groupRounds setting' }),
     maxRoundsDefault: Type.Boolean({ description: 'maxRounds follows your setting' }),
+    personaId: Type.Union([Type.Integer(), Type.Null()], { description: 'The persona you play here; null = your default' }),
     members: Type.Array(
       Type.Object({
         characterId: Type.Integer(),
@@ -114,9 +115,9 @@ export function registerGroupRoutes(root: FastifyInstance, deps: GroupRouteDeps)
       config,
       schema: {
         tags,
-        summary: 'Rename, change the mode or the rounds per message (null: follow your setting)',
+        summary: 'Rename, change the mode, the rounds per message (null: follow your setting) or your persona (null: your default)',
         params: IdParams,
-        body: Type.Object({ name: Type.Optional(GroupName), mode: Type.Optional(Mode), maxRounds: Type.Optional(Type.Union([Rounds, Type.Null()])) }, { additionalProperties: false, minProperties: 1 }),
+        body: Type.Object({ name: Type.Optional(GroupName), mode: Type.Optional(Mode), maxRounds: Type.Optional(Type.Union([Rounds, Type.Null()])), personaId: Type.Optional(Type.Union([Id, Type.Null()])) }, { additionalProperties: false, minProperties: 1 }),
         response: { 200: Group, ...errors(400, 401, 404) },
       },
     },

@@ -13,6 +13,7 @@ import type { PromptRegistry } from '../prompts/registry.js';
 import { avatarUrl, type CharactersService } from '../characters/service.js';
 import type { Actor, Character } from '../characters/store.js';
 import type { UsersService } from '../users/service.js';
+import { userProfileText, type PersonasService } from '../personas/service.js';
 import type { UserSettings } from '../users/settings.js';
 import * as conversations from '../conversations/store.js';
 import type { Message } from '../conversations/store.js';
@@ -38,6 +39,8 @@ const USER_LABEL = '用户';
 
 export interface GroupsDeps {
   db: Db;
+  /** For message pages (may lag a moment; database.read). */
+  readDb?: Db;
   cache: Cache;
   /** Runs each turn (lease, admission, streaming, storage, memory). */
   engine: TurnEngine;
@@ -47,6 +50,8 @@ export interface GroupsDeps {
   characters: CharactersService;
   users: UsersService;
   memory: MemoryService;
+  /** Who the user plays (`{{user}}` and the persona's description in every member's prompt). */
+  personas?: Pick<PersonasService, 'active' | 'assertOwned'>;
   /** For the 0.5–0.8 moderator draw; tests inject a seeded one. */
   rng?: () => number;
   now?: () => number;
@@ -74,6 +79,8 @@ export interface GroupView {
   maxRounds: number;
   /** True when `maxRounds` follows the owner's setting (stored as null). */
   maxRoundsDefault: boolean;
+  /** The persona the user plays here; null = their default. */
+  personaId: number | null;
   members: GroupMemberView[];
   createdAt: number;
   updatedAt: number;
@@ -135,6 +142,7 @@ export function createGroupsService(deps: GroupsDeps) {
       mode: g.mode,
       maxRounds: rounds,
       maxRoundsDefault: g.maxRounds === null,
+      personaId: g.personaId,
       members: g.members.map((m) => ({
         characterId: m.characterId,
         name: m.name,
@@ -178,11 +186,12 @@ export function createGroupsService(deps: GroupsDeps) {
 
   /** The group prompt of one member: the one-to-one pipeline plus the group's other members. */
   async function buildPrompt(g: Group, speaker: Character, members: Character[], conversationId: number, settings: UserSettings, names: Map<number, string>): Promise<AssembledPrompt> {
-    const [history, memory, rulesText] = await Promise.all([
+    const [history, memory, rulesText, persona] = await Promise.all([
       conversations.uncompressedMessages(db, conversationId, 200),
       // Long-term memory of this member only; short-term summaries of this group.
       deps.memory.snapshot(conversationId, [speaker.id]),
       deps.prompts.render('chat.rules', { character_name: speaker.name }),
+      deps.personas?.active(g.userId, g.personaId),
     ]);
     const others = members.filter((m) => m.id !== speaker.id);
     const extra = await deps.prompts.render('group.member_context', {
@@ -201,13 +210,13 @@ export function createGroupsService(deps: GroupsDeps) {
       profile: speaker.profile,
       longTerm: memory.longTerm,
       shortTerm: memory.shortTerm.map((m) => m.content),
-      userProfileText: settings.profileText,
+      userProfileText: userProfileText(persona, settings),
       history: groupHistory,
       budgets: budgetsFrom(settings),
       extraContext: { title: '群聊成员', text: truncateToTokens(extra, 1200) },
       card: cardPromptFields(speaker),
       lore,
-      names: { char: speaker.name, user: USER_LABEL },
+      names: { char: speaker.name, user: persona?.name ?? USER_LABEL },
     });
     return lore ? { ...prompt, lore: { fired: lore.fired, overBudget: lore.overBudget } } : prompt;
   }
@@ -301,8 +310,8 @@ export function createGroupsService(deps: GroupsDeps) {
   }
 
   /** Messages as the API shows them: with the speaker's name and why it was chosen. */
-  async function withSpeakers(g: Group, conversationId: number, items: Message[]): Promise<GroupMessage[]> {
-    const [names, reasons] = await Promise.all([store.speakerNames(db, g.userId, conversationId), store.speakerReasons(db, conversationId, items.filter((m) => m.role === 'assistant').map((m) => m.id))]);
+  async function withSpeakers(g: Group, conversationId: number, items: Message[], source: Db = db): Promise<GroupMessage[]> {
+    const [names, reasons] = await Promise.all([store.speakerNames(source, g.userId, conversationId), store.speakerReasons(source, conversationId, items.filter((m) => m.role === 'assistant').map((m) => m.id))]);
     return items.map((m) => ({ ...m, speakerName: m.characterId ? (names.get(m.characterId) ?? null) : null, reason: reasons.get(m.id) ?? null }));
   }
 
@@ -326,7 +335,8 @@ export function createGroupsService(deps: GroupsDeps) {
 
     get: async (actor: Actor, id: number): Promise<GroupView> => view(await owned(actor, id)),
 
-    async update(actor: Actor, id: number, patch: { name?: string; mode?: GroupMode; maxRounds?: number | null }): Promise<GroupView> {
+    async update(actor: Actor, id: number, patch: { name?: string; mode?: GroupMode; maxRounds?: number | null; personaId?: number | null }): Promise<GroupView> {
+      await deps.personas?.assertOwned(actor.userId, patch.personaId);
       if (!(await store.updateGroup(db, actor.userId, id, patch, now()))) throw notFound('group');
       return view(await owned(actor, id));
     },
@@ -501,8 +511,9 @@ export function createGroupsService(deps: GroupsDeps) {
       const g = await owned(actor, groupId);
       const conversationId = await existingConversationOf(g);
       if (conversationId === undefined) return { items: [], nextBefore: null };
-      const page = await conversations.listMessages(db, conversationId, opts);
-      return { items: await withSpeakers(g, conversationId, page.items), nextBefore: page.nextBefore };
+      const source = deps.readDb ?? db;
+      const page = await conversations.listMessages(source, conversationId, opts);
+      return { items: await withSpeakers(g, conversationId, page.items, source), nextBefore: page.nextBefore };
     },
 
     /** Clears the messages and the group's short-term summaries; members' long-term memory stays. */

@@ -28,6 +28,8 @@ export interface Group {
   mode: GroupMode;
   /** null: the owner's `groupRounds` setting. */
   maxRounds: number | null;
+  /** The persona the user plays here; null = their default. */
+  personaId: number | null;
   /** In speaking order. */
   members: GroupMember[];
   createdAt: number;
@@ -37,7 +39,7 @@ export interface Group {
 type GroupRow = Selectable<GroupsTable>;
 
 export function rowToGroup(r: GroupRow, members: GroupMember[]): Group {
-  return { id: r.id, userId: r.user_id, name: r.name, mode: r.mode as GroupMode, maxRounds: r.max_rounds, members, createdAt: r.created_at, updatedAt: r.updated_at };
+  return { id: r.id, userId: r.user_id, name: r.name, mode: r.mode as GroupMode, maxRounds: r.max_rounds, personaId: r.persona_id, members, createdAt: r.created_at, updatedAt: r.updated_at };
 }
 
 async function membersOf(db: Db, userId: number, groupIds: number[]): Promise<Map<number, GroupMember[]>> {
@@ -90,13 +92,14 @@ export async function insertGroup(db: Db, g: { userId: number; name: string; mod
   return row.id;
 }
 
-export async function updateGroup(db: Db, userId: number, id: number, patch: { name?: string; mode?: GroupMode; maxRounds?: number | null }, now: number): Promise<boolean> {
+export async function updateGroup(db: Db, userId: number, id: number, patch: { name?: string; mode?: GroupMode; maxRounds?: number | null; personaId?: number | null }, now: number): Promise<boolean> {
   const r = await db
     .updateTable('groups')
     .set({
       ...(patch.name !== undefined ? { name: patch.name } : {}),
       ...(patch.mode !== undefined ? { mode: patch.mode } : {}),
       ...(patch.maxRounds !== undefined ? { max_rounds: patch.maxRounds } : {}),
+      ...(patch.personaId !== undefined ? { persona_id: patch.personaId } : {}),
       updated_at: now,
     })
     .where('id', '=', id)

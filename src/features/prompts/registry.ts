@@ -44,6 +44,21 @@ export const BUILTIN_PROMPTS = {
 人物的结构化资料如下：
 {profile_json}`,
   },
+  'structure.greeting': {
+    description: 'The opening message of every new chat with a created character',
+    placeholders: ['persona_name', 'profile_json'],
+    text: `请为「{persona_name}」写一段角色扮演的开场白：新对话开始时，{persona_name}对用户说的第一段话。
+
+要求：
+1. 以{persona_name}的第一人称，符合其身份、时代与性格的口吻；可以用一小段 *星号* 包住的动作或场景描写开头。
+2. 2–4 句，自然地引出话题或向对方发问，让对方容易接话。
+3. 用 {{user}} 指代对方（原样写出这几个字符，不要换成别的称呼）。
+4. 使用人物资料所用的语言：资料主要是英文时用英文，否则用中文。
+5. 只输出开场白本身，不要标题、引号或解释。
+
+人物的结构化资料如下：
+{profile_json}`,
+  },
   'memory.summarize': {
     description: 'Condense a stretch of conversation into short-term memories',
     placeholders: ['character_name', 'messages'],

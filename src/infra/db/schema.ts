@@ -72,6 +72,23 @@ export interface ConversationsTable {
   kind: 'direct' | 'group';
   character_id: number | null;
   group_id: number | null;
+  /** The user's name for a chat (migration 0007); null = shown by its first words or date. */
+  title: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The persona the user plays in this chat; null = their default persona. */
+  persona_id: ColumnType<number | null, number | null | undefined, number | null>;
+  created_at: number;
+  /** When the chat was created, renamed or last became its character's current chat (the chat list's order). */
+  updated_at: number;
+}
+
+/** Who the user plays in a chat (migration 0007); at most one `is_default` per user. */
+export interface PersonasTable {
+  id: Id;
+  user_id: number;
+  name: string;
+  description: string;
+  avatar_file: string | null;
+  is_default: number;
   created_at: number;
   updated_at: number;
 }
@@ -119,6 +136,8 @@ export interface GroupsTable {
   name: string;
   mode: string;
   max_rounds: number | null;
+  /** The persona the user plays in this group (migration 0007); null = their default persona. */
+  persona_id: ColumnType<number | null, number | null | undefined, number | null>;
   created_at: number;
   updated_at: number;
 }
@@ -286,6 +305,7 @@ export interface Database {
   source_pages: SourcePagesTable;
   characters: CharactersTable;
   conversations: ConversationsTable;
+  personas: PersonasTable;
   messages: MessagesTable;
   memory_items: MemoryItemsTable;
   groups: GroupsTable;
@@ -312,5 +332,7 @@ export type CharacterRow = Selectable<CharactersTable>;
 export type NewCharacter = Insertable<CharactersTable>;
 export type CharacterUpdate = Updateable<CharactersTable>;
 export type MessageRow = Selectable<MessagesTable>;
+export type ConversationRow = Selectable<ConversationsTable>;
+export type PersonaRow = Selectable<PersonasTable>;
 export type MemoryItemRow = Selectable<MemoryItemsTable>;
 export type JobRow = Selectable<JobsTable>;

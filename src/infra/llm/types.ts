@@ -32,6 +32,8 @@ export interface LlmHints {
   memories?: string[];
   /** memory.integrate: the existing long-term memories. */
   existingMemories?: string[];
+  /** Structuring: a text other than the biography (a new chat's greeting). */
+  writing?: 'greeting';
 }
 
 export interface LlmRequest {

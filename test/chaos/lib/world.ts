@@ -56,6 +56,12 @@ export async function buildWorld(app: TestApp, admin: TestClient): Promise<World
   const avatar = await owner.put(`/api/characters/${c1.id}/avatar`, form);
   if (avatar.status !== 200) throw new Error(`avatar: ${avatar.status} ${avatar.text}`);
 
+  const persona = await owner.post('/api/personas', { name: `${marker} persona`, description: `${marker} plays` });
+  if (persona.status !== 201) throw new Error(`persona: ${persona.status} ${persona.text}`);
+  const personaAvatar = new FormData();
+  personaAvatar.append('file', new Blob([new Uint8Array(await tinyPng())], { type: 'image/png' }), 'p.png');
+  if ((await owner.put(`/api/personas/${persona.body.id}/avatar`, personaAvatar)).status !== 200) throw new Error('persona avatar');
+
   const turn = await owner.post(`/api/characters/${c1.id}/messages`, { content: `${marker} my private message` });
   if (turn.status !== 200) throw new Error(`turn: ${turn.status} ${turn.text}`);
 
@@ -104,6 +110,8 @@ export async function buildWorld(app: TestApp, admin: TestClient): Promise<World
       'prompts:id': rules.id,
       'prompt-versions:id': rules.active_version_id!,
       'conversations:id': conversation.id,
+      'chats:id': conversation.id,
+      'personas:id': persona.body.id,
       'messages:id': turn.body.userMessageId,
       'feedback:id': feedback.body.id,
       'users:id': spareUser.id,
@@ -135,6 +143,7 @@ export function bodyHints(world: World, actorPassword = PASSWORD): Record<string
     memberIds: [world.ids['characters:id'], world.ids.characterId],
     characterId: world.ids.characterId,
     speakerId: world.ids['characters:id'],
+    personaId: world.ids['personas:id'],
     password: actorPassword,
     currentPassword: actorPassword,
     newPassword: actorPassword,

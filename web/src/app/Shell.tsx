@@ -1,5 +1,5 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Icon } from '../components/Icon.js';
 import { Modal } from '../components/Modal.js';
 import { AdminPage } from '../features/admin/components/AdminPage.js';
@@ -19,6 +19,7 @@ import { GroupInfoPanel } from '../features/groups/components/GroupInfoPanel.js'
 import { GroupList } from '../features/groups/components/GroupList.js';
 import { ManageGroupDialog } from '../features/groups/components/ManageGroupDialog.js';
 import { SettingsDialog } from '../features/settings/components/SettingsDialog.js';
+import { usePersonas } from '../features/settings/api/personas.js';
 import { FeedbackButton } from '../features/feedback/FeedbackButton.js';
 import { AttachedBooks, CharacterLorebookButton } from '../features/lorebooks/components/CharacterLorebooks.js';
 import { LorebooksPage } from '../features/lorebooks/components/LorebooksPage.js';
@@ -74,6 +75,7 @@ export function Shell({ user }: { user: User }) {
   const logout = useLogout();
   const characters = useCharacters();
   const groups = useGroups();
+  const personas = usePersonas();
   const [route, go] = useRoute();
   const [lastChat, setLastChat] = useState<ChatRoute | null>(readLastChat);
   const sel = selectionOf(route, lastChat);
@@ -85,7 +87,7 @@ export function Shell({ user }: { user: User }) {
     setDrawer(false);
     setSheet(false);
     if (route.view === 'character' || route.view === 'group') {
-      const r = { view: route.view, id: route.id };
+      const r: ChatRoute = route.view === 'character' && route.chatId ? { view: 'character', id: route.id, chatId: route.chatId } : { view: route.view, id: route.id };
       setLastChat(r);
       rememberLastChat(r);
     }
@@ -113,6 +115,16 @@ export function Shell({ user }: { user: User }) {
   const shownGroups = needle ? groupList.filter((g) => g.name.toLowerCase().includes(needle) || g.members.some((m) => m.name.toLowerCase().includes(needle))) : groupList;
 
   const activeChar = sel?.kind === 'character' ? charList.find((c) => String(c.id) === String(sel.id)) : undefined;
+  // Which of the character's chats is open (behind /settings: the last one).
+  const chatRoute = route.view === 'character' ? route : route.view === 'settings' && lastChat?.view === 'character' ? lastChat : undefined;
+  const openChat = useCallback(
+    (characterId: Id, chatId: Id | null, replace?: boolean) => {
+      // Behind the settings dialog the URL stays /settings.
+      if (route.view !== 'character') return;
+      go({ view: 'character', id: String(characterId), ...(chatId !== null ? { chatId: String(chatId) } : {}) }, { replace });
+    },
+    [route.view, go],
+  );
   const activeGroup = sel?.kind === 'group' ? groupList.find((g) => String(g.id) === String(sel.id)) : undefined;
 
   // Nothing chosen (or the chosen one is gone): open the last chat, else the first character.
@@ -166,6 +178,9 @@ export function Shell({ user }: { user: User }) {
         key={String(activeChar.id)}
         character={activeChar}
         username={user.username}
+        chatId={chatRoute?.chatId}
+        onOpenChat={(chatId, replace) => openChat(activeChar.id, chatId, replace)}
+        personas={personas.data ?? []}
         leading={menuButton}
         trailing={infoButton}
         onChanged={() => {
@@ -177,7 +192,8 @@ export function Shell({ user }: { user: User }) {
     info = (
       <InfoPanel
         characterId={activeChar.id}
-        username={user.username}
+        chatId={chatRoute?.chatId}
+        username={personas.data?.find((p) => p.isDefault)?.name ?? user.username}
         onDeleted={() => setSel(null, true)}
         onSelect={(id) => setSel({ kind: 'character', id })}
         actions={<CharacterLorebookButton character={activeChar} onOpenPage={openLorebooks} />}
@@ -320,7 +336,7 @@ export function Shell({ user }: { user: User }) {
         />
       ) : null}
       {dialog === 'group' ? <CreateGroupDialog characters={charList} onClose={() => setDialog(null)} onCreated={(id) => setSel({ kind: 'group', id })} /> : null}
-      {dialog === 'manageGroup' && activeGroup ? <ManageGroupDialog group={activeGroup} characters={charList} onClose={() => setDialog(null)} onDeleted={() => setSel(null, true)} /> : null}
+      {dialog === 'manageGroup' && activeGroup ? <ManageGroupDialog group={activeGroup} characters={charList} personas={personas.data} onClose={() => setDialog(null)} onDeleted={() => setSel(null, true)} /> : null}
       {route.view === 'settings' ? <SettingsDialog onClose={closeSettings} onAccountDeleted={() => qc.setQueryData(authKeys.me, null)} /> : null}
     </div>
   );

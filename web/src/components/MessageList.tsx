@@ -29,6 +29,8 @@ export interface MessageListProps {
   onEdit?: (it: ChatItem, content: string) => Promise<void>;
   onDelete?: (it: ChatItem) => void;
   onRegenerate?: () => void;
+  /** "Save and regenerate": the last user message, edited, is answered again (the old reply stays as a version). */
+  onEditAndRegenerate?: (it: ChatItem, content: string) => Promise<void>;
   /** Swipes: show another version of a reply. */
   onChooseAlternative?: (it: ChatItem, index: number) => void;
   /** Extra detail beside the sender's name (group chat: why this member spoke). */
@@ -37,7 +39,7 @@ export interface MessageListProps {
 }
 
 export function MessageList(props: MessageListProps) {
-  const { items, loaded, hasOlder, loadingOlder, onLoadOlder, streaming, senderFor, onEdit, onDelete, onRegenerate, onChooseAlternative, metaFor, empty } = props;
+  const { items, loaded, hasOlder, loadingOlder, onLoadOlder, streaming, senderFor, onEdit, onDelete, onRegenerate, onEditAndRegenerate, onChooseAlternative, metaFor, empty } = props;
   const { t } = useI18n();
   const ref = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
@@ -74,6 +76,8 @@ export function MessageList(props: MessageListProps) {
   };
 
   const last = items[items.length - 1];
+  // Only the last user message can be answered again (what follows it is its reply).
+  const lastUser = [...items].reverse().find((it) => it.role === 'user');
   return (
     <div className="messages" ref={ref} onScroll={onScroll} role="log" aria-label={t('chat.messages')} aria-busy={streaming}>
       {loaded && hasOlder ? (
@@ -109,6 +113,14 @@ export function MessageList(props: MessageListProps) {
                     if (onEdit) await onEdit(it, text);
                     setEditing(null);
                   }}
+                  onSaveAndRegenerate={
+                    onEditAndRegenerate && it === lastUser
+                      ? async (text) => {
+                          setEditing(null);
+                          await onEditAndRegenerate(it, text);
+                        }
+                      : undefined
+                  }
                 />
               ) : (
                 <div className="bubble">
@@ -166,7 +178,7 @@ export function MessageList(props: MessageListProps) {
   );
 }
 
-function EditBox({ initial, onSave, onCancel }: { initial: string; onSave: (text: string) => Promise<void>; onCancel: () => void }) {
+function EditBox({ initial, onSave, onSaveAndRegenerate, onCancel }: { initial: string; onSave: (text: string) => Promise<void>; onSaveAndRegenerate?: (text: string) => Promise<void>; onCancel: () => void }) {
   const [text, setText] = useState(initial);
   const [busy, setBusy] = useState(false);
   const { t } = useI18n();
@@ -191,6 +203,11 @@ function EditBox({ initial, onSave, onCancel }: { initial: string; onSave: (text
         <button type="button" className="btn btn-sm" onClick={onCancel}>
           {t('common.cancel')}
         </button>
+        {onSaveAndRegenerate ? (
+          <button type="button" className="btn btn-sm" disabled={busy || !text.trim()} onClick={() => void onSaveAndRegenerate(text.trim())}>
+            <Icon name="refresh" size={14} /> {t('chat.saveAndRegenerate')}
+          </button>
+        ) : null}
         <button type="submit" className="btn btn-primary btn-sm" disabled={busy || !text.trim()}>
           {t('common.save')}
         </button>

@@ -1,7 +1,8 @@
 /**
  * A URL per view, on the history API (no router library needed for five routes):
  *   /                      home (opens the first character)
- *   /characters/:id        a character's chat
+ *   /characters/:id        a character's current chat
+ *   /characters/:id/chats/:chatId   one of its chats
  *   /groups/:id            a group chat
  *   /settings              the settings dialog (over the last chat)
  *   /admin                 the admin page
@@ -12,7 +13,7 @@ import { useCallback, useSyncExternalStore } from 'react';
 
 export type Route =
   | { view: 'home' }
-  | { view: 'character'; id: string }
+  | { view: 'character'; id: string; chatId?: string }
   | { view: 'group'; id: string }
   | { view: 'settings' }
   | { view: 'admin' }
@@ -28,6 +29,7 @@ export function parseRoute(pathname: string): Route {
     }
   });
   if (parts[0] === 'characters' && parts[1] && parts.length === 2) return { view: 'character', id: parts[1] };
+  if (parts[0] === 'characters' && parts[1] && parts[2] === 'chats' && parts[3] && parts.length === 4) return { view: 'character', id: parts[1], chatId: parts[3] };
   if (parts[0] === 'groups' && parts[1] && parts.length === 2) return { view: 'group', id: parts[1] };
   if (parts[0] === 'settings' && parts.length === 1) return { view: 'settings' };
   if (parts[0] === 'admin' && parts.length === 1) return { view: 'admin' };
@@ -39,7 +41,7 @@ export function parseRoute(pathname: string): Route {
 export function routePath(r: Route): string {
   switch (r.view) {
     case 'character':
-      return `/characters/${encodeURIComponent(r.id)}`;
+      return `/characters/${encodeURIComponent(r.id)}${r.chatId ? `/chats/${encodeURIComponent(r.chatId)}` : ''}`;
     case 'group':
       return `/groups/${encodeURIComponent(r.id)}`;
     case 'settings':

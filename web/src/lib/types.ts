@@ -91,3 +91,12 @@ export type Group = Omit<Ok<'/api/groups', 'get'>['items'][number], 'mode'> & { 
 export type GroupMember = Group['members'][number];
 
 export type AdminUser = Ok<'/api/admin/users', 'get'>['items'][number];
+
+/** The card's own fields (system prompt, post-history instructions, alternate greetings). */
+export type CardFields = Character['card'];
+
+/** One of a character's chats. */
+export type ChatSummary = Schemas['Chat'];
+
+/** Who the user plays in chats. */
+export type Persona = Schemas['Persona'];

@@ -22,6 +22,8 @@ import { ProfileEditor } from './ProfileEditor.js';
 
 export interface InfoPanelProps {
   characterId: Id;
+  /** The open chat: its short-term memory is shown (the character's long-term memory is shared). */
+  chatId?: Id;
   onDeleted: () => void;
   onSelect: (id: Id) => void;
   /** Fills `{{user}}` in an imported card's text when shown (the stored text keeps the macro). */
@@ -31,15 +33,15 @@ export interface InfoPanelProps {
 }
 
 /** The right pane for a character: avatar, biography, profile (read-only + editor), memories. */
-export function InfoPanel({ characterId, onDeleted, onSelect, username = 'User', actions }: InfoPanelProps) {
+export function InfoPanel({ characterId, chatId, onDeleted, onSelect, username = 'User', actions }: InfoPanelProps) {
   const { t, errorText } = useI18n();
   const q = useCharacter(characterId);
   if (q.isPending) return <div className="pad muted">{t('app.loading')}</div>;
   if (q.error) return <div className="pad error-text" role="alert">{errorText(q.error)}</div>;
-  return <CharacterInfo key={String(characterId)} c={q.data} onDeleted={onDeleted} onSelect={onSelect} username={username} actions={actions} />;
+  return <CharacterInfo key={String(characterId)} c={q.data} chatId={chatId} onDeleted={onDeleted} onSelect={onSelect} username={username} actions={actions} />;
 }
 
-function CharacterInfo({ c, onDeleted, onSelect, username, actions }: { c: Character; onDeleted: () => void; onSelect: (id: Id) => void; username: string; actions?: ReactNode }) {
+function CharacterInfo({ c, chatId, onDeleted, onSelect, username, actions }: { c: Character; chatId?: Id; onDeleted: () => void; onSelect: (id: Id) => void; username: string; actions?: ReactNode }) {
   const { t, locale } = useI18n();
   const toast = useToast();
   const confirm = useConfirm();
@@ -194,7 +196,7 @@ function CharacterInfo({ c, onDeleted, onSelect, username, actions }: { c: Chara
         })}
       </section>
 
-      <MemorySection characterId={c.id} />
+      <MemorySection characterId={c.id} chatId={chatId} />
 
       {editing ? <ProfileEditor character={c} onClose={() => setEditing(false)} /> : null}
       {avatar ? <AvatarDialog characterId={c.id} onClose={() => setAvatar(false)} /> : null}
@@ -202,11 +204,11 @@ function CharacterInfo({ c, onDeleted, onSelect, username, actions }: { c: Chara
   );
 }
 
-function MemorySection({ characterId }: { characterId: Id }) {
+function MemorySection({ characterId, chatId }: { characterId: Id; chatId?: Id }) {
   const { t, errorText } = useI18n();
   const toast = useToast();
-  const q = useMemories(characterId);
-  const compress = useCompressMemories(characterId);
+  const q = useMemories(characterId, chatId);
+  const compress = useCompressMemories(characterId, chatId);
   return (
     <section className="info-sec">
       <div className="row between">
@@ -218,15 +220,15 @@ function MemorySection({ characterId }: { characterId: Id }) {
       {q.error ? <p className="error-text small">{errorText(q.error)}</p> : null}
       {q.data ? (
         <>
-          <MemoryGroup title={t('info.shortTerm')} items={q.data.shortTerm} characterId={characterId} />
-          <MemoryGroup title={t('info.longTerm')} items={q.data.longTerm} characterId={characterId} />
+          <MemoryGroup title={t('info.shortTerm')} items={q.data.shortTerm} characterId={characterId} chatId={chatId} />
+          <MemoryGroup title={t('info.longTerm')} items={q.data.longTerm} characterId={characterId} chatId={chatId} />
         </>
       ) : null}
     </section>
   );
 }
 
-function MemoryGroup({ title, items, characterId }: { title: string; items: Memory[]; characterId: Id }) {
+function MemoryGroup({ title, items, characterId, chatId }: { title: string; items: Memory[]; characterId: Id; chatId?: Id }) {
   const { t } = useI18n();
   return (
     <div className="memory-group">
@@ -236,18 +238,18 @@ function MemoryGroup({ title, items, characterId }: { title: string; items: Memo
       {items.length === 0 ? <p className="muted small">{t('info.noMemories')}</p> : null}
       <ul className="memories">
         {items.map((m) => (
-          <MemoryItem key={m.id} m={m} characterId={characterId} />
+          <MemoryItem key={m.id} m={m} characterId={characterId} chatId={chatId} />
         ))}
       </ul>
     </div>
   );
 }
 
-function MemoryItem({ m, characterId }: { m: Memory; characterId: Id }) {
+function MemoryItem({ m, characterId, chatId }: { m: Memory; characterId: Id; chatId?: Id }) {
   const { t } = useI18n();
   const confirm = useConfirm();
-  const update = useUpdateMemory(characterId);
-  const del = useDeleteMemory(characterId);
+  const update = useUpdateMemory(characterId, chatId);
+  const del = useDeleteMemory(characterId, chatId);
   const [edit, setEdit] = useState<string | null>(null);
   return (
     <li className={`memory ${m.pinned ? 'pinned' : ''}`}>

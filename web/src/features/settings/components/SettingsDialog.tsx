@@ -9,6 +9,7 @@ import { LIMITS } from '../../../../../src/shared/limits.js';
 import { useFieldErrors } from '../../../components/FieldErrors.js';
 import { useChangePassword, useDeleteAccount, useSaveSettings, useSettings } from '../api/settings.js';
 import { MyUsage } from './MyUsage.js';
+import { PersonasSection } from './PersonasSection.js';
 
 /** Preferences (model, memory budgets, about-me, group rounds), appearance, password, account deletion. */
 export function SettingsDialog({ onClose, onAccountDeleted }: { onClose: () => void; onAccountDeleted: () => void }) {
@@ -112,6 +113,7 @@ export function SettingsDialog({ onClose, onAccountDeleted }: { onClose: () => v
           )}
         </form>
 
+        <PersonasSection />
         <MyUsage />
         <PasswordForm />
         <DeleteAccount onDeleted={onAccountDeleted} />
