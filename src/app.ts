@@ -36,6 +36,8 @@ import { registerCreationRoutes } from './features/creation/routes.js';
 import { registerGroupRoutes } from './features/groups/index.js';
 import { registerLorebookRoutes } from './features/lorebooks/routes.js';
 import { registerPersonaRoutes } from './features/personas/routes.js';
+import { registerApiKeyRoutes } from './features/api-keys/routes.js';
+import { registerOpenAiRoutes } from './features/openai-api/routes.js';
 
 /** The core's services, plus every route registered (for the OpenAPI completeness test). */
 export interface AppContext extends Omit<Core, 'groups' | 'lorebooks' | 'readiness' | 'close'> {
@@ -81,8 +83,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   const log = { info: (o: object, m?: string) => app.log.info(o, m), warn: (o: object, m?: string) => app.log.warn(o, m), error: (o: object, m?: string) => app.log.error(o, m) };
   const core = await buildCore(config, { ...options, log });
-  const { database, cache, queue, limiter, metrics, pubsub, files, locks, llm, prompts, promptVersions, inspections, users, characters, memory, chat, sources, creation, groups, personas } = core;
-  const ctx: AppContext = { config, database, cache, queue, limiter, metrics, pubsub, files, locks, llm, prompts, promptVersions, inspections, users, characters, memory, chat, sources, creation, personas, routes: [] };
+  const { database, cache, queue, limiter, metrics, pubsub, files, locks, llm, prompts, promptVersions, inspections, users, characters, memory, chat, sources, creation, groups, personas, apiKeys, openai, evaluations } = core;
+  const ctx: AppContext = { config, database, cache, queue, limiter, metrics, pubsub, files, locks, llm, prompts, promptVersions, inspections, users, characters, memory, chat, sources, creation, personas, apiKeys, openai, evaluations, routes: [] };
 
   // HTTP ----------------------------------------------------------------------------------------
   const routes: { method: string; url: string; hidden: boolean }[] = [];
@@ -120,7 +122,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(swagger, {
     openapi: {
       info: { title: 'FastNPC API', version: '0.1.0', description: 'Characters from encyclopedia pages, streamed chat with three-layer memory, group chat.' },
-      components: { securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: 'fastnpc_session' } } },
+      components: { securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: 'fastnpc_session' }, apiKey: { type: 'http', scheme: 'bearer', description: 'An API key (`fnpc_…`, Settings → API keys); only on /v1' } } },
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (json.$id as string) ?? `def-${i}` },
   });
@@ -166,6 +168,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   registerGroupRoutes(app, { groups, limiter, chatRatePerMin: config.chatRatePerMin, observeFirstToken: (s) => firstToken.observe(s) });
   registerLorebookRoutes(app, { lorebooks: core.lorebooks });
   registerPersonaRoutes(app, { personas });
+  registerApiKeyRoutes(app, { apiKeys });
+  registerOpenAiRoutes(app, { openai, apiKeys, limiter, apiRatePerMin: config.apiRatePerMin, chatRatePerMin: config.chatRatePerMin, observeFirstToken: (s) => firstToken.observe(s) });
   registerConsole(app, ctx);
 
   await registerWebApp(app, config.webDir ? resolve(config.webDir) : join(packageRoot, 'dist', 'web'));

@@ -12,6 +12,7 @@ import { createOperations } from './features/admin/operations.js';
 import { registerAdminRoutes } from './features/admin/routes.js';
 import { createInspectionReader } from './features/inspect/service.js';
 import { registerInspectRoutes } from './features/inspect/routes.js';
+import { registerEvaluationRoutes } from './features/evaluations/routes.js';
 
 export function registerConsole(app: FastifyInstance, ctx: AppContext): void {
   const db = ctx.database.db;
@@ -26,4 +27,5 @@ export function registerConsole(app: FastifyInstance, ctx: AppContext): void {
     operations: createOperations(ctx),
   });
   registerInspectRoutes(app, { inspections: createInspectionReader({ db, audit, flush: ctx.inspections.flush }) });
+  registerEvaluationRoutes(app, { evaluations: ctx.evaluations });
 }

@@ -5,7 +5,7 @@
  */
 import type { Cache } from '../../infra/cache/cache.js';
 import type { Db } from '../../infra/db/index.js';
-import type { ChatMessage, LlmUsage } from '../../infra/llm/index.js';
+import type { ChatMessage, LlmRequest, LlmUsage } from '../../infra/llm/index.js';
 import { AppError, notFound } from '../../errors.js';
 import type { PromptRegistry } from '../prompts/registry.js';
 import type { CharactersService } from '../characters/service.js';
@@ -48,6 +48,16 @@ export type ReplyResult = ReplyDone & { message: Message };
 /** A one-to-one conversation as routes address it: a character's current chat, or one chat by id. */
 export type ChatTarget = { characterId: number } | { chatId: number };
 
+/**
+ * What a caller may add to a reply: LLM options and the history when the client brings it (the
+ * OpenAI-compatible API, stateless), or instructions after the prompt (continue).
+ */
+export interface ReplyOptions {
+  llm?: Pick<LlmRequest, 'temperature' | 'maxTokens' | 'stop'>;
+  history?: HistoryMessage[];
+  extra?: ChatMessage[];
+}
+
 /** The id of a character's current chat: the one it was last used in (routes by character id go there). */
 export const directConversationKey = (characterId: number) => `conv:char:${characterId}`;
 const chatCacheKey = (chatId: number) => `chat:${chatId}`;
@@ -78,6 +88,13 @@ interface Resolved {
   character: Character;
   conversationId: number;
   personaId: number | null;
+}
+
+/** What a reply needs besides the turn: the character, the chat's persona and the owner's settings. */
+export interface ReplyContext {
+  character: Character;
+  personaId: number | null;
+  settings: UserSettings;
 }
 
 export function createChatService(deps: ChatDeps) {
@@ -153,10 +170,13 @@ export function createChatService(deps: ChatDeps) {
   /** Messages as shown: macros (a card greeting's `{{user}}`) expanded; stored text stays as written. */
   const shown = (names: MacroNames) => (m: Message): Message => ({ ...m, content: expandMacros(m.content, names) });
 
-  /** The prompt, and the uncompressed history's tokens (undefined when the read hit its limit: unknown). */
-  async function buildPrompt(actor: Actor, character: Character, conversationId: number, personaId: number | null, settings: UserSettings): Promise<{ prompt: AssembledPrompt; historyTokens: number | undefined }> {
+  /**
+   * The prompt, and the uncompressed history's tokens (undefined when the read hit its limit: unknown).
+   * `given`: history the caller brings instead of the stored one (the OpenAI-compatible API's stateless mode).
+   */
+  async function buildPrompt(actor: Actor, character: Character, conversationId: number, personaId: number | null, settings: UserSettings, given?: HistoryMessage[]): Promise<{ prompt: AssembledPrompt; historyTokens: number | undefined }> {
     const [history, memory, rulesText, p] = await Promise.all([
-      conversationId === NO_CONVERSATION ? [] : conversations.uncompressedMessages(db, conversationId, HISTORY_READ_LIMIT),
+      given ?? (conversationId === NO_CONVERSATION ? [] : conversations.uncompressedMessages(db, conversationId, HISTORY_READ_LIMIT)),
       deps.memory.snapshot(conversationId, [character.id]),
       deps.prompts.render('chat.rules', { character_name: character.name }),
       persona(actor, personaId),
@@ -182,14 +202,15 @@ export function createChatService(deps: ChatDeps) {
     };
   }
 
-  /** The prompt, then the reply streamed and stored through the engine. */
-  async function generate(turn: Turn, ctx: Prepared, actor: Actor, startedAt: number, extra: ChatMessage[] = []): Promise<{ message: Message; usage: LlmUsage }> {
+  /** The prompt, then the reply streamed and stored through the engine; `options` for continue and for other transports. */
+  async function generate(turn: Turn, ctx: ReplyContext, actor: Actor, startedAt: number, options: ReplyOptions = {}): Promise<{ message: Message; usage: LlmUsage }> {
     const { character, settings } = ctx;
-    const { prompt, historyTokens: before } = await buildPrompt(actor, character, turn.conversationId, ctx.personaId, settings);
+    const { prompt, historyTokens: before } = await buildPrompt(actor, character, turn.conversationId, ctx.personaId, settings, options.history);
     deps.observePrelude?.((performance.now() - startedAt) / 1000);
     const r = await turn.reply(
-      { purpose: 'chat', messages: [...prompt.messages, ...extra], model: settings.chatModel ?? undefined, userId: actor.userId, hints: { characterName: character.name, profile: character.profile } },
+      { purpose: 'chat', messages: options.extra ? [...prompt.messages, ...options.extra] : prompt.messages, model: settings.chatModel ?? undefined, userId: actor.userId, hints: { characterName: character.name, profile: character.profile }, ...options.llm },
       character.id,
+      { lore: prompt.lore?.fired },
     );
     // The history the prompt read already holds the user message; the reply is what this turn adds.
     turn.memoryDue = before === undefined || compressionDue(before + historyTokens([r.message]), settings.budgetSession);
@@ -246,6 +267,9 @@ export function createChatService(deps: ChatDeps) {
   return {
     open,
     resolve,
+
+    /** One reply inside a turn another transport runs (the OpenAI-compatible API), with its LLM options and, stateless, its own history. */
+    reply: generate,
 
     /** Shows version `index` of a reply (swipe); history, memory and export use the shown one. */
     async chooseAlternative(actor: Actor, target: ChatTarget, messageId: number, index: number): Promise<Message> {
@@ -311,7 +335,7 @@ export function createChatService(deps: ChatDeps) {
         const last = await conversations.lastMessage(db, conversationId);
         if (!last || last.role !== 'assistant') throw new AppError('conflict:nothing_to_continue', 'There is no reply to continue: the last message is not the character\'s');
         turn.begin();
-        const r = await generate(turn, ctx, actor, startedAt, [{ role: 'system', content: CONTINUE_INSTRUCTION }]);
+        const r = await generate(turn, ctx, actor, startedAt, { extra: [{ role: 'system', content: CONTINUE_INSTRUCTION }] });
         const versions = (await conversations.findAlternatives(db, conversationId, last.id)) ?? [last.content];
         const index = last.alternatives?.index ?? 0;
         versions[index] = joinContinuation(versions[index], r.message.content);

@@ -11,6 +11,7 @@
 import { createHash } from 'node:crypto';
 import type { Db } from '../../infra/db/index.js';
 import type { ChatMessage, LlmUsage } from '../../infra/llm/index.js';
+import type { FiredEntry } from '../lorebooks/activate.js';
 
 export interface ReplyTrace {
   messageId: number;
@@ -20,6 +21,8 @@ export interface ReplyTrace {
   maxTokens?: number;
   usage: LlmUsage;
   latencyMs: number;
+  /** Lorebook entries that fired for this prompt. */
+  lore?: FiredEntry[];
 }
 
 export interface InspectionRecord {
@@ -30,6 +33,8 @@ export interface InspectionRecord {
   parts: { role: ChatMessage['role']; hash: string; chars: number }[];
   usage: LlmUsage;
   latencyMs: number;
+  /** Absent when no lorebook entry fired (and in records written before lore was kept). */
+  lore?: { key: string; comment: string; position: FiredEntry['position']; tokens: number }[];
 }
 
 /** A group turn's moderator call: what it was asked, what it answered, and what the round loop made of it. */
@@ -77,11 +82,12 @@ export function createInspectionRecorder(deps: {
       parts: parts.map(({ role, hash, chars }) => ({ role, hash, chars })),
       usage: trace.usage,
       latencyMs: Math.round(trace.latencyMs),
+      ...(trace.lore?.length ? { lore: trace.lore.map((e) => ({ key: e.key, comment: e.comment, position: e.position, tokens: e.tokens })) } : {}),
     };
     return { parts, row: { message_id: trace.messageId, record_json: JSON.stringify(record) } };
   }
 
-  /** A batch of records in one transaction: two statements however many turns it holds. */
+  /** A batch of records in one transaction: three statements however many turns it holds. */
   async function write(batch: ReplyTrace[]): Promise<void> {
     const promptVersions = await deps.activeVersions();
     const records = batch.map((trace) => recordOf(trace, promptVersions));
@@ -90,7 +96,12 @@ export function createInspectionRecorder(deps: {
     const t = now();
     await deps.db.transaction().execute(async (trx) => {
       if (fresh.size) await trx.insertInto('prompt_parts').values([...fresh].map(([hash, content]) => ({ hash, content, created_at: t }))).onConflict((oc) => oc.column('hash').doNothing()).execute();
-      await trx.insertInto('message_inspections').values(records.map((r) => ({ ...r.row, created_at: t }))).onConflict((oc) => oc.column('message_id').doNothing()).execute();
+      // A reply deleted while its record waited (regenerated, cleared) must not sink the batch on
+      // the foreign key: only records of messages that still exist are written.
+      const ids = [...new Set(records.map((r) => r.row.message_id))];
+      const alive = new Set((await trx.selectFrom('messages').select('id').where('id', 'in', ids).execute()).map((m) => m.id));
+      const rows = records.filter((r) => alive.has(r.row.message_id)).map((r) => ({ ...r.row, created_at: t }));
+      if (rows.length) await trx.insertInto('message_inspections').values(rows).onConflict((oc) => oc.column('message_id').doNothing()).execute();
     });
     if (written.size > 50_000) written = new Set();
     for (const hash of fresh.keys()) written.add(hash);

@@ -17,6 +17,7 @@ const Inspection = Type.Object({
   latencyMs: Type.Optional(Type.Integer()),
   promptVersions: Type.Optional(Type.Array(Type.Object({ key: Type.String(), versionId: Type.Integer(), version: Type.Integer() }))),
   messages: Type.Optional(Type.Array(Type.Object({ role: Type.String(), hash: Type.String(), content: Type.String() }))),
+  lore: Type.Optional(Type.Array(Type.Object({ key: Type.String(), comment: Type.String(), position: Type.String(), tokens: Type.Integer() }), { description: 'Lorebook entries that fired for this prompt' })),
   speakerReason: Type.Optional(SpeakerReason),
   moderator: Type.Optional(
     Type.Object(

@@ -51,6 +51,7 @@ export function createInspectionReader(deps: { db: Db; audit: AuditLog; /** Writ
         params: record.params,
         usage: record.usage,
         latencyMs: record.latencyMs,
+        lore: record.lore ?? [],
         promptVersions: versions.map((v) => ({ key: v.key, versionId: v.id, version: v.version })).sort((a, b) => a.key.localeCompare(b.key)),
         messages: record.parts.map((p) => ({ role: p.role, hash: p.hash, content: text.get(p.hash) ?? '' })),
         ...group,

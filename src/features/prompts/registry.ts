@@ -8,6 +8,7 @@
  *   const rules = await prompts.render('chat.rules', { character_name: '李白' });
  */
 import { renderTemplate, type RenderOptions } from './render.js';
+import { JUDGE_PROMPTS } from '../evaluations/rubrics.js';
 
 interface Template {
   description: string;
@@ -169,6 +170,8 @@ export const BUILTIN_PROMPTS = {
 11. （严格）直接回答对方的问题，不回避，不说“两者都好”之类的话。
 12. （严格）不要理性中立：可以反对和批评对方或其他角色，但不要过分，不要人身攻击或辱骂，避开政治、宗教、种族、性别话题。`,
   },
+  // The evaluation judges, one per output type (src/features/evaluations/rubrics.ts).
+  ...JUDGE_PROMPTS,
 } as const satisfies Record<string, Template>;
 
 export type PromptId = keyof typeof BUILTIN_PROMPTS;

@@ -18,6 +18,8 @@ import * as m0004 from './migrations/0004-console.js';
 import * as m0005 from './migrations/0005-message-alternatives.js';
 import * as m0007 from './migrations/0007-chats-personas.js';
 import * as m0008 from './migrations/0008-lorebooks.js';
+import * as m0009 from './migrations/0009-api-keys.js';
+import * as m0010 from './migrations/0010-evaluations.js';
 import { AppError } from '../../errors.js';
 import { createReplicaRouter } from './replica.js';
 
@@ -91,6 +93,8 @@ const migrations: Record<string, Migration> = {
   '0005-message-alternatives': m0005,
   '0007-chats-personas': m0007,
   '0008-lorebooks': m0008,
+  '0009-api-keys': m0009,
+  '0010-evaluations': m0010,
 };
 
 export function openDatabase(options: DatabaseOptions): DatabaseHandle {
@@ -221,7 +225,9 @@ export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
 }
 
 async function runMigrations(db: Kysely<any>): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  // Migrations are written on parallel branches and touch separate tables; a database that ran a
+  // later-numbered one first must still take an earlier one that lands after it.
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations }, allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error) throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${(error as Error).message ?? error}`, { cause: error });

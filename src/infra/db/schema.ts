@@ -179,6 +179,27 @@ export interface TestCasesTable {
   created_by: number | null;
   created_at: number;
   updated_at: number;
+  /** What the case exercises (migration 0010): chat | group_chat | structure | biography | memory_summarize | memory_integrate | moderator. */
+  kind: ColumnType<string, string | undefined, string>;
+  character_id: number | null;
+  group_id: number | null;
+  /** The expected behaviour in words, for the judge. */
+  expected: ColumnType<string, string | undefined, string>;
+  /** Run overrides: model, temperature, maxTokens, memory budgets. */
+  config_json: string | null;
+}
+
+/** A run: test cases × a prompt version × a model × a judge version, executed as job `job_id`. */
+export interface EvaluationsTable {
+  id: Id;
+  job_id: string;
+  kind: string;
+  note: string | null;
+  prompt_version_id: number | null;
+  judge_version_id: number | null;
+  model: string;
+  created_by: number | null;
+  created_at: number;
 }
 
 export interface EvaluationRunsTable {
@@ -192,6 +213,12 @@ export interface EvaluationRunsTable {
   created_by: number | null;
   created_at: number;
   finished_at: number | null;
+  /** The run this result belongs to (migration 0010). */
+  evaluation_id: number | null;
+  judge_version_id: number | null;
+  position: ColumnType<number, number | undefined, number>;
+  latency_ms: number | null;
+  error: string | null;
 }
 
 export interface FeedbackTable {
@@ -298,6 +325,22 @@ export interface LlmUsageTable {
   tokens_out: number;
 }
 
+export interface ApiKeysTable {
+  id: Id;
+  user_id: number;
+  name: string;
+  /** The key's first characters (`fnpc_…`), shown in lists; the key itself is never stored. */
+  prefix: string;
+  token_hash: string;
+  /** JSON `{characterIds, groupIds}` the key may use; null = everything the user owns. */
+  scope_json: string | null;
+  /** Requests a minute; null = FASTNPC_API_RATE_PER_MIN. */
+  rate_per_min: number | null;
+  created_at: number;
+  last_used_at: number | null;
+  expires_at: number | null;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -314,6 +357,7 @@ export interface Database {
   prompt_versions: PromptVersionsTable;
   test_cases: TestCasesTable;
   evaluation_runs: EvaluationRunsTable;
+  evaluations: EvaluationsTable;
   feedback: FeedbackTable;
   jobs: JobsTable;
   llm_usage: LlmUsageTable;
@@ -325,6 +369,7 @@ export interface Database {
   lorebooks: LorebooksTable;
   character_lorebooks: CharacterLorebooksTable;
   group_lorebooks: GroupLorebooksTable;
+  api_keys: ApiKeysTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -43,6 +43,8 @@ export interface LlmRequest {
   model?: string;
   temperature?: number;
   maxTokens?: number;
+  /** Stop sequences (at most 4, as OpenAI allows): the reply ends before the first one. */
+  stop?: string[];
   /** For per-user token accounting (the gateway's onUsage hook). */
   userId?: number;
   /** Structured context the offline model uses instead of parsing prompts; remote providers ignore it. */
@@ -96,6 +98,7 @@ export interface ProviderRequest {
   messages: ChatMessage[];
   temperature?: number;
   maxTokens?: number;
+  stop?: string[];
   /** JSON mode: the schema the answer must match. */
   json?: { name: string; schema: TSchema };
   hints?: LlmHints;

@@ -35,11 +35,13 @@ export interface MessageListProps {
   onChooseAlternative?: (it: ChatItem, index: number) => void;
   /** Extra detail beside the sender's name (group chat: why this member spoke). */
   metaFor?: (it: ChatItem) => ReactNode;
+  /** "What was sent": opens the inspection of a stored reply. */
+  onInspect?: (it: ChatItem) => void;
   empty: ReactNode;
 }
 
 export function MessageList(props: MessageListProps) {
-  const { items, loaded, hasOlder, loadingOlder, onLoadOlder, streaming, senderFor, onEdit, onDelete, onRegenerate, onEditAndRegenerate, onChooseAlternative, metaFor, empty } = props;
+  const { items, loaded, hasOlder, loadingOlder, onLoadOlder, streaming, senderFor, onEdit, onDelete, onRegenerate, onEditAndRegenerate, onChooseAlternative, onInspect, metaFor, empty } = props;
   const { t } = useI18n();
   const ref = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
@@ -161,6 +163,11 @@ export function MessageList(props: MessageListProps) {
                   {!mine && onRegenerate && it === last ? (
                     <button type="button" className="icon-btn" aria-label={t('chat.regenerate')} title={t('chat.regenerate')} onClick={onRegenerate}>
                       <Icon name="refresh" size={16} />
+                    </button>
+                  ) : null}
+                  {!mine && onInspect && it.id !== null ? (
+                    <button type="button" className="icon-btn" aria-label={t('inspect.action')} title={t('inspect.action')} onClick={() => onInspect(it)}>
+                      <Icon name="search" size={16} />
                     </button>
                   ) : null}
                   {onDelete ? (

@@ -9,12 +9,12 @@ import type { components, paths } from './api-schema.js';
 export type Id = number | string;
 
 /** The JSON a route answers with 200 (or 201), read from the generated OpenAPI types. */
-type Ok<P extends keyof paths, M extends keyof paths[P]> = paths[P][M] extends { responses: { 200: { content: { 'application/json': infer T } } } }
+export type Ok<P extends keyof paths, M extends keyof paths[P]> = paths[P][M] extends { responses: { 200: { content: { 'application/json': infer T } } } }
   ? T
   : paths[P][M] extends { responses: { 201: { content: { 'application/json': infer T } } } }
     ? T
     : never;
-type Schemas = components['schemas'];
+export type Schemas = components['schemas'];
 
 export type User = Ok<'/api/auth/me', 'get'>['user'];
 export type Settings = Ok<'/api/me/settings', 'get'>;

@@ -3,6 +3,7 @@ import { Composer } from '../../../components/Composer.js';
 import { useConfirm } from '../../../components/Confirm.js';
 import { ConversationTools, LoadErrorBanner } from '../../../components/ConversationTools.js';
 import { Icon } from '../../../components/Icon.js';
+import { InspectDialog } from '../../../components/InspectDialog.js';
 import { MessageList } from '../../../components/MessageList.js';
 import { PersonaSelect } from '../../../components/PersonaSelect.js';
 import { useToast } from '../../../components/Toast.js';
@@ -86,6 +87,7 @@ export function ChatView({ character, username, chatId, onOpenChat, personas, le
     afterTurn();
   };
 
+  const [inspecting, setInspecting] = useState<Id | null>(null);
   const editAndRegen = async (it: ChatItem, content: string) => {
     if (!target || it.id === null) return;
     const messageId = it.id;
@@ -173,6 +175,7 @@ export function ChatView({ character, username, chatId, onOpenChat, personas, le
         empty={t('chat.start', { name: character.name })}
         onRegenerate={() => void regen()}
         onEditAndRegenerate={editAndRegen}
+        onInspect={(it) => setInspecting(it.id)}
         onChooseAlternative={async (it, index) => {
           if (!target || it.id === null || state.streaming) return;
           try {
@@ -225,6 +228,7 @@ export function ChatView({ character, username, chatId, onOpenChat, personas, le
           onClose={() => setSwitcher(false)}
         />
       ) : null}
+      {inspecting !== null ? <InspectDialog messageId={inspecting} onClose={() => setInspecting(null)} /> : null}
     </section>
   );
 }

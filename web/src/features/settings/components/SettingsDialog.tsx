@@ -10,6 +10,7 @@ import { useFieldErrors } from '../../../components/FieldErrors.js';
 import { useChangePassword, useDeleteAccount, useSaveSettings, useSettings } from '../api/settings.js';
 import { MyUsage } from './MyUsage.js';
 import { PersonasSection } from './PersonasSection.js';
+import { ApiKeys } from './ApiKeys.js';
 
 /** Preferences (model, memory budgets, about-me, group rounds), appearance, password, account deletion. */
 export function SettingsDialog({ onClose, onAccountDeleted }: { onClose: () => void; onAccountDeleted: () => void }) {
@@ -115,6 +116,7 @@ export function SettingsDialog({ onClose, onAccountDeleted }: { onClose: () => v
 
         <PersonasSection />
         <MyUsage />
+        <ApiKeys />
         <PasswordForm />
         <DeleteAccount onDeleted={onAccountDeleted} />
       </div>
