@@ -87,7 +87,7 @@ describe('lorebooks and group actions in Chromium', { timeout: 120_000 }, () => 
     await input.fill('明天我们去长安喝酒吧');
     await input.press('Enter');
     await page.locator('article[data-role="assistant"]').first().waitFor({ timeout: 30_000 });
-    await page.getByRole('button', { name: '发送' }).waitFor({ timeout: 60_000 });
+    await page.getByRole('button', { name: '发送', exact: true }).waitFor({ timeout: 60_000 });
     const prompt = await (await page.request.get(`${stack.baseUrl}/api/characters/${liId}/prompt`)).json();
     expect(prompt.lore.fired.map((f: { comment: string; key: string }) => [f.comment, f.key])).toEqual([['长安城', '长安']]);
     expect(prompt.messages[0].content).toContain('朱雀大街');
@@ -143,7 +143,7 @@ describe('lorebooks and group actions in Chromium', { timeout: 120_000 }, () => 
     await input.press('Enter');
     const replies = page.locator('article[data-role="assistant"]');
     await replies.first().waitFor({ timeout: 30_000 });
-    await page.getByRole('button', { name: '发送' }).waitFor({ timeout: 60_000 });
+    await page.getByRole('button', { name: '发送', exact: true }).waitFor({ timeout: 60_000 });
     await poll(() => replies.first().locator('.msg-name').innerText()).toContain('杜甫');
 
     const badge = replies.first().locator('.reason-badge');
@@ -164,7 +164,7 @@ describe('lorebooks and group actions in Chromium', { timeout: 120_000 }, () => 
 
     await page.getByRole('button', { name: '请李白现在发言' }).click();
     await poll(() => replies.count()).toBe(2);
-    await page.getByRole('button', { name: '发送' }).waitFor({ timeout: 60_000 });
+    await page.getByRole('button', { name: '发送', exact: true }).waitFor({ timeout: 60_000 });
     await poll(() => replies.nth(1).locator('.reason-badge').getAttribute('aria-label')).toBe('李白 为何发言：你请其发言');
 
     await replies.nth(1).hover();
