@@ -35,12 +35,13 @@ import { registerChatRoutes } from './features/chat/routes.js';
 import { registerCreationRoutes } from './features/creation/routes.js';
 import { registerGroupRoutes } from './features/groups/index.js';
 import { registerProviderRoutes } from './features/providers/routes.js';
+import { registerLorebookRoutes } from './features/lorebooks/routes.js';
 import { registerPersonaRoutes } from './features/personas/routes.js';
 import { registerApiKeyRoutes } from './features/api-keys/routes.js';
 import { registerOpenAiRoutes } from './features/openai-api/routes.js';
 
 /** The core's services, plus every route registered (for the OpenAPI completeness test). */
-export interface AppContext extends Omit<Core, 'groups' | 'readiness' | 'close'> {
+export interface AppContext extends Omit<Core, 'groups' | 'lorebooks' | 'readiness' | 'close'> {
   routes: { method: string; url: string; hidden: boolean }[];
 }
 
@@ -167,6 +168,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   registerCreationRoutes(app, { creation, sources, limiter, creationRatePerMin: config.creationRatePerMin });
   registerGroupRoutes(app, { groups, limiter, chatRatePerMin: config.chatRatePerMin, observeFirstToken: (s) => firstToken.observe(s) });
   registerProviderRoutes(app, { providers, chatLlm });
+  registerLorebookRoutes(app, { lorebooks: core.lorebooks });
   registerPersonaRoutes(app, { personas });
   registerApiKeyRoutes(app, { apiKeys });
   registerOpenAiRoutes(app, { openai, apiKeys, limiter, apiRatePerMin: config.apiRatePerMin, chatRatePerMin: config.chatRatePerMin, observeFirstToken: (s) => firstToken.observe(s) });

@@ -36,6 +36,7 @@ import * as characterStore from './features/characters/store.js';
 import { createSourceService, type SourceService } from './features/sources/service.js';
 import { createCreationService, CREATION_ATTEMPTS, CREATION_JOB, type CreationService } from './features/creation/service.js';
 import { createGroupsService, groupMemoryContextOf, type GroupsService } from './features/groups/index.js';
+import { createLorebooksService, type LorebooksService } from './features/lorebooks/service.js';
 import { createPersonasService, type PersonasService } from './features/personas/service.js';
 import { createApiKeysService, type ApiKeysService } from './features/api-keys/service.js';
 import { createOpenAiService, type OpenAiService } from './features/openai-api/service.js';
@@ -93,6 +94,7 @@ export interface Core {
   sources: SourceService;
   creation: CreationService;
   groups: GroupsService;
+  lorebooks: LorebooksService;
   personas: PersonasService;
   /** API keys for the OpenAI-compatible endpoint. */
   apiKeys: ApiKeysService;
@@ -220,9 +222,11 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
     leaseMs: config.turnLeaseMs,
     onBackgroundError: (err) => log.warn({ err }, 'could not schedule memory work'),
   });
+  const lorebooks = createLorebooksService({ db: database.db, cache, characters });
   const prelude = metrics.histogram('chat_turn_prelude_seconds', 'Server time before a turn\'s LLM call starts (auth, storage, prompt)', [], [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]);
   const observePrelude = (s: number) => prelude.observe(s);
-  const chat = createChatService({ db: database.db, readDb: database.read, cache, engine, prompts, characters, users, memory, personas, observePrelude, llmSettings: chatLlm.of });
+  const lore = (character: Parameters<typeof lorebooks.loreFor>[0], messages: readonly string[]) => lorebooks.loreFor(character, messages);
+  const chat = createChatService({ db: database.db, readDb: database.read, cache, engine, prompts, characters, users, memory, personas, observePrelude, lore, llmSettings: chatLlm.of });
   const sources = createSourceService(config, { metrics, contact: config.sourceContact });
   const creation = createCreationService({ db: database.db, queue, pubsub, llm, prompts, sources, characters, sectionConcurrency: config.creationSectionConcurrency });
 
@@ -253,6 +257,9 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
     llmSettings: chatLlm.of,
     personas,
     onModeratorError: (err) => log.warn({ err }, 'group moderator failed; round-robin for this round'),
+    // The moderator's model is the per-purpose one when configured (the recorder's default is the chat model).
+    recordDecision: (trace) => inspections.recordDecision({ ...trace, model: trace.model ?? config.llmModelModerator ?? undefined }),
+    lore: (character, messages, groupId) => lorebooks.loreFor(character, messages, groupId),
   });
   groupMemoryContext = groupMemoryContextOf(groups);
   const openai = createOpenAiService({ db: database.db, engine, chat, groups, characters, users, observePrelude });
@@ -293,6 +300,7 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
     sources,
     creation,
     groups,
+    lorebooks,
     personas,
     apiKeys,
     openai,

@@ -104,7 +104,7 @@ describe('web app in Chromium', { timeout: 120_000 }, () => {
     const reply = page.locator('article[data-role="assistant"][data-status="complete"]').last();
     await reply.waitFor({ timeout: 30_000 });
     expect((await reply.locator('.bubble').innerText()).trim().length).toBeGreaterThan(0);
-    await page.getByRole('button', { name: '发送' }).waitFor();
+    await page.getByRole('button', { name: '发送', exact: true }).waitFor();
     // …and keeps its height after the first message.
     expect(await composerBox()).toEqual(empty);
     await shot('08-chat-reply');
@@ -168,7 +168,7 @@ describe('web app in Chromium', { timeout: 120_000 }, () => {
     const input = page.getByRole('textbox', { name: '消息' });
     await input.fill(text);
     await input.press('Enter');
-    await page.getByRole('button', { name: '发送' }).waitFor({ timeout: 60_000 });
+    await page.getByRole('button', { name: '发送', exact: true }).waitFor({ timeout: 60_000 });
     const mine = page.locator('article[data-role="user"]').last();
     await mine.locator('pre').waitFor();
 
@@ -214,7 +214,7 @@ describe('web app in Chromium', { timeout: 120_000 }, () => {
     await list.evaluate((el) => (el.scrollTop = 0));
     await input.fill('回到最新的消息');
     await input.press('Enter');
-    await page.getByRole('button', { name: '发送' }).waitFor({ timeout: 60_000 });
+    await page.getByRole('button', { name: '发送', exact: true }).waitFor({ timeout: 60_000 });
     await poll(() => list.evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight)).toBeLessThan(80);
     await page.setViewportSize({ width: 1360, height: 860 });
   });
@@ -240,7 +240,7 @@ describe('web app in Chromium', { timeout: 120_000 }, () => {
     await input.fill('两位好，今晚一起喝酒吗？');
     await input.press('Enter');
     await page.locator('article[data-role="assistant"]').first().waitFor({ timeout: 30_000 });
-    await page.getByRole('button', { name: '发送' }).waitFor({ timeout: 60_000 });
+    await page.getByRole('button', { name: '发送', exact: true }).waitFor({ timeout: 60_000 });
     const names = await page.locator('article[data-role="assistant"] .msg-name').allInnerTexts();
     expect(names.length).toBeGreaterThan(0);
     for (const n of names) expect(['李白', '杜甫'].some((x) => n.includes(x))).toBe(true);

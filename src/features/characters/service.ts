@@ -156,6 +156,17 @@ export function createCharactersService(deps: CharactersDeps) {
 
     /** Replaces the profile; unknown extra fields are kept as sent. */
     putProfile: (actor: Actor, id: number, profile: Profile) => update(actor, id, { profile }),
+    /**
+     * Replaces the card fields kept for export (the lorebook editor changes `data.character_book`
+     * this way) if the character is still at version `ifUpdatedAt`; false when it changed meanwhile.
+     */
+    async putCardExtras(actor: Actor, id: number, cardExtras: Record<string, unknown>, ifUpdatedAt: number): Promise<boolean> {
+      // A new version even within the same millisecond: compiled lorebooks are cached by it.
+      const c = await store.updateCharacter(db, actor.userId, id, { cardExtras }, Math.max(now(), ifUpdatedAt + 1), ifUpdatedAt);
+      if (!c) return false;
+      await invalidate(c);
+      return true;
+    },
 
     async copy(actor: Actor, id: number): Promise<Character> {
       const c = await owned(actor, id);

@@ -20,6 +20,8 @@ import { parseChatFile, type ImportedChat } from './chat-file.js';
 import { assemblePrompt, budgetsFrom, type AssembledPrompt, type HistoryMessage } from './prompt.js';
 import { alternateGreetingsOf, cardPromptFields, greetingOf, loreFor } from '../characters/card-fields.js';
 import { expandMacros, type MacroNames } from '../../shared/macros.js';
+import type { LoreResult } from '../lorebooks/activate.js';
+import { restoreVersions } from '../conversations/swipes.js';
 import type { ReplyDone, Turn, TurnEngine, TurnSink } from '../conversations/engine.js';
 import { readableTime } from '../../shared/readable-time.js';
 import { effectiveSettings, NO_CHAT_LLM_SETTINGS, samplingOf, type ChatLlmSettings, type ChatLlmTarget, type TurnSettings } from '../providers/chat-settings.js';
@@ -39,6 +41,8 @@ export interface ChatDeps {
   llmSettings?: (target: ChatLlmTarget, id: number) => Promise<ChatLlmSettings>;
   /** The server's own share of a turn's latency (everything before the LLM call). */
   observePrelude?: (seconds: number) => void;
+  /** The lore of a turn (card book plus attached lorebooks); default: the card's book only. */
+  lore?: (character: Character, messages: readonly string[]) => Promise<LoreResult | undefined>;
   now?: () => number;
 }
 
@@ -180,7 +184,8 @@ export function createChatService(deps: ChatDeps) {
       deps.prompts.render('chat.rules', { character_name: character.name }),
       persona(actor, personaId),
     ]);
-    const lore = loreFor(character, history.map((m) => m.content));
+    const messages = history.map((m) => m.content);
+    const lore = deps.lore ? await deps.lore(character, messages) : loreFor(character, messages);
     const prompt = assemblePrompt({
       characterName: character.name,
       rulesText,
@@ -230,18 +235,6 @@ export function createChatService(deps: ChatDeps) {
     return { ...resolved, settings, spec: { conversationId: resolved.conversationId, model: settings.chatModel ?? undefined, busyMessage: BUSY } };
   }
 
-  /** After a failed regenerate: the versions return on the interrupted reply, or as the reply again. */
-  async function keepVersions(conversationId: number, old: Message, previous: string[]): Promise<void> {
-    const newest = await conversations.lastMessage(db, conversationId);
-    if (newest && newest.role === 'assistant' && newest.id > old.id) {
-      const versions = [...previous, newest.content];
-      await conversations.setAlternatives(db, conversationId, newest.id, versions, versions.length - 1);
-      return;
-    }
-    const back = await conversations.insertMessage(db, { conversationId, role: 'assistant', content: old.content, characterId: old.characterId, status: old.status, now: now() });
-    await conversations.setAlternatives(db, conversationId, back.id, previous, old.alternatives?.index ?? previous.length - 1);
-  }
-
   /**
    * A new reply to the last user message (inside a running turn): the old reply leaves the
    * history while the new one is written, and stays as an alternative of it.
@@ -261,7 +254,7 @@ export function createChatService(deps: ChatDeps) {
       return { ...r, message, messageId: message.id, userMessageId: lastUser.id };
     } catch (err) {
       // A failed regeneration loses nothing: the old versions go back (beside what came, if anything did).
-      if (previous.length) await keepVersions(conversationId, last, previous);
+      if (previous.length) await restoreVersions(db, conversationId, last, previous, now);
       throw err;
     }
   }

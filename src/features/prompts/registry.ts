@@ -103,6 +103,36 @@ export const BUILTIN_PROMPTS = {
 【输出】只输出严格的 JSON，不要 Markdown 代码块：
 {"long_term_memories": [{"content": "主体 | 事实 | 细节", "importance": 12, "reason": "保留理由"}], "merged_count": 3, "discarded_count": 2}`,
   },
+  'group.member_context': {
+    description: 'What a member of a group chat is told about the group and the other members',
+    placeholders: ['group_name', 'participants', 'member_briefs', 'character_name'],
+    text: `你在群聊「{group_name}」中，和{participants}一起交谈。对话记录里每条消息前标着说话人。
+{member_briefs}
+只以{character_name}的身份说话，不要替别人发言，也不要在开头写自己的名字；被点名时直接回应；可以回应、追问或反驳其他成员，不要重复别人说过的话。`,
+  },
+  'memory.summarize_group': {
+    description: 'Condense a stretch of a group conversation into short-term memories',
+    placeholders: ['members', 'messages'],
+    text: `你是一名记忆整理助手，负责把群聊对话浓缩为结构化的短期记忆。
+
+【群聊成员】{members}（记忆供每位成员日后回忆这段群聊）
+
+【需要浓缩的对话】
+{messages}
+
+【输出要求】
+1. 只输出严格的 JSON，不要 Markdown 代码块；使用双引号，不要尾随逗号，不要注释。
+2. 格式：{"short_memories": ["主体 | 行为/状态/事实 | 对象/细节"]}
+3. 主体必须明确：角色名、用户名或具体人名，不要用“他”“我”。
+4. 写清谁对谁说了什么、话题由谁发起、达成了共识还是产生了分歧。
+5. 只记录对今后对话有意义的事实：承诺、计划、请求、偏好变化、重要的自我披露、情绪转折；忽略寒暄、附和与没有实质内容的回复。
+
+示例：
+- "用户 | 邀请 | 大家下次一起去看灯会"
+- "甲 | 反驳 | 乙关于长安的说法，两人未达成共识"
+
+请直接输出 JSON。`,
+  },
   'group.moderator': {
     description: 'Pick who speaks next in a group chat',
     placeholders: ['members', 'recent_messages', 'last_speaker'],

@@ -17,6 +17,7 @@ import * as m0003 from './migrations/0003-message-settlement.js';
 import * as m0004 from './migrations/0004-console.js';
 import * as m0005 from './migrations/0005-message-alternatives.js';
 import * as m0007 from './migrations/0007-chats-personas.js';
+import * as m0008 from './migrations/0008-lorebooks.js';
 import * as m0009 from './migrations/0009-api-keys.js';
 import * as m0010 from './migrations/0010-evaluations.js';
 import * as m0011 from './migrations/0011-llm-providers.js';
@@ -92,6 +93,7 @@ const migrations: Record<string, Migration> = {
   '0004-console': m0004,
   '0005-message-alternatives': m0005,
   '0007-chats-personas': m0007,
+  '0008-lorebooks': m0008,
   '0009-api-keys': m0009,
   '0010-evaluations': m0010,
   '0011-llm-providers': m0011,

@@ -110,6 +110,8 @@ export interface MessagesTable {
   /** JSON array of every version of a reply (swipes); `content` is the chosen one. Null = one version. */
   alternatives: string | null;
   alternative_index: number | null;
+  /** Group replies: JSON `{by, score?, reason?}`, why this member was chosen to speak. */
+  speaker_reason: string | null;
 }
 
 export interface MemoryItemsTable {
@@ -145,6 +147,8 @@ export interface GroupMembersTable {
   character_id: number;
   position: number;
   joined_at: number;
+  /** Not chosen to speak until then (epoch ms); null = not muted. */
+  muted_until: number | null;
 }
 
 export interface PromptTemplatesTable {
@@ -252,6 +256,37 @@ export interface PromptPartsTable {
 export interface MessageInspectionsTable {
   message_id: number;
   record_json: string;
+  created_at: number;
+}
+
+/** A group turn's moderator call, kept beside the reply it chose (prompt stored once in prompt_parts). */
+export interface ModeratorDecisionsTable {
+  message_id: number;
+  record_json: string;
+  created_at: number;
+}
+
+/** A standalone lorebook, stored as imported (so export gives it back) with edits applied in place. */
+export interface LorebooksTable {
+  id: Id;
+  user_id: number;
+  name: string;
+  format: 'world_info' | 'character_book';
+  book_json: string;
+  entry_count: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface CharacterLorebooksTable {
+  character_id: number;
+  lorebook_id: number;
+  created_at: number;
+}
+
+export interface GroupLorebooksTable {
+  group_id: number;
+  lorebook_id: number;
   created_at: number;
 }
 
@@ -398,6 +433,10 @@ export interface Database {
   llm_user_keys: LlmUserKeysTable;
   character_llm_settings: ChatLlmSettingsTable;
   group_llm_settings: ChatLlmSettingsTable;
+  moderator_decisions: ModeratorDecisionsTable;
+  lorebooks: LorebooksTable;
+  character_lorebooks: CharacterLorebooksTable;
+  group_lorebooks: GroupLorebooksTable;
   api_keys: ApiKeysTable;
 }
 

@@ -168,6 +168,7 @@ export class Gateway implements LlmGateway {
       const labels = { provider: this.provider, model: this.resolveModel(req), purpose: req.purpose };
 
       const first = await this.collect(req, messages, json, signal);
+      req.onAnswerText?.(first.text);
       const parsed = parseJsonLoose(first.text);
       let checked = parsed.ok ? validateJson<T>(schema, parsed.value) : parsed;
       if (checked.ok) {
@@ -177,6 +178,7 @@ export class Gateway implements LlmGateway {
       // One re-ask that quotes the problem; a second bad answer is an error, never a silent `{}`.
       const reask: ChatMessage[] = [...messages, { role: 'assistant', content: first.text }, { role: 'user', content: `${checked.error}\n${instruction}` }];
       const second = await this.collect(req, reask, json, signal);
+      req.onAnswerText?.(second.text);
       const parsed2 = parseJsonLoose(second.text);
       checked = parsed2.ok ? validateJson<T>(schema, parsed2.value) : parsed2;
       if (checked.ok) {

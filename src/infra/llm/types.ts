@@ -52,6 +52,8 @@ export interface LlmRequest {
   hints?: LlmHints;
   /** A slot the caller already holds (a turn admitted before it stored anything); the call does not queue again. */
   slot?: LlmSlot;
+  /** completeJson: told each answer's text as the model wrote it, before repair (the group moderator keeps it for inspection). */
+  onAnswerText?: (text: string) => void;
 }
 
 /** A concurrency slot granted by `LlmGateway.admit`; a turn's calls run in it one after another. */

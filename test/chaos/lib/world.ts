@@ -93,6 +93,11 @@ export async function buildWorld(app: TestApp, admin: TestClient): Promise<World
   const conversation = await db.selectFrom('conversations').select('id').where('character_id', '=', c1.id).executeTakeFirstOrThrow();
   const feedback = await owner.post('/api/feedback', { category: 'other', content: `${marker} feedback` });
   if (feedback.status !== 201) throw new Error(`feedback: ${feedback.status} ${feedback.text}`);
+  // A lorebook of the owner's, attached to the first character and to the group.
+  const book = await owner.post('/api/lorebooks/import', { name: `${marker} lore`, content: JSON.stringify({ entries: { '0': { uid: 0, key: ['长安'], content: `${marker} lore entry` } } }) });
+  if (book.status !== 201) throw new Error(`lorebook: ${book.status} ${book.text}`);
+  await owner.put(`/api/lorebooks/${book.body.id}/characters/${c1.id}`);
+  await owner.put(`/api/lorebooks/${book.body.id}/groups/${group.body.id}`);
   const spare = app.client();
   const spareUser = await spare.register();
   // Providers and models: one that answers nowhere (port 9), so the matrix never calls out.
@@ -143,6 +148,9 @@ export async function buildWorld(app: TestApp, admin: TestClient): Promise<World
       'providers:id': provider.body.id,
       providerId: provider.body.id,
       'models:id': model.body.id,
+      'lorebooks:id': book.body.id,
+      groupId: group.body.id,
+      key: '0',
       'api-keys:id': spareKey.body.key.id,
       'models:model': `character/${c1.id}`,
       'test-cases:id': testCase.body.id,

@@ -21,13 +21,15 @@ import { ManageGroupDialog } from '../features/groups/components/ManageGroupDial
 import { SettingsDialog } from '../features/settings/components/SettingsDialog.js';
 import { usePersonas } from '../features/settings/api/personas.js';
 import { FeedbackButton } from '../features/feedback/FeedbackButton.js';
+import { AttachedBooks, CharacterLorebookButton } from '../features/lorebooks/components/CharacterLorebooks.js';
+import { LorebooksPage } from '../features/lorebooks/components/LorebooksPage.js';
 import { useI18n } from '../i18n/index.js';
 import { useMeta } from '../lib/meta.js';
 import { useTheme } from '../lib/theme.js';
 import { routePath, useRoute, type Route } from '../lib/router.js';
 import type { Id, User } from '../lib/types.js';
 
-type Selection = { kind: 'character'; id: Id } | { kind: 'group'; id: Id } | { kind: 'admin' } | null;
+type Selection = { kind: 'character'; id: Id } | { kind: 'group'; id: Id } | { kind: 'admin' } | { kind: 'lorebooks'; id: string | null } | null;
 type Dialog = 'create' | 'group' | 'import' | 'manageGroup' | null;
 type ChatRoute = Extract<Route, { view: 'character' | 'group' }>;
 
@@ -57,6 +59,7 @@ function selectionOf(route: Route, last: ChatRoute | null): Selection {
   if (r.view === 'character') return { kind: 'character', id: r.id };
   if (r.view === 'group') return { kind: 'group', id: r.id };
   if (r.view === 'admin') return { kind: 'admin' };
+  if (r.view === 'lorebooks') return { kind: 'lorebooks', id: r.id };
   return null;
 }
 
@@ -98,7 +101,7 @@ export function Shell({ user }: { user: User }) {
   const setSel = (s: Selection, replace = false) => {
     setDrawer(false);
     setSheet(false);
-    go(s === null ? { view: 'home' } : s.kind === 'admin' ? { view: 'admin' } : { view: s.kind, id: String(s.id) }, { replace });
+    go(s === null ? { view: 'home' } : s.kind === 'admin' ? { view: 'admin' } : s.kind === 'lorebooks' ? { view: 'lorebooks', id: s.id } : { view: s.kind, id: String(s.id) }, { replace });
   };
   const closeSettings = () => {
     if ((window.history.state as { inApp?: boolean } | null)?.inApp) window.history.back();
@@ -144,7 +147,7 @@ export function Shell({ user }: { user: User }) {
   }, [sel, selAt, activeChar, activeGroup, charList, groupList, characters.data, groups.data, characters.isFetching, groups.isFetching, characters.dataUpdatedAt, groups.dataUpdatedAt, lastChat, route.view, go, user.isAdmin]);
 
   // The tab and the history list say which view this is.
-  const viewTitle = route.view === 'settings' ? t('settings.title') : route.view === 'admin' ? t('console.title') : (activeChar?.name ?? activeGroup?.name);
+  const viewTitle = route.view === 'settings' ? t('settings.title') : route.view === 'admin' ? t('console.title') : route.view === 'lorebooks' ? t('lore.title') : (activeChar?.name ?? activeGroup?.name);
   useEffect(() => {
     document.title = viewTitle ? `${viewTitle} · FastNPC` : 'FastNPC';
   }, [viewTitle]);
@@ -164,8 +167,11 @@ export function Shell({ user }: { user: User }) {
 
   let center;
   let info = null;
+  const openLorebooks = (bookId?: Id) => setSel({ kind: 'lorebooks', id: bookId === undefined ? null : String(bookId) });
   if (sel?.kind === 'admin' && user.isAdmin) {
     center = <AdminPage leading={menuButton} />;
+  } else if (sel?.kind === 'lorebooks') {
+    center = <LorebooksPage leading={menuButton} characters={charList} groups={groupList} openId={sel.id} onOpen={(id) => setSel({ kind: 'lorebooks', id: id === null ? null : String(id) })} />;
   } else if (activeChar) {
     center = (
       <ChatView
@@ -183,10 +189,19 @@ export function Shell({ user }: { user: User }) {
         }}
       />
     );
-    info = <InfoPanel characterId={activeChar.id} chatId={chatRoute?.chatId} username={personas.data?.find((p) => p.isDefault)?.name ?? user.username} onDeleted={() => setSel(null, true)} onSelect={(id) => setSel({ kind: 'character', id })} />;
+    info = (
+      <InfoPanel
+        characterId={activeChar.id}
+        chatId={chatRoute?.chatId}
+        username={personas.data?.find((p) => p.isDefault)?.name ?? user.username}
+        onDeleted={() => setSel(null, true)}
+        onSelect={(id) => setSel({ kind: 'character', id })}
+        actions={<CharacterLorebookButton character={activeChar} onOpenPage={openLorebooks} />}
+      />
+    );
   } else if (activeGroup) {
     center = <GroupChatView key={String(activeGroup.id)} group={activeGroup} username={user.username} leading={menuButton} trailing={infoButton} />;
-    info = <GroupInfoPanel group={activeGroup} onManage={() => setDialog('manageGroup')} />;
+    info = <GroupInfoPanel group={activeGroup} onManage={() => setDialog('manageGroup')} extra={<AttachedBooks kind="groups" targetId={activeGroup.id} onOpenPage={openLorebooks} />} />;
   } else {
     center = (
       <section className="conversation">
@@ -270,6 +285,9 @@ export function Shell({ user }: { user: User }) {
               <Icon name={theme.dark ? 'sun' : 'moon'} />
             </button>
             <FeedbackButton />
+            <button type="button" className={`icon-btn ${sel?.kind === 'lorebooks' ? 'on' : ''}`} aria-label={t('lore.title')} title={t('lore.title')} onClick={() => openLorebooks()}>
+              <Icon name="book" />
+            </button>
             <button type="button" className="icon-btn" aria-label={t('nav.settings')} title={t('nav.settings')} onClick={() => go({ view: 'settings' })}>
               <Icon name="settings" />
             </button>

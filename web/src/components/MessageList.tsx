@@ -33,13 +33,15 @@ export interface MessageListProps {
   onEditAndRegenerate?: (it: ChatItem, content: string) => Promise<void>;
   /** Swipes: show another version of a reply. */
   onChooseAlternative?: (it: ChatItem, index: number) => void;
+  /** Extra detail beside the sender's name (group chat: why this member spoke). */
+  metaFor?: (it: ChatItem) => ReactNode;
   /** "What was sent": opens the inspection of a stored reply. */
   onInspect?: (it: ChatItem) => void;
   empty: ReactNode;
 }
 
 export function MessageList(props: MessageListProps) {
-  const { items, loaded, hasOlder, loadingOlder, onLoadOlder, streaming, senderFor, onEdit, onDelete, onRegenerate, onEditAndRegenerate, onChooseAlternative, onInspect, empty } = props;
+  const { items, loaded, hasOlder, loadingOlder, onLoadOlder, streaming, senderFor, onEdit, onDelete, onRegenerate, onEditAndRegenerate, onChooseAlternative, onInspect, metaFor, empty } = props;
   const { t } = useI18n();
   const ref = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
@@ -103,6 +105,7 @@ export function MessageList(props: MessageListProps) {
               <div className="msg-name">
                 {sender.name}
                 {it.editedAt ? <span className="muted small"> · {t('chat.edited')}</span> : null}
+                {metaFor?.(it)}
               </div>
               {isEditing ? (
                 <EditBox

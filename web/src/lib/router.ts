@@ -6,6 +6,7 @@
  *   /groups/:id            a group chat
  *   /settings              the settings dialog (over the last chat)
  *   /admin                 the admin page
+ *   /lorebooks[/:id]       the lorebooks page (a book's entries with an id)
  * The server answers any GET path without a file extension with index.html, so these deep-link.
  */
 import { useCallback, useSyncExternalStore } from 'react';
@@ -15,7 +16,8 @@ export type Route =
   | { view: 'character'; id: string; chatId?: string }
   | { view: 'group'; id: string }
   | { view: 'settings' }
-  | { view: 'admin' };
+  | { view: 'admin' }
+  | { view: 'lorebooks'; id: string | null };
 
 /** @example parseRoute('/characters/12') // { view: 'character', id: '12' } */
 export function parseRoute(pathname: string): Route {
@@ -31,6 +33,7 @@ export function parseRoute(pathname: string): Route {
   if (parts[0] === 'groups' && parts[1] && parts.length === 2) return { view: 'group', id: parts[1] };
   if (parts[0] === 'settings' && parts.length === 1) return { view: 'settings' };
   if (parts[0] === 'admin' && parts.length === 1) return { view: 'admin' };
+  if (parts[0] === 'lorebooks' && parts.length <= 2) return { view: 'lorebooks', id: parts[1] ?? null };
   return { view: 'home' };
 }
 
@@ -45,6 +48,8 @@ export function routePath(r: Route): string {
       return '/settings';
     case 'admin':
       return '/admin';
+    case 'lorebooks':
+      return r.id === null ? '/lorebooks' : `/lorebooks/${encodeURIComponent(r.id)}`;
     default:
       return '/';
   }

@@ -54,7 +54,14 @@ export interface Page<T> {
 
 export type MessageRole = 'user' | 'assistant';
 
-export type Message = Omit<Schemas['Message'], 'status'> & { status: 'complete' | 'interrupted' | 'pending' | 'failed' };
+/** Why a group member was chosen to speak: the rule (`by`), and the moderator's confidence and words when it chose. */
+export type SpeakerReason = NonNullable<Schemas['GroupMessage']['reason']>;
+
+export type Message = Omit<Schemas['Message'], 'status'> & {
+  status: 'complete' | 'interrupted' | 'pending' | 'failed';
+  /** Group replies (GroupMessage): why the member was chosen to speak. */
+  reason?: SpeakerReason | null;
+};
 
 export type MessagePage = Omit<Ok<'/api/characters/{id}/messages', 'get'>, 'items'> & { items: Message[] };
 

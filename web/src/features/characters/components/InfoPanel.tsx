@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import { Avatar } from '../../../components/Avatar.js';
 import { useConfirm } from '../../../components/Confirm.js';
 import { Icon } from '../../../components/Icon.js';
@@ -29,18 +29,20 @@ export interface InfoPanelProps {
   onSelect: (id: Id) => void;
   /** Fills `{{user}}` in an imported card's text when shown (the stored text keeps the macro). */
   username?: string;
+  /** More buttons beside export/copy/delete (the lorebook editor). */
+  actions?: ReactNode;
 }
 
 /** The right pane for a character: avatar, biography, profile (read-only + editor), memories. */
-export function InfoPanel({ characterId, chatId, onDeleted, onSelect, username = 'User' }: InfoPanelProps) {
+export function InfoPanel({ characterId, chatId, onDeleted, onSelect, username = 'User', actions }: InfoPanelProps) {
   const { t, errorText } = useI18n();
   const q = useCharacter(characterId);
   if (q.isPending) return <div className="pad muted">{t('app.loading')}</div>;
   if (q.error) return <div className="pad error-text" role="alert">{errorText(q.error)}</div>;
-  return <CharacterInfo key={String(characterId)} c={q.data} chatId={chatId} onDeleted={onDeleted} onSelect={onSelect} username={username} />;
+  return <CharacterInfo key={String(characterId)} c={q.data} chatId={chatId} onDeleted={onDeleted} onSelect={onSelect} username={username} actions={actions} />;
 }
 
-function CharacterInfo({ c, chatId, onDeleted, onSelect, username }: { c: Character; chatId?: Id; onDeleted: () => void; onSelect: (id: Id) => void; username: string }) {
+function CharacterInfo({ c, chatId, onDeleted, onSelect, username, actions }: { c: Character; chatId?: Id; onDeleted: () => void; onSelect: (id: Id) => void; username: string; actions?: ReactNode }) {
   const { t, locale } = useI18n();
   const toast = useToast();
   const confirm = useConfirm();
@@ -142,6 +144,7 @@ function CharacterInfo({ c, chatId, onDeleted, onSelect, username }: { c: Charac
           >
             <Icon name="trash" size={16} />
           </button>
+          {actions}
         </div>
       </div>
 

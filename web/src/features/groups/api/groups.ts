@@ -22,6 +22,8 @@ export const updateGroup = (id: Id, body: { name?: string; mode?: GroupMode; max
 export const deleteGroup = (id: Id) => api.del(`/api/groups/${seg(id)}`);
 export const addMember = (id: Id, characterId: Id) => api.post(`/api/groups/${seg(id)}/members`, { characterId });
 export const removeMember = (id: Id, characterId: Id) => api.del(`/api/groups/${seg(id)}/members/${seg(characterId)}`);
+/** Mutes a member until `until` (epoch ms), or unmutes it (null). */
+export const muteMember = (id: Id, characterId: Id, until: number | null) => api.put<Group>(`/api/groups/${seg(id)}/members/${seg(characterId)}/mute`, { until });
 
 export function useGroups() {
   return useQuery({ queryKey: groupKeys.list(), queryFn: getGroups });
@@ -48,5 +50,6 @@ export function useGroupMember(id: Id) {
   return {
     add: useMutation({ mutationFn: (characterId: Id) => addMember(id, characterId), onSuccess: done }),
     remove: useMutation({ mutationFn: (characterId: Id) => removeMember(id, characterId), onSuccess: done }),
+    mute: useMutation({ mutationFn: ({ characterId, until }: { characterId: Id; until: number | null }) => muteMember(id, characterId, until), onSuccess: done }),
   };
 }
