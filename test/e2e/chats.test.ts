@@ -185,4 +185,25 @@ describe('chats, swipes and personas in Chromium', { timeout: 120_000 }, () => {
     expect(width).toBeLessThanOrEqual(390);
     await phone.close();
   });
+  it('streams the whole first reply of a character without a greeting, then moves to its new chat', async () => {
+    const card = cardJson('陆羽', { first_mes: '', alternate_greetings: [], mes_example: '' });
+    const status = await page.evaluate(async (json) => {
+      const form = new FormData();
+      form.append('file', new Blob([json], { type: 'application/json' }), 'card.json');
+      return (await fetch('/api/characters/import', { method: 'POST', body: form })).status;
+    }, JSON.stringify(card));
+    expect(status).toBe(201);
+    await page.reload();
+    await page.locator('.sidebar').getByRole('link', { name: '陆羽' }).click();
+    await poll(() => new URL(page.url()).pathname).toMatch(/^\/characters\/\d+$/);
+    const input = page.getByRole('textbox', { name: '消息' });
+    await input.fill('请为我煮一壶茶。');
+    await input.press('Enter');
+    // The first message creates the first chat; the reply must not be cut off by the switch to its URL.
+    await poll(() => new URL(page.url()).pathname).toMatch(chatPath);
+    const reply = page.locator('article[data-role="assistant"]').last();
+    await poll(() => reply.getAttribute('data-status')).toBe('complete');
+    expect((await reply.locator('.bubble').innerText()).trim().length).toBeGreaterThan(0);
+    await poll(() => page.locator('article[data-role="user"] .bubble').last().innerText()).toContain('请为我煮一壶茶。');
+  });
 });

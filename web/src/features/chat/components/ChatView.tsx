@@ -44,19 +44,23 @@ export function ChatView({ character, username, chatId, onOpenChat, personas, le
   const list = chats.data;
   const chat = chatId !== undefined ? list?.find((c) => String(c.id) === String(chatId)) : undefined;
 
-  // No chat in the URL: open the current one (the most recently used); a character with no chat
-  // yet talks through its own routes until its first chat exists.
-  useEffect(() => {
-    if (!list || chats.isFetching) return;
-    if (chatId === undefined && list.length) onOpenChat(list[0].id, true);
-    else if (chatId !== undefined && !chat) onOpenChat(list[0]?.id ?? null, true);
-  }, [list, chats.isFetching, chatId, chat, onOpenChat]);
-
-  const target: ChatTarget | null = chatId !== undefined ? { chatId } : list && list.length === 0 ? { characterId: id } : null;
+  // Without a chat in the URL the character's routes are the target (they go to its current chat):
+  // kept while the list fills in, so a first turn that creates the first chat is not reset midway.
+  const target: ChatTarget | null = chatId !== undefined ? { chatId } : list ? { characterId: id } : null;
   const targetKey = target ? ('chatId' in target ? `chat:${target.chatId}` : `c${id}`) : null;
   const load = useCallback((before: Id | null) => getMessages(target!, before), [targetKey]); // eslint-disable-line react-hooks/exhaustive-deps -- the key names the target
   const conv = useConversation(targetKey, load);
   const { state } = conv;
+
+  // No chat in the URL: open the current one (the most recently used); a character with no chat
+  // yet talks through its own routes until its first chat exists. Never while a reply streams:
+  // the first message creates the first chat, and switching the conversation's key mid-turn
+  // would cut that reply off (it moves to the chat's URL once the turn is over).
+  useEffect(() => {
+    if (!list || chats.isFetching || state.streaming) return;
+    if (chatId === undefined && list.length) onOpenChat(list[0].id, true);
+    else if (chatId !== undefined && !chat) onOpenChat(list[0]?.id ?? null, true);
+  }, [list, chats.isFetching, chatId, chat, onOpenChat, state.streaming]);
 
   // A character's first look creates its first chat (with the greeting): list it, so the URL gets its id.
   const firstLook = target !== null && !('chatId' in target) && state.loaded && state.items.length > 0;
