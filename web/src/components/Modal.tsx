@@ -1,8 +1,13 @@
 /**
  * A modal dialog on the native <dialog> element: focus is trapped and Escape closes it for free.
  * `variant="sheet"` docks it to the bottom of the screen (the info panel on phones).
+ *
+ * Focus: opens on the child marked `autoFocus` (React focuses it before `showModal()`, which would
+ * otherwise move focus to the first button, Close), else on the browser's choice; on close it goes
+ * back to the element that opened the dialog. The dialog is removed from the DOM rather than
+ * closed, so the browser's own restore never runs.
  */
-import { useEffect, useId, useRef, type ReactNode } from 'react';
+import { useLayoutEffect, useId, useRef, useState, type ReactNode } from 'react';
 import { useI18n } from '../i18n/index.js';
 import { Icon } from './Icon.js';
 
@@ -23,10 +28,15 @@ export function Modal({ title, onClose, children, footer, dismissable = true, va
   const onCloseRef = useRef(onClose);
   onCloseRef.current = onClose;
 
-  useEffect(() => {
+  // Read during the first render: the opener still has focus then.
+  const [opener] = useState(() => (typeof document === 'undefined' ? null : (document.activeElement as HTMLElement | null)));
+
+  useLayoutEffect(() => {
     const d = ref.current;
     if (!d) return;
+    const preferred = document.activeElement instanceof HTMLElement && d.contains(document.activeElement) ? document.activeElement : null;
     if (!d.open) d.showModal();
+    preferred?.focus();
     const cancel = (e: Event) => {
       e.preventDefault();
       onCloseRef.current();
@@ -35,6 +45,8 @@ export function Modal({ title, onClose, children, footer, dismissable = true, va
     return () => {
       d.removeEventListener('cancel', cancel);
       if (d.open) d.close();
+      const lost = !document.activeElement || document.activeElement === document.body || d.contains(document.activeElement);
+      if (lost && opener?.isConnected && opener !== document.body) opener.focus();
     };
   }, []);
 

@@ -369,4 +369,7 @@ export const en: Record<MessageKey, string> = {
   'error.code.source_unavailable': 'That website is not available right now; try again later or paste text instead',
   'error.code.unsupported_media_type': 'This file type is not supported',
   'chat.busyRetrying': 'The model is busy; retrying in {seconds} s…',
+  // --- a11y ---
+  'nav.skipToMain': 'Skip to the conversation',
+  'chat.loadingName': 'Loading…',
 };

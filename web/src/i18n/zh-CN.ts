@@ -367,6 +367,9 @@ export const zhCN = {
   'error.code.source_unavailable': '该网站暂时无法访问，请稍后再试或改用粘贴文本',
   'error.code.unsupported_media_type': '不支持这种文件类型',
   'chat.busyRetrying': '模型繁忙，{seconds} 秒后自动重试…',
+  // --- a11y ---
+  'nav.skipToMain': '跳到对话',
+  'chat.loadingName': '加载中…',
 } as const;
 
 export type MessageKey = keyof typeof zhCN;
