@@ -43,6 +43,10 @@ export function App() {
   const qc = useQueryClient();
   const hadUser = useRef(false);
   if (me.data) hadUser.current = true;
+  // After signing in, focus goes to the conversation (the form that had it is gone); a page load
+  // keeps the browser's own start, where the first Tab reaches the skip link.
+  const showedSignIn = useRef(false);
+  if (me.data === null) showedSignIn.current = true;
   const signedOut = me.data === null;
 
   // Signed out (by the button, or a 401 anywhere): once the app is unmounted, forget everything
@@ -90,7 +94,7 @@ export function App() {
   }
   return (
     <Suspense fallback={splash}>
-      <Shell user={me.data.user} key={String(me.data.user.id)} />
+      <Shell user={me.data.user} key={String(me.data.user.id)} focusOnMount={showedSignIn.current} />
     </Suspense>
   );
 }

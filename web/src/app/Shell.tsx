@@ -67,7 +67,7 @@ function selectionOf(route: Route, last: ChatRoute | null): Selection {
  * The signed-in app: sidebar (lists, search, create buttons, settings, admin, sign out),
  * conversation, info panel. Below 768 px the sidebar is a drawer and the info panel a bottom sheet.
  */
-export function Shell({ user }: { user: User }) {
+export function Shell({ user, focusOnMount = false }: { user: User; focusOnMount?: boolean }) {
   const { t, errorText } = useI18n();
   const qc = useQueryClient();
   const theme = useTheme();
@@ -101,7 +101,7 @@ export function Shell({ user }: { user: User }) {
   const mainRef = useRef<HTMLElement>(null);
   // Where focus goes once the conversation is on screen: its heading after sign-in, or after a
   // pick in the phone drawer (the link that had focus is hidden with the drawer).
-  const focusMain = useRef(true);
+  const focusMain = useRef(focusOnMount);
   useEffect(preloadMarkdown, []);
 
   const setSel = (s: Selection, replace = false) => {
@@ -152,8 +152,9 @@ export function Shell({ user }: { user: User }) {
   const refreshCharacters = () => void qc.invalidateQueries({ queryKey: characterKeys.all });
 
   // The phone drawer is modal: the page behind it is inert, focus starts inside, Escape closes it,
-  // and focus goes back to the menu button (unless a pick moved it to the conversation).
-  useEffect(() => {
+  // and focus goes back to the menu button (unless a pick moved it to the conversation). A layout
+  // effect: the page must stop being inert before the focus effect below moves focus into it.
+  useLayoutEffect(() => {
     if (!drawer) return;
     const side = sidebarRef.current;
     const behind = [mainRef.current, ...document.querySelectorAll<HTMLElement>('.app > .offline-banner, .app .info-pane, .app > .skip-link')].filter((el): el is HTMLElement => !!el);
