@@ -264,7 +264,7 @@ export function Shell({ user, focusOnMount = false }: { user: User; focusOnMount
       ) : null}
       <div className="layout">
         <div className={`scrim ${drawer ? 'show' : ''}`} onClick={() => setDrawer(false)} aria-hidden="true" />
-        <nav id="sidebar" ref={sidebarRef} className={`sidebar ${drawer ? 'open' : ''}`} aria-label={t('nav.characters')} aria-modal={drawer || undefined} role={drawer ? 'dialog' : undefined}>
+        <nav id="sidebar" ref={sidebarRef} className={`sidebar ${drawer ? 'open' : ''}`} aria-label={t('nav.characters')}>
           <div className="side-head">
             <span className="brand">FastNPC</span>
             <button type="button" className="icon-btn only-mobile" aria-label={t('nav.closeMenu')} onClick={() => setDrawer(false)}>

@@ -100,8 +100,8 @@ export const en: Record<MessageKey, string> = {
   'info.compressNow': 'Compress now',
   'info.compressQueued': 'Memory compression started; refresh in a moment',
   'info.uploadAvatar': 'Change avatar',
-  'info.exportPng': 'Export card (PNG)',
-  'info.exportJson': 'Export card (JSON)',
+  'info.exportPng': 'Export card as PNG',
+  'info.exportJson': 'Export card as JSON',
   'info.copy': 'Duplicate character',
   'info.copied': 'Duplicated as “{name}”',
   'info.delete': 'Delete character',
@@ -372,4 +372,5 @@ export const en: Record<MessageKey, string> = {
   // --- a11y ---
   'nav.skipToMain': 'Skip to the conversation',
   'chat.loadingName': 'Loading…',
+  'common.actions': 'Actions',
 };

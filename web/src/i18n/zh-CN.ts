@@ -370,6 +370,7 @@ export const zhCN = {
   // --- a11y ---
   'nav.skipToMain': '跳到对话',
   'chat.loadingName': '加载中…',
+  'common.actions': '操作',
 } as const;
 
 export type MessageKey = keyof typeof zhCN;
