@@ -23,9 +23,11 @@ export function Composer({ onSend, onStop, streaming, disabled, extra }: Compose
 
   // Grows with the text up to 200 px, then scrolls. Empty, it keeps its one-line CSS height (a
   // measured height would include the wrapped placeholder and jump after the first message).
+  // Where CSS `field-sizing` exists the stylesheet does it; this measuring (three layouts per
+  // keystroke, 200 ms a key in a long chat on a slow phone) is the fallback.
   useLayoutEffect(() => {
     const el = ref.current;
-    if (!el) return;
+    if (!el || FIELD_SIZING) return;
     el.style.height = '';
     el.style.overflowY = 'hidden';
     if (!text) return;
@@ -82,6 +84,8 @@ export function Composer({ onSend, onStop, streaming, disabled, extra }: Compose
     </form>
   );
 }
+
+const FIELD_SIZING = typeof CSS !== 'undefined' && typeof CSS.supports === 'function' && CSS.supports('field-sizing', 'content');
 
 /** Phones: the long placeholder (with the keyboard hint) does not fit. */
 function useNarrow(): boolean {

@@ -41,6 +41,16 @@ export function MessageList(props: MessageListProps) {
   const atBottom = useRef(true);
   const prev = useRef<{ firstKey?: string; lastUserKey?: string; userCount: number; height: number; count: number }>({ height: 0, count: 0, userCount: 0 });
   const [editing, setEditing] = useState<string | null>(null);
+  // Where the first message was on screen before older ones were put above it. Read during render,
+  // while the DOM still shows the old list: off-screen messages have estimated heights
+  // (content-visibility) that change as they are scrolled past, so a scrollHeight difference
+  // taken at the last commit is stale and used to throw the reader to the top.
+  const anchor = useRef<{ key: string; top: number } | null>(null);
+  const oldFirst = prev.current.firstKey;
+  if (ref.current && oldFirst && items[0]?.key !== oldFirst) {
+    const el = ref.current.querySelector(`[data-key="${CSS.escape(oldFirst)}"]`);
+    anchor.current = el ? { key: oldFirst, top: el.getBoundingClientRect().top } : null;
+  }
 
   useLayoutEffect(() => {
     const el = ref.current;
@@ -55,13 +65,17 @@ export function MessageList(props: MessageListProps) {
     if (lastUserKey && lastUserKey !== p.lastUserKey && userCount > p.userCount && p.count > 0) atBottom.current = true;
     const prepended = p.count > 0 && firstKey !== p.firstKey && items.some((it) => it.key === p.firstKey) && items[items.length - 1]?.key !== undefined;
     if (prepended && items.findIndex((it) => it.key === p.firstKey) > 0) {
-      el.scrollTop += el.scrollHeight - p.height;
+      const a = anchor.current;
+      const now = a ? el.querySelector(`[data-key="${CSS.escape(a.key)}"]`) : null;
+      if (a && now) el.scrollTop += now.getBoundingClientRect().top - a.top;
+      else el.scrollTop += el.scrollHeight - p.height;
     } else if (atBottom.current || p.count === 0) {
       el.scrollTop = el.scrollHeight;
     }
     prev.current = { firstKey, lastUserKey: lastUserKey ?? p.lastUserKey, userCount, height: el.scrollHeight, count: items.length };
     // A short first page does not fill the pane, so no scroll event would ever ask for more.
-    if (hasOlder && !loadingOlder && el.scrollHeight <= el.clientHeight + 4) onLoadOlder();
+    // Nor would a reader left at the very top (no further scroll event there).
+    if (hasOlder && !loadingOlder && (el.scrollHeight <= el.clientHeight + 4 || (p.count > 0 && el.scrollTop === 0))) onLoadOlder();
   });
 
   const onScroll = () => {
@@ -91,7 +105,7 @@ export function MessageList(props: MessageListProps) {
         const isEditing = editing === it.key;
         const canAct = !streaming && it.id !== null;
         return (
-          <article key={it.key} className={`msg ${mine ? 'msg-user' : 'msg-bot'} ${it.status === 'error' ? 'msg-error' : ''}`} data-status={it.status} data-role={it.role}>
+          <article key={it.key} data-key={it.key} className={`msg ${mine ? 'msg-user' : 'msg-bot'} ${it.status === 'error' ? 'msg-error' : ''}`} data-status={it.status} data-role={it.role}>
             <Avatar name={sender.name} url={sender.avatarUrl} size={36} />
             <div className="msg-main">
               <div className="msg-name">
