@@ -71,23 +71,22 @@ async function viaGateway(llm: ReturnType<typeof createLlmGateway>): Promise<Sam
   const start = performance.now();
   let ttft = 0;
   let tokens = 0;
-  for await (const _ of llm.streamChat(REQ)) {
+  await llm.stream(REQ, () => {
     if (!tokens) ttft = performance.now() - start;
     tokens++;
-  }
+  });
   return { ttft, total: performance.now() - start, tokens };
 }
 
-/** The provider alone (SDK + undici), without the gateway's limits, timers and metrics. */
+/** The provider alone (undici + the SSE parser), without the gateway's limits, timers and metrics. */
 async function viaProvider(provider: LlmProvider): Promise<Sample> {
   const start = performance.now();
   let ttft = 0;
   let tokens = 0;
-  const gen = provider.streamChat({ purpose: 'chat', model: 'mock-model', messages: REQ.messages }, new AbortController().signal);
-  for await (const _ of gen) {
+  await provider.streamChat({ purpose: 'chat', model: 'mock-model', messages: REQ.messages }, new AbortController().signal, () => {
     if (!tokens) ttft = performance.now() - start;
     tokens++;
-  }
+  });
   return { ttft, total: performance.now() - start, tokens };
 }
 

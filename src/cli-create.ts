@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { Config } from './config.js';
-import { buildApp } from './app.js';
+import { buildCore, cliLog } from './core.js';
 import { isAppError } from './errors.js';
 import { CREATE_USAGE } from './cli-usage.js';
 import { decodeUpload } from './features/sources/text.js';
@@ -66,7 +66,8 @@ export async function runCreate(config: Config, args: string[]): Promise<number>
     process.stderr.write('--source text needs --file <path to a .txt or .md file>\n');
     return 2;
   }
-  const { app, ctx } = await buildApp({ ...config, logLevel: 'warn' }, { logger: false, runJobs: true });
+  // The core alone: no HTTP server, routes or static files for a one-shot command.
+  const ctx = await buildCore({ ...config, logLevel: 'warn' }, { runJobs: true, log: cliLog });
   try {
     const username = values.user ?? config.adminUser;
     // A name is matched as sign-in matches it (any case or width variant); no name = the first admin.
@@ -107,6 +108,6 @@ export async function runCreate(config: Config, args: string[]): Promise<number>
     process.stderr.write(`${isAppError(err) ? `${err.code}: ${err.message}` : (err as Error).message}\n`);
     return 1;
   } finally {
-    await app.close();
+    await ctx.close();
   }
 }

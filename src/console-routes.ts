@@ -25,5 +25,5 @@ export function registerConsole(app: FastifyInstance, ctx: AppContext): void {
     usage: createUsageReports({ db }),
     operations: createOperations(ctx),
   });
-  registerInspectRoutes(app, { inspections: createInspectionReader({ db, audit }) });
+  registerInspectRoutes(app, { inspections: createInspectionReader({ db, audit, flush: ctx.inspections.flush }) });
 }

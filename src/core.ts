@@ -41,6 +41,14 @@ export interface CoreLog {
   error(o: object, m?: string): void;
 }
 
+/** A command's log: warnings and errors on stderr, one line each; nothing else. */
+const logLine = (level: string, o: object, m?: string) => process.stderr.write(`${level}: ${m ?? ''} ${JSON.stringify(o, (_k, v: unknown) => (v instanceof Error ? v.message : v))}\n`);
+export const cliLog: CoreLog = {
+  info() {},
+  warn: (o, m) => logLine('warning', o, m),
+  error: (o, m) => logLine('error', o, m),
+};
+
 export interface CoreOptions {
   /** Run background jobs in this process (default: config.runJobs). */
   runJobs?: boolean;
@@ -48,6 +56,8 @@ export interface CoreOptions {
   infra?: Partial<Pick<Core, 'cache' | 'queue' | 'limiter' | 'pubsub' | 'locks'>>;
   /** Pause between the offline model's streamed chunks (tests use 0). */
   offlineChunkDelayMs?: number;
+  /** Keep every statement's SQL in `database.queries.trace` (tests that count a turn's queries). */
+  traceQueries?: boolean;
 }
 
 export interface Core {
@@ -107,6 +117,7 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
     sqliteFile: join(config.dataDirAbs, 'fastnpc.db'),
     poolMax: config.dbPoolMax,
     acquireTimeoutMs: config.dbAcquireTimeoutMs,
+    traceQueries: options.traceQueries,
   });
   await migrateToLatest(database.db);
   // Scaled mode: REDIS_URL moves cache, queue, limits, pub/sub and leases to Redis.

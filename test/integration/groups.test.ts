@@ -343,9 +343,9 @@ describe.each(DIALECTS)('group chat on %s', (dialect) => {
     const ctx = t.ctx;
     const captured: { messages: { role: string; content: string }[] }[] = [];
     const spy: typeof ctx.llm = Object.assign(Object.create(ctx.llm), {
-      streamChat(req: any, signal?: AbortSignal) {
+      stream(req: any, onText: (text: string) => void, signal?: AbortSignal) {
         captured.push(req);
-        return ctx.llm.streamChat(req, signal);
+        return ctx.llm.stream(req, onText, signal);
       },
     });
     const engine = createTurnEngine({ db: ctx.database.db, llm: spy, locks: ctx.locks, memory: ctx.memory, leaseMs: 10_000 });

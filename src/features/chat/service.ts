@@ -14,7 +14,7 @@ import type { UsersService } from '../users/service.js';
 import type { UserSettings } from '../users/settings.js';
 import * as conversations from '../conversations/store.js';
 import type { Message } from '../conversations/store.js';
-import type { MemoryService } from '../memory/service.js';
+import { compressionDue, historyTokens, type MemoryService } from '../memory/service.js';
 import { assemblePrompt, budgetsFrom, type AssembledPrompt, type HistoryMessage } from './prompt.js';
 import { alternateGreetingsOf, cardPromptFields, greetingOf, loreFor } from '../characters/card-fields.js';
 import { expandMacros, type MacroNames } from '../../shared/macros.js';
@@ -40,6 +40,8 @@ export const directConversationKey = (characterId: number) => `conv:char:${chara
 const BUSY = 'A reply is still being written in this conversation; wait for it or stop it first';
 /** No conversation yet: no short-term memory and no history (ids start at 1). */
 const NO_CONVERSATION = 0;
+/** The uncompressed tail a prompt reads (compression keeps it far shorter in practice). */
+const HISTORY_READ_LIMIT = 200;
 const CONTINUE_INSTRUCTION = '（请直接接着你上一条回复的结尾继续写下去，不要重复已经写过的内容，也不要另起开场。）';
 
 /** Joins a continuation to the reply it extends: a space between Latin words, nothing between Chinese. */
@@ -78,9 +80,10 @@ export function createChatService(deps: ChatDeps) {
   /** Messages as shown: macros (a card greeting's `{{user}}`) expanded; stored text stays as written. */
   const shown = (names: MacroNames) => (m: Message): Message => ({ ...m, content: expandMacros(m.content, names) });
 
-  async function buildPrompt(character: Character, conversationId: number, settings: UserSettings, names: MacroNames): Promise<AssembledPrompt> {
+  /** The prompt, and the uncompressed history's tokens (undefined when the read hit its limit: unknown). */
+  async function buildPrompt(character: Character, conversationId: number, settings: UserSettings, names: MacroNames): Promise<{ prompt: AssembledPrompt; historyTokens: number | undefined }> {
     const [history, memory, rulesText] = await Promise.all([
-      conversationId === NO_CONVERSATION ? [] : conversations.uncompressedMessages(db, conversationId, 200),
+      conversationId === NO_CONVERSATION ? [] : conversations.uncompressedMessages(db, conversationId, HISTORY_READ_LIMIT),
       deps.memory.snapshot(conversationId, [character.id]),
       deps.prompts.render('chat.rules', { character_name: character.name }),
     ]);
@@ -98,18 +101,24 @@ export function createChatService(deps: ChatDeps) {
       lore,
       names,
     });
-    return lore ? { ...prompt, lore: { fired: lore.fired, overBudget: lore.overBudget } } : prompt;
+    return {
+      prompt: lore ? { ...prompt, lore: { fired: lore.fired, overBudget: lore.overBudget } } : prompt,
+      historyTokens: history.length < HISTORY_READ_LIMIT ? historyTokens(history) : undefined,
+    };
   }
 
   /** The prompt, then the reply streamed and stored through the engine. */
   async function generate(turn: Turn, character: Character, settings: UserSettings, actor: Actor, startedAt: number): Promise<{ message: Message; usage: LlmUsage }> {
     const userId = actor.userId;
-    const prompt = await buildPrompt(character, turn.conversationId, settings, namesFor(actor, character));
+    const { prompt, historyTokens: before } = await buildPrompt(character, turn.conversationId, settings, namesFor(actor, character));
     deps.observePrelude?.((performance.now() - startedAt) / 1000);
-    return turn.reply(
+    const r = await turn.reply(
       { purpose: 'chat', messages: prompt.messages, model: settings.chatModel ?? undefined, userId, hints: { characterName: character.name, profile: character.profile } },
       character.id,
     );
+    // The history the prompt read already holds the user message; the reply is what this turn adds.
+    turn.memoryDue = before === undefined || compressionDue(before + historyTokens([r.message]), settings.budgetSession);
+    return r;
   }
 
   /** A turn's fixed part: the character, its conversation and the owner's settings (all cached). */
@@ -193,7 +202,7 @@ export function createChatService(deps: ChatDeps) {
         const last = await conversations.lastMessage(db, conversationId);
         if (!last || last.role !== 'assistant') throw new AppError('conflict:nothing_to_continue', 'There is no reply to continue: the last message is not the character\'s');
         turn.begin();
-        const prompt = await buildPrompt(character, conversationId, settings, namesFor(actor, character));
+        const { prompt } = await buildPrompt(character, conversationId, settings, namesFor(actor, character));
         deps.observePrelude?.((performance.now() - startedAt) / 1000);
         const r = await turn.reply(
           { purpose: 'chat', messages: [...prompt.messages, { role: 'system', content: CONTINUE_INSTRUCTION }], model: settings.chatModel ?? undefined, userId: actor.userId, hints: { characterName: character.name, profile: character.profile } },
@@ -262,7 +271,7 @@ export function createChatService(deps: ChatDeps) {
      */
     async inspectPrompt(actor: Actor, characterId: number): Promise<AssembledPrompt> {
       const { character, conversationId } = await find(actor, characterId);
-      return buildPrompt(character, conversationId ?? NO_CONVERSATION, await deps.users.getSettings(actor.userId), namesFor(actor, character));
+      return (await buildPrompt(character, conversationId ?? NO_CONVERSATION, await deps.users.getSettings(actor.userId), namesFor(actor, character))).prompt;
     },
   };
 }

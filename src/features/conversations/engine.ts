@@ -11,7 +11,9 @@
  *   3. the caller's steps: store the user message and `begin()` (from here a failure is an `error`
  *                 event, not an HTTP error), then per reply: prompt → `reply()` streams tokens as
  *                 events and stores the message (a broken stream stores what came, marked);
- *   4. memory     scheduled once the turn ends, if it stored anything (never on the request path).
+ *   4. memory     scheduled once the turn ends, if it stored anything and the caller did not
+ *                 rule it out (`memoryDue = false`: the history is still under budget); never on the
+ *                 request path.
  *
  * Events are typed (./events.ts); the HTTP layer (src/http/sse.ts `serveTurn`) serializes them.
  */
@@ -71,6 +73,11 @@ export interface Turn {
   begin(): void;
   /** The turn answers this stored user message (regenerate): settled like a new one. */
   answering(userMessageId: number): void;
+  /**
+   * Set by a caller that knows whether memory work is due after this turn (a one-to-one chat whose
+   * history stays under the session budget sets false: no job, no reads). Unset: scheduled.
+   */
+  memoryDue?: boolean;
   /** Streams one reply as `characterId` into storage; a broken or aborted stream stores what came, marked `interrupted`, and rethrows. */
   reply(request: Omit<LlmRequest, 'slot'>, characterId: number): Promise<{ message: Message; usage: LlmUsage }>;
 }
@@ -88,6 +95,7 @@ export function createTurnEngine(deps: TurnEngineDeps) {
     else sink.signal.addEventListener('abort', onClientGone, { once: true });
     const stopHeartbeat = keepAlive(lease, deps.leaseMs, () => abort.abort(new AppError('busy_conversation', 'This turn lost its hold on the conversation')));
     let slot: LlmSlot | undefined;
+    let current: Turn | undefined;
     let stored = false;
     // The turn's user message stays `pending` until a reply is stored; with none, it is `failed`.
     let pendingUserMessage: number | undefined;
@@ -125,14 +133,14 @@ export function createTurnEngine(deps: TurnEngineDeps) {
           let text = '';
           const started = now();
           try {
-            const stream = deps.llm.streamChat({ ...request, slot: admitted }, abort.signal);
-            let step = await stream.next();
-            while (!step.done) {
-              text += step.value;
-              sink.token(step.value);
-              step = await stream.next();
-            }
-            const usage = step.value;
+            const usage = await deps.llm.stream(
+              { ...request, slot: admitted },
+              (chunk) => {
+                text += chunk;
+                sink.token(chunk);
+              },
+              abort.signal,
+            );
             const message = await conversations.insertMessage(deps.db, { ...base, content: text, tokensIn: usage.promptTokens, tokensOut: usage.completionTokens, now: now() });
             stored = true;
             await settle('complete');
@@ -148,6 +156,7 @@ export function createTurnEngine(deps: TurnEngineDeps) {
           }
         },
       };
+      current = turn;
       const result = await steps(turn);
       await settle('complete'); // a turn may end well with no reply (a group nobody answered)
       return result;
@@ -158,7 +167,7 @@ export function createTurnEngine(deps: TurnEngineDeps) {
       sink.signal.removeEventListener('abort', onClientGone);
       await lease.release();
       // A failed enqueue (queue down) must not fail a turn that already happened.
-      if (stored) deps.memory.schedule(conversationId).catch((err) => deps.onBackgroundError?.(err));
+      if (stored && current?.memoryDue !== false) deps.memory.schedule(conversationId).catch((err) => deps.onBackgroundError?.(err));
     }
   }
 

@@ -3,7 +3,7 @@
  * to a user and to either one character (direct) or one group. Ownership is checked by the
  * caller's feature when it resolves the character or group; message queries are by conversation.
  */
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database, MessageRow } from '../../infra/db/schema.js';
 import { isUniqueViolation } from '../../infra/db/index.js';
 
@@ -144,7 +144,9 @@ export async function settleUserMessage(db: Db, messageId: number, status: 'comp
 
 /** User messages a dead process left `pending` (its turn can no longer end): they failed. */
 export async function failAbandonedMessages(db: Db, conversationId: number): Promise<void> {
-  await db.updateTable('messages').set({ status: 'failed' }).where('conversation_id', '=', conversationId).where('status', '=', 'pending').execute();
+  // A literal, not a parameter: only `status = 'pending'` written out lets SQLite and PostgreSQL use
+  // the partial index (migration 0003); with `status = ?` the sweep walked the whole conversation.
+  await db.updateTable('messages').set({ status: 'failed' }).where('conversation_id', '=', conversationId).where('status', '=', sql.lit('pending')).execute();
 }
 
 /** Newest first; `before` is the id cursor of the previous page's last item. */

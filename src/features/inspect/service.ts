@@ -4,10 +4,11 @@ import type { Db } from '../../infra/db/index.js';
 import type { AuditLog } from '../admin/audit.js';
 import type { InspectionRecord } from './recorder.js';
 
-export function createInspectionReader(deps: { db: Db; audit: AuditLog }) {
+export function createInspectionReader(deps: { db: Db; audit: AuditLog; /** Writes records still queued (a read right after a turn sees it). */ flush?: () => Promise<void> }) {
   const { db } = deps;
 
   async function read(messageId: number, ownerId?: number) {
+    await deps.flush?.();
     let q = db
       .selectFrom('messages')
       .innerJoin('conversations', 'conversations.id', 'messages.conversation_id')

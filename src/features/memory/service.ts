@@ -62,9 +62,21 @@ const normalise = (s: string) => s.replace(/\s+/g, '').toLowerCase();
  * Which messages to summarise: when the uncompressed history exceeds the session budget, the
  * oldest ones, leaving about half the budget of recent messages in the prompt.
  */
+/** The tokens of a history as compression counts them. */
+export const historyTokens = tokensOf;
+
+/**
+ * Whether a turn leaves memory work to do: only compression can start it (integration and
+ * trimming follow from what compression adds), and compression starts when the uncompressed
+ * history passes the session budget. Lets a turn skip the memory job — and its reads — entirely.
+ */
+export function compressionDue(uncompressedTokens: number, sessionBudget: number): boolean {
+  return uncompressedTokens > sessionBudget;
+}
+
 export function planCompression(messages: Message[], sessionBudget: number, force = false): Message[] {
   const total = tokensOf(messages);
-  if (messages.length < 2 || (!force && total <= sessionBudget)) return [];
+  if (messages.length < 2 || (!force && !compressionDue(total, sessionBudget))) return [];
   const keep = force ? 0 : Math.floor(sessionBudget / 2);
   const out: Message[] = [];
   let remaining = total;
@@ -212,15 +224,24 @@ export function createMemoryService(deps: MemoryDeps) {
     async run(payload: MemoryJobPayload, signal?: AbortSignal): Promise<MemoryJobResult> {
       const ctx = await deps.contextOf(payload.conversationId);
       if (!ctx) return { compressed: 0, folded: 0, added: 0, dropped: 0 };
+      // The cached snapshot is dropped only when memory changed (or may have: a failure midway),
+      // so a run with nothing to do costs the next turn no queries.
+      let changed = false;
       try {
         const compressed = await compress(payload.conversationId, ctx, !!payload.force, signal);
+        changed = compressed > 0;
         const { folded, added } = await integrate(payload.conversationId, ctx, signal);
+        changed ||= folded > 0;
         const dropped = await trim(ctx);
+        changed ||= dropped > 0;
         const result = { compressed, folded, added, dropped };
         deps.onJobDone?.(result);
         return result;
+      } catch (err) {
+        changed = true;
+        throw err;
       } finally {
-        await invalidate(payload.conversationId, ctx.characterIds);
+        if (changed) await invalidate(payload.conversationId, ctx.characterIds);
       }
     },
 

@@ -7,7 +7,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { Config } from '../../config.js';
-import { buildApp } from '../../app.js';
+import { buildCore, cliLog } from '../../core.js';
 import { isAppError } from '../../errors.js';
 
 const USAGE = 'usage: fastnpc prompts export [--file F] | fastnpc prompts import <file>\n';
@@ -23,7 +23,8 @@ export async function runPromptsCli(config: Config, args: string[]): Promise<num
     process.stderr.write(USAGE);
     return 2;
   }
-  const { app, ctx } = await buildApp({ ...config, logLevel: 'warn' }, { logger: false, runJobs: false });
+  // The core alone: no HTTP server, routes or static files for a one-shot command.
+  const ctx = await buildCore({ ...config, logLevel: 'warn' }, { runJobs: false, log: cliLog });
   try {
     if (action === 'export') {
       const json = `${JSON.stringify(await ctx.promptVersions.exportAll(), null, 2)}\n`;
@@ -48,6 +49,6 @@ export async function runPromptsCli(config: Config, args: string[]): Promise<num
     }
     throw err;
   } finally {
-    await app.close();
+    await ctx.close();
   }
 }

@@ -1,40 +1,12 @@
-/**
- * Usernames that look the same are the same account. The name is kept as typed for display;
- * uniqueness and login use its key: NFKC (fullwidth ａ → a), case folding (Alice → alice), and the
- * Cyrillic and Greek letters that are drawn like Latin ones mapped to those (UTS #39 "skeleton",
- * restricted to the letters that matter here). Names mixing Latin, Cyrillic and Greek are refused
- * outright: that mix is how a look-alike of someone else's name is built.
- */
+/** Username rules that answer with HTTP errors; the key itself is shared (src/shared/username.ts). */
 import { AppError } from '../../errors.js';
+import { scriptsOf } from '../../shared/username.js';
 
-/** Lowercase Cyrillic and Greek letters that render like a Latin letter (Unicode confusables.txt). */
-const LATIN_LOOKALIKES: Record<string, string> = {
-  // Cyrillic
-  а: 'a', в: 'b', е: 'e', ё: 'e', к: 'k', м: 'm', н: 'h', о: 'o', р: 'p', с: 'c', т: 't', у: 'y', х: 'x',
-  ѕ: 's', і: 'i', ї: 'i', ј: 'j', һ: 'h', ԁ: 'd', ԛ: 'q', ԝ: 'w', ӏ: 'l', ү: 'y', ɡ: 'g',
-  // Greek
-  α: 'a', β: 'b', ε: 'e', η: 'n', ι: 'i', κ: 'k', ν: 'v', ο: 'o', ρ: 'p', τ: 't', υ: 'u', χ: 'x', γ: 'y', ω: 'w',
-};
-const LOOKALIKE = new RegExp(`[${Object.keys(LATIN_LOOKALIKES).join('')}]`, 'gu');
-
-const SCRIPTS = [
-  ['Latin', /\p{Script=Latin}/u],
-  ['Cyrillic', /\p{Script=Cyrillic}/u],
-  ['Greek', /\p{Script=Greek}/u],
-] as const;
-
-/** Full case folding as far as JavaScript offers it: upper then lower folds ß → ss, ς → σ. */
-const fold = (s: string) => s.toUpperCase().toLowerCase();
-
-/** The key two usernames share exactly when they look alike. */
-export function usernameKey(username: string): string {
-  return fold(username.normalize('NFKC')).normalize('NFKC').replace(LOOKALIKE, (ch) => LATIN_LOOKALIKES[ch]);
-}
+export { usernameKey } from '../../shared/username.js';
 
 /** Throws a 400 for a name that mixes Latin, Cyrillic and Greek letters. */
 export function assertSingleScript(username: string): void {
-  const name = username.normalize('NFKC');
-  const used = SCRIPTS.filter(([, re]) => re.test(name)).map(([script]) => script);
+  const used = scriptsOf(username);
   if (used.length > 1) {
     throw new AppError('validation:username', `username mixes ${used.join(' and ')} letters, which makes it look like another name; use letters of one script`);
   }

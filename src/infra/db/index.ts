@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type KyselyPlugin, type LogEvent, type Migration, type PluginTransformQueryArgs, type PluginTransformResultArgs, type QueryResult, type RootOperationNode, type UnknownRow } from 'kysely';
 import type { Database } from './schema.js';
 import { dialectFlags, type DialectFlags } from './dialect.js';
 import * as m0001 from './migrations/0001-initial.js';
@@ -27,6 +27,8 @@ export interface DatabaseHandle {
   ping(): Promise<void>;
   /** Connections in use and callers waiting for one (PostgreSQL pool; SQLite reports 0/0). */
   poolStats(): { total: number; idle: number; waiting: number };
+  /** Statements run so far, and their SQL when `traceQueries` is on (tests count a turn's queries). */
+  readonly queries: QueryCounter;
   close(): Promise<void>;
 }
 
@@ -36,6 +38,32 @@ export interface DatabaseOptions {
   sqliteFile?: string;
   poolMax?: number;
   acquireTimeoutMs?: number;
+  /** Keep the text of every statement in `queries.trace` (tests only). */
+  traceQueries?: boolean;
+}
+
+/**
+ * Counts statements as Kysely compiles them: one integer increment per query on the hot path, so
+ * it is always on and a test can assert how many queries a turn makes on either database.
+ */
+export class QueryCounter implements KyselyPlugin {
+  count = 0;
+  readonly trace: string[] | undefined;
+  constructor(traceQueries = false) {
+    this.trace = traceQueries ? [] : undefined;
+  }
+  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
+    this.count++;
+    return args.node;
+  }
+  /** Kysely's `log` hook when tracing: the compiled SQL of each statement. */
+  get log(): ((event: LogEvent) => void) | undefined {
+    const trace = this.trace;
+    return trace && ((event) => void trace.push(event.query.sql));
+  }
+  async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    return args.result;
+  }
 }
 
 // PostgreSQL returns int8 as strings by default; our ids and epoch-ms times fit in a double.
@@ -51,11 +79,12 @@ const migrations: Record<string, Migration> = {
 };
 
 export function openDatabase(options: DatabaseOptions): DatabaseHandle {
-  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.poolMax ?? 20, options.acquireTimeoutMs ?? 5000);
-  return openSqlite(options.sqliteFile ?? ':memory:');
+  const queries = new QueryCounter(options.traceQueries);
+  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.poolMax ?? 20, options.acquireTimeoutMs ?? 5000, queries);
+  return openSqlite(options.sqliteFile ?? ':memory:', queries);
 }
 
-function openSqlite(file: string): DatabaseHandle {
+function openSqlite(file: string, queries: QueryCounter): DatabaseHandle {
   if (file !== ':memory:') mkdirSync(join(file, '..'), { recursive: true });
   const conn = new SQLite(file);
   conn.pragma('journal_mode = WAL');
@@ -82,7 +111,7 @@ function openSqlite(file: string): DatabaseHandle {
     },
     close: () => conn.close(),
   };
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cached }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cached }), plugins: [queries], log: queries.log });
   return {
     db,
     flags: dialectFlags(db),
@@ -90,6 +119,7 @@ function openSqlite(file: string): DatabaseHandle {
       await sql`select 1`.execute(db);
     },
     poolStats: () => ({ total: 1, idle: 1, waiting: 0 }),
+    queries,
     close: async () => {
       await db.destroy();
       checkpointer?.postMessage('close');
@@ -110,7 +140,7 @@ function startCheckpointer(file: string): Worker | undefined {
   return worker;
 }
 
-function openPostgres(url: string, max: number, acquireTimeoutMs: number): DatabaseHandle {
+function openPostgres(url: string, max: number, acquireTimeoutMs: number, queries: QueryCounter): DatabaseHandle {
   // connectionTimeoutMillis bounds both opening a connection and waiting for a free one.
   const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: acquireTimeoutMs, idleTimeoutMillis: 30_000 });
   pool.on('error', () => {
@@ -121,7 +151,7 @@ function openPostgres(url: string, max: number, acquireTimeoutMs: number): Datab
   pool.on('connect', (client) => {
     client.on('error', () => {});
   });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [queries], log: queries.log });
   return {
     db,
     flags: dialectFlags(db),
@@ -129,6 +159,7 @@ function openPostgres(url: string, max: number, acquireTimeoutMs: number): Datab
       await sql`select 1`.execute(db);
     },
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+    queries,
     close: () => db.destroy(),
   };
 }

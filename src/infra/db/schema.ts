@@ -11,7 +11,7 @@ export interface UsersTable {
   id: Id;
   /** As typed; shown to people. */
   username: string;
-  /** Unique look-alike key (src/features/users/username.ts); login and uniqueness use it. */
+  /** Unique look-alike key (src/shared/username.ts); login and uniqueness use it. */
   username_key: string;
   password_hash: string;
   is_admin: number;

@@ -100,12 +100,53 @@ export class Gateway implements LlmGateway {
     };
   }
 
-  streamChat(req: LlmRequest, signal?: AbortSignal): AsyncGenerator<string, LlmUsage, void> {
-    return this.call(req, req.messages, undefined, signal);
+  stream(req: LlmRequest, onText: (text: string) => void, signal?: AbortSignal): Promise<LlmUsage> {
+    return this.call(req, req.messages, undefined, signal, onText);
+  }
+
+  async *streamChat(req: LlmRequest, signal?: AbortSignal): AsyncGenerator<string, LlmUsage, void> {
+    // A consumer that stops reading aborts the call, as a caller's abort would.
+    const ctrl = new AbortController();
+    const onAbort = () => ctrl.abort(signal!.reason);
+    if (signal?.aborted) ctrl.abort(signal.reason);
+    else signal?.addEventListener('abort', onAbort, { once: true });
+    const queue: string[] = [];
+    let wake: (() => void) | undefined;
+    let finished = false;
+    const done = this.stream(req, (text) => {
+      queue.push(text);
+      wake?.();
+    }, ctrl.signal).finally(() => {
+      finished = true;
+      wake?.();
+    });
+    done.catch(() => {}); // awaited below; this only keeps an early stop from leaving it unhandled
+    try {
+      for (;;) {
+        while (queue.length) yield queue.shift()!;
+        if (finished) return await done;
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
+      }
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      if (!finished) {
+        ctrl.abort(new DOMException('The consumer stopped reading', 'AbortError'));
+        await done.catch(() => {});
+      }
+    }
   }
 
   async completeText(req: LlmRequest, signal?: AbortSignal): Promise<{ text: string; usage: LlmUsage }> {
-    return this.cached(req, undefined, () => collect(this.call(req, req.messages, undefined, signal)));
+    return this.cached(req, undefined, () => this.collect(req, req.messages, undefined, signal));
+  }
+
+  private async collect(req: LlmRequest, messages: ChatMessage[], json: ProviderRequest['json'], signal?: AbortSignal): Promise<{ text: string; usage: LlmUsage }> {
+    let text = '';
+    const usage = await this.call(req, messages, json, signal, (t) => {
+      text += t;
+    });
+    return { text, usage };
   }
 
   async completeJson<T>(req: LlmRequest, schema: TSchema, signal?: AbortSignal): Promise<T> {
@@ -115,7 +156,7 @@ export class Gateway implements LlmGateway {
       const messages = appendToLastUser(req.messages, instruction);
       const labels = { provider: this.provider, model: this.resolveModel(req), purpose: req.purpose };
 
-      const first = await collect(this.call(req, messages, json, signal));
+      const first = await this.collect(req, messages, json, signal);
       const parsed = parseJsonLoose(first.text);
       let checked = parsed.ok ? validateJson<T>(schema, parsed.value) : parsed;
       if (checked.ok) {
@@ -124,7 +165,7 @@ export class Gateway implements LlmGateway {
       }
       // One re-ask that quotes the problem; a second bad answer is an error, never a silent `{}`.
       const reask: ChatMessage[] = [...messages, { role: 'assistant', content: first.text }, { role: 'user', content: `${checked.error}\n${instruction}` }];
-      const second = await collect(this.call(req, reask, json, signal));
+      const second = await this.collect(req, reask, json, signal);
       const parsed2 = parseJsonLoose(second.text);
       checked = parsed2.ok ? validateJson<T>(schema, parsed2.value) : parsed2;
       if (checked.ok) {
@@ -194,7 +235,7 @@ export class Gateway implements LlmGateway {
   }
 
   /** One call: admission, then attempts until success, a non-retryable failure or the retry budget. */
-  private async *call(req: LlmRequest, messages: ChatMessage[], json: ProviderRequest['json'], signal?: AbortSignal): AsyncGenerator<string, LlmUsage, void> {
+  private async call(req: LlmRequest, messages: ChatMessage[], json: ProviderRequest['json'], signal: AbortSignal | undefined, onText: (text: string) => void): Promise<LlmUsage> {
     const model = this.resolveModel(req);
     const labels = { provider: this.provider, model, purpose: req.purpose };
     const started = performance.now();
@@ -218,7 +259,7 @@ export class Gateway implements LlmGateway {
       totalTimer = setTimeout(() => callCtrl.abort(new TimeoutReason('total', totalMs)), totalMs);
 
       const preq: ProviderRequest = { purpose: req.purpose, model, messages, temperature: req.temperature, maxTokens: req.maxTokens, json, hints: req.hints };
-      const usage = yield* this.attempts(preq, labels, callCtrl.signal, started);
+      const usage = await this.attempts(preq, labels, callCtrl.signal, started, onText);
       outcome = 'ok';
       this.m.tokens.inc({ ...labels, direction: 'in' }, usage.promptTokens);
       this.m.tokens.inc({ ...labels, direction: 'out' }, usage.completionTokens);
@@ -240,12 +281,13 @@ export class Gateway implements LlmGateway {
     }
   }
 
-  private async *attempts(
+  private async attempts(
     preq: ProviderRequest,
     labels: { provider: string; model: string; purpose: string },
     callSignal: AbortSignal,
     started: number,
-  ): AsyncGenerator<string, LlmUsage, void> {
+    onText: (text: string) => void,
+  ): Promise<LlmUsage> {
     const breaker = this.breakerFor(preq.model);
     const { llmFirstTokenTimeoutMs: firstMs, llmIdleTimeoutMs: idleMs, llmMaxRetries: maxRetries } = this.config;
     for (let attempt = 0; ; attempt++) {
@@ -254,54 +296,44 @@ export class Gateway implements LlmGateway {
       if (callSignal.aborted) ctrl.abort(callSignal.reason);
       else callSignal.addEventListener('abort', onCallAbort, { once: true });
       let timer = setTimeout(() => ctrl.abort(new TimeoutReason('first_token', firstMs)), firstMs);
-      let yielded = false;
-      let settled = false;
-      const upstream = this.transport.streamChat(preq, ctrl.signal);
-      // The breaker sees each attempt up to its first token (or its end, for an empty answer).
+      let spoke = false;
+      let upstream: Promise<LlmUsage> | undefined;
       const callerLeft = () => ctrl.signal.aborted && !(ctrl.signal.reason instanceof TimeoutReason);
-      const firstStep = () =>
-        breaker.execute(() =>
-          upstream.next().catch((err) => {
-            throw callerLeft() ? new NotCounted(err) : err;
-          }),
-        );
       try {
-        for (;;) {
-          let r: IteratorResult<string, LlmUsage>;
-          try {
-            r = yielded ? await upstream.next() : await firstStep();
-          } catch (err) {
-            if (err instanceof BrokenCircuitError) {
-              settled = true;
-              throw this.unavailable(preq.purpose, breaker);
-            }
-            throw err instanceof NotCounted ? err.inner : err;
-          }
-          if (r.done) {
-            // A transport that swallows the abort and just ends must not pass for a complete answer.
-            ctrl.signal.throwIfAborted();
-            settled = true;
-            return r.value;
-          }
-          if (!yielded) {
-            yielded = true;
-            this.m.ttft.observe(labels, (performance.now() - started) / 1000);
-            clearTimeout(timer);
-            timer = setTimeout(() => ctrl.abort(new TimeoutReason('idle', idleMs)), idleMs);
-          } else {
-            timer.refresh();
-          }
-          yield r.value;
-        }
-      } catch (err) {
-        if (settled) throw err;
-        settled = true;
+        // The breaker sees each attempt up to its first token (or its end, for an empty answer).
+        await breaker.execute(
+          () =>
+            new Promise<void>((firstToken, failedEarly) => {
+              upstream = this.transport.streamChat(preq, ctrl.signal, (text) => {
+                if (spoke) {
+                  timer.refresh();
+                } else {
+                  spoke = true;
+                  this.m.ttft.observe(labels, (performance.now() - started) / 1000);
+                  clearTimeout(timer);
+                  timer = setTimeout(() => ctrl.abort(new TimeoutReason('idle', idleMs)), idleMs);
+                  firstToken();
+                }
+                onText(text);
+              });
+              upstream.then(
+                () => firstToken(),
+                (err) => failedEarly(callerLeft() ? new NotCounted(err) : err),
+              );
+            }),
+        );
+        const usage = await upstream!;
+        // A transport that swallows the abort and just ends must not pass for a complete answer.
+        ctrl.signal.throwIfAborted();
+        return usage;
+      } catch (caught) {
+        if (caught instanceof BrokenCircuitError) throw this.unavailable(preq.purpose, breaker);
+        const err = caught instanceof NotCounted ? caught.inner : caught;
         const reason = ctrl.signal.aborted ? ctrl.signal.reason : undefined;
-        if (reason !== undefined && !(reason instanceof TimeoutReason)) throw reason; // the caller left
-        if (reason instanceof TimeoutReason) throw reason;
+        if (reason !== undefined) throw reason; // the caller left, or one of our timeouts
         const retryable = err instanceof ProviderError && err.info.retryable;
         // Never retry once text has reached the caller: it would be said twice.
-        if (!retryable || yielded || attempt >= maxRetries) throw err;
+        if (!retryable || spoke || attempt >= maxRetries) throw err;
         this.m.retries.inc({ provider: labels.provider, model: labels.model });
         const wait = this.backoffMs(attempt, (err as ProviderError).info.retryAfterMs);
         this.deps.logger?.warn({ ...labels, attempt: attempt + 1, waitMs: Math.round(wait), error: (err as Error).message }, 'LLM call failed; retrying');
@@ -311,11 +343,6 @@ export class Gateway implements LlmGateway {
       } finally {
         clearTimeout(timer);
         callSignal.removeEventListener('abort', onCallAbort);
-        if (!settled) {
-          // The consumer stopped reading (break / return): close the upstream connection now.
-          ctrl.abort(new DOMException('The consumer stopped reading', 'AbortError'));
-          void upstream.return(undefined as never).catch(() => {});
-        }
       }
     }
   }
@@ -377,15 +404,6 @@ function outcomeOf(err: unknown, signal: AbortSignal | undefined): Outcome {
     return 'error';
   }
   return signal?.aborted ? 'aborted' : 'error';
-}
-
-async function collect(gen: AsyncGenerator<string, LlmUsage, void>): Promise<{ text: string; usage: LlmUsage }> {
-  let text = '';
-  for (;;) {
-    const r = await gen.next();
-    if (r.done) return { text, usage: r.value };
-    text += r.value;
-  }
 }
 
 function appendToLastUser(messages: ChatMessage[], instruction: string): ChatMessage[] {

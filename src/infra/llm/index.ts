@@ -3,7 +3,7 @@
  *
  * @example
  *   const llm = createLlmGateway(config, { cache, metrics, logger, onUsage: (u) => usageStore.add(u) });
- *   for await (const text of llm.streamChat({ purpose: 'chat', messages, model: user.model, userId }, req.signal)) send(text);
+ *   const usage = await llm.stream({ purpose: 'chat', messages, model: user.model, userId }, (text) => send(text), req.signal);
  *   const section = await llm.completeJson<Labelled>({ purpose: 'structure', messages, temperature: 0 }, labelledSectionSchema('identity'));
  */
 import type { Config } from '../../config.js';

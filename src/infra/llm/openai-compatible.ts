@@ -92,36 +92,61 @@ export function createOpenAiCompatibleProvider(options: OpenAiCompatibleOptions)
 
   return {
     name: 'openai-compatible',
-    async *streamChat(req: ProviderRequest, signal: AbortSignal): AsyncGenerator<string, LlmUsage, void> {
+    async streamChat(req: ProviderRequest, signal: AbortSignal, onText: (text: string) => void): Promise<LlmUsage> {
       let usage: LlmUsage | undefined;
-      let completionChars = '';
+      let completion = '';
       // The gateway's own timeouts are shorter; this is the ceiling of one HTTP exchange.
       const deadline = AbortSignal.any([signal, AbortSignal.timeout(options.requestTimeoutMs)]);
       try {
         const res = await request(endpoint, { method: 'POST', headers, body: JSON.stringify(payload(req)), signal: deadline, dispatcher: agent });
         if (res.statusCode >= 400) throw await upstreamError(res.statusCode, res.headers['retry-after'], res.body);
         const parser = new SseDataParser();
-        const decoder = new StringDecoder('utf8');
-        for await (const chunk of res.body) {
-          for (const data of parser.push(decoder.write(chunk as Buffer))) {
-            if (data === '[DONE]') continue;
-            const c = JSON.parse(data) as ChatChunk;
-            if (c.error) throw new ProviderError(`upstream stream error: ${c.error.message ?? c.error.code ?? 'unknown'}`, { retryable: true });
-            const text = c.choices?.[0]?.delta?.content;
-            if (text) {
-              completionChars += text;
-              yield text;
-            }
-            if (c.usage) usage = { promptTokens: c.usage.prompt_tokens, completionTokens: c.usage.completion_tokens };
+        const onData = (data: string) => {
+          if (data === '[DONE]') return;
+          const c = JSON.parse(data) as ChatChunk;
+          if (c.error) throw new ProviderError(`upstream stream error: ${c.error.message ?? c.error.code ?? 'unknown'}`, { retryable: true });
+          const text = c.choices?.[0]?.delta?.content;
+          if (text) {
+            completion += text;
+            onText(text);
           }
-        }
+          if (c.usage) usage = { promptTokens: c.usage.prompt_tokens, completionTokens: c.usage.completion_tokens };
+        };
+        // Body events, not `for await`: an async iterator costs a promise per network chunk.
+        await new Promise<void>((resolve, reject) => {
+          const body = res.body;
+          let settled = false;
+          const fail = (err: unknown) => {
+            if (settled) return;
+            settled = true;
+            body.destroy();
+            reject(err);
+          };
+          // undici's body ignores setEncoding: decode here (a character may span two chunks).
+          const decoder = new StringDecoder('utf8');
+          body.on('data', (chunk: Buffer) => {
+            if (settled) return;
+            try {
+              for (const data of parser.push(decoder.write(chunk))) onData(data);
+            } catch (err) {
+              fail(err);
+            }
+          });
+          body.once('error', fail);
+          body.once('end', () => {
+            settled = true;
+            resolve();
+          });
+          // Closed without an end: the connection was cut mid-stream.
+          body.once('close', () => fail(new Error('terminated')));
+        });
         // An aborted body may just end; an aborted answer is not a finished one.
         signal.throwIfAborted();
       } catch (err) {
         throw toProviderError(err, signal);
       }
       // Some servers ignore stream_options.include_usage; estimate rather than report zero.
-      return usage ?? { promptTokens: estimateTokens(req.messages.map((m) => m.content).join('\n')), completionTokens: estimateTokens(completionChars) };
+      return usage ?? { promptTokens: estimateTokens(req.messages.map((m) => m.content).join('\n')), completionTokens: estimateTokens(completion) };
     },
     async close() {
       // Shutdown has already let open streams finish (server grace); don't wait on stragglers.

@@ -68,7 +68,12 @@ export interface LlmGateway {
    * Retry-After); else a slot to pass in `LlmRequest.slot`.
    */
   admit(req: Pick<LlmRequest, 'purpose' | 'model'>, signal?: AbortSignal): Promise<LlmSlot>;
-  /** Yields text chunks; the generator's return value is the usage. Aborting `signal` aborts upstream at once. */
+  /**
+   * The hot path of every turn: `onText` is called with each chunk as it arrives (no iterator or
+   * promise per chunk); resolves with the usage. Aborting `signal` aborts upstream at once.
+   */
+  stream(req: LlmRequest, onText: (text: string) => void, signal?: AbortSignal): Promise<LlmUsage>;
+  /** The same as an async generator (scripts, tests): the return value is the usage; stopping early aborts upstream. */
   streamChat(req: LlmRequest, signal?: AbortSignal): AsyncGenerator<string, LlmUsage, void>;
   completeText(req: LlmRequest, signal?: AbortSignal): Promise<{ text: string; usage: LlmUsage }>;
   /** Validated against the TypeBox schema; repaired once; then typed error llm_bad_output. Never `{}` silently. */
@@ -95,10 +100,11 @@ export interface ProviderRequest {
 export interface LlmProvider {
   readonly name: ProviderName;
   /**
-   * Streams one attempt. Must stop (and close its connection) as soon as `signal` aborts, and
-   * throw `ProviderError` for upstream failures so the gateway can decide on retries.
+   * Streams one attempt, calling `onText` per chunk; resolves with the usage. Must stop (and close
+   * its connection) as soon as `signal` aborts, and reject with `ProviderError` for upstream
+   * failures so the gateway can decide on retries.
    */
-  streamChat(req: ProviderRequest, signal: AbortSignal): AsyncGenerator<string, LlmUsage, void>;
+  streamChat(req: ProviderRequest, signal: AbortSignal, onText: (text: string) => void): Promise<LlmUsage>;
   /** The model used when neither the request nor the config names one; `undefined` = config decides. */
   readonly fixedModel?: string;
   close(): Promise<void>;
@@ -125,7 +131,12 @@ export class ProviderError extends Error {
 
 /** Rough token count for providers that report no usage: one per CJK character, one per ~4 other characters. */
 export function estimateTokens(text: string): number {
+  // Called over every prompt part and history message of every turn: a plain char-code loop
+  // (a per-character RegExp over a string iterator cost ~20× more).
   let cjk = 0;
-  for (const ch of text) if (/[\u3000-\u9fff\uf900-\ufaff\uff00-\uffef]/.test(ch)) cjk++;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c >= 0x3000 && c <= 0x9fff) || (c >= 0xf900 && c <= 0xfaff) || (c >= 0xff00 && c <= 0xffef)) cjk++;
+  }
   return cjk + Math.ceil((text.length - cjk) / 4);
 }

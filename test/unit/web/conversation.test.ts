@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { conversationReducer as r, decodeTurnEvent, frameToAction, initialConversation, lastReply, type ConversationState } from '../../../web/src/lib/conversation.js';
 import type { Message, MessagePage } from '../../../web/src/lib/types.js';
 
-const now = '2025-01-01T00:00:00.000Z';
+const now = Date.UTC(2025, 0, 1);
 const msg = (id: number, role: 'user' | 'assistant', content: string, characterId: number | null = null): Message => ({
   id,
   role,

@@ -27,8 +27,8 @@ export interface ChatItem {
   characterId: Id | null;
   /** Group chat: who is speaking, from the `speaker` frame (stored messages map characterId → name). */
   speakerName?: string;
-  createdAt: string;
-  editedAt: string | null;
+  createdAt: number;
+  editedAt: number | null;
   /** Plain-words error shown under a failed reply. */
   error?: string;
   /** Swipes: the shown version and how many there are. */
@@ -52,18 +52,18 @@ export type ConversationAction =
   | { type: 'loaded'; page: MessagePage; merge?: boolean }
   | { type: 'olderLoaded'; page: MessagePage }
   /** The user sent a message. One-to-one passes `assistantKey` for the reply placeholder; groups add speakers later. */
-  | { type: 'sent'; userKey: string; assistantKey?: string; content: string; now: string }
+  | { type: 'sent'; userKey: string; assistantKey?: string; content: string; now: number }
   /** Regenerate: the last reply is replaced by a new placeholder. */
-  | { type: 'regenerate'; assistantKey: string; now: string }
+  | { type: 'regenerate'; assistantKey: string; now: number }
   /** Group chat: a new speaker starts; the previous streaming item (if any) is closed. */
-  | { type: 'speaker'; key: string; characterId: Id; name: string; now: string }
+  | { type: 'speaker'; key: string; characterId: Id; name: string; now: number }
   | { type: 'token'; text: string }
   /** Group chat: the current speaker's message is stored. */
   | { type: 'messageDone'; messageId: Id }
   | { type: 'done'; messageId?: Id; userMessageId?: Id }
   | { type: 'failed'; message: string }
   | { type: 'aborted' }
-  | { type: 'edited'; id: Id; content: string; editedAt: string | null; alternatives?: ChatItem['alternatives'] }
+  | { type: 'edited'; id: Id; content: string; editedAt: number | null; alternatives?: ChatItem['alternatives'] }
   | { type: 'deleted'; id: Id }
   | { type: 'cleared' };
 
@@ -226,7 +226,7 @@ export function decodeTurnEvent(event: string, data: unknown): TurnEvent | null 
  * Frames: `token {text}`, `speaker {characterId, name}`, `message_done {messageId}`,
  * `done {messageId?, userMessageId?}`, `error {code, message}`.
  */
-export function frameToAction(event: string, data: unknown, key: string, now: string): ConversationAction | null {
+export function frameToAction(event: string, data: unknown, key: string, now: number): ConversationAction | null {
   const e = decodeTurnEvent(event, data);
   if (!e) return null;
   switch (e.event) {

@@ -1,26 +1,23 @@
 /**
- * Shapes of the server's JSON, as the web app reads them (the API contract in issue 8).
- * Kept separate from the server's own types on purpose: the browser build must not import server code.
+ * Shapes of the server's JSON, as the web app reads them: derived from the types generated from
+ * the server's OpenAPI document (./api-schema.ts, `npm run api-types`), so they cannot drift;
+ * narrowed here only where the document is looser than the contract (string unions, the profile).
  */
+import type { components, paths } from './api-schema.js';
 
 /** Server ids: numbers today; strings would work as well (only compared and put in URLs). */
 export type Id = number | string;
 
-export interface User {
-  id: Id;
-  username: string;
-  isAdmin: boolean;
-  createdAt: string;
-}
+/** The JSON a route answers with 200 (or 201), read from the generated OpenAPI types. */
+type Ok<P extends keyof paths, M extends keyof paths[P]> = paths[P][M] extends { responses: { 200: { content: { 'application/json': infer T } } } }
+  ? T
+  : paths[P][M] extends { responses: { 201: { content: { 'application/json': infer T } } } }
+    ? T
+    : never;
+type Schemas = components['schemas'];
 
-export interface Settings {
-  chatModel: string | null;
-  budgetSession: number;
-  budgetShortTerm: number;
-  budgetLongTerm: number;
-  profileText: string;
-  groupRounds: number;
-}
+export type User = Ok<'/api/auth/me', 'get'>['user'];
+export type Settings = Ok<'/api/me/settings', 'get'>;
 
 export interface Range {
   min: number;
@@ -43,22 +40,12 @@ export interface Meta {
 
 export type SourceKind = 'baike' | 'zhwiki' | 'text';
 
-export interface CharacterSummary {
-  id: Id;
-  name: string;
-  biography: string;
-  avatarUrl: string | null;
-  source: string;
-  createdAt: string;
-  updatedAt: string;
-}
+export type CharacterSummary = Ok<'/api/characters', 'get'>['items'][number];
 
 export type ProfileSection = Record<string, string | string[] | unknown>;
 export type Profile = Record<string, ProfileSection | undefined>;
 
-export interface Character extends CharacterSummary {
-  profile: Profile;
-}
+export type Character = Omit<Schemas['Character'], 'profile'> & { profile: Profile };
 
 export interface Page<T> {
   items: T[];
@@ -67,34 +54,11 @@ export interface Page<T> {
 
 export type MessageRole = 'user' | 'assistant';
 
-export interface Message {
-  id: Id;
-  role: MessageRole;
-  content: string;
-  status: 'complete' | 'interrupted' | 'pending' | 'failed';
-  characterId: Id | null;
-  createdAt: string;
-  editedAt: string | null;
-  /** Swipes: the shown version of a reply and how many there are. */
-  alternatives?: { index: number; count: number } | null;
-}
+export type Message = Omit<Schemas['Message'], 'status'> & { status: 'complete' | 'interrupted' | 'pending' | 'failed' };
 
-export interface MessagePage {
-  items: Message[];
-  nextBefore: Id | null;
-}
+export type MessagePage = Omit<Ok<'/api/characters/{id}/messages', 'get'>, 'items'> & { items: Message[] };
 
-export interface Memory {
-  id: Id;
-  kind: string;
-  content: string;
-  importance: number;
-  pinned: boolean;
-  rangeStart: number | null;
-  rangeEnd: number | null;
-  createdAt: string;
-  updatedAt: string;
-}
+export type Memory = Ok<'/api/characters/{id}/memories', 'get'>['shortTerm'][number];
 
 export interface Memories {
   shortTerm: Memory[];
@@ -112,41 +76,11 @@ export interface Candidate {
 export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
 export type JobStep = 'queued' | 'fetching' | 'structuring' | 'writing_biography' | 'saving' | 'done';
 
-export interface Job {
-  id: string;
-  kind: 'creation';
-  state: JobState;
-  progress: { step: JobStep; done: number; total: number };
-  result?: { characterId: Id };
-  error?: { code: string; message: string };
-  /** The page used, once fetched; `bundled` when it came from the bundled offline set. */
-  source?: { bundled?: boolean; title?: string };
-  createdAt: string;
-  updatedAt: string;
-}
+export type Job = Omit<Schemas['Job'], 'state' | 'progress'> & { state: JobState; progress: Omit<Schemas['Job']['progress'], 'step'> & { step: JobStep } };
 
 export type GroupMode = 'natural' | 'round_robin' | 'everyone_once' | 'manual';
 
-export interface GroupMember {
-  characterId: Id;
-  name: string;
-  avatarUrl: string | null;
-}
+export type Group = Omit<Ok<'/api/groups', 'get'>['items'][number], 'mode'> & { mode: GroupMode };
+export type GroupMember = Group['members'][number];
 
-export interface Group {
-  id: Id;
-  name: string;
-  mode: GroupMode;
-  maxRounds: number;
-  members: GroupMember[];
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface AdminUser {
-  id: Id;
-  username: string;
-  isAdmin: boolean;
-  createdAt: string;
-  characterCount: number;
-}
+export type AdminUser = Ok<'/api/admin/users', 'get'>['items'][number];

@@ -99,7 +99,7 @@ export function useConversation(key: string | null, load: (before: Id | null) =>
           try {
             const res = await open(c.signal);
             for await (const f of readSse(res)) {
-              const a = frameToAction(f.event, frameJson(f), localKey('s'), new Date().toISOString());
+              const a = frameToAction(f.event, frameJson(f), localKey('s'), Date.now());
               if (!a) continue;
               d(a);
               if (a.type === 'done' || a.type === 'failed') {

@@ -6,7 +6,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import { dialectFlags } from '../dialect.js';
-import { usernameKey } from '../../../features/users/username.js';
+import { usernameKey } from '../../../shared/username.js';
 
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('users').addColumn('username_key', 'text').execute();

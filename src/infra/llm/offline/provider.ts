@@ -21,14 +21,14 @@ export function createOfflineProvider(options: { chunkDelayMs: number }): LlmPro
   return {
     name: 'offline',
     fixedModel: OFFLINE_MODEL,
-    async *streamChat(req: ProviderRequest, signal: AbortSignal): AsyncGenerator<string, LlmUsage, void> {
+    async streamChat(req: ProviderRequest, signal: AbortSignal, onText: (text: string) => void): Promise<LlmUsage> {
       signal.throwIfAborted();
       const text = answer(req);
       // JSON is not read by a person as it streams: bigger chunks, same pacing.
       for (const chunk of chunks(text, req.json ? 48 : 3)) {
         if (options.chunkDelayMs > 0) await sleep(options.chunkDelayMs, undefined, { signal });
         signal.throwIfAborted();
-        yield chunk;
+        onText(chunk);
       }
       return { promptTokens: estimateTokens(req.messages.map((m) => m.content).join('\n')), completionTokens: estimateTokens(text) };
     },

@@ -32,14 +32,14 @@ export function ChatView({ character, username, leading, trailing, onChanged }: 
   const { state } = conv;
 
   const send = async (content: string) => {
-    conv.dispatch({ type: 'sent', userKey: localKey('u'), assistantKey: localKey('a'), content, now: new Date().toISOString() });
+    conv.dispatch({ type: 'sent', userKey: localKey('u'), assistantKey: localKey('a'), content, now: Date.now() });
     const err = await conv.runTurn((signal) => sendMessage(id, content, signal));
     if (err) toast.error(err);
     onChanged?.();
   };
 
   const regen = async () => {
-    conv.dispatch({ type: 'regenerate', assistantKey: localKey('a'), now: new Date().toISOString() });
+    conv.dispatch({ type: 'regenerate', assistantKey: localKey('a'), now: Date.now() });
     const err = await conv.runTurn((signal) => regenerate(id, signal));
     if (err) toast.error(err);
     // Reload either way: the reply now carries its earlier versions (swipes).
@@ -95,7 +95,7 @@ export function ChatView({ character, username, leading, trailing, onChanged }: 
           if (it.id === null) return;
           try {
             const m = await editMessage(id, it.id, content);
-            conv.dispatch({ type: 'edited', id: it.id, content: m?.content ?? content, editedAt: m?.editedAt ?? new Date().toISOString() });
+            conv.dispatch({ type: 'edited', id: it.id, content: m?.content ?? content, editedAt: m?.editedAt ?? Date.now() });
           } catch (e) {
             toast.error(e);
             throw e;

@@ -66,7 +66,7 @@ export function CreateCharacterDialog({ onClose, onCreated }: CreateCharacterDia
       const job = await startCreation(req);
       setPhase({ kind: 'job', job, bundled });
       for await (const j of watchJob(job.id, c.signal)) {
-        setPhase({ kind: 'job', job: j, bundled: bundled ?? (j.source?.bundled ? (j.source.title ?? req.name) : undefined) });
+        setPhase({ kind: 'job', job: j, bundled });
         if (j.state === 'done' && j.result) onCreated(j.result.characterId);
       }
     } catch (e) {

@@ -44,7 +44,7 @@ export function GroupChatView({ group, username, leading, trailing }: GroupChatV
   const streamingItem = state.streamKey ? state.items.find((it) => it.key === state.streamKey) : undefined;
 
   const send = async (content: string) => {
-    conv.dispatch({ type: 'sent', userKey: localKey('u'), content, now: new Date().toISOString() });
+    conv.dispatch({ type: 'sent', userKey: localKey('u'), content, now: Date.now() });
     const speakerId = manual && speaker ? group.members.find((m) => String(m.characterId) === speaker)?.characterId : undefined;
     const err = await conv.runTurn((signal) => sendGroupMessage(id, content, speakerId, signal), { resync: true });
     if (err) toast.error(err);
