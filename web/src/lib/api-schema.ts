@@ -441,6 +441,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/auth/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The signed-in user and settings, or user null when signed out */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            user: {
+                                id: number;
+                                username: string;
+                                isAdmin: boolean;
+                                createdAt: number;
+                            };
+                            settings: {
+                                chatModel: string | null;
+                                budgetSession: number;
+                                budgetShortTerm: number;
+                                budgetLongTerm: number;
+                                profileText: string;
+                                groupRounds: number;
+                            };
+                        } | {
+                            /** @enum {object|null} */
+                            user: never | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/me/settings": {
         parameters: {
             query?: never;
