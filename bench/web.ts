@@ -41,14 +41,20 @@ const pct = (xs: number[], p: number) => {
 
 /** Collects LCP and layout shifts from the first paint on (installed before any page script). */
 const OBSERVERS = () => {
-  const w = window as unknown as { __lcp: number; __cls: number };
+  const w = window as unknown as { __lcp: number; __cls: number; __shifts: string[] };
   w.__lcp = 0;
   w.__cls = 0;
+  w.__shifts = [];
   new PerformanceObserver((l) => {
     for (const e of l.getEntries()) w.__lcp = e.startTime;
   }).observe({ type: 'largest-contentful-paint', buffered: true });
   new PerformanceObserver((l) => {
-    for (const e of l.getEntries() as (PerformanceEntry & { value: number; hadRecentInput: boolean })[]) if (!e.hadRecentInput) w.__cls += e.value;
+    for (const e of l.getEntries() as (PerformanceEntry & { value: number; hadRecentInput: boolean; sources?: { node?: Node }[] })[]) {
+      if (e.hadRecentInput) continue;
+      w.__cls += e.value;
+      const what = (e.sources ?? []).map((x) => (x.node instanceof Element ? `${x.node.tagName.toLowerCase()}.${[...x.node.classList].join('.')}` : '?')).join(' ');
+      w.__shifts.push(`${e.value.toFixed(3)} at ${Math.round(e.startTime)} ms: ${what}`);
+    }
   }).observe({ type: 'layout-shift', buffered: true });
 };
 
@@ -60,6 +66,8 @@ interface Load {
   jsFiles: string[];
   apiDepth?: number;
   consoleErrors: string[];
+  /** The layout shifts, largest first, with the elements that moved. */
+  shifts: string[];
 }
 
 async function throttled(browser: Browser, cookie?: { name: string; value: string; url: string }, signedInHint = false): Promise<{ ctx: BrowserContext; page: Page; errors: string[] }> {
@@ -96,9 +104,9 @@ async function measureLoad(browser: Browser, stack: Stack, path: string, ready: 
   await ready(page);
   // Let the largest paint settle (and late shifts, such as a banner, happen) before reading.
   await page.waitForTimeout(1500);
-  const { lcp, cls } = await page.evaluate(() => {
-    const w = window as unknown as { __lcp: number; __cls: number };
-    return { lcp: w.__lcp, cls: w.__cls };
+  const { lcp, cls, shifts } = await page.evaluate(() => {
+    const w = window as unknown as { __lcp: number; __cls: number; __shifts: string[] };
+    return { lcp: w.__lcp, cls: w.__cls, shifts: w.__shifts };
   });
   const jsBrotliBytes = js.reduce((n, f) => {
     try {
@@ -121,6 +129,7 @@ async function measureLoad(browser: Browser, stack: Stack, path: string, ready: 
     jsFiles: js.map((f) => f.url),
     apiDepth: messagesAt >= 0 ? depth.get(messagesAt) : undefined,
     consoleErrors: errors,
+    shifts: shifts.sort((a, b) => parseFloat(b) - parseFloat(a)).slice(0, 5),
   };
 }
 
@@ -159,7 +168,7 @@ async function longChat(browser: Browser, stack: Stack, cookie: { name: string; 
   const cdp = await ctx.newCDPSession(page);
   await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
   await page.goto(`${stack.baseUrl}/characters/${characterId}`);
-  await page.locator('article[data-role="assistant"]').first().waitFor();
+  await page.locator('article[data-role="assistant"]').last().waitFor();
   const input = page.getByRole('textbox', { name: '消息' });
   // Scroll to the top first, so all 1,000 messages are loaded when typing is measured.
   await page.evaluate(() => {
@@ -170,12 +179,25 @@ async function longChat(browser: Browser, stack: Stack, cookie: { name: string; 
     }).observe({ type: 'longtask' });
   });
   const list = page.locator('.messages');
+  await list.waitFor();
+  // BENCH_WEB_PROFILE=file.cpuprofile: the page's CPU profile while scrolling (open in DevTools).
+  const profile = process.env.BENCH_WEB_PROFILE;
+  if (profile) {
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.start');
+  }
   const began = Date.now();
+  // One cheap evaluate per step: Playwright's own selector engine over 15,000 elements would show
+  // up in the page's long tasks.
   for (;;) {
-    await list.evaluate((el) => el.scrollBy(0, -el.clientHeight * 0.8));
+    const top = await page.evaluate(() => {
+      const el = document.querySelector('.messages')!;
+      el.scrollBy(0, -el.clientHeight * 0.8);
+      return !!el.querySelector('.older.muted');
+    });
+    if (top) break;
     await page.waitForTimeout(50);
-    if (await page.locator('.older.muted').count()) break;
-    if (Date.now() - began > 240_000) throw new Error(`never reached the top: ${await page.locator('article.msg').count()} messages loaded`);
+    if (Date.now() - began > 240_000) throw new Error(`never reached the top: ${await page.evaluate(() => document.querySelectorAll('article.msg').length)} messages loaded`);
   }
   await list.evaluate((el) => (el.scrollTop = 0));
   await page.waitForTimeout(500);
@@ -184,6 +206,7 @@ async function longChat(browser: Browser, stack: Stack, cookie: { name: string; 
     return { longTasks: w.__long.length, longestMs: Math.round(Math.max(0, ...w.__long)), totalMs: Math.round(w.__long.reduce((a, b) => a + b, 0)), elements: document.querySelectorAll('*').length, messages: document.querySelectorAll('article.msg').length };
   });
   const scrollSeconds = (Date.now() - began) / 1000;
+  if (profile) writeFileSync(profile, JSON.stringify((await cdp.send('Profiler.stop')).profile));
 
   await input.focus();
   await page.evaluate(() => {
@@ -232,6 +255,7 @@ async function main() {
       apiRoundTrips: xs[0]!.apiDepth,
       jsFiles: xs[0]!.jsFiles,
       consoleErrors: [...new Set(xs.flatMap((x) => x.consoleErrors))],
+      shifts: xs[0]!.shifts,
     });
     process.stderr.write(`loads: ${JSON.stringify({ signIn: summary(signIn), chatFirst: summary(chatFirst), chatReturning: summary(chatReturning) })}\n`);
     const result = {

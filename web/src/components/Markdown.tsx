@@ -13,6 +13,12 @@ export function preloadMarkdown(): void {
   void loadView();
 }
 
+/**
+ * The renderer without a fallback of its own: for a list that waits as a whole (inside one
+ * <Suspense>), so the messages do not first show as plain text and then move as Markdown arrives.
+ */
+export const MarkdownWhenLoaded = MarkdownView;
+
 export const Markdown = memo(function Markdown({ text }: { text: string }) {
   return (
     <Suspense
