@@ -20,9 +20,9 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { brotliCompressSync } from 'node:zlib';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { cardJson } from '../test/support/characters.js';
-import { ROOT, startStack, type Stack } from '../test/e2e/stack.js';
+import { launchChromium, ROOT, startStack, type Stack } from '../test/e2e/stack.js';
 
 const { values: args } = parseArgs({ options: { 'web-dir': { type: 'string' }, runs: { type: 'string', default: '3' }, label: { type: 'string' }, messages: { type: 'string', default: '1000' } } });
 const RUNS = Math.max(1, Number(args.runs));
@@ -239,10 +239,7 @@ async function longChat(browser: Browser, stack: Stack, cookie: { name: string; 
 async function main() {
   if (args['web-dir']) process.env.FASTNPC_WEB_DIR = args['web-dir'];
   const stack = await startStack();
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-quic', '--disable-sync'],
-  });
+  const browser = await launchChromium();
   try {
     const { cookie, characterId } = await setup(stack, Number(args.messages));
     const signIn: Load[] = [];

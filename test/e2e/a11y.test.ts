@@ -5,15 +5,14 @@
  * desktop/phone, which must find no violation; and a console with no error in it (the signed-out
  * session check is an answer, not a 401). Screenshots go to test-output/screenshots/a11y-*.png.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cardJson } from '../support/characters.js';
-import { ROOT, startStack, type Stack } from './stack.js';
+import { launchChromium, ROOT, startStack, type Stack } from './stack.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = join(ROOT, 'test-output', 'screenshots');
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const DESKTOP = { width: 1360, height: 860 };
@@ -56,13 +55,9 @@ async function launch(opts: { viewport?: { width: number; height: number }; loca
 
 describe('accessibility in Chromium', { timeout: 180_000 }, () => {
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM} (apt-get install -y chromium)`);
     mkdirSync(SHOTS, { recursive: true });
     stack = await startStack();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-quic', '--disable-sync'],
-    });
+    browser = await launchChromium();
     ({ ctx: context, p: page } = await launch());
   }, 90_000);
 

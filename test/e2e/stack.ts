@@ -12,6 +12,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
 import { startMockLlm } from '../../tools/mock-llm.js';
 import { startFixtureServer } from '../support/fixture-server.js';
 
@@ -25,6 +26,16 @@ export interface Stack {
   /** Stops the fixture encyclopedia: from then on Baike and Wikipedia are unreachable from the server. */
   stopFixtures: () => Promise<void>;
   close: () => Promise<void>;
+}
+
+/** Debian's Chromium with the flags every browser test and the web bench use. */
+export async function launchChromium(): Promise<Browser> {
+  const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  if (!existsSync(executablePath)) throw new Error(`Chromium not found at ${executablePath} (apt-get install -y chromium)`);
+  return chromium.launch({
+    executablePath,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-quic', '--disable-sync'],
+  });
 }
 
 export function freePort(): Promise<number> {
