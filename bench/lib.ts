@@ -43,6 +43,7 @@ export function benchServerEnv(port: number, mockPort: number, dataDir: string):
     FASTNPC_LLM_MODEL: 'mock-model',
     FASTNPC_AUTH_RATE_PER_MIN: '0',
     FASTNPC_CHAT_RATE_PER_MIN: '0',
+    FASTNPC_API_RATE_PER_MIN: '0',
     FASTNPC_CREATION_RATE_PER_MIN: '0',
     FASTNPC_LLM_CONCURRENCY: '4096',
   };
@@ -135,36 +136,59 @@ export function api(base: string, connections = 4096): Api {
 }
 
 /** One streamed chat turn: time to the first token frame, to the final frame, and how it ended. */
-export async function chatTurn(a: Api, cookie: string, characterId: number, content: string): Promise<{ ok: boolean; kind: string; ttftMs: number; totalMs: number }> {
+export type TurnOutcome = { ok: boolean; kind: string; ttftMs: number; totalMs: number };
+
+/** How a streamed turn's wire format marks its first token, its end and a failure. */
+interface StreamMarkers {
+  token: string;
+  done: string;
+  /** Captures the error object's JSON. */
+  error: RegExp;
+}
+
+const OUR_SSE: StreamMarkers = { token: 'event: token', done: 'event: done', error: /event: error\ndata: (\{[^\n]*\})/ };
+const OPENAI_SSE: StreamMarkers = { token: '"delta":{"role":"assistant","content"', done: 'data: [DONE]', error: /data: \{"error":(\{[^\n]*\})\}/ };
+
+/** A turn through the web route (our SSE frames). */
+export function chatTurn(a: Api, cookie: string, characterId: number, content: string): Promise<TurnOutcome> {
+  return streamedTurn(a, `/api/characters/${characterId}/messages`, { cookie }, { content }, OUR_SSE);
+}
+
+/** A turn through the OpenAI-compatible API (streamed chunks), as a chat app sends it: stateful, the new message only. */
+export function openAiTurn(a: Api, apiKey: string, model: string, content: string): Promise<TurnOutcome> {
+  return streamedTurn(a, '/v1/chat/completions', { authorization: `Bearer ${apiKey}` }, { model, stream: true, messages: [{ role: 'user', content }] }, OPENAI_SSE);
+}
+
+async function streamedTurn(a: Api, path: string, headers: Record<string, string>, body: unknown, markers: StreamMarkers): Promise<TurnOutcome> {
   const t0 = performance.now();
   let ttft = NaN;
   try {
-    const res = await request(`${a.base}/api/characters/${characterId}/messages`, {
+    const res = await request(`${a.base}${path}`, {
       method: 'POST',
       dispatcher: a.agent,
-      headers: { 'content-type': 'application/json', accept: 'text/event-stream', cookie },
-      body: JSON.stringify({ content }),
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...headers },
+      body: JSON.stringify(body),
     });
     if (res.statusCode !== 200) {
-      const body = await res.body.text();
+      const text = await res.body.text();
       let code = `http_${res.statusCode}`;
       try {
-        code = `${res.statusCode}:${JSON.parse(body).error.code}`;
+        code = `${res.statusCode}:${JSON.parse(text).error.code}`;
       } catch {
         /* not JSON */
       }
       return { ok: false, kind: code, ttftMs: NaN, totalMs: performance.now() - t0 };
     }
-    // Scan for frame names only: parsing every token's JSON would load the generator, not the
+    // Scan for markers only: parsing every token's JSON would load the generator, not the
     // server. Read to the end even after the final frame, so the connection is reused.
     let tail = '';
-    let result: { ok: boolean; kind: string; ttftMs: number; totalMs: number } | undefined;
+    let result: TurnOutcome | undefined;
     for await (const chunk of res.body) {
       if (result) continue;
       const text = tail + chunk.toString();
-      if (Number.isNaN(ttft) && text.includes('event: token')) ttft = performance.now() - t0;
-      if (text.includes('event: done')) result = { ok: true, kind: 'ok', ttftMs: ttft, totalMs: performance.now() - t0 };
-      const err = /event: error\ndata: (\{[^\n]*\})/.exec(text);
+      if (Number.isNaN(ttft) && text.includes(markers.token)) ttft = performance.now() - t0;
+      if (text.includes(markers.done)) result = { ok: true, kind: 'ok', ttftMs: ttft, totalMs: performance.now() - t0 };
+      const err = markers.error.exec(text);
       if (!result && err) result = { ok: false, kind: `stream:${JSON.parse(err[1]).code}`, ttftMs: ttft, totalMs: performance.now() - t0 };
       tail = text.slice(-64);
     }

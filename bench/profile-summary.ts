@@ -1,7 +1,7 @@
 /**
  * Where a CPU profile's time went, by area, as percentages of the non-idle samples:
  *
- *   npx tsx bench/profile-summary.ts bench/profiles/CPU.*.cpuprofile [--top 15]
+ *   npx tsx bench/profile-summary.ts bench/profiles/CPU.*.cpuprofile [--top 15] [--skip SECONDS]
  *
  * Take the profile with BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=bench/profiles" npm run bench.
  * Areas: each npm package, our own code (src/), Node internals, GC, and native "(program)" time.
@@ -20,7 +20,7 @@ interface Profile {
   timeDeltas: number[];
 }
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string', default: '15' } } });
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string', default: '15' }, skip: { type: 'string', default: '0' } } });
 
 function area(url: string, fn: string): string {
   if (!url) return fn.startsWith('(') ? fn : `(native) ${fn || 'anonymous'}`;
@@ -35,7 +35,13 @@ for (const file of positionals) {
   const p = JSON.parse(readFileSync(file, 'utf8')) as Profile;
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();
-  p.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (p.timeDeltas[i] ?? 0)));
+  // --skip S leaves out the first S seconds (start-up: module loading and schema compilation).
+  const skipUs = Number(values.skip) * 1e6;
+  let at = 0;
+  p.samples.forEach((id, i) => {
+    at += p.timeDeltas[i] ?? 0;
+    if (at >= skipUs) self.set(id, (self.get(id) ?? 0) + (p.timeDeltas[i] ?? 0));
+  });
   const areas = new Map<string, number>();
   const functions = new Map<string, number>();
   let total = 0;

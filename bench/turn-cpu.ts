@@ -1,5 +1,5 @@
 /**
- * npx tsx bench/turn-cpu.ts [--turns 600] [--users 20] [--reads 4000] [--pin] [--cpu-prof DIR]
+ * npx tsx bench/turn-cpu.ts [--turns 600] [--users 20] [--reads 4000] [--pin] [--cpu-prof DIR] [--api web|openai|both]
  *
  * The server's CPU cost of one streamed turn and of one cached read, measured so that a busy
  * machine changes it little: a fast mock (80 tokens in ~10 ms) and closed-loop users without think
@@ -7,6 +7,11 @@
  * over many turns; the figure is the server's process CPU time (user + system, from /proc) over
  * the window divided by completed turns. Latency is NOT measured here (see bench/run.ts).
  * Runs the built server (dist/); compare two builds by running this script in each checkout.
+ * `--api openai` sends the turns through the OpenAI-compatible /v1/chat/completions (streamed,
+ * stateful, with an API key) instead of the web route; `--api both` measures the two in one run
+ * on one server, alternating rounds so both see the same machine state, and prints their ratio.
+ * Each mode also reports its client-side median time to first token and to the end (the mock adds
+ * ~10 ms), so the two routes' added latency can be compared.
  */
 import { execSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { request } from 'undici';
-import { api, benchServerEnv, chatTurn, freePort, round, sampleProcess, startProcess, stopProcess, waitForHttp } from './lib.js';
+import { api, benchServerEnv, chatTurn, freePort, openAiTurn, percentile, round, sampleProcess, startProcess, stopProcess, waitForHttp, type TurnOutcome } from './lib.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -23,12 +28,26 @@ const { values: args } = parseArgs({
     reads: { type: 'string', default: '4000' },
     pin: { type: 'boolean', default: false },
     'cpu-prof': { type: 'string' },
+    api: { type: 'string', default: 'web' },
   },
 });
+type Mode = 'web' | 'openai';
+if (!['web', 'openai', 'both'].includes(args.api!)) throw new Error('--api is web, openai or both');
+const modes: Mode[] = args.api === 'both' ? ['web', 'openai'] : [args.api as Mode];
+const QUESTION = '你怎么看待月亮和酒？请说说你的故事。';
 const turns = Number(args.turns);
 const users = Number(args.users);
 const reads = Number(args.reads);
 const pinned = (cpu: number, cmd: string, a: string[]): [string, string[]] => (args.pin ? ['taskset', ['-c', String(cpu), cmd, ...a]] : [cmd, a]);
+
+/** Waits until the process spends under 2 % of a core for a quarter of a second (bounded). */
+async function quiet(pid: number): Promise<void> {
+  for (let i = 0; i < 40; i++) {
+    const c0 = sampleProcess(pid).cpuSeconds;
+    await new Promise((r) => setTimeout(r, 250));
+    if (sampleProcess(pid).cpuSeconds - c0 < 0.005) return;
+  }
+}
 
 async function main() {
   const dataDir = mkdtempSync(join(tmpdir(), 'fastnpc-turncpu-'));
@@ -42,34 +61,52 @@ async function main() {
     await waitForHttp(`${base}/healthz`);
     const a = api(base);
     const run = `t${Date.now().toString(36)}`;
-    const clients: { cookie: string; id: number }[] = [];
+    const clients: { cookie: string; id: number; key: string }[] = [];
     for (let u = 0; u < users; u++) {
       const r = await a.json('POST', '/api/auth/register', { username: `${run}_${u}`, password: 'bench-password' });
       const card = JSON.stringify({ spec: 'chara_card_v2', spec_version: '2.0', data: { name: `诗人${u}`, description: '一位唐代诗人，豪放不羁。', personality: '豪放', scenario: '盛唐', first_mes: '幸会！', mes_example: '', creator_notes: '', system_prompt: '', post_history_instructions: '', alternate_greetings: [], tags: [], creator: 'bench', character_version: '1', extensions: {} } });
       const form = new FormData();
       form.append('file', new Blob([card], { type: 'application/json' }), 'card.json');
       const c = await fetch(`${base}/api/characters/import`, { method: 'POST', headers: { cookie: r.cookie! }, body: form });
-      clients.push({ cookie: r.cookie!, id: ((await c.json()) as { id: number }).id });
+      const key = await fetch(`${base}/api/me/api-keys`, { method: 'POST', headers: { cookie: r.cookie!, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'bench' }) });
+      clients.push({ cookie: r.cookie!, id: ((await c.json()) as { id: number }).id, key: ((await key.json()) as { token: string }).token });
     }
-    const loop = async (n: number) => {
+    const turn = (mode: Mode, c: (typeof clients)[number]) => (mode === 'web' ? chatTurn(a, c.cookie, c.id, QUESTION) : openAiTurn(a, c.key, `character/${c.id}`, QUESTION));
+    const loop = async (mode: Mode, n: number) => {
       let left = n;
-      let ok = 0;
+      const done: TurnOutcome[] = [];
       await Promise.all(
         clients.map(async (c) => {
-          while (left-- > 0) if ((await chatTurn(a, c.cookie, c.id, '你怎么看待月亮和酒？请说说你的故事。')).ok) ok++;
+          while (left-- > 0) done.push(await turn(mode, c));
         }),
       );
-      return ok;
+      return done.filter((r) => r.ok);
     };
-    await loop(Math.min(200, turns)); // warm-up: JIT, caches, pools
-    const cpu0 = sampleProcess(server.pid!).cpuSeconds;
-    const t0 = performance.now();
-    const ok = await loop(turns);
-    const turnCpuMs = ((sampleProcess(server.pid!).cpuSeconds - cpu0) * 1000) / Math.max(1, ok);
-    const turnWallS = (performance.now() - t0) / 1000;
+    for (const mode of modes) await loop(mode, Math.min(200, turns)); // warm-up: JIT, caches, pools
+    // Several alternating rounds when comparing: drift on a shared machine hits both modes alike.
+    const rounds = modes.length > 1 ? 4 : 1;
+    const acc = Object.fromEntries(modes.map((m) => [m, { cpuS: 0, wallS: 0, ok: [] as TurnOutcome[] }])) as Record<Mode, { cpuS: number; wallS: number; ok: TurnOutcome[] }>;
+    for (let r = 0; r < rounds; r++) {
+      for (const mode of modes) {
+        const cpu0 = sampleProcess(server.pid!).cpuSeconds;
+        const t0 = performance.now();
+        acc[mode].ok.push(...(await loop(mode, Math.round(turns / rounds))));
+        acc[mode].cpuS += sampleProcess(server.pid!).cpuSeconds - cpu0;
+        acc[mode].wallS += (performance.now() - t0) / 1000;
+      }
+    }
+    const perMode = Object.fromEntries(
+      modes.map((m) => {
+        const { cpuS, wallS, ok } = acc[m];
+        const n = Math.round(turns / rounds) * rounds;
+        return [m, { turns: ok.length, failed: n - ok.length, serverCpuMsPerTurn: round((cpuS * 1000) / Math.max(1, ok.length), 2), turnsPerSecond: round(ok.length / wallS, 1), ttftP50Ms: round(percentile(ok.map((o) => o.ttftMs), 50), 1), totalP50Ms: round(percentile(ok.map((o) => o.totalMs), 50), 1), totalP99Ms: round(percentile(ok.map((o) => o.totalMs), 99), 1) }];
+      }),
+    ) as Record<Mode, { turns: number; failed: number; serverCpuMsPerTurn: number; turnsPerSecond: number; ttftP50Ms: number; totalP50Ms: number; totalP99Ms: number }>;
+    const first = perMode[modes[0]];
 
     const readCpu: Record<string, number> = {};
     for (const path of ['/api/auth/me', '/api/characters']) {
+      await quiet(server.pid!); // the turns' background work (memory jobs, record batches) must not count as reads
       const c0 = sampleProcess(server.pid!).cpuSeconds;
       let left = reads;
       await Promise.all(
@@ -82,7 +119,8 @@ async function main() {
       );
       readCpu[path] = round(((sampleProcess(server.pid!).cpuSeconds - c0) * 1000) / reads, 3);
     }
-    console.log(JSON.stringify({ turns: ok, failed: turns - ok, serverCpuMsPerTurn: round(turnCpuMs, 2), turnsPerSecond: round(ok / turnWallS, 1), serverCpuMsPerRead: readCpu, pinned: !!args.pin }));
+    const ratio = perMode.web && perMode.openai ? { cpu: round(perMode.openai.serverCpuMsPerTurn / perMode.web.serverCpuMsPerTurn, 3), totalP50: round(perMode.openai.totalP50Ms / perMode.web.totalP50Ms, 3) } : undefined;
+    console.log(JSON.stringify({ api: args.api, turns: first.turns, failed: first.failed, serverCpuMsPerTurn: first.serverCpuMsPerTurn, turnsPerSecond: first.turnsPerSecond, perMode, ...(ratio ? { openaiVsWeb: ratio } : {}), serverCpuMsPerRead: readCpu, pinned: !!args.pin }));
     await a.agent.close();
   } finally {
     await stopProcess(server);

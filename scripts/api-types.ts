@@ -2,9 +2,10 @@
  * Generates the web app's API types from the server's OpenAPI document, so the two cannot drift
  * (a hand-written `createdAt: string` once described a number):
  *
- *   npm run api-types            # writes web/src/lib/api-schema.ts
+ *   npm run api-types            # writes web/src/lib/api-schema.ts (git-ignored)
  *
- * A unit test regenerates it and fails when the committed file is stale.
+ * `npm run typecheck` (and so `npm test`) regenerates it first, so a route whose schema changed
+ * breaks the web app's typecheck where it reads the old shape.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

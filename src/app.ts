@@ -11,14 +11,15 @@ import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions
 import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
 import helmet from 'helmet';
-import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Config } from './config.js';
 import { buildCore, type Core, type CoreOptions } from './core.js';
 import { type DatabaseHandle } from './infra/db/index.js';
 import { LATENCY_BUCKETS, Metrics } from './infra/metrics.js';
-import { registerErrorHandling, registerNotFound, sendError, toAppError } from './http/errors.js';
+import { registerErrorHandling, sendError, toAppError } from './http/errors.js';
+import { registerJsonCompression, registerWebApp } from './http/static.js';
+import { registerReadYourWrites, replicaReadiness } from './http/read-your-writes.js';
 import { registerDrainRefusal } from './http/drain.js';
 import { registerAuth, SESSION_COOKIE } from './http/auth.js';
 import { registerInputGuards } from './http/input-guards.js';
@@ -33,9 +34,13 @@ import { registerConsole } from './console-routes.js';
 import { registerChatRoutes } from './features/chat/routes.js';
 import { registerCreationRoutes } from './features/creation/routes.js';
 import { registerGroupRoutes } from './features/groups/index.js';
+import { registerLorebookRoutes } from './features/lorebooks/routes.js';
+import { registerPersonaRoutes } from './features/personas/routes.js';
+import { registerApiKeyRoutes } from './features/api-keys/routes.js';
+import { registerOpenAiRoutes } from './features/openai-api/routes.js';
 
 /** The core's services, plus every route registered (for the OpenAPI completeness test). */
-export interface AppContext extends Omit<Core, 'groups' | 'readiness' | 'close'> {
+export interface AppContext extends Omit<Core, 'groups' | 'lorebooks' | 'readiness' | 'close'> {
   routes: { method: string; url: string; hidden: boolean }[];
 }
 
@@ -68,7 +73,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     // Per-request info logs cost more than they tell at thousands of requests a second;
     // /metrics has latency by route and status, and errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
-    trustProxy: false,
+    trustProxy: config.trustProxy.length ? config.trustProxy : false,
     // Streams (SSE) can be long; the server's own timeouts are set in server.ts.
     requestTimeout: 0,
     // Router errors (bad percent-escapes, over-long path segments) and draining use our error shape.
@@ -78,8 +83,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   const log = { info: (o: object, m?: string) => app.log.info(o, m), warn: (o: object, m?: string) => app.log.warn(o, m), error: (o: object, m?: string) => app.log.error(o, m) };
   const core = await buildCore(config, { ...options, log });
-  const { database, cache, queue, limiter, metrics, pubsub, files, locks, llm, prompts, promptVersions, inspections, users, characters, memory, chat, sources, creation, groups } = core;
-  const ctx: AppContext = { config, database, cache, queue, limiter, metrics, pubsub, files, locks, llm, prompts, promptVersions, inspections, users, characters, memory, chat, sources, creation, routes: [] };
+  const { database, cache, queue, limiter, metrics, pubsub, files, locks, llm, prompts, promptVersions, inspections, users, characters, memory, chat, sources, creation, groups, personas, apiKeys, openai, evaluations } = core;
+  const ctx: AppContext = { config, database, cache, queue, limiter, metrics, pubsub, files, locks, llm, prompts, promptVersions, inspections, users, characters, memory, chat, sources, creation, personas, apiKeys, openai, evaluations, routes: [] };
 
   // HTTP ----------------------------------------------------------------------------------------
   const routes: { method: string; url: string; hidden: boolean }[] = [];
@@ -91,6 +96,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   registerDrainRefusal(app);
   registerInputGuards(app);
   registerHttpMetrics(app, metrics, database);
+  registerJsonCompression(app);
 
   // Security headers, built once: @fastify/helmet rebuilds helmet (and re-parses the CSP) on every request.
   const securityHeaders = helmet({
@@ -111,11 +117,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.addHook('onRequest', (request, reply, done) => securityHeaders(request.raw, reply.raw, (err) => done(err as Error | undefined)));
   if (config.corsOrigins.length) await app.register(cors, { origin: config.corsOrigins, credentials: true });
   await app.register(cookie);
+  if (config.databaseReadUrl) registerReadYourWrites(app, { cookieSecure: config.cookieSecure });
   await app.register(multipart, { limits: { fileSize: 10 * 1024 * 1024, files: 1, fields: 10 } });
   await app.register(swagger, {
     openapi: {
       info: { title: 'FastNPC API', version: '0.1.0', description: 'Characters from encyclopedia pages, streamed chat with three-layer memory, group chat.' },
-      components: { securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: 'fastnpc_session' } } },
+      components: { securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: 'fastnpc_session' }, apiKey: { type: 'http', scheme: 'bearer', description: 'An API key (`fnpc_…`, Settings → API keys); only on /v1' } } },
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (json.$id as string) ?? `def-${i}` },
   });
@@ -138,7 +145,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     done(null, payload);
   });
 
-  const checks: ReadinessCheck[] = [{ name: 'database', critical: true, check: () => database.ping() }, ...core.readiness, ...(options.readiness ?? [])];
+  const checks: ReadinessCheck[] = [{ name: 'database', critical: true, check: () => database.ping() }, ...replicaReadiness(database), ...core.readiness, ...(options.readiness ?? [])];
   registerSystemRoutes(app, {
     metrics,
     checks,
@@ -159,9 +166,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   registerChatRoutes(app, { chat, memory, limiter, chatRatePerMin: config.chatRatePerMin, observeFirstToken: (s) => firstToken.observe(s) });
   registerCreationRoutes(app, { creation, sources, limiter, creationRatePerMin: config.creationRatePerMin });
   registerGroupRoutes(app, { groups, limiter, chatRatePerMin: config.chatRatePerMin, observeFirstToken: (s) => firstToken.observe(s) });
+  registerLorebookRoutes(app, { lorebooks: core.lorebooks });
+  registerPersonaRoutes(app, { personas });
+  registerApiKeyRoutes(app, { apiKeys });
+  registerOpenAiRoutes(app, { openai, apiKeys, limiter, apiRatePerMin: config.apiRatePerMin, chatRatePerMin: config.chatRatePerMin, observeFirstToken: (s) => firstToken.observe(s) });
   registerConsole(app, ctx);
 
-  await registerWebApp(app, config);
+  await registerWebApp(app, config.webDir ? resolve(config.webDir) : join(packageRoot, 'dist', 'web'));
   ctx.routes = routes;
 
   app.addHook('onClose', () => core.close());
@@ -194,16 +205,12 @@ function registerHttpMetrics(app: FastifyInstance, metrics: Metrics, database: D
   metrics.gauge('db_pool_waiting', 'Callers waiting for a database connection', [], function () {
     this.set(database.poolStats().waiting);
   });
-}
-
-/** Serves the built web app at `/`, with index.html for client-side routes. */
-async function registerWebApp(app: FastifyInstance, config: Config): Promise<void> {
-  const dir = config.webDir ? resolve(config.webDir) : join(packageRoot, 'dist', 'web');
-  if (!existsSync(join(dir, 'index.html'))) {
-    app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.type('text/plain').send('FastNPC API is running. The web app is not built: run `npm run build:web`. API docs: /docs'));
-    registerNotFound(app, false);
-    return;
-  }
-  await app.register(fastifyStatic, { root: dir, prefix: '/', wildcard: false, index: ['index.html'] });
-  registerNotFound(app, true);
+  metrics.gauge('db_replica_usable', 'Whether reads may go to the replica now (1 fresh, 0 down or behind, absent without DATABASE_READ_URL)', [], function () {
+    const { replica } = database.readStats();
+    if (replica !== 'none') this.set(replica === 'usable' ? 1 : 0);
+  });
+  metrics.gauge('db_read_connections', 'Connections taken for lag-tolerant reads since start, by where they went', ['target'], function () {
+    const { routed } = database.readStats();
+    for (const target of ['primary', 'replica'] as const) this.set({ target }, routed[target]);
+  });
 }

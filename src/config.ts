@@ -7,6 +7,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import { resolve, join } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 
@@ -107,6 +108,24 @@ function list(env: string, description: string): Setting<string[]> {
   };
 }
 
+/** Addresses or CIDR ranges (or proxy-addr's names loopback, linklocal, uniquelocal) of trusted proxies. */
+function proxyList(env: string, description: string): Setting<string[]> {
+  const base = list(env, description);
+  return {
+    ...base,
+    parse(raw, e) {
+      const items = base.parse(raw, e);
+      for (const item of items) {
+        const [addr, bits, extra] = item.split('/');
+        const family = isIP(addr);
+        const bitsOk = bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (family === 6 ? 128 : 32));
+        if (!(['loopback', 'linklocal', 'uniquelocal'].includes(item) || (family && bitsOk && extra === undefined))) throw new InvalidSetting(`must list IP addresses or CIDR ranges, got "${item}"`);
+      }
+      return items;
+    },
+  };
+}
+
 /** Hides the password in a connection URL so it can be shown in an error or a log. */
 export function redactUrl(value: string): string {
   try {
@@ -130,9 +149,11 @@ const settings = {
   runJobs: bool('FASTNPC_RUN_JOBS', true, 'Whether `serve` also runs background jobs (set false when separate `fastnpc worker` processes run them)'),
   shutdownGraceMs: int('FASTNPC_SHUTDOWN_GRACE_MS', 20_000, 0, 600_000, 'On SIGTERM, how long open streams may finish before the process closes'),
   webDir: optStr('FASTNPC_WEB_DIR', 'Folder of the built web app (default: dist/web in the package)'),
+  trustProxy: proxyList('FASTNPC_TRUST_PROXY', 'Comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For/-Proto are believed (e.g. the nginx address); empty trusts none'),
 
   // Storage
   databaseUrl: url('DATABASE_URL', undefined, ['postgres:', 'postgresql:'], 'PostgreSQL URL; unset uses SQLite at <data dir>/fastnpc.db'),
+  databaseReadUrl: url('DATABASE_READ_URL', undefined, ['postgres:', 'postgresql:'], 'PostgreSQL streaming replica for reads that tolerate lag (message pages, admin reports); unset reads from DATABASE_URL'),
   dbPoolMax: int('FASTNPC_DB_POOL_MAX', 20, 1, 1000, 'PostgreSQL pool size per process'),
   dbAcquireTimeoutMs: int('FASTNPC_DB_ACQUIRE_TIMEOUT_MS', 5000, 100, 60_000, 'Longest wait for a pooled connection before 503 db_busy'),
   redisPrefix: str('FASTNPC_REDIS_PREFIX', 'fastnpc', 'Namespace of every Redis key, channel and queue (lets deployments or test runs share one Redis)'),
@@ -145,6 +166,7 @@ const settings = {
   sessionTtlDays: int('FASTNPC_SESSION_TTL_DAYS', 30, 1, 365, 'Sliding session lifetime in days'),
   authRatePerMin: int('FASTNPC_AUTH_RATE_PER_MIN', 10, 0, 100_000, 'Register/login attempts per IP per minute (0 = unlimited)'),
   chatRatePerMin: int('FASTNPC_CHAT_RATE_PER_MIN', 30, 0, 100_000, 'Chat turns per user per minute (0 = unlimited)'),
+  apiRatePerMin: int('FASTNPC_API_RATE_PER_MIN', 60, 0, 100_000, 'Requests per API key per minute on the OpenAI-compatible /v1 routes, unless the key sets its own (0 = unlimited)'),
   creationRatePerMin: int('FASTNPC_CREATION_RATE_PER_MIN', 10, 0, 100_000, 'Character creations per user per minute (0 = unlimited)'),
 
   // LLM
@@ -234,6 +256,7 @@ export function loadConfig(env: Env = { ...readDotenv(), ...process.env }, optio
   // Several processes must share cache invalidation, leases and jobs: that needs Redis.
   const workers = out.workers as number | undefined;
   if (workers !== undefined && workers !== 1 && !out.redisUrl && !problems.length) problems.push('FASTNPC_WORKERS other than 1 needs REDIS_URL (processes must share cache, locks and jobs)');
+  if (out.databaseReadUrl && !out.databaseUrl && !problems.length) problems.push('DATABASE_READ_URL needs DATABASE_URL (the replica reads from a PostgreSQL primary)');
   if (secret !== undefined && secret.length < 32) problems.push('FASTNPC_SECRET must be at least 32 characters');
   if (problems.length) throw new ConfigError(problems);
 

@@ -12,18 +12,20 @@ import { createOperations } from './features/admin/operations.js';
 import { registerAdminRoutes } from './features/admin/routes.js';
 import { createInspectionReader } from './features/inspect/service.js';
 import { registerInspectRoutes } from './features/inspect/routes.js';
+import { registerEvaluationRoutes } from './features/evaluations/routes.js';
 
 export function registerConsole(app: FastifyInstance, ctx: AppContext): void {
   const db = ctx.database.db;
-  const audit = createAuditLog(db);
+  const audit = createAuditLog(db, Date.now, ctx.database.read);
   registerPromptRoutes(app, { prompts: ctx.promptVersions });
   registerFeedbackRoutes(app, { feedback: createFeedbackService({ db }) });
   registerAdminRoutes(app, {
     audit,
     accounts: createAccountsAdmin({ db, cache: ctx.cache, users: ctx.users, audit }),
     review: createReview({ db, audit }),
-    usage: createUsageReports({ db }),
+    usage: createUsageReports({ db, readDb: ctx.database.read }),
     operations: createOperations(ctx),
   });
   registerInspectRoutes(app, { inspections: createInspectionReader({ db, audit, flush: ctx.inspections.flush }) });
+  registerEvaluationRoutes(app, { evaluations: ctx.evaluations });
 }

@@ -34,6 +34,11 @@ import * as characterStore from './features/characters/store.js';
 import { createSourceService, type SourceService } from './features/sources/service.js';
 import { createCreationService, CREATION_ATTEMPTS, CREATION_JOB, type CreationService } from './features/creation/service.js';
 import { createGroupsService, groupMemoryContextOf, type GroupsService } from './features/groups/index.js';
+import { createLorebooksService, type LorebooksService } from './features/lorebooks/service.js';
+import { createPersonasService, type PersonasService } from './features/personas/service.js';
+import { createApiKeysService, type ApiKeysService } from './features/api-keys/service.js';
+import { createOpenAiService, type OpenAiService } from './features/openai-api/service.js';
+import { createEvaluationsService, EVALUATION_JOB, type EvaluationsService } from './features/evaluations/service.js';
 
 export interface CoreLog {
   info(o: object, m?: string): void;
@@ -83,15 +88,27 @@ export interface Core {
   sources: SourceService;
   creation: CreationService;
   groups: GroupsService;
+  lorebooks: LorebooksService;
+  personas: PersonasService;
+  /** API keys for the OpenAI-compatible endpoint. */
+  apiKeys: ApiKeysService;
+  /** Characters and groups as OpenAI-compatible models. */
+  openai: OpenAiService;
+  /** Test cases and judged evaluation runs (admin). */
+  evaluations: EvaluationsService;
   /** Checks /readyz adds for the core's own connections (Redis in scaled mode). */
   readiness: { name: string; critical: boolean; check(): Promise<void> }[];
   close(): Promise<void>;
 }
 
+/** Judges never shape a reply: a reply's inspection record lists the other prompts' versions. */
+const withoutJudges = (ids: Record<string, number>) => Object.fromEntries(Object.entries(ids).filter(([key]) => !key.startsWith('judge.')));
+
 /** Every background job: its name and the payload it carries, checked when the job runs. */
 export const JOBS = {
   [MEMORY_JOB]: Type.Object({ conversationId: Type.Integer({ minimum: 1 }), force: Type.Optional(Type.Boolean()) }),
   [CREATION_JOB]: Type.Object({ jobId: Type.String({ minLength: 1 }) }),
+  [EVALUATION_JOB]: Type.Object({ jobId: Type.String({ minLength: 1 }) }),
 } satisfies Record<string, TSchema>;
 export type JobName = keyof typeof JOBS;
 export type JobPayload<N extends JobName> = Static<(typeof JOBS)[N]>;
@@ -114,6 +131,7 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
   const metrics = new Metrics();
   const database = openDatabase({
     databaseUrl: config.databaseUrl,
+    readUrl: config.databaseReadUrl,
     sqliteFile: join(config.dataDirAbs, 'fastnpc.db'),
     poolMax: config.dbPoolMax,
     acquireTimeoutMs: config.dbAcquireTimeoutMs,
@@ -137,6 +155,7 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
   const prompts = createPromptRegistry({ override: (id) => promptVersions.activeText(id), onOverrideError: (err, id) => log.warn({ err, prompt: id }, 'prompt store failed; using the built-in text') });
 
   // Features ------------------------------------------------------------------------------------
+  const apiKeys = createApiKeysService({ db: database.db, cache, onBackgroundError: (err) => log.warn({ err }, 'could not record an API key\'s last use') });
   const users = createUsersService({
     db: database.db,
     cache,
@@ -144,8 +163,10 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
     sessionTtlDays: config.sessionTtlDays,
     allowedModels: () => llm.models(),
     files,
+    forgetCredentials: (userId) => apiKeys.forget(userId),
   });
   const characters = createCharactersService({ db: database.db, cache, files });
+  const personas = createPersonasService({ db: database.db, cache, files });
   const memoryJobs = metrics.counter('memory_jobs_total', 'Memory jobs by what they did', ['result']);
   const memory = createMemoryService({
     db: database.db,
@@ -156,9 +177,9 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
     contextOf: (id) => memoryContextOf(id),
     onJobDone: (r) => memoryJobs.inc({ result: r.compressed ? 'compressed' : r.folded ? 'integrated' : 'nothing_to_do' }),
   });
-  const inspections = createInspectionRecorder({ db: database.db, defaultModel: config.llmModel, activeVersions: () => promptVersions.activeVersionIds(), onError: (err) => log.warn({ err }, 'inspection record dropped') });
+  const inspections = createInspectionRecorder({ db: database.db, defaultModel: config.llmModel, activeVersions: () => promptVersions.activeVersionIds().then(withoutJudges), onError: (err) => log.warn({ err }, 'inspection record dropped') });
   const engine = createTurnEngine({
-    onReply: (r) => inspections.record({ messageId: r.messageId, messages: r.request.messages, model: r.request.model, temperature: r.request.temperature, maxTokens: r.request.maxTokens, usage: r.usage, latencyMs: r.latencyMs }),
+    onReply: (r) => inspections.record({ messageId: r.messageId, messages: r.request.messages, model: r.request.model, temperature: r.request.temperature, maxTokens: r.request.maxTokens, usage: r.usage, latencyMs: r.latencyMs, lore: r.lore }),
     db: database.db,
     llm,
     locks,
@@ -166,19 +187,11 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
     leaseMs: config.turnLeaseMs,
     onBackgroundError: (err) => log.warn({ err }, 'could not schedule memory work'),
   });
-  const chat = createChatService({
-    db: database.db,
-    cache,
-    engine,
-    prompts,
-    characters,
-    users,
-    memory,
-    observePrelude: (() => {
-      const h = metrics.histogram('chat_turn_prelude_seconds', 'Server time before a turn\'s LLM call starts (auth, storage, prompt)', [], [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]);
-      return (s: number) => h.observe(s);
-    })(),
-  });
+  const lorebooks = createLorebooksService({ db: database.db, cache, characters });
+  const prelude = metrics.histogram('chat_turn_prelude_seconds', 'Server time before a turn\'s LLM call starts (auth, storage, prompt)', [], [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]);
+  const observePrelude = (s: number) => prelude.observe(s);
+  const lore = (character: Parameters<typeof lorebooks.loreFor>[0], messages: readonly string[]) => lorebooks.loreFor(character, messages);
+  const chat = createChatService({ db: database.db, readDb: database.read, cache, engine, prompts, characters, users, memory, personas, observePrelude, lore });
   const sources = createSourceService(config, { metrics, contact: config.sourceContact });
   const creation = createCreationService({ db: database.db, queue, pubsub, llm, prompts, sources, characters, sectionConcurrency: config.creationSectionConcurrency });
 
@@ -198,6 +211,7 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
   let groupMemoryContext: ((groupId: number, userId: number, budgets: ConversationMemoryContext['budgets']) => Promise<ConversationMemoryContext | undefined>) | undefined;
   const groups = createGroupsService({
     db: database.db,
+    readDb: database.read,
     cache,
     engine,
     llm,
@@ -205,15 +219,26 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
     characters,
     users,
     memory,
+    personas,
     onModeratorError: (err) => log.warn({ err }, 'group moderator failed; round-robin for this round'),
+    // The moderator's model is the per-purpose one when configured (the recorder's default is the chat model).
+    recordDecision: (trace) => inspections.recordDecision({ ...trace, model: trace.model ?? config.llmModelModerator ?? undefined }),
+    lore: (character, messages, groupId) => lorebooks.loreFor(character, messages, groupId),
   });
   groupMemoryContext = groupMemoryContextOf(groups);
+  const openai = createOpenAiService({ db: database.db, engine, chat, groups, characters, users, observePrelude });
+  const evaluations = createEvaluationsService({ db: database.db, llm, queue, pubsub, prompts: promptVersions, jobs: creation, defaultModel: config.llmModelChat ?? config.llmModel });
 
   if (options.runJobs ?? config.runJobs) {
     handleJob(queue, MEMORY_JOB, (payload, job) => memory.run(payload, job.signal), { concurrency: config.memoryConcurrency });
     handleJob(queue, CREATION_JOB, (payload, job) => creation.run(payload.jobId, job.signal, job.attempt, job.maxAttempts ?? CREATION_ATTEMPTS), { concurrency: config.creationConcurrency });
+    // One run at a time: a run's cases already go one after another, and judging is not urgent.
+    handleJob(queue, EVALUATION_JOB, (payload, job) => evaluations.run(payload.jobId, job.signal), { concurrency: 1 });
     // The embedded queue forgets jobs on restart; their records in the database do not.
-    if (!infra.queue) await creation.resumeUnfinished();
+    if (!infra.queue) {
+      await creation.resumeUnfinished();
+      await evaluations.resumeUnfinished();
+    }
   }
 
   return {
@@ -237,6 +262,11 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
     sources,
     creation,
     groups,
+    lorebooks,
+    personas,
+    apiKeys,
+    openai,
+    evaluations,
     readiness: scaled ? [scaled.readiness] : [],
     async close() {
       await queue.close(config.shutdownGraceMs);

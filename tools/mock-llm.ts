@@ -154,6 +154,7 @@ function contentDirective(body: ChatBody): MockOverrides {
 interface ChatBody {
   model?: string;
   stream?: boolean;
+  max_tokens?: number;
   messages?: { role: string; content: unknown }[];
   response_format?: { type?: string; json_schema?: { schema?: SchemaLike } };
 }
@@ -252,8 +253,10 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
       const text = fail === 'badjson' ? value.slice(0, Math.max(1, value.length - 3)) + ',,' : fail === 'prose' ? `好的，结果如下：\n${value}\n以上。` : value;
       pieces = text.match(/[\s\S]{1,8}/g) ?? [];
     } else {
-      pieces = Array.from({ length: Math.max(0, o.tokens ?? defaults.tokens) }, (_, i) => (o.numbered ? `t${i + 1} ` : WORDS[Math.floor(next() * WORDS.length)]));
+      pieces = Array.from({ length: Math.max(0, Math.min(o.tokens ?? defaults.tokens, body.max_tokens ?? Infinity)) }, (_, i) => (o.numbered ? `t${i + 1} ` : WORDS[Math.floor(next() * WORDS.length)]));
     }
+    // One piece is one token, so `max_tokens` caps the pieces as a real model caps tokens.
+    const finishReason = !body.response_format && body.max_tokens !== undefined && (o.tokens ?? defaults.tokens) > body.max_tokens ? 'length' : 'stop';
     const usage = { prompt_tokens: promptTokens, completion_tokens: pieces.length, total_tokens: promptTokens + pieces.length };
     const interval = 1000 / Math.max(0.001, o.tps ?? defaults.tps);
     const stopAfter = fail === 'cut' ? (o.cutAfter ?? 3) : fail === 'hang' ? o.hangAfter! : Infinity;
@@ -275,7 +278,7 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
         object: 'chat.completion',
         created: Math.floor(Date.now() / 1000),
         model,
-        choices: [{ index: 0, message: { role: 'assistant', content: pieces.join('') }, finish_reason: 'stop' }],
+        choices: [{ index: 0, message: { role: 'assistant', content: pieces.join('') }, finish_reason: finishReason }],
         usage,
       });
     }
@@ -304,7 +307,7 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
       }
       finished = true;
       stats.completed++;
-      res.write(`data: {"id":"chatcmpl-mock","object":"chat.completion.chunk","created":0,"model":${JSON.stringify(model)},"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\n`);
+      res.write(`data: {"id":"chatcmpl-mock","object":"chat.completion.chunk","created":0,"model":${JSON.stringify(model)},"choices":[{"index":0,"delta":{},"finish_reason":"${finishReason}"}]}\n\n`);
       res.write(`data: ${JSON.stringify({ id: 'chatcmpl-mock', object: 'chat.completion.chunk', created: 0, model, choices: [], usage })}\n\n`);
       res.end('data: [DONE]\n\n');
     };

@@ -168,10 +168,10 @@ export async function serveTurn<T, J = T>(
     const streamed = streamedSink(request, reply, options, abort);
     try {
       const result = await run(streamed.sink);
-      streamed.end('done', JSON.stringify(finish.done(result)));
+      streamed.end(frame('done', JSON.stringify(finish.done(result))));
     } catch (err) {
       if (!streamed.opened) throw err;
-      streamed.end('error', JSON.stringify(errorData(err)));
+      streamed.end(frame('error', JSON.stringify(errorData(err))));
     }
     return reply;
   } finally {
@@ -179,8 +179,24 @@ export async function serveTurn<T, J = T>(
   }
 }
 
-/** The SSE side of a turn: opens on `begin` (or the first event), coalesces tokens, writes frames. */
-function streamedSink(request: FastifyRequest, reply: FastifyReply, options: TurnRouteOptions, abort: AbortController) {
+/** How a transport writes a turn's events as SSE text: our frames, or OpenAI's chunks (features/openai-api). */
+export interface TurnFrames {
+  token(text: string): string;
+  speaker(data: TurnEventData['speaker']): string;
+  messageDone(data: TurnEventData['message_done']): string;
+}
+
+const OUR_FRAMES: TurnFrames = {
+  token: (text) => frame('token', JSON.stringify({ text })),
+  speaker: (data) => frame('speaker', JSON.stringify(data)),
+  messageDone: (data) => frame('message_done', JSON.stringify(data)),
+};
+
+/**
+ * The SSE side of a turn: opens on `begin` (or the first event), coalesces tokens, writes frames;
+ * `end(last)` writes the last frames and closes. `abort` fires when the client goes away.
+ */
+export function streamedSink(request: FastifyRequest, reply: FastifyReply, options: Pick<TurnRouteOptions, 'observeFirstToken' | 'coalesceMs'>, abort: AbortController, frames: TurnFrames = OUR_FRAMES) {
   const windowMs = options.coalesceMs ?? 40;
   let sse: SseStream | undefined;
   let pending = '';
@@ -197,13 +213,13 @@ function streamedSink(request: FastifyRequest, reply: FastifyReply, options: Tur
   const take = () => {
     if (timer) clearTimeout(timer);
     timer = undefined;
-    const text = pending ? frame('token', JSON.stringify({ text: pending })) : '';
+    const text = pending ? frames.token(pending) : '';
     pending = '';
     return text;
   };
   const flush = () => {
-    const frames = take();
-    if (frames) open().write(frames);
+    const text = take();
+    if (text) open().write(text);
   };
   const sink: TurnSink = {
     signal: abort.signal,
@@ -211,7 +227,7 @@ function streamedSink(request: FastifyRequest, reply: FastifyReply, options: Tur
     token(text) {
       if (firstToken) {
         firstToken = false;
-        open().write(frame('token', JSON.stringify({ text })));
+        open().write(frames.token(text));
         options.observeFirstToken?.(reply.elapsedTime / 1000);
         return;
       }
@@ -220,10 +236,10 @@ function streamedSink(request: FastifyRequest, reply: FastifyReply, options: Tur
     },
     speaker(data) {
       firstToken = true;
-      open().write(take() + frame('speaker', JSON.stringify(data)));
+      open().write(take() + frames.speaker(data));
     },
     messageDone(data) {
-      open().write(take() + frame('message_done', JSON.stringify(data)));
+      open().write(take() + frames.messageDone(data));
     },
   };
   return {
@@ -231,8 +247,8 @@ function streamedSink(request: FastifyRequest, reply: FastifyReply, options: Tur
     get opened() {
       return sse !== undefined;
     },
-    end(event: 'done' | 'error', json: string) {
-      open().endRaw(take() + frame(event, json));
+    end(last: string) {
+      open().endRaw(take() + last);
     },
   };
 }

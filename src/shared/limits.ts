@@ -12,4 +12,8 @@ export const LIMITS = {
   message: { max: 8000 },
   profileText: { max: 500 },
   sourceText: { max: 200_000 },
+  // --- chats and personas ---
+  chatTitle: { max: 100 },
+  personaName: { min: 1, max: 64 },
+  personaDescription: { max: 2000 },
 } as const;

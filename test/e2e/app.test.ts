@@ -6,14 +6,13 @@
  * and the back button → an unreachable encyclopedia → settings → English → phone size → sign-out
  * and a session revoked elsewhere. Screenshots of the main screens go to test-output/screenshots/.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, startStack, type Stack } from './stack.js';
+import { launchChromium, ROOT, startStack, type Stack } from './stack.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = join(ROOT, 'test-output', 'screenshots');
 
 let stack: Stack;
@@ -28,13 +27,9 @@ const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 15_000 
 
 describe('web app in Chromium', { timeout: 120_000 }, () => {
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM} (apt-get install -y chromium)`);
     mkdirSync(SHOTS, { recursive: true });
     stack = await startStack();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-quic', '--disable-sync'],
-    });
+    browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1360, height: 860 }, locale: 'zh-CN', colorScheme: 'light', acceptDownloads: true });
     page = await context.newPage();
     page.setDefaultTimeout(15_000);
@@ -109,7 +104,7 @@ describe('web app in Chromium', { timeout: 120_000 }, () => {
     const reply = page.locator('article[data-role="assistant"][data-status="complete"]').last();
     await reply.waitFor({ timeout: 30_000 });
     expect((await reply.locator('.bubble').innerText()).trim().length).toBeGreaterThan(0);
-    await page.getByRole('button', { name: '发送' }).waitFor();
+    await page.getByRole('button', { name: '发送', exact: true }).waitFor();
     // …and keeps its height after the first message.
     expect(await composerBox()).toEqual(empty);
     await shot('08-chat-reply');
@@ -173,7 +168,7 @@ describe('web app in Chromium', { timeout: 120_000 }, () => {
     const input = page.getByRole('textbox', { name: '消息' });
     await input.fill(text);
     await input.press('Enter');
-    await page.getByRole('button', { name: '发送' }).waitFor({ timeout: 60_000 });
+    await page.getByRole('button', { name: '发送', exact: true }).waitFor({ timeout: 60_000 });
     const mine = page.locator('article[data-role="user"]').last();
     await mine.locator('pre').waitFor();
 
@@ -219,7 +214,7 @@ describe('web app in Chromium', { timeout: 120_000 }, () => {
     await list.evaluate((el) => (el.scrollTop = 0));
     await input.fill('回到最新的消息');
     await input.press('Enter');
-    await page.getByRole('button', { name: '发送' }).waitFor({ timeout: 60_000 });
+    await page.getByRole('button', { name: '发送', exact: true }).waitFor({ timeout: 60_000 });
     await poll(() => list.evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight)).toBeLessThan(80);
     await page.setViewportSize({ width: 1360, height: 860 });
   });
@@ -245,7 +240,7 @@ describe('web app in Chromium', { timeout: 120_000 }, () => {
     await input.fill('两位好，今晚一起喝酒吗？');
     await input.press('Enter');
     await page.locator('article[data-role="assistant"]').first().waitFor({ timeout: 30_000 });
-    await page.getByRole('button', { name: '发送' }).waitFor({ timeout: 60_000 });
+    await page.getByRole('button', { name: '发送', exact: true }).waitFor({ timeout: 60_000 });
     const names = await page.locator('article[data-role="assistant"] .msg-name').allInnerTexts();
     expect(names.length).toBeGreaterThan(0);
     for (const n of names) expect(['李白', '杜甫'].some((x) => n.includes(x))).toBe(true);
@@ -256,7 +251,7 @@ describe('web app in Chromium', { timeout: 120_000 }, () => {
     const groupPath = new URL(page.url()).pathname;
     expect(groupPath).toMatch(/^\/groups\/\d+$/);
     await page.locator('.sidebar').getByRole('link', { name: '李白', exact: true }).click();
-    await poll(() => new URL(page.url()).pathname).toMatch(/^\/characters\/\d+$/);
+    await poll(() => new URL(page.url()).pathname).toMatch(/^\/characters\/\d+\/chats\/\d+$/);
     const charPath = new URL(page.url()).pathname;
     await poll(() => page.locator('.conv-title').textContent()).toContain('李白');
     await page.goBack();
@@ -290,10 +285,10 @@ describe('web app in Chromium', { timeout: 120_000 }, () => {
     await page.getByRole('dialog', { name: '设置' }).waitFor();
     await page.getByRole('dialog', { name: '设置' }).getByRole('button', { name: '关闭' }).first().click();
     await page.getByRole('dialog', { name: '设置' }).waitFor({ state: 'detached' });
-    await poll(() => new URL(page.url()).pathname).toMatch(/^\/(groups|characters)\/\d+$/);
+    await poll(() => new URL(page.url()).pathname).toMatch(/^\/(groups|characters)\/\d+(\/chats\/\d+)?$/);
     // A link to something that is gone lands on a chat that exists, not on an empty page.
     await page.goto(`${stack.baseUrl}/characters/987654`);
-    await poll(() => new URL(page.url()).pathname).toMatch(/^\/characters\/(?!987654$)\d+$/);
+    await poll(() => new URL(page.url()).pathname).toMatch(/^\/characters\/(?!987654\b)\d+(\/chats\/\d+)?$/);
     await page.locator('.conv-title').waitFor();
   });
 

@@ -79,6 +79,11 @@ describe.each(DIALECTS)('character creation on %s', (dialect) => {
     expect(Array.isArray(ch.body.profile.background.experiences)).toBe(true);
     expect(ch.body.profile.source.url).toContain(fx.baikeBaseUrl);
     expect(ch.body.biography.length).toBeGreaterThan(0);
+    // The creation pipeline writes a greeting: every new chat opens with it.
+    expect(ch.body.profile.dialogue.greeting.length).toBeGreaterThan(0);
+    const opening = (await alice.get(`/api/characters/${ch.body.id}/messages`)).body.items;
+    expect(opening).toHaveLength(1);
+    expect(opening[0]).toMatchObject({ role: 'assistant', characterId: ch.body.id });
     expect(fx.requests.some((q) => q.includes(`/item/李白/${poet.id}`))).toBe(true);
   });
 

@@ -29,4 +29,11 @@ describe('config', () => {
       expect((err as Error).message).not.toContain('hunter2');
     }
   });
+
+  it('takes trusted proxies as addresses or CIDR ranges, and a read replica only beside a primary', () => {
+    expect(loadConfig({ FASTNPC_TRUST_PROXY: '172.28.0.10, 10.0.0.0/8,::1,loopback' }, { ensureSecret: false }).trustProxy).toEqual(['172.28.0.10', '10.0.0.0/8', '::1', 'loopback']);
+    expect(loadConfig({}, { ensureSecret: false }).trustProxy).toEqual([]);
+    for (const bad of ['nginx', '10.0.0.0/33', '1.2.3.4/8/1']) expect(() => loadConfig({ FASTNPC_TRUST_PROXY: bad }, { ensureSecret: false }), bad).toThrow(/FASTNPC_TRUST_PROXY/);
+    expect(() => loadConfig({ DATABASE_READ_URL: 'postgres://replica/db' }, { ensureSecret: false })).toThrow(/DATABASE_READ_URL needs DATABASE_URL/);
+  });
 });

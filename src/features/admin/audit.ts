@@ -11,14 +11,15 @@ export interface AuditEntry {
   createdAt: number;
 }
 
-export function createAuditLog(db: Db, now: () => number = Date.now) {
+/** `readDb` (database.read) serves the listing, which may lag a moment; entries are written through `db`. */
+export function createAuditLog(db: Db, now: () => number = Date.now, readDb: Db = db) {
   return {
     async record(actorId: number, action: string, targetUserId: number | null, subject: string): Promise<void> {
       await db.insertInto('audit_log').values({ actor_id: actorId, action, target_user_id: targetUserId, subject, created_at: now() }).execute();
     },
     async list(limit: number, offset: number): Promise<{ items: AuditEntry[]; total: number }> {
       const [rows, total] = await Promise.all([
-        db
+        readDb
           .selectFrom('audit_log')
           .leftJoin('users', 'users.id', 'audit_log.actor_id')
           .select(['audit_log.id', 'audit_log.actor_id', 'users.username', 'audit_log.action', 'audit_log.target_user_id', 'audit_log.subject', 'audit_log.created_at'])
@@ -26,7 +27,7 @@ export function createAuditLog(db: Db, now: () => number = Date.now) {
           .limit(limit)
           .offset(offset)
           .execute(),
-        db.selectFrom('audit_log').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+        readDb.selectFrom('audit_log').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
       ]);
       return {
         items: rows.map((r) => ({ id: r.id, actorId: r.actor_id, actorName: r.username, action: r.action, targetUserId: r.target_user_id, subject: r.subject, createdAt: r.created_at })),

@@ -23,7 +23,7 @@ export function createReview(deps: { db: Db; audit: AuditLog }) {
           .selectFrom('conversations')
           .leftJoin('characters', 'characters.id', 'conversations.character_id')
           .leftJoin('groups', 'groups.id', 'conversations.group_id')
-          .select(['conversations.id', 'conversations.kind', 'conversations.updated_at', 'characters.name as characterName', 'groups.name as groupName'])
+          .select(['conversations.id', 'conversations.kind', 'conversations.title', 'conversations.updated_at', 'characters.name as characterName', 'groups.name as groupName'])
           .select((eb) => eb.selectFrom('messages').select((m) => m.fn.countAll<number>().as('n')).whereRef('messages.conversation_id', '=', 'conversations.id').as('messageCount'))
           .where('conversations.user_id', '=', userId)
           .orderBy('conversations.updated_at', 'desc')
@@ -35,7 +35,8 @@ export function createReview(deps: { db: Db; audit: AuditLog }) {
         user: { id: userId, username: name },
         characters: characters.map((c) => ({ id: c.id, name: c.name, biography: c.biography, source: c.source, createdAt: c.created_at })),
         groups: groups.map((g) => ({ id: g.id, name: g.name, createdAt: g.created_at })),
-        conversations: conversations.map((c) => ({ id: c.id, kind: c.kind, title: c.characterName ?? c.groupName ?? '', messageCount: Number(c.messageCount ?? 0), updatedAt: c.updated_at })),
+        // A character has several chats: its name, then the chat's own title.
+        conversations: conversations.map((c) => ({ id: c.id, kind: c.kind, title: [c.characterName ?? c.groupName ?? '', c.title].filter(Boolean).join(' · '), messageCount: Number(c.messageCount ?? 0), updatedAt: c.updated_at })),
       };
     },
 

@@ -139,7 +139,7 @@ export function registerAdminRoutes(root: FastifyInstance, deps: AdminRouteDeps)
             cache: Type.Object({ hits: Type.Integer(), misses: Type.Integer(), hitRate: nullable(Type.Number()) }),
             dbPool: Type.Object({ total: Type.Integer(), idle: Type.Integer(), waiting: Type.Integer() }),
             queues: Type.Array(Type.Object({ name: Type.String(), waiting: Type.Integer(), running: Type.Integer() })),
-            failedJobs: Type.Array(Type.Object({ id: Type.String(), kind: Type.String(), userId: nullable(Type.Integer()), errorCode: nullable(Type.String()), errorMessage: nullable(Type.String()), attempts: Type.Integer(), updatedAt: Type.Integer() })),
+            failedJobs: Type.Array(Type.Object({ id: Type.String(), kind: Type.String(), userId: nullable(Type.Integer()), errorCode: nullable(Type.String()), errorMessage: nullable(Type.String()), attempts: Type.Integer(), updatedAt: Type.Integer(), retryable: Type.Boolean() })),
             breakers: Type.Array(Type.Object({ model: Type.String(), state: Type.String() })),
           }),
           ...errors(401, 403),
@@ -147,5 +147,10 @@ export function registerAdminRoutes(root: FastifyInstance, deps: AdminRouteDeps)
       },
     },
     async () => deps.operations.snapshot(),
+  );
+  app.post(
+    '/api/admin/failed-jobs/:id/retry',
+    { config: admin, schema: { tags, summary: 'Put a failed job (a creation, an evaluation run) back on the queue from the start', params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) }), response: { 202: Type.Object({ id: Type.String(), state: Type.String() }), ...errors(401, 403, 404, 409, 503) } } },
+    async (request, reply) => reply.code(202).send(await deps.operations.retry(request.params.id)),
   );
 }

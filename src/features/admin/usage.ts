@@ -24,8 +24,10 @@ export interface Price {
   updatedAt: number;
 }
 
-export function createUsageReports(deps: { db: Db; now?: () => number }) {
+/** `readDb` (database.read) serves the reports, which may lag a moment; prices are written through `db`. */
+export function createUsageReports(deps: { db: Db; readDb?: Db; now?: () => number }) {
   const { db } = deps;
+  const readDb = deps.readDb ?? db;
   const now = deps.now ?? Date.now;
 
   async function prices(): Promise<Price[]> {
@@ -48,7 +50,7 @@ export function createUsageReports(deps: { db: Db; now?: () => number }) {
     /** Rows per user/day/model/purpose in a day range (YYYY-MM-DD, inclusive), newest first; totals. */
     async report(filter: { userId?: number; from?: string; to?: string; limit: number; offset: number }) {
       const priceOf = new Map((await prices()).map((p) => [p.model, p]));
-      let q = db.selectFrom('llm_usage').innerJoin('users', 'users.id', 'llm_usage.user_id');
+      let q = readDb.selectFrom('llm_usage').innerJoin('users', 'users.id', 'llm_usage.user_id');
       if (filter.userId) q = q.where('llm_usage.user_id', '=', filter.userId);
       if (filter.from) q = q.where('llm_usage.day', '>=', filter.from);
       if (filter.to) q = q.where('llm_usage.day', '<=', filter.to);

@@ -1,15 +1,14 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import '@fastify/multipart';
 import { currentUser } from '../../http/auth.js';
 import { errors, IdParams, NoContent, Pagination } from '../../http/schemas.js';
-import { AppError } from '../../errors.js';
+import { cropFrom, readUpload } from '../../http/upload.js';
 import { ProfileSchema, type Profile } from './profile.js';
 import { toView, type CharactersService } from './service.js';
 import { MAX_AVATAR_BYTES } from './avatar-image.js';
 import { MAX_CARD_BYTES } from './card.js';
-import { contentDisposition } from '../../http/download.js';
+import { contentDisposition, sendWebp } from '../../http/download.js';
 import { LIMITS } from '../../shared/limits.js';
 
 export const CharacterName = Type.String({ minLength: LIMITS.characterName.min, maxLength: LIMITS.characterName.max, pattern: '\\S' });
@@ -23,7 +22,12 @@ const Summary = Type.Object({
   createdAt: Type.Integer(),
   updatedAt: Type.Integer(),
 });
-export const CharacterSchema = Type.Composite([Summary, Type.Object({ profile: Type.Unknown() })], { $id: 'Character' });
+const CardFieldsSchema = Type.Object({
+  systemPrompt: Type.String({ maxLength: 20_000, description: 'system_prompt: replaces our role-play rules; {{original}} stands for them' }),
+  postHistoryInstructions: Type.String({ maxLength: 20_000, description: 'post_history_instructions: a system message after the history' }),
+  alternateGreetings: Type.Array(Type.String({ maxLength: 20_000 }), { maxItems: 50, description: 'alternate_greetings: other openings, shown as alternatives of the greeting' }),
+});
+export const CharacterSchema = Type.Composite([Summary, Type.Object({ profile: Type.Unknown(), card: CardFieldsSchema })], { $id: 'Character' });
 
 export interface CharacterRouteDeps {
   characters: CharactersService;
@@ -52,9 +56,22 @@ export function registerCharacterRoutes(root: FastifyInstance, deps: CharacterRo
 
   app.patch(
     '/api/characters/:id',
-    { config: auth, schema: { tags, summary: 'Rename or edit the biography', params: IdParams, body: Type.Object({ name: Type.Optional(CharacterName), biography: Type.Optional(Type.String({ maxLength: LIMITS.biography.max })) }, { additionalProperties: false, minProperties: 1 }), response: { 200: Character, ...errors(400, 401, 404, 409) } } },
+    {
+      config: auth,
+      schema: {
+        tags,
+        summary: 'Rename, edit the biography, or the card\'s own fields (system prompt, post-history instructions, alternate greetings)',
+        params: IdParams,
+        body: Type.Object({ name: Type.Optional(CharacterName), biography: Type.Optional(Type.String({ maxLength: LIMITS.biography.max })), card: Type.Optional(Type.Partial(CardFieldsSchema, { additionalProperties: false, minProperties: 1 })) }, { additionalProperties: false, minProperties: 1 }),
+        response: { 200: Character, ...errors(400, 401, 404, 409) },
+      },
+    },
     async (request) => {
       const body = request.body;
+      if (body.card) {
+        const c = await characters.setCardFields(ownerOf(request), request.params.id, body.card);
+        if (body.name === undefined && body.biography === undefined) return toView(c);
+      }
       return toView(await characters.patch(ownerOf(request), request.params.id, { name: body.name?.trim(), biography: body.biography }));
     },
   );
@@ -85,11 +102,7 @@ export function registerCharacterRoutes(root: FastifyInstance, deps: CharacterRo
   );
 
   app.get('/api/characters/:id/avatar', { config: auth, schema: { tags, summary: 'The avatar (WebP)', params: IdParams, querystring: Type.Object({ v: Type.Optional(Type.String({ maxLength: 64 })) }) } }, async (request, reply) => {
-    const { bytes, etag } = await characters.avatar(actorOf(request), request.params.id);
-    const tag = `"${etag}"`;
-    reply.header('etag', tag).header('cache-control', 'private, max-age=86400');
-    if (request.headers['if-none-match'] === tag) return reply.code(304).send();
-    return reply.type('image/webp').send(bytes);
+    return sendWebp(request, reply, await characters.avatar(actorOf(request), request.params.id));
   });
 
   app.post(
@@ -118,46 +131,3 @@ const actorOf = (request: FastifyRequest) => {
   return { userId: u.id, isAdmin: u.isAdmin };
 };
 const ownerOf = (request: FastifyRequest) => ({ userId: currentUser(request).id });
-
-/** Reads the single `file` part of a multipart upload, enforcing the size limit while streaming. */
-async function readUpload(request: FastifyRequest, maxBytes: number): Promise<{ bytes: Buffer; filename?: string; contentType?: string; fields: Record<string, string> }> {
-  if (!request.isMultipart()) throw new AppError('unsupported_media_type', 'Send the file as multipart/form-data in a field named "file"');
-  let file: { bytes: Buffer; filename?: string; contentType?: string } | undefined;
-  const fields: Record<string, string> = {};
-  try {
-    for await (const part of request.parts({ limits: { fileSize: maxBytes, files: 1, fields: 10, fieldSize: 1000 } })) {
-      if (part.type === 'file') {
-        if (part.fieldname !== 'file') {
-          part.file.resume();
-          continue;
-        }
-        const bytes = await part.toBuffer().catch((err: { code?: string }) => {
-          if (err.code === 'FST_REQ_FILE_TOO_LARGE') throw new AppError('payload_too_large', `The file is larger than ${Math.round(maxBytes / 1024 / 1024)} MB`);
-          throw err;
-        });
-        file = { bytes, filename: part.filename, contentType: part.mimetype };
-      } else {
-        fields[part.fieldname] = String(part.value);
-      }
-    }
-  } catch (err) {
-    // busboy's own errors (no boundary, truncated or malformed parts) are the client's: 400, not 500.
-    if (err instanceof AppError || (err as { statusCode?: number }).statusCode) throw err;
-    throw new AppError('validation:multipart', `The multipart body is malformed: ${(err as Error).message}`);
-  }
-  if (!file) throw new AppError('validation:file', 'The "file" field is missing');
-  if (file.bytes.length === 0) throw new AppError('validation:file', 'The file is empty');
-  return { ...file, fields };
-}
-
-function cropFrom(fields: Record<string, string>) {
-  const keys = ['cropX', 'cropY', 'cropWidth', 'cropHeight'] as const;
-  const present = keys.filter((k) => fields[k] !== undefined && fields[k] !== '');
-  if (present.length === 0) return undefined;
-  if (present.length !== 4) throw new AppError('validation:crop', 'Give all of cropX, cropY, cropWidth and cropHeight, or none');
-  const [x, y, width, height] = keys.map((k) => Number(fields[k]));
-  if (![x, y, width, height].every((n) => Number.isFinite(n) && n >= 0) || width < 1 || height < 1) {
-    throw new AppError('validation:crop', 'The crop box must be non-negative numbers with a positive size');
-  }
-  return { x: Math.round(x), y: Math.round(y), width: Math.round(width), height: Math.round(height) };
-}

@@ -28,6 +28,25 @@ export interface CharacterSummary {
 
 export interface CharacterView extends CharacterSummary {
   profile: Profile;
+  /** The card's own prompt fields and extra greetings (V2/V3), editable in the profile editor. */
+  card: CardFields;
+}
+
+/** The card fields a profile section does not hold (first_mes, mes_example, personality and scenario do). */
+export interface CardFields {
+  systemPrompt: string;
+  postHistoryInstructions: string;
+  alternateGreetings: string[];
+}
+
+function cardFieldsOf(c: Character): CardFields {
+  const data = (c.cardExtras as { data?: Record<string, unknown> } | null)?.data ?? {};
+  const str = (v: unknown) => (typeof v === 'string' ? v : '');
+  return {
+    systemPrompt: str(data.system_prompt),
+    postHistoryInstructions: str(data.post_history_instructions),
+    alternateGreetings: Array.isArray(data.alternate_greetings) ? data.alternate_greetings.filter((g): g is string => typeof g === 'string') : [],
+  };
 }
 
 export const characterCacheKey = (id: number) => `char:${id}`;
@@ -39,7 +58,7 @@ export function avatarUrl(c: { id: number; avatarFile: string | null; updatedAt:
 }
 
 export function toView(c: Character): CharacterView {
-  return { id: c.id, name: c.name, biography: c.biography, avatarUrl: avatarUrl(c), source: c.source, profile: c.profile, createdAt: c.createdAt, updatedAt: c.updatedAt };
+  return { id: c.id, name: c.name, biography: c.biography, avatarUrl: avatarUrl(c), source: c.source, profile: c.profile, card: cardFieldsOf(c), createdAt: c.createdAt, updatedAt: c.updatedAt };
 }
 
 export interface CharactersDeps {
@@ -121,8 +140,33 @@ export function createCharactersService(deps: CharactersDeps) {
       return update(actor, id, patch);
     },
 
+    /**
+     * Sets the card's own fields, kept in `cardExtras.data` under their V2 names so export writes
+     * them back (a created character gets the same place on first edit).
+     */
+    async setCardFields(actor: Actor, id: number, fields: Partial<CardFields>): Promise<Character> {
+      const c = await owned(actor, id);
+      const extras = { ...((c.cardExtras as Record<string, unknown> | null) ?? {}) };
+      const data = { ...((extras.data as Record<string, unknown> | undefined) ?? {}) };
+      if (fields.systemPrompt !== undefined) data.system_prompt = fields.systemPrompt;
+      if (fields.postHistoryInstructions !== undefined) data.post_history_instructions = fields.postHistoryInstructions;
+      if (fields.alternateGreetings !== undefined) data.alternate_greetings = fields.alternateGreetings.filter((g) => g.trim() !== '');
+      return update(actor, id, { cardExtras: { ...extras, data } });
+    },
+
     /** Replaces the profile; unknown extra fields are kept as sent. */
     putProfile: (actor: Actor, id: number, profile: Profile) => update(actor, id, { profile }),
+    /**
+     * Replaces the card fields kept for export (the lorebook editor changes `data.character_book`
+     * this way) if the character is still at version `ifUpdatedAt`; false when it changed meanwhile.
+     */
+    async putCardExtras(actor: Actor, id: number, cardExtras: Record<string, unknown>, ifUpdatedAt: number): Promise<boolean> {
+      // A new version even within the same millisecond: compiled lorebooks are cached by it.
+      const c = await store.updateCharacter(db, actor.userId, id, { cardExtras }, Math.max(now(), ifUpdatedAt + 1), ifUpdatedAt);
+      if (!c) return false;
+      await invalidate(c);
+      return true;
+    },
 
     async copy(actor: Actor, id: number): Promise<Character> {
       const c = await owned(actor, id);

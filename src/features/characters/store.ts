@@ -127,6 +127,8 @@ export async function updateCharacter(
   id: number,
   patch: Partial<Pick<Character, 'name' | 'biography' | 'profile' | 'avatarFile' | 'cardExtras'>>,
   now: number,
+  /** Only if the row is still at this version (a read-modify-write that must not lose a concurrent one). */
+  ifUpdatedAt?: number,
 ): Promise<Character | undefined> {
   const row = await db
     .updateTable('characters')
@@ -140,6 +142,7 @@ export async function updateCharacter(
     })
     .where('id', '=', id)
     .where('user_id', '=', userId)
+    .$if(ifUpdatedAt !== undefined, (q) => q.where('updated_at', '=', ifUpdatedAt!))
     .returningAll()
     .executeTakeFirst();
   return row && rowToCharacter(row);

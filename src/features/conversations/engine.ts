@@ -24,6 +24,7 @@ import { keepAlive, type Locks } from '../../infra/locks/locks.js';
 import * as conversations from './store.js';
 import type { Message } from './store.js';
 import type { TurnEventData } from './events.js';
+import type { FiredEntry } from '../lorebooks/activate.js';
 
 export type { TurnEvent, TurnEventData, TurnEventName, ReplyDone, GroupDone } from './events.js';
 
@@ -49,7 +50,13 @@ export interface TurnEngineDeps {
   now?: () => number;
   onBackgroundError?: (err: unknown) => void;
   /** Told of each stored complete reply, after storage (inspection records; must not block). */
-  onReply?: (reply: { messageId: number; request: Omit<LlmRequest, 'slot'>; usage: LlmUsage; latencyMs: number }) => void;
+  onReply?: (reply: { messageId: number; request: Omit<LlmRequest, 'slot'>; usage: LlmUsage; latencyMs: number } & ReplyTraceExtras) => void;
+}
+
+/** What the caller knows about a reply's prompt beyond the request (for its inspection record). */
+export interface ReplyTraceExtras {
+  /** Lorebook entries that fired for this prompt. */
+  lore?: FiredEntry[];
 }
 
 export interface TurnSpec {
@@ -58,6 +65,12 @@ export interface TurnSpec {
   model?: string;
   /** The 409's message when another turn holds the conversation. */
   busyMessage: string;
+  /**
+   * Stores nothing (the OpenAI-compatible API's stateless mode): no lease, no user message, no
+   * reply row, no memory work; `storeUserMessage` and `reply` return unsaved messages (id 0).
+   * Admission, streaming, limits and abort are those of any turn.
+   */
+  stateless?: boolean;
 }
 
 export interface Turn {
@@ -79,7 +92,7 @@ export interface Turn {
    */
   memoryDue?: boolean;
   /** Streams one reply as `characterId` into storage; a broken or aborted stream stores what came, marked `interrupted`, and rethrows. */
-  reply(request: Omit<LlmRequest, 'slot'>, characterId: number): Promise<{ message: Message; usage: LlmUsage }>;
+  reply(request: Omit<LlmRequest, 'slot'>, characterId: number, trace?: ReplyTraceExtras): Promise<{ message: Message; usage: LlmUsage }>;
 }
 
 export function createTurnEngine(deps: TurnEngineDeps) {
@@ -87,13 +100,13 @@ export function createTurnEngine(deps: TurnEngineDeps) {
 
   async function run<T>(spec: TurnSpec, sink: TurnSink, steps: (turn: Turn) => Promise<T>): Promise<T> {
     const { conversationId } = spec;
-    const lease = await deps.locks.tryAcquire(`turn:${conversationId}`, deps.leaseMs);
+    const lease = spec.stateless ? NO_LEASE : await deps.locks.tryAcquire(`turn:${conversationId}`, deps.leaseMs);
     if (!lease) throw new AppError('busy_conversation', spec.busyMessage, { retryAfter: Math.ceil(deps.leaseMs / 1000) });
     const abort = new AbortController();
     const onClientGone = () => abort.abort(sink.signal.reason);
     if (sink.signal.aborted) onClientGone();
     else sink.signal.addEventListener('abort', onClientGone, { once: true });
-    const stopHeartbeat = keepAlive(lease, deps.leaseMs, () => abort.abort(new AppError('busy_conversation', 'This turn lost its hold on the conversation')));
+    const stopHeartbeat = spec.stateless ? () => {} : keepAlive(lease, deps.leaseMs, () => abort.abort(new AppError('busy_conversation', 'This turn lost its hold on the conversation')));
     let slot: LlmSlot | undefined;
     let current: Turn | undefined;
     let stored = false;
@@ -114,6 +127,10 @@ export function createTurnEngine(deps: TurnEngineDeps) {
         slot: admitted,
         sink,
         async storeUserMessage(content) {
+          if (spec.stateless) {
+            turn.begin();
+            return unsaved({ role: 'user', content, characterId: null }, now());
+          }
           // We hold the lease, so a `pending` message here was left by a process that died mid-turn.
           await conversations.failAbandonedMessages(deps.db, conversationId);
           const m = await conversations.insertMessage(deps.db, { conversationId, role: 'user', content, status: 'pending', now: now() });
@@ -122,13 +139,13 @@ export function createTurnEngine(deps: TurnEngineDeps) {
           return m;
         },
         begin() {
-          stored = true;
+          if (!spec.stateless) stored = true;
           sink.begin();
         },
         answering(userMessageId) {
           pendingUserMessage = userMessageId;
         },
-        async reply(request, characterId) {
+        async reply(request, characterId, trace) {
           const base = { conversationId, role: 'assistant' as const, characterId };
           let text = '';
           const started = now();
@@ -141,13 +158,14 @@ export function createTurnEngine(deps: TurnEngineDeps) {
               },
               abort.signal,
             );
+            if (spec.stateless) return { message: unsaved({ role: 'assistant', content: text, characterId }, now()), usage };
             const message = await conversations.insertMessage(deps.db, { ...base, content: text, tokensIn: usage.promptTokens, tokensOut: usage.completionTokens, now: now() });
             stored = true;
             await settle('complete');
-            deps.onReply?.({ messageId: message.id, request, usage, latencyMs: now() - started });
+            deps.onReply?.({ messageId: message.id, request, usage, latencyMs: now() - started, ...trace });
             return { message, usage };
           } catch (err) {
-            if (text) {
+            if (text && !spec.stateless) {
               await conversations.insertMessage(deps.db, { ...base, content: text, status: 'interrupted', now: now() });
               stored = true;
               await settle('complete');
@@ -188,6 +206,14 @@ export function createTurnEngine(deps: TurnEngineDeps) {
 }
 
 export type TurnEngine = ReturnType<typeof createTurnEngine>;
+
+/** A stateless turn holds nothing: its "lease" is always there. */
+const NO_LEASE = { renew: async () => true, release: async () => {} };
+
+/** A message of a stateless turn: never stored, so id 0. */
+function unsaved(m: Pick<Message, 'role' | 'content' | 'characterId'>, at: number): Message {
+  return { ...m, id: 0, status: 'complete', compressed: false, createdAt: at, editedAt: null, alternatives: null };
+}
 
 /** A sink that drops events: a JSON (non-streamed) turn, which still stops when the client goes away. */
 export function silentSink(signal: AbortSignal): TurnSink {

@@ -4,7 +4,7 @@
  * caller's feature when it resolves the character or group; message queries are by conversation.
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Database, MessageRow } from '../../infra/db/schema.js';
+import type { ConversationRow, Database, MessageRow } from '../../infra/db/schema.js';
 import { isUniqueViolation } from '../../infra/db/index.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -68,22 +68,27 @@ export async function setAlternatives(db: Db, conversationId: number, id: number
 
 export type ConversationOwner = { kind: 'direct'; characterId: number } | { kind: 'group'; groupId: number };
 
-/** The conversation of a character or group, if it exists. */
+/** A chat's opening message: a card's greeting, its alternate greetings as swipes. */
+export interface Opening {
+  content: string;
+  characterId: number;
+  alternatives?: string[];
+}
+
+/**
+ * The conversation of a group, or a character's most recently used chat (a character has many:
+ * see `createChat`), if one exists.
+ */
 export async function findConversation(db: Db, owner: ConversationOwner): Promise<number | undefined> {
   const r = await (owner.kind === 'direct'
-    ? db.selectFrom('conversations').select('id').where('character_id', '=', owner.characterId)
+    ? db.selectFrom('conversations').select('id').where('character_id', '=', owner.characterId).orderBy('updated_at', 'desc').orderBy('id', 'desc').limit(1)
     : db.selectFrom('conversations').select('id').where('group_id', '=', owner.groupId)
   ).executeTakeFirst();
   return r?.id;
 }
 
-/**
- * The conversation of a character or group, created on first use (race-safe). `opening` (a card's
- * greeting) is stored as the first message in the same transaction, so it always comes first.
- */
-export async function getOrCreateConversation(db: Db, userId: number, owner: ConversationOwner, now: number, opening?: { content: string; characterId: number; alternatives?: string[] }): Promise<number> {
-  const existing = await findConversation(db, owner);
-  if (existing !== undefined) return existing;
+/** Inserts a conversation and its opening message in one transaction, so the greeting always comes first. */
+async function insertConversation(db: Db, userId: number, owner: ConversationOwner, now: number, opening?: Opening, title: string | null = null): Promise<number> {
   const create = async (tx: Db) => {
     const r = await tx
       .insertInto('conversations')
@@ -92,24 +97,159 @@ export async function getOrCreateConversation(db: Db, userId: number, owner: Con
         kind: owner.kind,
         character_id: owner.kind === 'direct' ? owner.characterId : null,
         group_id: owner.kind === 'group' ? owner.groupId : null,
+        title,
         created_at: now,
         updated_at: now,
       })
       .returning('id')
       .executeTakeFirstOrThrow();
-    if (opening?.content.trim()) {
-      const m = await insertMessage(tx, { conversationId: r.id, role: 'assistant', content: opening.content, characterId: opening.characterId, now });
-      const versions = [opening.content, ...(opening.alternatives ?? [])];
-      if (versions.length > 1) await setAlternatives(tx, r.id, m.id, versions, 0);
-    }
+    if (opening) await insertOpening(tx, r.id, opening, now);
     return r.id;
   };
+  return opening && !db.isTransaction ? (db as Kysely<Database>).transaction().execute(create) : create(db);
+}
+
+/** Stores a greeting (with its alternates as swipes) as a chat's first message; nothing for an empty one. */
+export async function insertOpening(db: Db, conversationId: number, opening: Opening, now: number): Promise<void> {
+  if (!opening.content.trim()) return;
+  const m = await insertMessage(db, { conversationId, role: 'assistant', content: opening.content, characterId: opening.characterId, now });
+  const versions = [opening.content, ...(opening.alternatives ?? [])];
+  if (versions.length > 1) await setAlternatives(db, conversationId, m.id, versions, 0);
+}
+
+/**
+ * The conversation of a group, or the current chat of a character, created on first use. For a
+ * group the unique index makes this race-safe; two first looks at a character at once may each
+ * create a chat, which costs an empty extra chat, not lost messages.
+ */
+export async function getOrCreateConversation(db: Db, userId: number, owner: ConversationOwner, now: number, opening?: Opening): Promise<number> {
+  const existing = await findConversation(db, owner);
+  if (existing !== undefined) return existing;
   try {
-    return opening && !db.isTransaction ? await (db as Kysely<Database>).transaction().execute(create) : await create(db);
+    return await insertConversation(db, userId, owner, now, opening);
   } catch (err) {
     if (!isUniqueViolation(err)) throw err;
     return (await findConversation(db, owner))!;
   }
+}
+
+// Chats: a character's one-to-one conversations ------------------------------------------------
+
+export interface Chat {
+  id: number;
+  characterId: number;
+  /** The user's name for it; null = the client shows its first words or its date. */
+  title: string | null;
+  /** The persona the user plays here; null = their default. */
+  personaId: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface ChatSummary extends Chat {
+  messageCount: number;
+  lastMessageAt: number | null;
+  /** The start of the first user message (a default title). */
+  firstWords: string | null;
+}
+
+const FIRST_WORDS = 40;
+
+function rowToChat(r: Pick<ConversationRow, 'id' | 'character_id' | 'title' | 'persona_id' | 'created_at' | 'updated_at'>): Chat {
+  return { id: r.id, characterId: r.character_id!, title: r.title, personaId: r.persona_id, createdAt: r.created_at, updatedAt: r.updated_at };
+}
+
+/** The user's chat `chatId` (one-to-one), or undefined: another user's chat is not found. */
+export async function findChat(db: Db, userId: number, chatId: number): Promise<Chat | undefined> {
+  const r = await db.selectFrom('conversations').selectAll().where('id', '=', chatId).where('user_id', '=', userId).where('kind', '=', 'direct').executeTakeFirst();
+  return r && rowToChat(r);
+}
+
+/** A character's chats, most recently used first. */
+export async function listChats(db: Db, userId: number, characterId: number): Promise<ChatSummary[]> {
+  const rows = await db
+    .selectFrom('conversations as c')
+    .select(['c.id', 'c.character_id', 'c.title', 'c.persona_id', 'c.created_at', 'c.updated_at'])
+    .select((eb) => [
+      eb.selectFrom('messages').select((m) => m.fn.countAll<number>().as('n')).whereRef('messages.conversation_id', '=', 'c.id').as('message_count'),
+      eb.selectFrom('messages').select((m) => m.fn.max('created_at').as('t')).whereRef('messages.conversation_id', '=', 'c.id').as('last_message_at'),
+      eb.selectFrom('messages').select('content').whereRef('messages.conversation_id', '=', 'c.id').where('role', '=', 'user').orderBy('id', 'asc').limit(1).as('first_user'),
+    ])
+    .where('c.user_id', '=', userId)
+    .where('c.character_id', '=', characterId)
+    .orderBy('c.updated_at', 'desc')
+    .orderBy('c.id', 'desc')
+    .limit(500)
+    .execute();
+  return rows.map((r) => ({
+    ...rowToChat(r),
+    messageCount: Number(r.message_count ?? 0),
+    lastMessageAt: r.last_message_at === null || r.last_message_at === undefined ? null : Number(r.last_message_at),
+    firstWords: r.first_user ? firstWords(r.first_user) : null,
+  }));
+}
+
+/** About the first FIRST_WORDS characters of a message on one line, cut at a word where there is one. */
+export function firstWords(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  const chars = [...flat];
+  if (chars.length <= FIRST_WORDS) return flat;
+  const cut = chars.slice(0, FIRST_WORDS).join('');
+  const space = cut.lastIndexOf(' ');
+  return `${space > FIRST_WORDS / 2 ? cut.slice(0, space) : cut}…`;
+}
+
+/** A new chat with a character, opening with its greeting; it becomes the character's current chat. */
+export async function createChat(db: Db, c: { userId: number; characterId: number; title?: string | null; personaId?: number | null; opening?: Opening; now: number }): Promise<Chat> {
+  const id = await insertConversation(db, c.userId, { kind: 'direct', characterId: c.characterId }, c.now, c.opening, c.title ?? null);
+  if (c.personaId) await db.updateTable('conversations').set({ persona_id: c.personaId }).where('id', '=', id).execute();
+  return (await findChat(db, c.userId, id))!;
+}
+
+export async function updateChat(db: Db, userId: number, chatId: number, patch: { title?: string | null; personaId?: number | null }): Promise<Chat | undefined> {
+  const set = { ...(patch.title !== undefined ? { title: patch.title } : {}), ...(patch.personaId !== undefined ? { persona_id: patch.personaId } : {}) };
+  if (!Object.keys(set).length) return findChat(db, userId, chatId);
+  const r = await db.updateTable('conversations').set(set).where('id', '=', chatId).where('user_id', '=', userId).where('kind', '=', 'direct').returningAll().executeTakeFirst();
+  return r && rowToChat(r);
+}
+
+/** Marks a chat as its character's most recently used one (the chat list's order, the current chat). */
+export async function touchChat(db: Db, chatId: number, now: number): Promise<void> {
+  await db.updateTable('conversations').set({ updated_at: now }).where('id', '=', chatId).execute();
+}
+
+/** Deletes a chat; its messages and short-term memory cascade. */
+export async function deleteChat(db: Db, userId: number, chatId: number): Promise<Chat | undefined> {
+  const r = await db.deleteFrom('conversations').where('id', '=', chatId).where('user_id', '=', userId).where('kind', '=', 'direct').returningAll().executeTakeFirst();
+  return r && rowToChat(r);
+}
+
+/** Stores imported messages (oldest first) in one transaction; each keeps its swipes and time. */
+export async function insertImportedMessages(
+  db: Kysely<Database>,
+  conversationId: number,
+  messages: { role: 'user' | 'assistant'; content: string; characterId: number | null; createdAt: number; alternatives?: string[]; alternativeIndex?: number }[],
+): Promise<void> {
+  if (!messages.length) return;
+  const rows = messages.map((m) => {
+    const multi = !!m.alternatives && m.alternatives.length > 1;
+    return {
+      conversation_id: conversationId,
+      role: m.role,
+      character_id: m.characterId,
+      content: m.content,
+      status: 'complete',
+      compressed: 0,
+      created_at: m.createdAt,
+      edited_at: null,
+      alternatives: multi ? JSON.stringify(m.alternatives) : null,
+      alternative_index: multi ? (m.alternativeIndex ?? 0) : null,
+    };
+  });
+  // Batches keep each statement's parameters well under SQLite's limit.
+  await db.transaction().execute(async (trx) => {
+    for (let i = 0; i < rows.length; i += 200) await trx.insertInto('messages').values(rows.slice(i, i + 200)).execute();
+  });
 }
 
 export async function insertMessage(

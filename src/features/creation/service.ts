@@ -19,7 +19,7 @@ import { BUNDLED_ID_PREFIX } from '../sources/bundled/index.js';
 import type { Section } from '../characters/profile.js';
 import * as store from './store.js';
 import { TERMINAL, type Job, type JobStep } from './store.js';
-import { structureProfile, writeBiography, type Detail } from './structure.js';
+import { structureProfile, writeBiography, writeGreeting, type Detail } from './structure.js';
 
 export const CREATION_JOB = 'creation';
 export const CREATION_ATTEMPTS = 3;
@@ -98,9 +98,14 @@ export function createCreationService(deps: CreationDeps) {
       });
       await progressWrites;
       await step(jobId, 'writing_biography', 9, 9);
-      const biography = await writeBiography(deps.llm, deps.prompts, personaName, profile, userId, signal);
+      const [biography, greeting] = await Promise.all([
+        writeBiography(deps.llm, deps.prompts, personaName, profile, userId, signal),
+        writeGreeting(deps.llm, deps.prompts, personaName, profile, markdown, userId, signal),
+      ]);
       const identity = (profile.identity ?? {}) as Section;
       if (!identity.intro) profile.identity = { ...identity, intro: biography };
+      // Every new chat with the character opens with it, as with a card's first_mes.
+      if (greeting) profile.dialogue = { ...((profile.dialogue ?? {}) as Section), greeting };
       await step(jobId, 'saving', 9, 9);
       const t = now();
       // The page and the character commit together: no half-saved characters.

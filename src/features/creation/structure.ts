@@ -125,3 +125,21 @@ export async function writeBiography(llm: LlmGateway, prompts: PromptRegistry, p
   if (!bio) throw new AppError('llm_bad_output:biography', 'The model returned an empty biography; try again');
   return bio;
 }
+
+/**
+ * A new chat's opening line (stored as the profile's `dialogue.greeting`, as a card's `first_mes`
+ * is). Best effort: a character without one is still a character, so a bad answer gives ''.
+ */
+export async function writeGreeting(llm: LlmGateway, prompts: PromptRegistry, personaName: string, profile: Profile, markdown: string, userId: number, signal: AbortSignal): Promise<string> {
+  const user = await prompts.render('structure.greeting', { persona_name: personaName, profile_json: JSON.stringify(profile) });
+  try {
+    const { text } = await llm.completeText(
+      { purpose: 'structure', messages: [{ role: 'user', content: user }], temperature: 0.7, maxTokens: 300, userId, hints: { characterName: personaName, profile, sourceMarkdown: markdown, writing: 'greeting' } },
+      signal,
+    );
+    return text.trim().replace(/^["“「]([\s\S]*)["”」]$/u, '$1').trim();
+  } catch (err) {
+    if (signal.aborted || !isAppError(err, 'llm_bad_output')) throw err;
+    return '';
+  }
+}

@@ -2,13 +2,14 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { currentUser } from '../../http/auth.js';
-import { errors, IdParams, NoContent } from '../../http/schemas.js';
+import { errors, Id, IdParams, NoContent } from '../../http/schemas.js';
 import { serveTurn } from '../../http/sse.js';
 import type { RateLimiter } from '../../infra/rate-limit/rate-limiter.js';
 import { contentDisposition } from '../../http/download.js';
 import { MessageContent, MessagePageQuery } from '../conversations/schemas.js';
 import { MAX_MEMBERS, MIN_MEMBERS, type GroupsService } from './service.js';
 import { GROUP_MODES } from './speaker.js';
+import { SpeakerReason } from './schemas.js';
 import { LIMITS } from '../../shared/limits.js';
 
 const Mode = Type.Union(GROUP_MODES.map((m) => Type.Literal(m)), { description: 'natural (rules, then a moderator) | round_robin | everyone_once (each member once) | manual (speakerId answers)' });
@@ -22,7 +23,15 @@ const GroupSchema = Type.Object(
     mode: Mode,
     maxRounds: Type.Integer({ description: 'In effect: the group\'s own value or your groupRounds setting' }),
     maxRoundsDefault: Type.Boolean({ description: 'maxRounds follows your setting' }),
-    members: Type.Array(Type.Object({ characterId: Type.Integer(), name: Type.String(), avatarUrl: Type.String() })),
+    personaId: Type.Union([Type.Integer(), Type.Null()], { description: 'The persona you play here; null = your default' }),
+    members: Type.Array(
+      Type.Object({
+        characterId: Type.Integer(),
+        name: Type.String(),
+        avatarUrl: Type.String(),
+        mutedUntil: Type.Union([Type.Integer(), Type.Null()], { description: 'Not chosen to speak before this time (epoch ms); null = not muted' }),
+      }),
+    ),
     createdAt: Type.Integer(),
     updatedAt: Type.Integer(),
   },
@@ -38,6 +47,8 @@ const GroupMessageSchema = Type.Object(
     speakerName: Type.Union([Type.String(), Type.Null()]),
     createdAt: Type.Integer(),
     editedAt: Type.Union([Type.Integer(), Type.Null()]),
+    alternatives: Type.Union([Type.Object({ index: Type.Integer(), count: Type.Integer() }), Type.Null()], { description: 'Swipes: the shown version and how many there are; null = one version' }),
+    reason: Type.Union([SpeakerReason, Type.Null()]),
   },
   { $id: 'GroupMessage' },
 );
@@ -52,7 +63,10 @@ const TurnSummary = Type.Object({
   stoppedBy: Type.String({ description: 'round_limit | everyone_spoke | manual_done | moderator_low_confidence | nobody' }),
 });
 const MemberParams = Type.Object({ id: Type.Integer({ minimum: 1 }), characterId: Type.Integer({ minimum: 1 }) });
+const MessageParams = Type.Object({ id: Type.Integer({ minimum: 1 }), messageId: Type.Integer({ minimum: 1 }) });
 const MemberIds = Type.Array(Type.Integer({ minimum: 1 }), { minItems: MIN_MEMBERS, maxItems: MAX_MEMBERS, uniqueItems: true });
+const ONE_REPLY_DESCRIPTION =
+  'With `Accept: text/event-stream`: `speaker {characterId, name}`, `token {text}` …, `message_done {messageId}`, then `done {…}` or `error {code, message}`. Otherwise JSON once the reply is stored.';
 const TURN_DESCRIPTION =
   'With `Accept: text/event-stream` the whole round loop streams: per speaker `speaker {characterId, name}`, `token {text}` …, `message_done {messageId}`; ' +
   'then `done {rounds, ruleRounds, moderatorCalls, …}` or `error {code, message}`. Closing the connection stops the loop. Otherwise JSON once the loop ends.';
@@ -101,9 +115,9 @@ export function registerGroupRoutes(root: FastifyInstance, deps: GroupRouteDeps)
       config,
       schema: {
         tags,
-        summary: 'Rename, change the mode or the rounds per message (null: follow your setting)',
+        summary: 'Rename, change the mode, the rounds per message (null: follow your setting) or your persona (null: your default)',
         params: IdParams,
-        body: Type.Object({ name: Type.Optional(GroupName), mode: Type.Optional(Mode), maxRounds: Type.Optional(Type.Union([Rounds, Type.Null()])) }, { additionalProperties: false, minProperties: 1 }),
+        body: Type.Object({ name: Type.Optional(GroupName), mode: Type.Optional(Mode), maxRounds: Type.Optional(Type.Union([Rounds, Type.Null()])), personaId: Type.Optional(Type.Union([Id, Type.Null()])) }, { additionalProperties: false, minProperties: 1 }),
         response: { 200: Group, ...errors(400, 401, 404) },
       },
     },
@@ -184,6 +198,56 @@ export function registerGroupRoutes(root: FastifyInstance, deps: GroupRouteDeps)
       return reply.code(204).send(null);
     },
   );
+
+  const turnOptions = { limiter: deps.limiter, ratePerMin: deps.chatRatePerMin, observeFirstToken: deps.observeFirstToken };
+  const TurnResponses = { 200: TurnSummary, ...errors(401, 404, 409, 429, 502, 503, 504) };
+
+  app.post(
+    '/api/groups/:id/messages/regenerate',
+    { config, schema: { tags, summary: 'Regenerate the newest reply (same member); the earlier versions stay as swipes', description: ONE_REPLY_DESCRIPTION, params: IdParams, response: TurnResponses } },
+    async (request, reply) => serveTurn(request, reply, turnOptions, (sink) => groups.regenerate(owner(request), request.params.id, sink), { done: (r) => r }),
+  );
+
+  app.post(
+    '/api/groups/:id/members/:characterId/speak',
+    { config, schema: { tags, summary: 'Let this member speak now, without a message from you (muted or not)', description: ONE_REPLY_DESCRIPTION, params: MemberParams, response: TurnResponses } },
+    async (request, reply) => serveTurn(request, reply, turnOptions, (sink) => groups.letSpeak(owner(request), request.params.id, request.params.characterId, sink), { done: (r) => r }),
+  );
+
+  app.put(
+    '/api/groups/:id/members/:characterId/mute',
+    {
+      config,
+      schema: {
+        tags,
+        summary: 'Mute a member until a time (it is not chosen to speak unless you ask for it), or unmute it with null',
+        params: MemberParams,
+        body: Type.Object({ until: Type.Union([Type.Integer({ minimum: 0, description: 'Epoch ms, in the future, at most 30 days ahead' }), Type.Null()]) }, { additionalProperties: false }),
+        response: { 200: Group, ...errors(400, 401, 404) },
+      },
+    },
+    async (request) => groups.mute(owner(request), request.params.id, request.params.characterId, request.body.until),
+  );
+
+  app.put(
+    '/api/groups/:id/messages/:messageId/alternative',
+    {
+      config,
+      schema: { tags, summary: 'Show another version of a reply (swipe); the shown one is what history, memory and export use', params: MessageParams, body: Type.Object({ index: Type.Integer({ minimum: 0 }) }, { additionalProperties: false }), response: { 200: Type.Ref('GroupMessage'), ...errors(400, 401, 404, 409) } },
+    },
+    async (request) => groups.chooseAlternative(owner(request), request.params.id, request.params.messageId, request.body.index),
+  );
+
+  app.patch(
+    '/api/groups/:id/messages/:messageId',
+    { config, schema: { tags, summary: 'Edit one of your messages', params: MessageParams, body: Type.Object({ content: MessageContent }, { additionalProperties: false }), response: { 200: Type.Ref('GroupMessage'), ...errors(400, 401, 404, 409) } } },
+    async (request) => groups.editMessage(owner(request), request.params.id, request.params.messageId, request.body.content.trim()),
+  );
+
+  app.delete('/api/groups/:id/messages/:messageId', { config, schema: { tags, summary: 'Delete one message', params: MessageParams, response: { 204: NoContent, ...errors(401, 404, 409) } } }, async (request, reply) => {
+    await groups.deleteMessage(owner(request), request.params.id, request.params.messageId);
+    return reply.code(204).send(null);
+  });
 
   app.get(
     '/api/groups/:id/export',

@@ -13,6 +13,7 @@ import type { PromptRegistry } from '../prompts/registry.js';
 import { avatarUrl, type CharactersService } from '../characters/service.js';
 import type { Actor, Character } from '../characters/store.js';
 import type { UsersService } from '../users/service.js';
+import { userProfileText, type PersonasService } from '../personas/service.js';
 import type { UserSettings } from '../users/settings.js';
 import * as conversations from '../conversations/store.js';
 import type { Message } from '../conversations/store.js';
@@ -20,7 +21,10 @@ import type { ConversationMemoryContext, MemoryService } from '../memory/service
 import { assemblePrompt, budgetsFrom, truncateToTokens, type AssembledPrompt, type HistoryMessage } from '../chat/prompt.js';
 import type { GroupDone, Turn, TurnEngine, TurnSink } from '../conversations/engine.js';
 import * as store from './store.js';
-import type { Group } from './store.js';
+import type { Group, StoredReason } from './store.js';
+import { regenerateKeepingVersions } from '../conversations/swipes.js';
+import type { DecisionTrace } from '../inspect/recorder.js';
+import type { LoreResult } from '../lorebooks/activate.js';
 import { aliasesOf, applyModerator, decide, moderatorFallback, type Decision, type GroupMode, type ModeratorAnswer, type Speaker } from './speaker.js';
 import { readableTime } from '../../shared/readable-time.js';
 import { cardPromptFields, loreFor } from '../characters/card-fields.js';
@@ -35,6 +39,8 @@ const USER_LABEL = '用户';
 
 export interface GroupsDeps {
   db: Db;
+  /** For message pages (may lag a moment; database.read). */
+  readDb?: Db;
   cache: Cache;
   /** Runs each turn (lease, admission, streaming, storage, memory). */
   engine: TurnEngine;
@@ -44,17 +50,25 @@ export interface GroupsDeps {
   characters: CharactersService;
   users: UsersService;
   memory: MemoryService;
+  /** Who the user plays (`{{user}}` and the persona's description in every member's prompt). */
+  personas?: Pick<PersonasService, 'active' | 'assertOwned'>;
   /** For the 0.5–0.8 moderator draw; tests inject a seeded one. */
   rng?: () => number;
   now?: () => number;
   /** A moderator call failed and the round fell back to round-robin. */
   onModeratorError?: (err: unknown) => void;
+  /** Keeps each moderator call for the inspection view (must not block). */
+  recordDecision?: (trace: DecisionTrace) => void;
+  /** A member's lore in a group turn (card book, its attached books, the group's); default: the card's book only. */
+  lore?: (character: Character, messages: readonly string[], groupId: number) => Promise<LoreResult | undefined>;
 }
 
 export interface GroupMemberView {
   characterId: number;
   name: string;
   avatarUrl: string;
+  /** Not chosen to speak before this time (epoch ms); null when not muted (or the time has passed). */
+  mutedUntil: number | null;
 }
 
 export interface GroupView {
@@ -65,6 +79,8 @@ export interface GroupView {
   maxRounds: number;
   /** True when `maxRounds` follows the owner's setting (stored as null). */
   maxRoundsDefault: boolean;
+  /** The persona the user plays here; null = their default. */
+  personaId: number | null;
   members: GroupMemberView[];
   createdAt: number;
   updatedAt: number;
@@ -73,6 +89,8 @@ export interface GroupView {
 export interface GroupMessage extends Message {
   /** The member's name (assistant messages), null for the user. */
   speakerName: string | null;
+  /** Why the member was chosen to speak (replies stored since reasons are kept). */
+  reason: StoredReason | null;
 }
 
 export type DecidedBy = Extract<Decision, { kind: 'speak' }>['by'];
@@ -82,6 +100,21 @@ export interface TurnResult extends GroupDone {
   decidedBy: Partial<Record<DecidedBy, number>>;
   stoppedBy: Extract<Decision, { kind: 'wait' }>['reason'];
 }
+
+/** A moderator call in progress, as the inspection view will show it. */
+interface ModeratorCall {
+  prompt: string;
+  startedAt: number;
+  candidates: string[];
+  answer: ModeratorAnswer | null;
+  /** The model's text, as written (two when its first answer was re-asked). */
+  raw: string[];
+  error?: string;
+}
+
+/** Mutes last at most 30 days; "for good" is removing the member. */
+const MAX_MUTE_MS = 30 * 24 * 3600 * 1000;
+const isMuted = (m: { mutedUntil: number | null }, at: number) => m.mutedUntil !== null && m.mutedUntil > at;
 
 export const groupConversationKey = (groupId: number) => `conv:group:${groupId}`;
 
@@ -109,7 +142,13 @@ export function createGroupsService(deps: GroupsDeps) {
       mode: g.mode,
       maxRounds: rounds,
       maxRoundsDefault: g.maxRounds === null,
-      members: g.members.map((m) => ({ characterId: m.characterId, name: m.name, avatarUrl: avatarUrl({ id: m.characterId, avatarFile: m.avatarFile, updatedAt: m.updatedAt }) })),
+      personaId: g.personaId,
+      members: g.members.map((m) => ({
+        characterId: m.characterId,
+        name: m.name,
+        avatarUrl: avatarUrl({ id: m.characterId, avatarFile: m.avatarFile, updatedAt: m.updatedAt }),
+        mutedUntil: isMuted(m, now()) ? m.mutedUntil : null,
+      })),
       createdAt: g.createdAt,
       updatedAt: g.updatedAt,
     };
@@ -147,34 +186,37 @@ export function createGroupsService(deps: GroupsDeps) {
 
   /** The group prompt of one member: the one-to-one pipeline plus the group's other members. */
   async function buildPrompt(g: Group, speaker: Character, members: Character[], conversationId: number, settings: UserSettings, names: Map<number, string>): Promise<AssembledPrompt> {
-    const [history, memory, rulesText] = await Promise.all([
+    const [history, memory, rulesText, persona] = await Promise.all([
       conversations.uncompressedMessages(db, conversationId, 200),
       // Long-term memory of this member only; short-term summaries of this group.
       deps.memory.snapshot(conversationId, [speaker.id]),
       deps.prompts.render('chat.rules', { character_name: speaker.name }),
+      deps.personas?.active(g.userId, g.personaId),
     ]);
     const others = members.filter((m) => m.id !== speaker.id);
-    const extra = [
-      `你在群聊「${g.name}」中，和${USER_LABEL}${others.length ? `以及${others.map((o) => o.name).join('、')}` : ''}一起交谈。对话记录里每条消息前标着说话人。`,
-      ...others.map((o) => `- ${o.name}：${briefOf(o)}`),
-      `只以${speaker.name}的身份说话，不要替别人发言，也不要在开头写自己的名字；被点名时直接回应；可以回应、追问或反驳其他成员，不要重复别人说过的话。`,
-    ].join('\n');
+    const extra = await deps.prompts.render('group.member_context', {
+      group_name: g.name,
+      participants: `${USER_LABEL}${others.length ? `以及${others.map((o) => o.name).join('、')}` : ''}`,
+      member_briefs: others.map((o) => `- ${o.name}：${briefOf(o)}`).join('\n'),
+      character_name: speaker.name,
+    });
     const groupHistory = historyFor(speaker.id, history, names);
     // The speaker's card works here as in a one-to-one chat: its own prompt fields and lorebook.
-    const lore = loreFor(speaker, groupHistory.map((m) => m.content));
+    const texts = groupHistory.map((m) => m.content);
+    const lore = deps.lore ? await deps.lore(speaker, texts, g.id) : loreFor(speaker, texts);
     const prompt = assemblePrompt({
       characterName: speaker.name,
       rulesText,
       profile: speaker.profile,
       longTerm: memory.longTerm,
       shortTerm: memory.shortTerm.map((m) => m.content),
-      userProfileText: settings.profileText,
+      userProfileText: userProfileText(persona, settings),
       history: groupHistory,
       budgets: budgetsFrom(settings),
       extraContext: { title: '群聊成员', text: truncateToTokens(extra, 1200) },
       card: cardPromptFields(speaker),
       lore,
-      names: { char: speaker.name, user: USER_LABEL },
+      names: { char: speaker.name, user: persona?.name ?? USER_LABEL },
     });
     return lore ? { ...prompt, lore: { fired: lore.fired, overBudget: lore.overBudget } } : prompt;
   }
@@ -190,7 +232,7 @@ export function createGroupsService(deps: GroupsDeps) {
   }
 
   /** One moderator call (JSON mode): who of `candidates` should speak next, and how sure it is. */
-  async function moderate(speakers: Speaker[], members: Character[], candidates: Speaker[], lastSpeaker: Speaker | undefined, turn: Turn, userId: number, names: Map<number, string>): Promise<ModeratorAnswer> {
+  async function moderate(speakers: Speaker[], members: Character[], candidates: Speaker[], lastSpeaker: Speaker | undefined, turn: Turn, userId: number, names: Map<number, string>, call: ModeratorCall): Promise<ModeratorAnswer> {
     const recent = await conversations.uncompressedMessages(db, turn.conversationId, MODERATOR_WINDOW);
     const transcript = recent.map((m) => ({ speaker: m.role === 'user' ? USER_LABEL : (m.characterId && names.get(m.characterId)) || '（已离开的成员）', text: m.content }));
     const byId = new Map(members.map((c) => [c.id, c]));
@@ -200,6 +242,7 @@ export function createGroupsService(deps: GroupsDeps) {
       last_speaker: lastSpeaker?.name ?? USER_LABEL,
     });
     // `enum` is sent to the model (and the mock/offline models pick from it); TypeBox does not check it, so matchName does.
+    call.prompt = text;
     const schema = Type.Object({
       next_speaker: Type.String({ enum: candidates.map((c) => c.name) } as object),
       reason: Type.String({ maxLength: 200 }),
@@ -212,10 +255,64 @@ export function createGroupsService(deps: GroupsDeps) {
         userId,
         hints: { members: candidates.map((c) => ({ id: c.id, name: c.name, aliases: c.aliases })), lastSpeaker: lastSpeaker?.id, transcript },
         slot: turn.slot,
+        onAnswerText: (text) => call.raw.push(text),
       },
       schema,
       turn.signal,
     );
+  }
+
+  /** The members as characters, and the name of everyone who ever spoke in the conversation. */
+  async function cast(g: Group, conversationId: number): Promise<{ members: Character[]; names: Map<number, string> }> {
+    const [members, names] = await Promise.all([Promise.all(g.members.map((m) => deps.characters.get({ userId: g.userId }, m.characterId))), store.speakerNames(db, g.userId, conversationId)]);
+    for (const c of members) names.set(c.id, c.name);
+    return { members, names };
+  }
+
+  /** Streams a member's reply, stores it with why it was chosen, and tells the client. */
+  async function speakAs(g: Group, speaker: Character, members: Character[], turn: Turn, settings: UserSettings, names: Map<number, string>, reason: StoredReason | null): Promise<Message> {
+    turn.sink.speaker({ characterId: speaker.id, name: speaker.name });
+    const message = await speak(g, speaker, members, turn, settings, names);
+    if (reason) await store.setSpeakerReason(db, turn.conversationId, message.id, reason);
+    turn.sink.messageDone({ messageId: message.id });
+    return message;
+  }
+
+  function recordCall(call: ModeratorCall, messageId: number, outcome: string, waited = false) {
+    deps.recordDecision?.({
+      messageId,
+      prompt: call.prompt,
+      answer: call.answer,
+      raw: call.raw,
+      error: call.error,
+      outcome: waited ? outcome : call.error ? 'moderator_failed' : outcome,
+      candidates: call.candidates,
+      latencyMs: now() - call.startedAt,
+    });
+  }
+
+  /** The `done` of a one-reply turn (let speak, regenerate). */
+  function single(message: Message, by: DecidedBy, userMessageId: number): TurnResult {
+    return { userMessageId, messageIds: [message.id], rounds: 1, ruleRounds: 1, moderatorCalls: 0, moderatorFailures: 0, decidedBy: { [by]: 1 }, stoppedBy: 'round_limit' };
+  }
+
+  async function lastUserMessageId(conversationId: number): Promise<number> {
+    const r = await db.selectFrom('messages').select('id').where('conversation_id', '=', conversationId).where('role', '=', 'user').orderBy('id', 'desc').limit(1).executeTakeFirst();
+    return r?.id ?? 0;
+  }
+
+  /** The owner's group and its conversation, for actions on stored messages (none yet: 404). */
+  async function existing(actor: Actor, groupId: number): Promise<{ g: Group; conversationId: number }> {
+    const g = await owned(actor, groupId);
+    const conversationId = await existingConversationOf(g);
+    if (conversationId === undefined) throw notFound('message');
+    return { g, conversationId };
+  }
+
+  /** Messages as the API shows them: with the speaker's name and why it was chosen. */
+  async function withSpeakers(g: Group, conversationId: number, items: Message[], source: Db = db): Promise<GroupMessage[]> {
+    const [names, reasons] = await Promise.all([store.speakerNames(source, g.userId, conversationId), store.speakerReasons(source, conversationId, items.filter((m) => m.role === 'assistant').map((m) => m.id))]);
+    return items.map((m) => ({ ...m, speakerName: m.characterId ? (names.get(m.characterId) ?? null) : null, reason: reasons.get(m.id) ?? null }));
   }
 
   return {
@@ -238,7 +335,8 @@ export function createGroupsService(deps: GroupsDeps) {
 
     get: async (actor: Actor, id: number): Promise<GroupView> => view(await owned(actor, id)),
 
-    async update(actor: Actor, id: number, patch: { name?: string; mode?: GroupMode; maxRounds?: number | null }): Promise<GroupView> {
+    async update(actor: Actor, id: number, patch: { name?: string; mode?: GroupMode; maxRounds?: number | null; personaId?: number | null }): Promise<GroupView> {
+      await deps.personas?.assertOwned(actor.userId, patch.personaId);
       if (!(await store.updateGroup(db, actor.userId, id, patch, now()))) throw notFound('group');
       return view(await owned(actor, id));
     },
@@ -278,13 +376,12 @@ export function createGroupsService(deps: GroupsDeps) {
       const [conversationId, settings] = await Promise.all([conversationOf(g), deps.users.getSettings(g.userId)]);
 
       return engine.run({ conversationId, model: settings.chatModel ?? undefined, busyMessage: BUSY }, sink, async (turn) => {
-        const [members, previous] = await Promise.all([
-          Promise.all(g.members.map((m) => deps.characters.get({ userId: g.userId }, m.characterId))),
-          conversations.lastMessage(db, conversationId),
-        ]);
-        const speakers: Speaker[] = members.map((c) => ({ id: c.id, name: c.name, aliases: aliasesOf(c.name, c.profile) }));
-        const names = await store.speakerNames(db, g.userId, conversationId);
-        for (const c of members) names.set(c.id, c.name);
+        const [{ members, names }, previous] = await Promise.all([cast(g, conversationId), conversations.lastMessage(db, conversationId)]);
+        // Muted members are not chosen (nor counted in the rotation) unless the user asks for one.
+        const at = now();
+        const speakers: Speaker[] = members
+          .filter((c) => c.id === input.speakerId || !isMuted(g.members.find((m) => m.characterId === c.id)!, at))
+          .map((c) => ({ id: c.id, name: c.name, aliases: aliasesOf(c.name, c.profile) }));
         const previousSpeakerId = previous?.role === 'assistant' ? previous.characterId : null;
         const userMessage = await turn.storeUserMessage(input.content);
         await store.touchGroup(db, g.userId, g.id, now());
@@ -293,61 +390,130 @@ export function createGroupsService(deps: GroupsDeps) {
         const spoken: number[] = [];
         let last = { text: input.content, speakerId: null as number | null };
         const maxRounds = g.maxRounds ?? settings.groupRounds;
-        {
-          // everyone_once may run past maxRounds (one reply per member); nothing runs past this.
-          for (let guard = 0; guard < MAX_MEMBERS + 10; guard++) {
-            turn.signal.throwIfAborted();
-            let d = decide({
-              mode: g.mode,
-              members: speakers,
-              userText: input.content,
-              last,
-              previousSpeakerId,
-              spoken,
-              maxRounds,
-              requestedId: input.speakerId,
-            });
-            if (d.kind === 'ask_moderator') {
-              result.moderatorCalls++;
-              const { candidates } = d;
-              const lastSpeaker = speakers.find((s) => s.id === spoken.at(-1));
-              try {
-                d = applyModerator(await moderate(speakers, members, candidates, lastSpeaker, turn, g.userId, names), candidates, rng);
-              } catch (err) {
-                if (turn.signal.aborted) throw err;
-                result.moderatorFailures++;
-                deps.onModeratorError?.(err);
-                d = moderatorFallback(candidates, speakers, spoken.at(-1) ?? previousSpeakerId);
-              }
+        // everyone_once may run past maxRounds (one reply per member); nothing runs past this.
+        for (let guard = 0; guard < MAX_MEMBERS + 10; guard++) {
+          turn.signal.throwIfAborted();
+          let d = decide({ mode: g.mode, members: speakers, userText: input.content, last, previousSpeakerId, spoken, maxRounds, requestedId: input.speakerId });
+          let reason: StoredReason | undefined;
+          let call: ModeratorCall | undefined;
+          if (d.kind === 'ask_moderator') {
+            result.moderatorCalls++;
+            const { candidates } = d;
+            const lastSpeaker = speakers.find((s) => s.id === spoken.at(-1));
+            call = { prompt: '', startedAt: now(), candidates: candidates.map((c) => c.name), answer: null, raw: [] };
+            try {
+              const answer = await moderate(speakers, members, candidates, lastSpeaker, turn, g.userId, names, call);
+              call.answer = answer;
+              d = applyModerator(answer, candidates, rng);
+              reason = { by: d.kind === 'speak' ? d.by : 'moderator', score: answer.confidence, ...(answer.reason ? { reason: answer.reason.slice(0, 200) } : {}) };
+            } catch (err) {
+              if (turn.signal.aborted) throw err;
+              result.moderatorFailures++;
+              deps.onModeratorError?.(err);
+              call.error = err instanceof AppError ? err.code : 'moderator_failed';
+              d = moderatorFallback(candidates, speakers, spoken.at(-1) ?? previousSpeakerId);
             }
-            if (d.kind === 'wait') {
-              result.stoppedBy = d.reason;
-              break;
-            }
-            if (d.kind !== 'speak') break;
-            if (RULE_DECISIONS.has(d.by)) result.ruleRounds++;
-            result.decidedBy[d.by] = (result.decidedBy[d.by] ?? 0) + 1;
-            const speakerId = d.id;
-            const speaker = members.find((c) => c.id === speakerId)!;
-            sink.speaker({ characterId: speaker.id, name: speaker.name });
-            const message = await speak(g, speaker, members, turn, settings, names);
-            sink.messageDone({ messageId: message.id });
-            result.messageIds.push(message.id);
-            result.rounds++;
-            spoken.push(speaker.id);
-            last = { text: message.content, speakerId: speaker.id };
           }
-          return result;
+          if (d.kind === 'wait') {
+            result.stoppedBy = d.reason;
+            // A moderator that chose to wait before anyone spoke is kept on the user's message (a reply keeps the call that chose it).
+            if (call && !spoken.length) recordCall(call, userMessage.id, d.reason, true);
+            break;
+          }
+          if (d.kind !== 'speak') break;
+          if (RULE_DECISIONS.has(d.by)) result.ruleRounds++;
+          result.decidedBy[d.by] = (result.decidedBy[d.by] ?? 0) + 1;
+          const speaker = members.find((c) => c.id === (d as { id: number }).id)!;
+          const message = await speakAs(g, speaker, members, turn, settings, names, reason ?? { by: d.by });
+          if (call) recordCall(call, message.id, d.by);
+          result.messageIds.push(message.id);
+          result.rounds++;
+          spoken.push(speaker.id);
+          last = { text: message.content, speakerId: speaker.id };
         }
+        return result;
       });
     },
+
+    /** "Let X speak now": one member replies to the conversation as it stands, without a user message. */
+    async letSpeak(actor: Actor, groupId: number, characterId: number, sink: TurnSink): Promise<TurnResult> {
+      const g = await owned(actor, groupId);
+      if (!g.members.some((m) => m.characterId === characterId)) throw notFound('member');
+      const [conversationId, settings] = await Promise.all([conversationOf(g), deps.users.getSettings(g.userId)]);
+      return engine.run({ conversationId, model: settings.chatModel ?? undefined, busyMessage: BUSY }, sink, async (turn) => {
+        const { members, names } = await cast(g, conversationId);
+        const speaker = members.find((c) => c.id === characterId)!;
+        turn.begin();
+        await store.touchGroup(db, g.userId, g.id, now());
+        const message = await speakAs(g, speaker, members, turn, settings, names, { by: 'requested' });
+        return single(message, 'requested', await lastUserMessageId(conversationId));
+      });
+    },
+
+    /** Regenerates the newest reply (same member); the earlier versions stay as swipes. */
+    async regenerate(actor: Actor, groupId: number, sink: TurnSink): Promise<TurnResult> {
+      const g = await owned(actor, groupId);
+      const [conversationId, settings] = await Promise.all([conversationOf(g), deps.users.getSettings(g.userId)]);
+      return engine.run({ conversationId, model: settings.chatModel ?? undefined, busyMessage: BUSY }, sink, async (turn) => {
+        const last = await conversations.lastMessage(db, conversationId);
+        if (!last || last.role !== 'assistant' || last.characterId === null) throw new AppError('conflict:nothing_to_regenerate', 'The newest message is not a member\'s reply');
+        const { members, names } = await cast(g, conversationId);
+        const speaker = members.find((c) => c.id === last.characterId);
+        if (!speaker) throw new AppError('conflict:nothing_to_regenerate', 'The member who wrote this reply has left the group');
+        const reason = (await store.speakerReasons(db, conversationId, [last.id])).get(last.id) ?? null;
+        turn.begin();
+        const message = await regenerateKeepingVersions(db, conversationId, last, () => speakAs(g, speaker, members, turn, settings, names, reason), now);
+        return single(message, (reason?.by as DecidedBy | undefined) ?? 'requested', await lastUserMessageId(conversationId));
+      });
+    },
+
+    /** Shows version `index` of a reply (swipe); history, memory and export use the shown one. */
+    async chooseAlternative(actor: Actor, groupId: number, messageId: number, index: number): Promise<GroupMessage> {
+      const { g, conversationId } = await existing(actor, groupId);
+      return engine.hold(conversationId, BUSY, async () => {
+        const versions = await conversations.findAlternatives(db, conversationId, messageId);
+        if (!versions) throw notFound('message');
+        if (index >= versions.length) throw new AppError('validation:index', `This message has ${versions.length} version(s); index ${index} is out of range`);
+        const m = (await conversations.setAlternatives(db, conversationId, messageId, versions, index))!;
+        return (await withSpeakers(g, conversationId, [m]))[0];
+      });
+    },
+
+    /** Edits one of the user's own messages. */
+    async editMessage(actor: Actor, groupId: number, messageId: number, content: string): Promise<GroupMessage> {
+      const { g, conversationId } = await existing(actor, groupId);
+      const m = await conversations.findMessage(db, conversationId, messageId);
+      if (!m) throw notFound('message');
+      if (m.role !== 'user') throw new AppError('validation:message', 'Only your own messages can be edited; regenerate a reply instead');
+      const edited = await engine.hold(conversationId, BUSY, async () => (await conversations.updateMessageContent(db, conversationId, messageId, content, now()))!);
+      return (await withSpeakers(g, conversationId, [edited]))[0];
+    },
+
+    async deleteMessage(actor: Actor, groupId: number, messageId: number): Promise<void> {
+      const { conversationId } = await existing(actor, groupId);
+      await engine.hold(conversationId, BUSY, async () => {
+        if (!(await conversations.deleteMessage(db, conversationId, messageId))) throw notFound('message');
+      });
+    },
+
+    /** Mutes a member until `until` (epoch ms, in the future) or unmutes it (null). */
+    async mute(actor: Actor, groupId: number, characterId: number, until: number | null): Promise<GroupView> {
+      // Another user's group is a 404 whatever the body says.
+      const g = await owned(actor, groupId);
+      if (!g.members.some((m) => m.characterId === characterId)) throw notFound('member');
+      if (until !== null && (until <= now() || until > now() + MAX_MUTE_MS)) throw new AppError('validation:until', 'until must be in the future, at most 30 days ahead (or null to unmute)', { details: { field: 'until' } });
+      if (!(await store.setMutedUntil(db, actor.userId, groupId, characterId, until))) throw notFound('member');
+      return view(await owned(actor, groupId));
+    },
+
 
     async listMessages(actor: Actor, groupId: number, opts: { before?: number; limit: number }): Promise<{ items: GroupMessage[]; nextBefore: number | null }> {
       const g = await owned(actor, groupId);
       const conversationId = await existingConversationOf(g);
       if (conversationId === undefined) return { items: [], nextBefore: null };
-      const [page, names] = await Promise.all([conversations.listMessages(db, conversationId, opts), store.speakerNames(db, g.userId, conversationId)]);
-      return { items: page.items.map((m) => ({ ...m, speakerName: m.characterId ? (names.get(m.characterId) ?? null) : null })), nextBefore: page.nextBefore };
+      const source = deps.readDb ?? db;
+      const page = await conversations.listMessages(source, conversationId, opts);
+      return { items: await withSpeakers(g, conversationId, page.items, source), nextBefore: page.nextBefore };
     },
 
     /** Clears the messages and the group's short-term summaries; members' long-term memory stays. */
@@ -394,7 +560,7 @@ export function createGroupsService(deps: GroupsDeps) {
       const conversationId = await conversationOf(g);
       const names = await store.speakerNames(db, userId, conversationId);
       for (const m of g.members) names.set(m.characterId, m.name);
-      return { userId, characterIds: g.members.map((m) => m.characterId), characterName: g.members.map((m) => m.name).join('、'), budgets, speakerNames: names };
+      return { userId, characterIds: g.members.map((m) => m.characterId), characterName: g.members.map((m) => m.name).join('、'), budgets, speakerNames: names, group: true };
     },
   };
 }

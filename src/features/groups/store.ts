@@ -17,6 +17,8 @@ export interface GroupMember {
   /** The character's updated_at, for its avatar URL. */
   updatedAt: number;
   position: number;
+  /** Not chosen to speak before this time (epoch ms); null = not muted. */
+  mutedUntil: number | null;
 }
 
 export interface Group {
@@ -26,6 +28,8 @@ export interface Group {
   mode: GroupMode;
   /** null: the owner's `groupRounds` setting. */
   maxRounds: number | null;
+  /** The persona the user plays here; null = their default. */
+  personaId: number | null;
   /** In speaking order. */
   members: GroupMember[];
   createdAt: number;
@@ -35,7 +39,7 @@ export interface Group {
 type GroupRow = Selectable<GroupsTable>;
 
 export function rowToGroup(r: GroupRow, members: GroupMember[]): Group {
-  return { id: r.id, userId: r.user_id, name: r.name, mode: r.mode as GroupMode, maxRounds: r.max_rounds, members, createdAt: r.created_at, updatedAt: r.updated_at };
+  return { id: r.id, userId: r.user_id, name: r.name, mode: r.mode as GroupMode, maxRounds: r.max_rounds, personaId: r.persona_id, members, createdAt: r.created_at, updatedAt: r.updated_at };
 }
 
 async function membersOf(db: Db, userId: number, groupIds: number[]): Promise<Map<number, GroupMember[]>> {
@@ -44,13 +48,13 @@ async function membersOf(db: Db, userId: number, groupIds: number[]): Promise<Ma
   const rows = await db
     .selectFrom('group_members as gm')
     .innerJoin('characters as c', 'c.id', 'gm.character_id')
-    .select(['gm.group_id', 'gm.character_id', 'gm.position', 'c.name', 'c.avatar_file', 'c.updated_at'])
+    .select(['gm.group_id', 'gm.character_id', 'gm.position', 'gm.muted_until', 'c.name', 'c.avatar_file', 'c.updated_at'])
     .where('gm.group_id', 'in', groupIds)
     .where('c.user_id', '=', userId)
     .orderBy('gm.position', 'asc')
     .orderBy('gm.character_id', 'asc')
     .execute();
-  for (const r of rows) out.get(r.group_id)?.push({ characterId: r.character_id, name: r.name, avatarFile: r.avatar_file, updatedAt: r.updated_at, position: r.position });
+  for (const r of rows) out.get(r.group_id)?.push({ characterId: r.character_id, name: r.name, avatarFile: r.avatar_file, updatedAt: r.updated_at, position: r.position, mutedUntil: r.muted_until });
   return out;
 }
 
@@ -88,13 +92,14 @@ export async function insertGroup(db: Db, g: { userId: number; name: string; mod
   return row.id;
 }
 
-export async function updateGroup(db: Db, userId: number, id: number, patch: { name?: string; mode?: GroupMode; maxRounds?: number | null }, now: number): Promise<boolean> {
+export async function updateGroup(db: Db, userId: number, id: number, patch: { name?: string; mode?: GroupMode; maxRounds?: number | null; personaId?: number | null }, now: number): Promise<boolean> {
   const r = await db
     .updateTable('groups')
     .set({
       ...(patch.name !== undefined ? { name: patch.name } : {}),
       ...(patch.mode !== undefined ? { mode: patch.mode } : {}),
       ...(patch.maxRounds !== undefined ? { max_rounds: patch.maxRounds } : {}),
+      ...(patch.personaId !== undefined ? { persona_id: patch.personaId } : {}),
       updated_at: now,
     })
     .where('id', '=', id)
@@ -158,4 +163,49 @@ export async function speakerNames(db: Db, userId: number, conversationId: numbe
     .where('c.id', 'in', (eb) => eb.selectFrom('messages').select('character_id').where('conversation_id', '=', conversationId).where('character_id', 'is not', null))
     .execute();
   return new Map(rows.map((r) => [r.id, r.name]));
+}
+
+/** Mutes a member until `until` (null unmutes); false when the group is not the user's or the character not a member. */
+export async function setMutedUntil(db: Db, userId: number, groupId: number, characterId: number, until: number | null): Promise<boolean> {
+  const r = await db
+    .updateTable('group_members')
+    .set({ muted_until: until })
+    .where('group_id', '=', groupId)
+    .where('character_id', '=', characterId)
+    .where('group_id', 'in', (eb) => eb.selectFrom('groups').select('id').where('id', '=', groupId).where('user_id', '=', userId))
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
+/** Why the round loop chose a reply's speaker (see SpeakerReason in service.ts). */
+export interface StoredReason {
+  by: string;
+  /** The moderator's confidence, when it chose. */
+  score?: number;
+  /** The moderator's words, when it chose. */
+  reason?: string;
+}
+
+export async function setSpeakerReason(db: Db, conversationId: number, messageId: number, reason: StoredReason | null): Promise<void> {
+  await db
+    .updateTable('messages')
+    .set({ speaker_reason: reason ? JSON.stringify(reason) : null })
+    .where('conversation_id', '=', conversationId)
+    .where('id', '=', messageId)
+    .execute();
+}
+
+/** The stored reasons of `ids` in a conversation (messages without one are absent). */
+export async function speakerReasons(db: Db, conversationId: number, ids: number[]): Promise<Map<number, StoredReason>> {
+  const out = new Map<number, StoredReason>();
+  if (!ids.length) return out;
+  const rows = await db.selectFrom('messages').select(['id', 'speaker_reason']).where('conversation_id', '=', conversationId).where('id', 'in', ids).where('speaker_reason', 'is not', null).execute();
+  for (const r of rows) {
+    try {
+      out.set(r.id, JSON.parse(r.speaker_reason!) as StoredReason);
+    } catch {
+      // A malformed reason is no reason: the message shows without one.
+    }
+  }
+  return out;
 }

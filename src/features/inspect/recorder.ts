@@ -11,6 +11,7 @@
 import { createHash } from 'node:crypto';
 import type { Db } from '../../infra/db/index.js';
 import type { ChatMessage, LlmUsage } from '../../infra/llm/index.js';
+import type { FiredEntry } from '../lorebooks/activate.js';
 
 export interface ReplyTrace {
   messageId: number;
@@ -20,6 +21,8 @@ export interface ReplyTrace {
   maxTokens?: number;
   usage: LlmUsage;
   latencyMs: number;
+  /** Lorebook entries that fired for this prompt. */
+  lore?: FiredEntry[];
 }
 
 export interface InspectionRecord {
@@ -30,7 +33,30 @@ export interface InspectionRecord {
   parts: { role: ChatMessage['role']; hash: string; chars: number }[];
   usage: LlmUsage;
   latencyMs: number;
+  /** Absent when no lorebook entry fired (and in records written before lore was kept). */
+  lore?: { key: string; comment: string; position: FiredEntry['position']; tokens: number }[];
 }
+
+/** A group turn's moderator call: what it was asked, what it answered, and what the round loop made of it. */
+export interface DecisionTrace {
+  /** The reply it chose, or the turn's user message when it chose to wait. */
+  messageId: number;
+  prompt: string;
+  model?: string;
+  /** The answer as the loop read it (after JSON repair); null when the call failed. */
+  answer: unknown;
+  /** The model's text as written (two when the first answer was re-asked). */
+  raw: string[];
+  /** The failure's code when the call failed and the round fell back to round-robin. */
+  error?: string;
+  /** How the loop decided (moderator, moderator_draw, moderator_failed, or the wait reason). */
+  outcome: string;
+  candidates: string[];
+  latencyMs: number;
+}
+
+/** As stored: the prompt as a `prompt_parts` hash (stored once, like a reply's parts), the model resolved. */
+export type DecisionRecord = Omit<DecisionTrace, 'messageId' | 'prompt' | 'model'> & { v: 1; model: string; promptHash: string };
 
 const BATCH_MS = 100;
 const hashOf = (text: string) => createHash('sha256').update(text).digest('base64url').slice(0, 32);
@@ -56,11 +82,12 @@ export function createInspectionRecorder(deps: {
       parts: parts.map(({ role, hash, chars }) => ({ role, hash, chars })),
       usage: trace.usage,
       latencyMs: Math.round(trace.latencyMs),
+      ...(trace.lore?.length ? { lore: trace.lore.map((e) => ({ key: e.key, comment: e.comment, position: e.position, tokens: e.tokens })) } : {}),
     };
     return { parts, row: { message_id: trace.messageId, record_json: JSON.stringify(record) } };
   }
 
-  /** A batch of records in one transaction: two statements however many turns it holds. */
+  /** A batch of records in one transaction: three statements however many turns it holds. */
   async function write(batch: ReplyTrace[]): Promise<void> {
     const promptVersions = await deps.activeVersions();
     const records = batch.map((trace) => recordOf(trace, promptVersions));
@@ -69,10 +96,38 @@ export function createInspectionRecorder(deps: {
     const t = now();
     await deps.db.transaction().execute(async (trx) => {
       if (fresh.size) await trx.insertInto('prompt_parts').values([...fresh].map(([hash, content]) => ({ hash, content, created_at: t }))).onConflict((oc) => oc.column('hash').doNothing()).execute();
-      await trx.insertInto('message_inspections').values(records.map((r) => ({ ...r.row, created_at: t }))).onConflict((oc) => oc.column('message_id').doNothing()).execute();
+      // A reply deleted while its record waited (regenerated, cleared) must not sink the batch on
+      // the foreign key: only records of messages that still exist are written.
+      const ids = [...new Set(records.map((r) => r.row.message_id))];
+      const alive = new Set((await trx.selectFrom('messages').select('id').where('id', 'in', ids).execute()).map((m) => m.id));
+      const rows = records.filter((r) => alive.has(r.row.message_id)).map((r) => ({ ...r.row, created_at: t }));
+      if (rows.length) await trx.insertInto('message_inspections').values(rows).onConflict((oc) => oc.column('message_id').doNothing()).execute();
     });
     if (written.size > 50_000) written = new Set();
     for (const hash of fresh.keys()) written.add(hash);
+  }
+
+  /** One moderator decision (a few per group turn at most, so not batched). */
+  async function writeDecision(trace: DecisionTrace): Promise<void> {
+    const promptHash = hashOf(trace.prompt);
+    const record: DecisionRecord = {
+      v: 1,
+      model: trace.model ?? deps.defaultModel,
+      promptHash,
+      answer: trace.answer,
+      raw: trace.raw,
+      ...(trace.error ? { error: trace.error } : {}),
+      outcome: trace.outcome,
+      candidates: trace.candidates,
+      latencyMs: Math.round(trace.latencyMs),
+    };
+    const fresh = !written.has(promptHash);
+    const t = now();
+    await deps.db.transaction().execute(async (trx) => {
+      if (fresh) await trx.insertInto('prompt_parts').values({ hash: promptHash, content: trace.prompt, created_at: t }).onConflict((oc) => oc.column('hash').doNothing()).execute();
+      await trx.insertInto('moderator_decisions').values({ message_id: trace.messageId, record_json: JSON.stringify(record), created_at: t }).onConflict((oc) => oc.column('message_id').doNothing()).execute();
+    });
+    if (fresh) written.add(promptHash);
   }
 
   // Records wait up to BATCH_MS and are written together: at a hundred turns a second that is
@@ -96,6 +151,10 @@ export function createInspectionRecorder(deps: {
         timer = setTimeout(drain, BATCH_MS);
         timer.unref();
       }
+    },
+    /** A group moderator's decision, beside the message it led to; fire and forget like `record`. */
+    recordDecision(trace: DecisionTrace): void {
+      pending = pending.then(() => writeDecision(trace)).catch((err) => deps.onError?.(err));
     },
     /** Writes what is queued; resolves when every record so far is written (reads, tests, shutdown). */
     flush: drain,

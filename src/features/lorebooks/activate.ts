@@ -368,23 +368,37 @@ export function activateLore(book: CompiledBook, messages: readonly string[]): L
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Per-character cache: a book is compiled once per version of the character, not once per turn.
+// Compiled-book cache: a book is compiled once per version (of the character, or of the standalone book), not once per turn.
 
 const MAX_CACHED_BOOKS = 1000;
-const compiled = new Map<number, { version: number; book: CompiledBook }>();
+/** Keys: a character id (its card's book) or `lb:<id>` (a standalone book). */
+const compiled = new Map<number | string, { version: number; book: CompiledBook }>();
 
-/** The compiled book of a character at `version` (its updatedAt); recompiled when the character changes. */
-export function compiledBookFor(characterId: number, version: number, raw: unknown): CompiledBook {
-  const hit = compiled.get(characterId);
-  if (hit && hit.version === version) {
-    // Map order is insertion order: re-inserting keeps the most recently used last.
-    compiled.delete(characterId);
-    compiled.set(characterId, hit);
-    return hit.book;
-  }
+/** The compiled book under `key` if it was compiled at `version`; marks it most recently used. */
+export function peekCompiledBook(key: number | string, version: number): CompiledBook | undefined {
+  const hit = compiled.get(key);
+  if (!hit || hit.version !== version) return undefined;
+  // Map order is insertion order: re-inserting keeps the most recently used last.
+  compiled.delete(key);
+  compiled.set(key, hit);
+  return hit.book;
+}
+
+/** The compiled book under `key` at `version` (its updatedAt); recompiled when the book changes. */
+export function compiledBookFor(key: number | string, version: number, raw: unknown): CompiledBook {
+  const hit = peekCompiledBook(key, version);
+  if (hit) return hit;
   const book = compileBook(raw);
-  compiled.delete(characterId);
-  compiled.set(characterId, { version, book });
+  compiled.delete(key);
+  compiled.set(key, { version, book });
   if (compiled.size > MAX_CACHED_BOOKS) compiled.delete(compiled.keys().next().value!);
   return book;
+}
+
+/** Several books' results as one: each book kept its own budget; their texts join in book order. */
+export function mergeLore(results: readonly (LoreResult | undefined)[]): LoreResult | undefined {
+  const all = results.filter((r): r is LoreResult => r !== undefined);
+  if (all.length <= 1) return all[0];
+  const join = (pick: (r: LoreResult) => string) => all.map(pick).filter(Boolean).join('\n');
+  return { before: join((r) => r.before), after: join((r) => r.after), fired: all.flatMap((r) => r.fired), overBudget: all.flatMap((r) => r.overBudget), tokens: all.reduce((n, r) => n + r.tokens, 0) };
 }

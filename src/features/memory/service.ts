@@ -36,6 +36,8 @@ export interface ConversationMemoryContext {
   budgets: MemoryBudgets;
   /** Display name per character id, for group transcripts. */
   speakerNames: Map<number, string>;
+  /** A group conversation: summarised with the group prompt (`characterName` lists the members). */
+  group?: boolean;
 }
 
 export interface MemorySnapshot {
@@ -153,7 +155,10 @@ export function createMemoryService(deps: MemoryDeps) {
     const portion = planCompression(messages, ctx.budgets.session, force);
     if (!portion.length) return 0;
     const lines = transcript(portion, ctx);
-    const text = await prompts.render('memory.summarize', { character_name: ctx.characterName, messages: lines.map((l) => `${l.speaker}：${l.text}`).join('\n') });
+    const transcriptText = lines.map((l) => `${l.speaker}：${l.text}`).join('\n');
+    const text = ctx.group
+      ? await prompts.render('memory.summarize_group', { members: ctx.characterName, messages: transcriptText })
+      : await prompts.render('memory.summarize', { character_name: ctx.characterName, messages: transcriptText });
     const out = await llm.completeJson<{ short_memories: string[] }>(
       { purpose: 'memory', messages: [{ role: 'user', content: text }], temperature: 0, userId: ctx.userId, hints: { characterName: ctx.characterName, transcript: lines } },
       SummarySchema,

@@ -8,6 +8,7 @@
  *   const rules = await prompts.render('chat.rules', { character_name: '李白' });
  */
 import { renderTemplate, type RenderOptions } from './render.js';
+import { JUDGE_PROMPTS } from '../evaluations/rubrics.js';
 
 interface Template {
   description: string;
@@ -40,6 +41,21 @@ export const BUILTIN_PROMPTS = {
     description: 'The 2–4 sentence biography written after the nine sections',
     placeholders: ['persona_name', 'profile_json'],
     text: `请用第三人称为「{persona_name}」写一段 2–4 句的中文人物简介：简洁凝练，涵盖其职业或身份、一两点性格特征，以及当前处境或目标。不要使用 JSON、列表或任何元数据，只输出这段文字。
+
+人物的结构化资料如下：
+{profile_json}`,
+  },
+  'structure.greeting': {
+    description: 'The opening message of every new chat with a created character',
+    placeholders: ['persona_name', 'profile_json'],
+    text: `请为「{persona_name}」写一段角色扮演的开场白：新对话开始时，{persona_name}对用户说的第一段话。
+
+要求：
+1. 以{persona_name}的第一人称，符合其身份、时代与性格的口吻；可以用一小段 *星号* 包住的动作或场景描写开头。
+2. 2–4 句，自然地引出话题或向对方发问，让对方容易接话。
+3. 用 {{user}} 指代对方（原样写出这几个字符，不要换成别的称呼）。
+4. 使用人物资料所用的语言：资料主要是英文时用英文，否则用中文。
+5. 只输出开场白本身，不要标题、引号或解释。
 
 人物的结构化资料如下：
 {profile_json}`,
@@ -87,6 +103,36 @@ export const BUILTIN_PROMPTS = {
 【输出】只输出严格的 JSON，不要 Markdown 代码块：
 {"long_term_memories": [{"content": "主体 | 事实 | 细节", "importance": 12, "reason": "保留理由"}], "merged_count": 3, "discarded_count": 2}`,
   },
+  'group.member_context': {
+    description: 'What a member of a group chat is told about the group and the other members',
+    placeholders: ['group_name', 'participants', 'member_briefs', 'character_name'],
+    text: `你在群聊「{group_name}」中，和{participants}一起交谈。对话记录里每条消息前标着说话人。
+{member_briefs}
+只以{character_name}的身份说话，不要替别人发言，也不要在开头写自己的名字；被点名时直接回应；可以回应、追问或反驳其他成员，不要重复别人说过的话。`,
+  },
+  'memory.summarize_group': {
+    description: 'Condense a stretch of a group conversation into short-term memories',
+    placeholders: ['members', 'messages'],
+    text: `你是一名记忆整理助手，负责把群聊对话浓缩为结构化的短期记忆。
+
+【群聊成员】{members}（记忆供每位成员日后回忆这段群聊）
+
+【需要浓缩的对话】
+{messages}
+
+【输出要求】
+1. 只输出严格的 JSON，不要 Markdown 代码块；使用双引号，不要尾随逗号，不要注释。
+2. 格式：{"short_memories": ["主体 | 行为/状态/事实 | 对象/细节"]}
+3. 主体必须明确：角色名、用户名或具体人名，不要用“他”“我”。
+4. 写清谁对谁说了什么、话题由谁发起、达成了共识还是产生了分歧。
+5. 只记录对今后对话有意义的事实：承诺、计划、请求、偏好变化、重要的自我披露、情绪转折；忽略寒暄、附和与没有实质内容的回复。
+
+示例：
+- "用户 | 邀请 | 大家下次一起去看灯会"
+- "甲 | 反驳 | 乙关于长安的说法，两人未达成共识"
+
+请直接输出 JSON。`,
+  },
   'group.moderator': {
     description: 'Pick who speaks next in a group chat',
     placeholders: ['members', 'recent_messages', 'last_speaker'],
@@ -124,6 +170,8 @@ export const BUILTIN_PROMPTS = {
 11. （严格）直接回答对方的问题，不回避，不说“两者都好”之类的话。
 12. （严格）不要理性中立：可以反对和批评对方或其他角色，但不要过分，不要人身攻击或辱骂，避开政治、宗教、种族、性别话题。`,
   },
+  // The evaluation judges, one per output type (src/features/evaluations/rubrics.ts).
+  ...JUDGE_PROMPTS,
 } as const satisfies Record<string, Template>;
 
 export type PromptId = keyof typeof BUILTIN_PROMPTS;

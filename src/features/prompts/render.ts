@@ -26,7 +26,8 @@ export function renderTemplate(template: string, values: PromptValues, options: 
   const known = new Set(options.placeholders);
   const absent = options.placeholders.filter((name) => template.includes(`{${name}}`) && (values[name] === undefined || values[name] === null));
   if (absent.length && options.missing !== 'empty') throw new PromptRenderError(options.id ?? '(inline)', absent);
-  return template.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (whole, name: string) => {
+  // `{{name}}` is a card macro (expanded later, with the persona), never a placeholder.
+  return template.replace(/(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)\}(?!\})/g, (whole, name: string) => {
     if (!known.has(name)) return whole;
     const v = values[name];
     return v === undefined || v === null ? '' : String(v);

@@ -119,6 +119,8 @@ export async function versionStats(db: Db, versionIds: number[]): Promise<Map<nu
       eb.fn.max('finished_at').as('last_run_at'),
     ])
     .where('prompt_version_id', 'in', versionIds)
+    // Cases a run has not reached (or never will: cancelled) are not test runs of the version.
+    .where('status', 'not in', ['pending', 'cancelled'])
     .groupBy('prompt_version_id')
     .execute();
   for (const r of rows) {

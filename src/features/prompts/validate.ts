@@ -1,7 +1,8 @@
 /**
  * Checks a prompt text against the variables its id declares: a `{name}` the code never fills
  * (unknown) would reach the model literally; a declared one the text drops (missing) loses what
- * the code meant to tell the model. JSON examples (`{"key": …}`) are not variables.
+ * the code meant to tell the model. JSON examples (`{"key": …}`) and card macros (`{{user}}`) are
+ * not variables.
  */
 import { AppError } from '../../errors.js';
 import { BUILTIN_PROMPTS, type PromptId } from './registry.js';
@@ -12,7 +13,8 @@ export interface PromptCheck {
   missing: string[];
 }
 
-const VARIABLE = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+/** `{name}`, but not `{{name}}`: double braces are character-card macros (`{{user}}`) left for later. */
+const VARIABLE = /(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)\}(?!\})/g;
 
 export function checkPromptText(id: PromptId, text: string): PromptCheck {
   const declared: readonly string[] = BUILTIN_PROMPTS[id].placeholders;

@@ -27,6 +27,8 @@ export interface SessionUser extends User {
 export interface UsersDeps {
   db: Db;
   cache: Cache;
+  /** Other credentials of the account (API keys) to drop from every cache when its sessions end. */
+  forgetCredentials?: (userId: number) => Promise<void>;
   adminUser?: string;
   sessionTtlDays: number;
   /** Models a user may choose; empty means any. */
@@ -60,6 +62,8 @@ export function createUsersService(deps: UsersDeps) {
   }
 
   async function purge(userId: number) {
+    // Before the rows go: the credentials are found through them.
+    await deps.forgetCredentials?.(userId);
     const hashes = await store.deleteUserSessions(db, userId);
     const avatars = await store.userAvatarFiles(db, userId);
     // Foreign keys cascade: characters, conversations, messages, memories, groups, jobs, settings.
@@ -145,7 +149,10 @@ export function createUsersService(deps: UsersDeps) {
     },
 
     /** Ends every session of the account at once (database and every process's cache). */
-    endSessions: async (userId: number) => evictSessions(await store.deleteUserSessions(db, userId)),
+    endSessions: async (userId: number) => {
+      await evictSessions(await store.deleteUserSessions(db, userId));
+      await deps.forgetCredentials?.(userId);
+    },
 
     /** Deletes an account with everything it owns (the owner from settings, or an admin). */
     purge: (userId: number) => purge(userId),

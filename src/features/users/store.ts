@@ -52,7 +52,14 @@ export async function findUserForLogin(db: Db, username: string, key: string) {
 
 /** Avatar files of every character the user owns (to delete with the account). */
 export async function userAvatarFiles(db: Db, userId: number): Promise<string[]> {
-  const rows = await db.selectFrom('characters').select('avatar_file').where('user_id', '=', userId).where('avatar_file', 'is not', null).execute();
+  const rows = await db
+    .selectFrom('characters')
+    .select('avatar_file')
+    .where('user_id', '=', userId)
+    .where('avatar_file', 'is not', null)
+    // Persona avatars are the user's files too.
+    .unionAll(db.selectFrom('personas').select('avatar_file').where('user_id', '=', userId).where('avatar_file', 'is not', null))
+    .execute();
   return rows.map((r) => r.avatar_file!);
 }
 

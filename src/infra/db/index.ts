@@ -16,12 +16,25 @@ import * as m0002 from './migrations/0002-username-key.js';
 import * as m0003 from './migrations/0003-message-settlement.js';
 import * as m0004 from './migrations/0004-console.js';
 import * as m0005 from './migrations/0005-message-alternatives.js';
+import * as m0007 from './migrations/0007-chats-personas.js';
+import * as m0008 from './migrations/0008-lorebooks.js';
+import * as m0009 from './migrations/0009-api-keys.js';
+import * as m0010 from './migrations/0010-evaluations.js';
 import { AppError } from '../../errors.js';
+import { createReplicaRouter } from './replica.js';
 
 export type Db = Kysely<Database>;
 
 export interface DatabaseHandle {
   db: Db;
+  /**
+   * For reads that tolerate lag (message pages, reports): the replica when DATABASE_READ_URL is
+   * set, it is fresh and the request allows it (src/infra/db/replica.ts); otherwise the same as `db`.
+   * Never write through it, and never fill a shared cache from it: a stale fill would outlive the lag.
+   */
+  read: Db;
+  /** Whether a replica is configured and fresh now, and where read connections went (for /metrics). */
+  readStats(): { replica: 'none' | 'usable' | 'unusable'; routed: { primary: number; replica: number } };
   flags: DialectFlags;
   /** Throws when the database cannot answer. */
   ping(): Promise<void>;
@@ -34,6 +47,8 @@ export interface DatabaseHandle {
 
 export interface DatabaseOptions {
   databaseUrl?: string;
+  /** A streaming replica of databaseUrl for `read`. */
+  readUrl?: string;
   /** SQLite file; ':memory:' for a throwaway database. */
   sqliteFile?: string;
   poolMax?: number;
@@ -76,11 +91,15 @@ const migrations: Record<string, Migration> = {
   '0003-message-settlement': m0003,
   '0004-console': m0004,
   '0005-message-alternatives': m0005,
+  '0007-chats-personas': m0007,
+  '0008-lorebooks': m0008,
+  '0009-api-keys': m0009,
+  '0010-evaluations': m0010,
 };
 
 export function openDatabase(options: DatabaseOptions): DatabaseHandle {
   const queries = new QueryCounter(options.traceQueries);
-  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.poolMax ?? 20, options.acquireTimeoutMs ?? 5000, queries);
+  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.readUrl, options.poolMax ?? 20, options.acquireTimeoutMs ?? 5000, queries);
   return openSqlite(options.sqliteFile ?? ':memory:', queries);
 }
 
@@ -114,6 +133,8 @@ function openSqlite(file: string, queries: QueryCounter): DatabaseHandle {
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cached }), plugins: [queries], log: queries.log });
   return {
     db,
+    read: db,
+    readStats: noReplica,
     flags: dialectFlags(db),
     ping: async () => {
       await sql`select 1`.execute(db);
@@ -140,7 +161,7 @@ function startCheckpointer(file: string): Worker | undefined {
   return worker;
 }
 
-function openPostgres(url: string, max: number, acquireTimeoutMs: number, queries: QueryCounter): DatabaseHandle {
+function openPool(url: string, max: number, acquireTimeoutMs: number): pg.Pool {
   // connectionTimeoutMillis bounds both opening a connection and waiting for a free one.
   const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: acquireTimeoutMs, idleTimeoutMillis: 30_000 });
   pool.on('error', () => {
@@ -151,22 +172,62 @@ function openPostgres(url: string, max: number, acquireTimeoutMs: number, querie
   pool.on('connect', (client) => {
     client.on('error', () => {});
   });
+  return pool;
+}
+
+const noReplica = () => ({ replica: 'none' as const, routed: { primary: 0, replica: 0 } });
+
+function openPostgres(url: string, readUrl: string | undefined, max: number, acquireTimeoutMs: number, queries: QueryCounter): DatabaseHandle {
+  const pool = openPool(url, max, acquireTimeoutMs);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [queries], log: queries.log });
+  // A replica that stopped answering must not hold reads for the whole acquire timeout: they fall back.
+  const replicaPool = readUrl ? openPool(readUrl, max, Math.min(acquireTimeoutMs, 2000)) : undefined;
+  const router = replicaPool ? createReplicaRouter(pool, replicaPool) : undefined;
+  const read = router ? new Kysely<Database>({ dialect: new PostgresDialect({ pool: router.pool }), plugins: [queries], log: queries.log }) : db;
   return {
     db,
+    read,
+    readStats: router ? () => ({ replica: router.usable() ? 'usable' : 'unusable', routed: { ...router.routed } }) : noReplica,
     flags: dialectFlags(db),
     ping: async () => {
       await sql`select 1`.execute(db);
     },
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     queries,
-    close: () => db.destroy(),
+    close: async () => {
+      await router?.close();
+      if (read !== db) await read.destroy();
+      await replicaPool?.end();
+      await db.destroy();
+    },
   };
 }
 
-/** Runs every pending migration; throws with the failing migration's name. */
+/** Any fixed number: every FastNPC process migrating the same database takes this lock first. */
+const MIGRATION_LOCK_KEY = 0x66_6e_70_63; // "fnpc"
+
+/**
+ * Runs every pending migration; throws with the failing migration's name. On PostgreSQL the whole
+ * run holds a session advisory lock, so instances starting together migrate one after the other
+ * (the second finds nothing to do). Kysely's own lock is taken only after it creates its
+ * bookkeeping tables, and two concurrent `create table if not exists` can still collide.
+ */
 export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  if (dialectFlags(db).name !== 'postgres') return runMigrations(db);
+  return db.connection().execute(async (conn) => {
+    await sql`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`.execute(conn);
+    try {
+      return await runMigrations(conn);
+    } finally {
+      await sql`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`.execute(conn);
+    }
+  });
+}
+
+async function runMigrations(db: Kysely<any>): Promise<string[]> {
+  // Migrations are written on parallel branches and touch separate tables; a database that ran a
+  // later-numbered one first must still take an earlier one that lands after it.
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations }, allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error) throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${(error as Error).message ?? error}`, { cause: error });

@@ -72,6 +72,23 @@ export interface ConversationsTable {
   kind: 'direct' | 'group';
   character_id: number | null;
   group_id: number | null;
+  /** The user's name for a chat (migration 0007); null = shown by its first words or date. */
+  title: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The persona the user plays in this chat; null = their default persona. */
+  persona_id: ColumnType<number | null, number | null | undefined, number | null>;
+  created_at: number;
+  /** When the chat was created, renamed or last became its character's current chat (the chat list's order). */
+  updated_at: number;
+}
+
+/** Who the user plays in a chat (migration 0007); at most one `is_default` per user. */
+export interface PersonasTable {
+  id: Id;
+  user_id: number;
+  name: string;
+  description: string;
+  avatar_file: string | null;
+  is_default: number;
   created_at: number;
   updated_at: number;
 }
@@ -93,6 +110,8 @@ export interface MessagesTable {
   /** JSON array of every version of a reply (swipes); `content` is the chosen one. Null = one version. */
   alternatives: string | null;
   alternative_index: number | null;
+  /** Group replies: JSON `{by, score?, reason?}`, why this member was chosen to speak. */
+  speaker_reason: string | null;
 }
 
 export interface MemoryItemsTable {
@@ -117,6 +136,8 @@ export interface GroupsTable {
   name: string;
   mode: string;
   max_rounds: number | null;
+  /** The persona the user plays in this group (migration 0007); null = their default persona. */
+  persona_id: ColumnType<number | null, number | null | undefined, number | null>;
   created_at: number;
   updated_at: number;
 }
@@ -126,6 +147,8 @@ export interface GroupMembersTable {
   character_id: number;
   position: number;
   joined_at: number;
+  /** Not chosen to speak until then (epoch ms); null = not muted. */
+  muted_until: number | null;
 }
 
 export interface PromptTemplatesTable {
@@ -156,6 +179,27 @@ export interface TestCasesTable {
   created_by: number | null;
   created_at: number;
   updated_at: number;
+  /** What the case exercises (migration 0010): chat | group_chat | structure | biography | memory_summarize | memory_integrate | moderator. */
+  kind: ColumnType<string, string | undefined, string>;
+  character_id: number | null;
+  group_id: number | null;
+  /** The expected behaviour in words, for the judge. */
+  expected: ColumnType<string, string | undefined, string>;
+  /** Run overrides: model, temperature, maxTokens, memory budgets. */
+  config_json: string | null;
+}
+
+/** A run: test cases × a prompt version × a model × a judge version, executed as job `job_id`. */
+export interface EvaluationsTable {
+  id: Id;
+  job_id: string;
+  kind: string;
+  note: string | null;
+  prompt_version_id: number | null;
+  judge_version_id: number | null;
+  model: string;
+  created_by: number | null;
+  created_at: number;
 }
 
 export interface EvaluationRunsTable {
@@ -169,6 +213,12 @@ export interface EvaluationRunsTable {
   created_by: number | null;
   created_at: number;
   finished_at: number | null;
+  /** The run this result belongs to (migration 0010). */
+  evaluation_id: number | null;
+  judge_version_id: number | null;
+  position: ColumnType<number, number | undefined, number>;
+  latency_ms: number | null;
+  error: string | null;
 }
 
 export interface FeedbackTable {
@@ -209,6 +259,37 @@ export interface MessageInspectionsTable {
   created_at: number;
 }
 
+/** A group turn's moderator call, kept beside the reply it chose (prompt stored once in prompt_parts). */
+export interface ModeratorDecisionsTable {
+  message_id: number;
+  record_json: string;
+  created_at: number;
+}
+
+/** A standalone lorebook, stored as imported (so export gives it back) with edits applied in place. */
+export interface LorebooksTable {
+  id: Id;
+  user_id: number;
+  name: string;
+  format: 'world_info' | 'character_book';
+  book_json: string;
+  entry_count: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface CharacterLorebooksTable {
+  character_id: number;
+  lorebook_id: number;
+  created_at: number;
+}
+
+export interface GroupLorebooksTable {
+  group_id: number;
+  lorebook_id: number;
+  created_at: number;
+}
+
 export interface ModelPricesTable {
   model: string;
   input_per_million: number;
@@ -244,6 +325,22 @@ export interface LlmUsageTable {
   tokens_out: number;
 }
 
+export interface ApiKeysTable {
+  id: Id;
+  user_id: number;
+  name: string;
+  /** The key's first characters (`fnpc_…`), shown in lists; the key itself is never stored. */
+  prefix: string;
+  token_hash: string;
+  /** JSON `{characterIds, groupIds}` the key may use; null = everything the user owns. */
+  scope_json: string | null;
+  /** Requests a minute; null = FASTNPC_API_RATE_PER_MIN. */
+  rate_per_min: number | null;
+  created_at: number;
+  last_used_at: number | null;
+  expires_at: number | null;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -251,6 +348,7 @@ export interface Database {
   source_pages: SourcePagesTable;
   characters: CharactersTable;
   conversations: ConversationsTable;
+  personas: PersonasTable;
   messages: MessagesTable;
   memory_items: MemoryItemsTable;
   groups: GroupsTable;
@@ -259,6 +357,7 @@ export interface Database {
   prompt_versions: PromptVersionsTable;
   test_cases: TestCasesTable;
   evaluation_runs: EvaluationRunsTable;
+  evaluations: EvaluationsTable;
   feedback: FeedbackTable;
   jobs: JobsTable;
   llm_usage: LlmUsageTable;
@@ -266,6 +365,11 @@ export interface Database {
   prompt_parts: PromptPartsTable;
   message_inspections: MessageInspectionsTable;
   model_prices: ModelPricesTable;
+  moderator_decisions: ModeratorDecisionsTable;
+  lorebooks: LorebooksTable;
+  character_lorebooks: CharacterLorebooksTable;
+  group_lorebooks: GroupLorebooksTable;
+  api_keys: ApiKeysTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -273,5 +377,7 @@ export type CharacterRow = Selectable<CharactersTable>;
 export type NewCharacter = Insertable<CharactersTable>;
 export type CharacterUpdate = Updateable<CharactersTable>;
 export type MessageRow = Selectable<MessagesTable>;
+export type ConversationRow = Selectable<ConversationsTable>;
+export type PersonaRow = Selectable<PersonasTable>;
 export type MemoryItemRow = Selectable<MemoryItemsTable>;
 export type JobRow = Selectable<JobsTable>;

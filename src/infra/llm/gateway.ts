@@ -13,6 +13,7 @@ import { LATENCY_BUCKETS, type Metrics } from '../metrics.js';
 import { BrokenCircuitError, CircuitBreaker, NotCounted, type BreakerState } from './breaker.js';
 import { jsonInstruction, parseJsonLoose, schemaName, validateJson } from './json.js';
 import { AdmissionRefused, Limiter } from './limiter.js';
+import { stopCutter } from './stop.js';
 import {
   ProviderError,
   type ChatMessage,
@@ -100,8 +101,12 @@ export class Gateway implements LlmGateway {
     };
   }
 
-  stream(req: LlmRequest, onText: (text: string) => void, signal?: AbortSignal): Promise<LlmUsage> {
-    return this.call(req, req.messages, undefined, signal, onText);
+  async stream(req: LlmRequest, onText: (text: string) => void, signal?: AbortSignal): Promise<LlmUsage> {
+    if (!req.stop?.length) return this.call(req, req.messages, undefined, signal, onText);
+    const cut = stopCutter(req.stop, onText);
+    const usage = await this.call(req, req.messages, undefined, signal, (text) => cut.push(text));
+    cut.end();
+    return usage;
   }
 
   async *streamChat(req: LlmRequest, signal?: AbortSignal): AsyncGenerator<string, LlmUsage, void> {
@@ -157,6 +162,7 @@ export class Gateway implements LlmGateway {
       const labels = { provider: this.provider, model: this.resolveModel(req), purpose: req.purpose };
 
       const first = await this.collect(req, messages, json, signal);
+      req.onAnswerText?.(first.text);
       const parsed = parseJsonLoose(first.text);
       let checked = parsed.ok ? validateJson<T>(schema, parsed.value) : parsed;
       if (checked.ok) {
@@ -166,6 +172,7 @@ export class Gateway implements LlmGateway {
       // One re-ask that quotes the problem; a second bad answer is an error, never a silent `{}`.
       const reask: ChatMessage[] = [...messages, { role: 'assistant', content: first.text }, { role: 'user', content: `${checked.error}\n${instruction}` }];
       const second = await this.collect(req, reask, json, signal);
+      req.onAnswerText?.(second.text);
       const parsed2 = parseJsonLoose(second.text);
       checked = parsed2.ok ? validateJson<T>(schema, parsed2.value) : parsed2;
       if (checked.ok) {
@@ -258,7 +265,7 @@ export class Gateway implements LlmGateway {
       const totalMs = this.config.llmTotalTimeoutMs;
       totalTimer = setTimeout(() => callCtrl.abort(new TimeoutReason('total', totalMs)), totalMs);
 
-      const preq: ProviderRequest = { purpose: req.purpose, model, messages, temperature: req.temperature, maxTokens: req.maxTokens, json, hints: req.hints };
+      const preq: ProviderRequest = { purpose: req.purpose, model, messages, temperature: req.temperature, maxTokens: req.maxTokens, stop: req.stop, json, hints: req.hints };
       const usage = await this.attempts(preq, labels, callCtrl.signal, started, onText);
       outcome = 'ok';
       this.m.tokens.inc({ ...labels, direction: 'in' }, usage.promptTokens);

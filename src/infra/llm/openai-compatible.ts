@@ -43,6 +43,7 @@ interface ChatParams {
   stream_options: { include_usage: true };
   temperature?: number;
   max_tokens?: number;
+  stop?: string[];
   response_format?: { type: 'json_schema'; json_schema: { name: string; schema: Record<string, unknown>; strict: false } } | { type: 'json_object' };
 }
 
@@ -81,6 +82,7 @@ export function createOpenAiCompatibleProvider(options: OpenAiCompatibleOptions)
     };
     if (req.temperature !== undefined) params.temperature = req.temperature;
     if (req.maxTokens !== undefined) params.max_tokens = req.maxTokens;
+    if (req.stop?.length) params.stop = req.stop;
     if (req.json) {
       params.response_format =
         jsonMode === 'json_schema'

@@ -32,6 +32,8 @@ export interface LlmHints {
   memories?: string[];
   /** memory.integrate: the existing long-term memories. */
   existingMemories?: string[];
+  /** Structuring: a text other than the biography (a new chat's greeting). */
+  writing?: 'greeting';
 }
 
 export interface LlmRequest {
@@ -41,12 +43,16 @@ export interface LlmRequest {
   model?: string;
   temperature?: number;
   maxTokens?: number;
+  /** Stop sequences (at most 4, as OpenAI allows): the reply ends before the first one. */
+  stop?: string[];
   /** For per-user token accounting (the gateway's onUsage hook). */
   userId?: number;
   /** Structured context the offline model uses instead of parsing prompts; remote providers ignore it. */
   hints?: LlmHints;
   /** A slot the caller already holds (a turn admitted before it stored anything); the call does not queue again. */
   slot?: LlmSlot;
+  /** completeJson: told each answer's text as the model wrote it, before repair (the group moderator keeps it for inspection). */
+  onAnswerText?: (text: string) => void;
 }
 
 /** A concurrency slot granted by `LlmGateway.admit`; a turn's calls run in it one after another. */
@@ -92,6 +98,7 @@ export interface ProviderRequest {
   messages: ChatMessage[];
   temperature?: number;
   maxTokens?: number;
+  stop?: string[];
   /** JSON mode: the schema the answer must match. */
   json?: { name: string; schema: TSchema };
   hints?: LlmHints;

@@ -25,6 +25,8 @@ export interface EnqueueOptions {
   attempts?: number;
   /** Base of the exponential backoff, in ms. */
   backoffMs?: number;
+  /** A finished (failed) job kept under `jobId` is dropped first, so the same id runs again (an admin's retry). */
+  replace?: boolean;
 }
 
 export interface JobQueue {

@@ -96,6 +96,8 @@ export class BullMqJobQueue implements JobQueue {
           // A follow-up is already stored behind a running job: this enqueue adds nothing.
           const stored = nextKey ? await producer.hget(nextKey, 'jid') : null;
           if (stored) return { jobId: fromBullId(stored), deduplicated: true };
+          // BullMQ keeps failed jobs (removeOnFail) and ignores an add under a kept id.
+          if (options.replace) await this.queue(name).remove(bullId);
           const job = await this.queue(name).add(name, payload, {
             jobId: bullId,
             attempts: options.attempts ?? 3,

@@ -12,7 +12,7 @@ import { TestClient, type TestApp, type Res } from '../../support/app.js';
 import { forbiddenContent } from './leaks.js';
 import { exampleValue, fetchDoc, fillPath, operations, pathDepth, type Operation } from './openapi.js';
 import type { ReportRow } from './report.js';
-import { bodyHints, buildWorld, pathValues, registerAdmin, type World } from './world.js';
+import { apiKeyHeaders, bodyHints, buildWorld, pathValues, registerAdmin, type World } from './world.js';
 
 /** Routes anyone may call. A new route is private unless listed here. */
 export const PUBLIC_ROUTES = new Set(['GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /api/meta', 'POST /api/auth/register', 'POST /api/auth/login', 'POST /api/auth/logout', 'GET /api/auth/session']);
@@ -50,7 +50,7 @@ function request(actor: TestClient, op: Operation, world: World): Promise<Res> {
     form.append('file', new Blob(['{}'], { type: 'application/json' }), 'x.json');
     return client.request(op.method, full, form);
   }
-  return client.request(op.method, full, op.body ? exampleValue(op.body, 'body', hints) : undefined);
+  return client.request(op.method, full, op.body ? exampleValue(op.body, 'body', hints) : undefined, apiKeyHeaders(world, actor, op.path));
 }
 
 async function ownerSnapshot(world: World): Promise<string> {

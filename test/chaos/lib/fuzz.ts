@@ -12,7 +12,7 @@ import { forbiddenContent } from './leaks.js';
 import { exampleValue, fetchDoc, fillPath, operations, type Operation } from './openapi.js';
 import type { ReportRow } from './report.js';
 import { matrixOrder, PUBLIC_ROUTES } from './authz.js';
-import { bodyHints, buildWorld, pathValues, registerAdmin, type World } from './world.js';
+import { apiKeyHeaders, bodyHints, buildWorld, pathValues, registerAdmin, type World } from './world.js';
 
 /** Values as they appear in a URL (already percent-encoded where needed). */
 export const BAD_URL_VALUES = [
@@ -183,7 +183,7 @@ export async function runFuzzer(app: TestApp, backend: string, options: FuzzOpti
       for (let c = queue.shift(); c; c = queue.shift()) {
         const wire = c.wire(world);
         const client = pub ? new TestClient(app.url) : world.owner;
-        const headers: Record<string, string> = { ...wire.headers, ...(client.cookie ? { cookie: client.cookie } : {}) };
+        const headers: Record<string, string> = { ...wire.headers, ...(client.cookie ? { cookie: client.cookie } : {}), ...apiKeyHeaders(world, client, op.path) };
         const where = `${op.method} ${op.path} [${c.label}]`;
         requests++;
         let status: number;

@@ -26,6 +26,14 @@ export interface World {
   marker: string;
   /** Values for every path parameter the API has, keyed `{prefix}:{param}` or `{param}`. */
   ids: Record<string, string | number>;
+  /** Each signed-in actor's API key: the only credential the OpenAI-compatible /v1 routes take. */
+  apiKeys: Map<TestClient, string>;
+}
+
+/** The credentials a request to `path` carries besides the session cookie: an API key on /v1. */
+export function apiKeyHeaders(world: World, client: TestClient, path: string): Record<string, string> {
+  const key = path.startsWith('/v1/') ? world.apiKeys.get(client) : undefined;
+  return key ? { authorization: `Bearer ${key}` } : {};
 }
 
 const TERMINAL = ['done', 'failed', 'cancelled'];
@@ -56,6 +64,12 @@ export async function buildWorld(app: TestApp, admin: TestClient): Promise<World
   const avatar = await owner.put(`/api/characters/${c1.id}/avatar`, form);
   if (avatar.status !== 200) throw new Error(`avatar: ${avatar.status} ${avatar.text}`);
 
+  const persona = await owner.post('/api/personas', { name: `${marker} persona`, description: `${marker} plays` });
+  if (persona.status !== 201) throw new Error(`persona: ${persona.status} ${persona.text}`);
+  const personaAvatar = new FormData();
+  personaAvatar.append('file', new Blob([new Uint8Array(await tinyPng())], { type: 'image/png' }), 'p.png');
+  if ((await owner.put(`/api/personas/${persona.body.id}/avatar`, personaAvatar)).status !== 200) throw new Error('persona avatar');
+
   const turn = await owner.post(`/api/characters/${c1.id}/messages`, { content: `${marker} my private message` });
   if (turn.status !== 200) throw new Error(`turn: ${turn.status} ${turn.text}`);
 
@@ -79,8 +93,30 @@ export async function buildWorld(app: TestApp, admin: TestClient): Promise<World
   const conversation = await db.selectFrom('conversations').select('id').where('character_id', '=', c1.id).executeTakeFirstOrThrow();
   const feedback = await owner.post('/api/feedback', { category: 'other', content: `${marker} feedback` });
   if (feedback.status !== 201) throw new Error(`feedback: ${feedback.status} ${feedback.text}`);
+  // A lorebook of the owner's, attached to the first character and to the group.
+  const book = await owner.post('/api/lorebooks/import', { name: `${marker} lore`, content: JSON.stringify({ entries: { '0': { uid: 0, key: ['长安'], content: `${marker} lore entry` } } }) });
+  if (book.status !== 201) throw new Error(`lorebook: ${book.status} ${book.text}`);
+  await owner.put(`/api/lorebooks/${book.body.id}/characters/${c1.id}`);
+  await owner.put(`/api/lorebooks/${book.body.id}/groups/${group.body.id}`);
   const spare = app.client();
   const spareUser = await spare.register();
+  // Evaluations: a test case on the owner's character and a run of it.
+  const testCase = await admin.post('/api/admin/test-cases', { name: `${marker} case`, kind: 'chat', characterId: c1.id, input: { messages: [{ role: 'user', content: 'hi' }] }, expected: '' });
+  if (testCase.status !== 201) throw new Error(`test case: ${testCase.status} ${testCase.text}`);
+  const run = await admin.post('/api/admin/evaluations', { caseIds: [testCase.body.id] });
+  if (run.status !== 202) throw new Error(`evaluation: ${run.status} ${run.text}`);
+  // A failed job for the operations page's retry (an evaluation job without a run: retrying it does nothing).
+  const failedJobId = `chaos-failed-${randomBytes(4).toString('hex')}`;
+  await db.insertInto('jobs').values({ id: failedJobId, user_id: null, kind: 'evaluation', state: 'failed', progress_json: '{"step":"queued","done":0,"total":0}', input_json: '{}', result_json: null, error_code: 'internal', error_message: 'chaos', attempts: 1, created_at: Date.now(), updated_at: Date.now(), finished_at: Date.now() }).execute();
+
+  const apiKeys = new Map<TestClient, string>();
+  for (const c of [owner, other, admin]) {
+    const k = await c.post('/api/me/api-keys', { name: c === owner ? `${marker} key` : 'key' });
+    if (k.status !== 201) throw new Error(`api key: ${k.status} ${k.text}`);
+    apiKeys.set(c, k.body.token);
+  }
+  // A second key of the owner's, to be renamed and revoked by the matrix (the first keeps working).
+  const spareKey = await owner.post('/api/me/api-keys', { name: `${marker} spare key` });
 
   return {
     anonymous: app.client(),
@@ -99,10 +135,21 @@ export async function buildWorld(app: TestApp, admin: TestClient): Promise<World
       'prompts:id': rules.id,
       'prompt-versions:id': rules.active_version_id!,
       'conversations:id': conversation.id,
+      'chats:id': conversation.id,
+      'personas:id': persona.body.id,
       'messages:id': turn.body.userMessageId,
       'feedback:id': feedback.body.id,
       'users:id': spareUser.id,
+      'lorebooks:id': book.body.id,
+      groupId: group.body.id,
+      key: '0',
+      'api-keys:id': spareKey.body.key.id,
+      'models:model': `character/${c1.id}`,
+      'test-cases:id': testCase.body.id,
+      'evaluations:id': run.body.id,
+      'failed-jobs:id': failedJobId,
     },
+    apiKeys,
   };
 }
 
@@ -127,6 +174,7 @@ export function bodyHints(world: World, actorPassword = PASSWORD): Record<string
     memberIds: [world.ids['characters:id'], world.ids.characterId],
     characterId: world.ids.characterId,
     speakerId: world.ids['characters:id'],
+    personaId: world.ids['personas:id'],
     password: actorPassword,
     currentPassword: actorPassword,
     newPassword: actorPassword,

@@ -1,7 +1,8 @@
 /**
  * What was really sent: a chat reply and a group member's reply each keep a record of the exact
  * messages, model, parameters, usage, latency and active prompt versions; parts repeated from turn
- * to turn are stored once; the owner and an admin (audited) can read it, nobody else.
+ * to turn are stored once; the lorebook entries that fired are kept; the owner and an admin
+ * (audited) can read it, nobody else.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMockLlm, type MockLlm } from '../../../tools/mock-llm.js';
@@ -70,6 +71,18 @@ describe.each(DIALECTS)('inspection records on %s', (dialect) => {
     const asAdmin = await admin.get(`/api/admin/messages/${secondId}/inspect`);
     expect(asAdmin.body.messages).toEqual(r.body.messages);
     expect((await admin.get('/api/admin/audit')).body.items[0]).toMatchObject({ action: 'inspect.message', subject: `message ${secondId}` });
+  });
+
+  it('keeps the lorebook entries that fired for a reply', async () => {
+    const character_book = { scan_depth: 2, entries: [{ id: 1, keys: ['长安'], content: '长安是{{char}}求仕之地。', extensions: {}, enabled: true, insertion_order: 1, comment: 'city' }] };
+    const ch = await importCard(alice, '岑参丙', { character_book });
+    const plain = await lastDone(await postSse(`${t.url}/api/characters/${ch.id}/messages`, alice.cookie, { content: '你好' }));
+    const fired = await lastDone(await postSse(`${t.url}/api/characters/${ch.id}/messages`, alice.cookie, { content: '我想去长安' }));
+    await t.ctx.inspections.flush();
+    expect((await alice.get(`/api/messages/${plain.at(-1)!.data.messageId}/inspect`)).body.lore).toEqual([]);
+    const r = (await alice.get(`/api/messages/${fired.at(-1)!.data.messageId}/inspect`)).body;
+    expect(r.lore).toEqual([{ key: '长安', comment: 'city', position: 'before', tokens: expect.any(Number) }]);
+    expect(r.messages[0].content).toContain('长安是岑参丙求仕之地。');
   });
 
   it('records each group member reply', async () => {

@@ -36,7 +36,7 @@ describe.each(DIALECTS)('versioned prompts on %s', (dialect) => {
     expect(all.body.items.map((p: any) => p.key).sort()).toEqual([...PROMPT_IDS].sort());
     expect(all.body.items.every((p: any) => p.activeVersion === 1)).toBe(true);
     const memory = await admin.get('/api/admin/prompts?category=memory');
-    expect(memory.body.items.map((p: any) => p.key).sort()).toEqual(['memory.integrate', 'memory.summarize']);
+    expect(memory.body.items.map((p: any) => p.key).sort()).toEqual(['memory.integrate', 'memory.summarize', 'memory.summarize_group']);
     const rules = await chatRules();
     expect(rules.variables).toEqual(['character_name']);
     const detail = await admin.get(`/api/admin/prompts/${rules.id}`);

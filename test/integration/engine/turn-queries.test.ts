@@ -21,7 +21,7 @@ const REQUEST_PATH = [
   /^update "messages" set "status" = .* "id" = /, // the user message → complete
 ];
 /** The inspection record, written after the reply in a batch (one batch per turn here). */
-const INSPECTION_BATCH = [/^begin/, /^insert into "prompt_parts"/, /^insert into "message_inspections"/, /^commit/];
+const INSPECTION_BATCH = [/^begin/, /^insert into "prompt_parts"/, /^select "id" from "messages"/, /^insert into "message_inspections"/, /^commit/];
 
 describe.each(DIALECTS)('queries per turn on %s', (dialect) => {
   let llm: MockLlm;

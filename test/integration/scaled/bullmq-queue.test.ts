@@ -80,6 +80,23 @@ describe.each(REDIS_URLS)('BullMQ job queue (%s)', (url) => {
     expect(calls).toBe(2);
   });
 
+  it('runs a failed job again under the same id only when asked to replace it (an admin\'s retry)', async () => {
+    let calls = 0;
+    a.queue.process('retried', async () => {
+      calls++;
+      if (calls === 1) throw new PermanentJobError('first time fails');
+    }, { concurrency: 1 });
+    await a.queue.enqueue('retried', {}, { jobId: 'job-r1', attempts: 1 });
+    await vi.waitFor(() => expect(failures.map((f) => f.final)).toEqual([true]), { timeout: 5000 });
+    // BullMQ keeps the failed job: a plain enqueue under its id adds nothing…
+    await a.queue.enqueue('retried', {}, { jobId: 'job-r1', attempts: 1 });
+    await vi.waitFor(async () => expect(await a.queue.counts('retried')).toEqual({ waiting: 0, running: 0 }));
+    expect(calls).toBe(1);
+    // …replacing it runs it again.
+    await b.queue.enqueue('retried', {}, { jobId: 'job-r1', attempts: 1, replace: true });
+    await vi.waitFor(() => expect(calls).toBe(2), { timeout: 5000 });
+  });
+
   it('does not retry a PermanentJobError', async () => {
     let calls = 0;
     a.queue.process('strict', async () => {

@@ -92,6 +92,20 @@ describe('offline provider', () => {
     expect(sentenceCount(text)).toBeLessThanOrEqual(4);
   });
 
+  it('writes a greeting in the character\'s voice, in Chinese or English by its material, with {{user}} left as a macro', async () => {
+    const { llm } = offlineGateway();
+    const zh = (await llm.completeText({ purpose: 'structure', messages: [{ role: 'user', content: '写开场白' }], hints: { characterName: '李白', profile: PROFILE, sourceMarkdown: MARKDOWN, writing: 'greeting' } })).text;
+    expect(zh).toContain('{{user}}');
+    expect(zh).toMatch(/^\*李白.+\*/u);
+    expect(zh).toContain('我是李白，唐代诗人。');
+    expect(zh).toMatch(/[？?]$/u);
+    const holmes = { identity: { name: 'Sherlock Holmes', occupation: 'consulting detective' }, personality: { traits: 'observant, restless, precise' } };
+    const en = (await llm.completeText({ purpose: 'structure', messages: [{ role: 'user', content: 'Write a greeting' }], hints: { characterName: 'Sherlock Holmes', profile: holmes, sourceMarkdown: 'Sherlock Holmes is a consulting detective in London.', writing: 'greeting' } })).text;
+    expect(en).toMatch(/^\*Sherlock Holmes [a-z]/);
+    expect(en).toContain('Well met, {{user}}. I am Sherlock Holmes, consulting detective.');
+    expect(en).not.toMatch(/[\u3400-\u9fff]/u);
+  });
+
   it('replies in character, in the user language, streamed in chunks, varying with the message', async () => {
     const { llm } = offlineGateway();
     const ask = (content: string) => drain(llm.streamChat({ purpose: 'chat', messages: [{ role: 'system', content: '规则' }, { role: 'user', content }], hints: { characterName: '李白', profile: PROFILE } }));

@@ -1,5 +1,5 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { Suspense, useEffect, useLayoutEffect, useMemo, useRef, useState, type MouseEvent } from 'react';
+import { Suspense, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type MouseEvent } from 'react';
 import { Icon } from '../components/Icon.js';
 import { preloadMarkdown } from '../components/Markdown.js';
 import { Modal } from '../components/Modal.js';
@@ -14,7 +14,10 @@ import { useGroups } from '../features/groups/api/groups.js';
 import { GroupChatView } from '../features/groups/components/GroupChatView.js';
 import { GroupInfoPanel } from '../features/groups/components/GroupInfoPanel.js';
 import { GroupList } from '../features/groups/components/GroupList.js';
+import { usePersonas } from '../features/settings/api/personas.js';
 import { FeedbackButton } from '../features/feedback/FeedbackButton.js';
+import { AttachedBooks, CharacterLorebookButton } from '../features/lorebooks/components/CharacterLorebooks.js';
+import { LorebooksPage } from '../features/lorebooks/components/LorebooksPage.js';
 import { useI18n } from '../i18n/index.js';
 import { lazyNamed } from '../lib/lazy.js';
 import { useMeta } from '../lib/meta.js';
@@ -30,7 +33,7 @@ const CreateGroupDialog = lazyNamed(() => import('../features/groups/components/
 const ManageGroupDialog = lazyNamed(() => import('../features/groups/components/ManageGroupDialog.js'), 'ManageGroupDialog');
 const SettingsDialog = lazyNamed(() => import('../features/settings/components/SettingsDialog.js'), 'SettingsDialog');
 
-type Selection = { kind: 'character'; id: Id } | { kind: 'group'; id: Id } | { kind: 'admin' } | null;
+type Selection = { kind: 'character'; id: Id } | { kind: 'group'; id: Id } | { kind: 'admin' } | { kind: 'lorebooks'; id: string | null } | null;
 type Dialog = 'create' | 'group' | 'import' | 'manageGroup' | null;
 type ChatRoute = Extract<Route, { view: 'character' | 'group' }>;
 
@@ -60,6 +63,7 @@ function selectionOf(route: Route, last: ChatRoute | null): Selection {
   if (r.view === 'character') return { kind: 'character', id: r.id };
   if (r.view === 'group') return { kind: 'group', id: r.id };
   if (r.view === 'admin') return { kind: 'admin' };
+  if (r.view === 'lorebooks') return { kind: 'lorebooks', id: r.id };
   return null;
 }
 
@@ -75,6 +79,7 @@ export function Shell({ user, focusOnMount = false }: { user: User; focusOnMount
   const logout = useLogout();
   const characters = useCharacters();
   const groups = useGroups();
+  const personas = usePersonas();
   const [route, go] = useRoute();
   const [lastChat, setLastChat] = useState<ChatRoute | null>(readLastChat);
   const sel = selectionOf(route, lastChat);
@@ -86,7 +91,7 @@ export function Shell({ user, focusOnMount = false }: { user: User; focusOnMount
     setDrawer(false);
     setSheet(false);
     if (route.view === 'character' || route.view === 'group') {
-      const r = { view: route.view, id: route.id };
+      const r: ChatRoute = route.view === 'character' && route.chatId ? { view: 'character', id: route.id, chatId: route.chatId } : { view: route.view, id: route.id };
       setLastChat(r);
       rememberLastChat(r);
     }
@@ -108,7 +113,7 @@ export function Shell({ user, focusOnMount = false }: { user: User; focusOnMount
     if (drawer) focusMain.current = true;
     setDrawer(false);
     setSheet(false);
-    go(s === null ? { view: 'home' } : s.kind === 'admin' ? { view: 'admin' } : { view: s.kind, id: String(s.id) }, { replace });
+    go(s === null ? { view: 'home' } : s.kind === 'admin' ? { view: 'admin' } : s.kind === 'lorebooks' ? { view: 'lorebooks', id: s.id } : { view: s.kind, id: String(s.id) }, { replace });
   };
   const closeSettings = () => {
     if ((window.history.state as { inApp?: boolean } | null)?.inApp) window.history.back();
@@ -122,6 +127,16 @@ export function Shell({ user, focusOnMount = false }: { user: User; focusOnMount
   const shownGroups = needle ? groupList.filter((g) => g.name.toLowerCase().includes(needle) || g.members.some((m) => m.name.toLowerCase().includes(needle))) : groupList;
 
   const activeChar = sel?.kind === 'character' ? charList.find((c) => String(c.id) === String(sel.id)) : undefined;
+  // Which of the character's chats is open (behind /settings: the last one).
+  const chatRoute = route.view === 'character' ? route : route.view === 'settings' && lastChat?.view === 'character' ? lastChat : undefined;
+  const openChat = useCallback(
+    (characterId: Id, chatId: Id | null, replace?: boolean) => {
+      // Behind the settings dialog the URL stays /settings.
+      if (route.view !== 'character') return;
+      go({ view: 'character', id: String(characterId), ...(chatId !== null ? { chatId: String(chatId) } : {}) }, { replace });
+    },
+    [route.view, go],
+  );
   const activeGroup = sel?.kind === 'group' ? groupList.find((g) => String(g.id) === String(sel.id)) : undefined;
 
   // Nothing chosen (or the chosen one is gone): open the last chat, else the first character.
@@ -144,7 +159,7 @@ export function Shell({ user, focusOnMount = false }: { user: User; focusOnMount
   }, [sel, selAt, activeChar, activeGroup, charList, groupList, characters.data, groups.data, characters.isFetching, groups.isFetching, characters.dataUpdatedAt, groups.dataUpdatedAt, lastChat, route.view, go, user.isAdmin]);
 
   // The tab and the history list say which view this is.
-  const viewTitle = route.view === 'settings' ? t('settings.title') : route.view === 'admin' ? t('console.title') : (activeChar?.name ?? activeGroup?.name);
+  const viewTitle = route.view === 'settings' ? t('settings.title') : route.view === 'admin' ? t('console.title') : route.view === 'lorebooks' ? t('lore.title') : (activeChar?.name ?? activeGroup?.name);
   useEffect(() => {
     document.title = viewTitle ? `${viewTitle} · FastNPC` : 'FastNPC';
   }, [viewTitle]);
@@ -211,8 +226,11 @@ export function Shell({ user, focusOnMount = false }: { user: User; focusOnMount
 
   let center;
   let info = null;
+  const openLorebooks = (bookId?: Id) => setSel({ kind: 'lorebooks', id: bookId === undefined ? null : String(bookId) });
   if (sel?.kind === 'admin' && user.isAdmin) {
     center = <AdminPage leading={menuButton} />;
+  } else if (sel?.kind === 'lorebooks') {
+    center = <LorebooksPage leading={menuButton} characters={charList} groups={groupList} openId={sel.id} onOpen={(id) => setSel({ kind: 'lorebooks', id: id === null ? null : String(id) })} />;
   } else if (shownChar) {
     const activeChar = shownChar;
     center = (
@@ -220,6 +238,9 @@ export function Shell({ user, focusOnMount = false }: { user: User; focusOnMount
         key={String(activeChar.id)}
         character={activeChar}
         username={user.username}
+        chatId={chatRoute?.chatId}
+        onOpenChat={(chatId, replace) => openChat(activeChar.id, chatId, replace)}
+        personas={personas.data ?? []}
         leading={menuButton}
         trailing={infoButton}
         onChanged={() => {
@@ -228,10 +249,19 @@ export function Shell({ user, focusOnMount = false }: { user: User; focusOnMount
         }}
       />
     );
-    info = <InfoPanel characterId={activeChar.id} username={user.username} onDeleted={() => setSel(null, true)} onSelect={(id) => setSel({ kind: 'character', id })} />;
+    info = (
+      <InfoPanel
+        characterId={activeChar.id}
+        chatId={chatRoute?.chatId}
+        username={personas.data?.find((p) => p.isDefault)?.name ?? user.username}
+        onDeleted={() => setSel(null, true)}
+        onSelect={(id) => setSel({ kind: 'character', id })}
+        actions={<CharacterLorebookButton character={activeChar} onOpenPage={openLorebooks} />}
+      />
+    );
   } else if (activeGroup) {
     center = <GroupChatView key={String(activeGroup.id)} group={activeGroup} username={user.username} leading={menuButton} trailing={infoButton} />;
-    info = <GroupInfoPanel group={activeGroup} onManage={() => setDialog('manageGroup')} />;
+    info = <GroupInfoPanel group={activeGroup} onManage={() => setDialog('manageGroup')} extra={<AttachedBooks kind="groups" targetId={activeGroup.id} onOpenPage={openLorebooks} />} />;
   } else {
     center = (
       <section className="conversation">
@@ -318,6 +348,9 @@ export function Shell({ user, focusOnMount = false }: { user: User; focusOnMount
               <Icon name={theme.dark ? 'sun' : 'moon'} />
             </button>
             <FeedbackButton />
+            <button type="button" className={`icon-btn ${sel?.kind === 'lorebooks' ? 'on' : ''}`} aria-label={t('lore.title')} title={t('lore.title')} onClick={() => openLorebooks()}>
+              <Icon name="book" />
+            </button>
             <button type="button" className="icon-btn" aria-label={t('nav.settings')} title={t('nav.settings')} onClick={() => go({ view: 'settings' })}>
               <Icon name="settings" />
             </button>
@@ -369,7 +402,7 @@ export function Shell({ user, focusOnMount = false }: { user: User; focusOnMount
           />
         ) : null}
         {dialog === 'group' ? <CreateGroupDialog characters={charList} onClose={() => setDialog(null)} onCreated={(id) => setSel({ kind: 'group', id })} /> : null}
-        {dialog === 'manageGroup' && activeGroup ? <ManageGroupDialog group={activeGroup} characters={charList} onClose={() => setDialog(null)} onDeleted={() => setSel(null, true)} /> : null}
+        {dialog === 'manageGroup' && activeGroup ? <ManageGroupDialog group={activeGroup} characters={charList} personas={personas.data} onClose={() => setDialog(null)} onDeleted={() => setSel(null, true)} /> : null}
         {route.view === 'settings' ? <SettingsDialog onClose={closeSettings} onAccountDeleted={() => qc.setQueryData(authKeys.me, null)} /> : null}
       </Suspense>
     </div>

@@ -13,13 +13,36 @@ export interface ComposerProps {
   disabled?: boolean;
   /** Extra controls left of the input (the manual-mode speaker picker). */
   extra?: ReactNode;
+  /** Names offered after `@` (group chat: the members), picked with ↑ ↓ and Enter or Tab. */
+  mentions?: readonly string[];
 }
 
-export function Composer({ onSend, onStop, streaming, disabled, extra }: ComposerProps) {
+/** The `@name` being typed just before the caret, if any. */
+export function mentionQuery(text: string, caret: number): { start: number; query: string } | null {
+  const m = /[@＠]([^\s@＠，。,.!?！？]*)$/u.exec(text.slice(0, caret));
+  return m ? { start: caret - m[1].length - 1, query: m[1] } : null;
+}
+
+export function Composer({ onSend, onStop, streaming, disabled, extra, mentions }: ComposerProps) {
   const { t } = useI18n();
   const [text, setText] = useState('');
   const ref = useRef<HTMLTextAreaElement>(null);
   const narrow = useNarrow();
+  const [caret, setCaret] = useState(0);
+  const [picked, setPicked] = useState(0);
+  const [dismissed, setDismissed] = useState<number | null>(null);
+  const at = mentions?.length ? mentionQuery(text, caret) : null;
+  const options = at && dismissed !== at.start ? mentions!.filter((n) => n.toLowerCase().includes(at.query.toLowerCase())).slice(0, 8) : [];
+  const active = Math.min(picked, Math.max(0, options.length - 1));
+  const pick = (name: string) => {
+    if (!at) return;
+    const next = `${text.slice(0, at.start)}@${name} ${text.slice(caret)}`;
+    const pos = at.start + name.length + 2;
+    setText(next);
+    setCaret(pos);
+    setPicked(0);
+    requestAnimationFrame(() => ref.current?.setSelectionRange(pos, pos));
+  };
 
   // Grows with the text up to 200 px, then scrolls. Empty, it keeps its one-line CSS height (a
   // measured height would include the wrapped placeholder and jump after the first message).
@@ -54,6 +77,25 @@ export function Composer({ onSend, onStop, streaming, disabled, extra }: Compose
       }}
     >
       {extra}
+      {options.length ? (
+        <ul className="mention-list" role="listbox" id="mention-list" aria-label={t('group.mentionList')}>
+          {options.map((n, i) => (
+            <li
+              key={n}
+              id={`mention-${i}`}
+              role="option"
+              aria-selected={i === active}
+              className={i === active ? 'on' : ''}
+              onMouseDown={(e) => {
+                e.preventDefault();
+                pick(n);
+              }}
+            >
+              @{n}
+            </li>
+          ))}
+        </ul>
+      ) : null}
       <textarea
         ref={ref}
         rows={1}
@@ -62,8 +104,34 @@ export function Composer({ onSend, onStop, streaming, disabled, extra }: Compose
         placeholder={narrow ? t('chat.placeholderShort') : t('chat.placeholder')}
         title={t('chat.placeholder')}
         disabled={disabled}
-        onChange={(e) => setText(e.target.value)}
+        aria-autocomplete={mentions?.length ? 'list' : undefined}
+        aria-controls={options.length ? 'mention-list' : undefined}
+        aria-expanded={mentions?.length ? options.length > 0 : undefined}
+        aria-activedescendant={options.length ? `mention-${active}` : undefined}
+        onChange={(e) => {
+          setText(e.target.value);
+          setCaret(e.target.selectionStart ?? e.target.value.length);
+          setDismissed(null);
+        }}
+        onSelect={(e) => setCaret(e.currentTarget.selectionStart ?? 0)}
         onKeyDown={(e) => {
+          if (options.length && !e.nativeEvent.isComposing) {
+            if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+              e.preventDefault();
+              setPicked((active + (e.key === 'ArrowDown' ? 1 : options.length - 1)) % options.length);
+              return;
+            }
+            if (e.key === 'Enter' || e.key === 'Tab') {
+              e.preventDefault();
+              pick(options[active]);
+              return;
+            }
+            if (e.key === 'Escape') {
+              e.preventDefault();
+              setDismissed(at!.start);
+              return;
+            }
+          }
           if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing && e.keyCode !== 229) {
             e.preventDefault();
             send();

@@ -28,6 +28,7 @@ const PATHS: Record<string, string> = {
   compress: 'M8 3v5H3M16 3v5h5M8 21v-5H3M16 21v-5h5',
   check: 'M5 12l5 5 9-11',
   back: 'M15 5l-7 7 7 7',
+  book: 'M5 4h9a3 3 0 013 3v13H8a3 3 0 01-3-3V4zM5 17a3 3 0 013-3h9',
 };
 
 export type IconName = keyof typeof PATHS;

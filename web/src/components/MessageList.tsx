@@ -29,25 +29,36 @@ export interface MessageListProps {
   onEdit?: (it: ChatItem, content: string) => Promise<void>;
   onDelete?: (it: ChatItem) => void;
   onRegenerate?: () => void;
+  /** "Save and regenerate": the last user message, edited, is answered again (the old reply stays as a version). */
+  onEditAndRegenerate?: (it: ChatItem, content: string) => Promise<void>;
   /** Swipes: show another version of a reply. */
   onChooseAlternative?: (it: ChatItem, index: number) => void;
+  /** Extra detail beside the sender's name (group chat: why this member spoke). */
+  metaFor?: (it: ChatItem) => ReactNode;
+  /** "What was sent": opens the inspection of a stored reply. */
+  onInspect?: (it: ChatItem) => void;
   empty: ReactNode;
 }
 
 export function MessageList(props: MessageListProps) {
-  const { items, loaded, hasOlder, loadingOlder, onLoadOlder, streaming, senderFor, onEdit, onDelete, onRegenerate, onChooseAlternative, empty } = props;
+  const { items, loaded, hasOlder, loadingOlder, onLoadOlder, streaming, senderFor, onEdit, onDelete, onRegenerate, onEditAndRegenerate, onChooseAlternative, onInspect, metaFor, empty } = props;
   const { t } = useI18n();
   const ref = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
   const prev = useRef<{ firstKey?: string; lastUserKey?: string; userCount: number; height: number; count: number }>({ height: 0, count: 0, userCount: 0 });
   const [editing, setEditing] = useState<string | null>(null);
-  const handlers = useRef<Handlers>({ onEdit, onDelete, onRegenerate, onChooseAlternative });
-  handlers.current = { onEdit, onDelete, onRegenerate, onChooseAlternative };
+  const handlers = useRef<Handlers>({ onEdit, onDelete, onRegenerate, onChooseAlternative, onEditAndRegenerate, onInspect });
+  handlers.current = { onEdit, onDelete, onRegenerate, onChooseAlternative, onEditAndRegenerate, onInspect };
   const hasEdit = !!onEdit;
   const hasDelete = !!onDelete;
   const hasRegenerate = !!onRegenerate;
   const hasAlternatives = !!onChooseAlternative;
-  const has = useMemo(() => ({ edit: hasEdit, delete: hasDelete, regenerate: hasRegenerate, alternatives: hasAlternatives }), [hasEdit, hasDelete, hasRegenerate, hasAlternatives]);
+  const hasEditAndRegenerate = !!onEditAndRegenerate;
+  const hasInspect = !!onInspect;
+  const has = useMemo(
+    () => ({ edit: hasEdit, delete: hasDelete, regenerate: hasRegenerate, alternatives: hasAlternatives, editAndRegenerate: hasEditAndRegenerate, inspect: hasInspect }),
+    [hasEdit, hasDelete, hasRegenerate, hasAlternatives, hasEditAndRegenerate, hasInspect],
+  );
   // Where the first message was on screen before older ones were put above it. Read during render,
   // while the DOM still shows the old list: off-screen messages have estimated heights
   // (content-visibility) that change as they are scrolled past, so a scrollHeight difference
@@ -99,6 +110,8 @@ export function MessageList(props: MessageListProps) {
   };
 
   const last = items[items.length - 1];
+  // Only the last user message can be answered again (what follows it is its reply).
+  const lastUser = [...items].reverse().find((it) => it.role === 'user');
   return (
     <div className={`messages ${loaded && items.length === 0 ? 'is-empty' : ''}`} ref={ref} onScroll={onScroll} role="log" aria-label={t('chat.messages')} aria-busy={streaming}>
       {loaded && hasOlder ? (
@@ -126,6 +139,8 @@ export function MessageList(props: MessageListProps) {
             isEditing={editing === it.key}
             canAct={!streaming && it.id !== null}
             isLast={it === last}
+            isLastUser={it === lastUser}
+            meta={metaFor?.(it)}
             has={has}
             handlers={handlers}
             setEditing={setEditing}
@@ -146,7 +161,7 @@ function Revealed({ onReveal }: { onReveal: () => void }) {
   return null;
 }
 
-type Handlers = Pick<MessageListProps, 'onEdit' | 'onDelete' | 'onRegenerate' | 'onChooseAlternative'>;
+type Handlers = Pick<MessageListProps, 'onEdit' | 'onDelete' | 'onRegenerate' | 'onChooseAlternative' | 'onEditAndRegenerate' | 'onInspect'>;
 
 interface MessageRowProps {
   it: ChatItem;
@@ -155,7 +170,10 @@ interface MessageRowProps {
   isEditing: boolean;
   canAct: boolean;
   isLast: boolean;
-  has: { edit: boolean; delete: boolean; regenerate: boolean; alternatives: boolean };
+  isLastUser: boolean;
+  /** Extra detail beside the sender's name (MessageListProps.metaFor). */
+  meta?: ReactNode;
+  has: { edit: boolean; delete: boolean; regenerate: boolean; alternatives: boolean; editAndRegenerate: boolean; inspect: boolean };
   /** The caller's latest callbacks: read when clicked, so a new closure does not re-render every row. */
   handlers: RefObject<Handlers>;
   setEditing: (key: string | null) => void;
@@ -165,7 +183,7 @@ interface MessageRowProps {
  * One message. Memoised: in a long chat a new page or a streamed token re-renders only the rows
  * that changed, not a thousand (at 4× CPU that was most of a long task per page).
  */
-const MessageRow = memo(function MessageRow({ it, senderName, senderAvatar, isEditing, canAct, isLast, has, handlers, setEditing }: MessageRowProps) {
+const MessageRow = memo(function MessageRow({ it, senderName, senderAvatar, isEditing, canAct, isLast, isLastUser, meta, has, handlers, setEditing }: MessageRowProps) {
   const { t } = useI18n();
   const mine = it.role === 'user';
   return (
@@ -175,6 +193,7 @@ const MessageRow = memo(function MessageRow({ it, senderName, senderAvatar, isEd
           <div className="msg-name">
             {senderName}
             {it.editedAt ? <span className="muted small"> · {t('chat.edited')}</span> : null}
+            {meta}
           </div>
           {isEditing ? (
             <EditBox
@@ -184,6 +203,14 @@ const MessageRow = memo(function MessageRow({ it, senderName, senderAvatar, isEd
                 await handlers.current.onEdit?.(it, text);
                 setEditing(null);
               }}
+              onSaveAndRegenerate={
+                has.editAndRegenerate && isLastUser
+                  ? async (text) => {
+                      setEditing(null);
+                      await handlers.current.onEditAndRegenerate?.(it, text);
+                    }
+                  : undefined
+              }
             />
           ) : (
             <div className="bubble">
@@ -226,6 +253,11 @@ const MessageRow = memo(function MessageRow({ it, senderName, senderAvatar, isEd
                   <Icon name="refresh" size={16} />
                 </button>
               ) : null}
+              {!mine && has.inspect && it.id !== null ? (
+                <button type="button" className="icon-btn" aria-label={t('inspect.action')} title={t('inspect.action')} onClick={() => handlers.current.onInspect?.(it)}>
+                  <Icon name="search" size={16} />
+                </button>
+              ) : null}
               {has.delete ? (
                 <button type="button" className="icon-btn" aria-label={t('chat.deleteMessage')} title={t('chat.deleteMessage')} onClick={() => handlers.current.onDelete?.(it)}>
                   <Icon name="trash" size={16} />
@@ -238,7 +270,7 @@ const MessageRow = memo(function MessageRow({ it, senderName, senderAvatar, isEd
   );
 });
 
-function EditBox({ initial, onSave, onCancel }: { initial: string; onSave: (text: string) => Promise<void>; onCancel: () => void }) {
+function EditBox({ initial, onSave, onSaveAndRegenerate, onCancel }: { initial: string; onSave: (text: string) => Promise<void>; onSaveAndRegenerate?: (text: string) => Promise<void>; onCancel: () => void }) {
   const [text, setText] = useState(initial);
   const [busy, setBusy] = useState(false);
   const { t } = useI18n();
@@ -263,6 +295,11 @@ function EditBox({ initial, onSave, onCancel }: { initial: string; onSave: (text
         <button type="button" className="btn btn-sm" onClick={onCancel}>
           {t('common.cancel')}
         </button>
+        {onSaveAndRegenerate ? (
+          <button type="button" className="btn btn-sm" disabled={busy || !text.trim()} onClick={() => void onSaveAndRegenerate(text.trim())}>
+            <Icon name="refresh" size={14} /> {t('chat.saveAndRegenerate')}
+          </button>
+        ) : null}
         <button type="submit" className="btn btn-primary btn-sm" disabled={busy || !text.trim()}>
           {t('common.save')}
         </button>

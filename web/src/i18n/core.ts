@@ -69,6 +69,18 @@ const CODE_KEYS: Partial<Record<string, MessageKey>> = {
   'source_unavailable:unreachable': 'error.code.source_unavailable:unreachable',
   busy_conversation: 'error.busy',
   unsupported_media_type: 'error.code.unsupported_media_type',
+  // evaluations (admin)
+  'validation:input.messages': 'error.code.validation:input.messages',
+  'validation:characterId': 'error.code.validation:characterId',
+  'validation:groupId': 'error.code.validation:groupId',
+  'validation:input.section': 'error.code.validation:input.section',
+  'validation:input.sourceText': 'error.code.validation:input.sourceText',
+  'validation:input.shortTerm': 'error.code.validation:input.shortTerm',
+  'validation:input.speakerId': 'error.code.validation:input.speakerId',
+  'validation:caseIds': 'error.code.validation:caseIds',
+  'validation:model': 'error.code.validation:model',
+  'validation:promptVersionId': 'error.code.validation:promptVersionId',
+  'conflict:job_state': 'error.code.conflict:job_state',
 };
 
 /** Which form field a code is about, when the server does not say it in `field`. */

@@ -12,7 +12,7 @@
  *   s = conversationReducer(s, { type: 'done', messageId: 8, userMessageId: 7 });
  */
 import type { ReplyDone, TurnEvent, TurnEventData, TurnEventName } from '../../../src/features/conversations/events.js';
-import type { Id, Message, MessagePage } from './types.js';
+import type { Id, Message, MessagePage, SpeakerReason } from './types.js';
 
 /** `unanswered`: a user message whose turn ended with no reply (stored as `failed`). */
 export type ItemStatus = 'complete' | 'interrupted' | 'streaming' | 'error' | 'unanswered';
@@ -33,6 +33,8 @@ export interface ChatItem {
   error?: string;
   /** Swipes: the shown version and how many there are. */
   alternatives?: { index: number; count: number } | null;
+  /** Group replies: why the member was chosen to speak. */
+  reason?: SpeakerReason | null;
 }
 
 export interface ConversationState {
@@ -76,6 +78,7 @@ export function fromMessage(m: Message): ChatItem {
     status: m.status === 'interrupted' ? 'interrupted' : m.status === 'failed' ? 'unanswered' : 'complete',
     characterId: m.characterId ?? null,
     alternatives: m.alternatives ?? null,
+    ...(m.reason ? { reason: m.reason } : {}),
     createdAt: m.createdAt,
     editedAt: m.editedAt ?? null,
   };

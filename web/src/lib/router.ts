@@ -1,20 +1,23 @@
 /**
  * A URL per view, on the history API (no router library needed for five routes):
  *   /                      home (opens the first character)
- *   /characters/:id        a character's chat
+ *   /characters/:id        a character's current chat
+ *   /characters/:id/chats/:chatId   one of its chats
  *   /groups/:id            a group chat
  *   /settings              the settings dialog (over the last chat)
  *   /admin                 the admin page
+ *   /lorebooks[/:id]       the lorebooks page (a book's entries with an id)
  * The server answers any GET path without a file extension with index.html, so these deep-link.
  */
 import { useCallback, useSyncExternalStore } from 'react';
 
 export type Route =
   | { view: 'home' }
-  | { view: 'character'; id: string }
+  | { view: 'character'; id: string; chatId?: string }
   | { view: 'group'; id: string }
   | { view: 'settings' }
-  | { view: 'admin' };
+  | { view: 'admin' }
+  | { view: 'lorebooks'; id: string | null };
 
 /** @example parseRoute('/characters/12') // { view: 'character', id: '12' } */
 export function parseRoute(pathname: string): Route {
@@ -26,9 +29,11 @@ export function parseRoute(pathname: string): Route {
     }
   });
   if (parts[0] === 'characters' && parts[1] && parts.length === 2) return { view: 'character', id: parts[1] };
+  if (parts[0] === 'characters' && parts[1] && parts[2] === 'chats' && parts[3] && parts.length === 4) return { view: 'character', id: parts[1], chatId: parts[3] };
   if (parts[0] === 'groups' && parts[1] && parts.length === 2) return { view: 'group', id: parts[1] };
   if (parts[0] === 'settings' && parts.length === 1) return { view: 'settings' };
   if (parts[0] === 'admin' && parts.length === 1) return { view: 'admin' };
+  if (parts[0] === 'lorebooks' && parts.length <= 2) return { view: 'lorebooks', id: parts[1] ?? null };
   return { view: 'home' };
 }
 
@@ -36,13 +41,15 @@ export function parseRoute(pathname: string): Route {
 export function routePath(r: Route): string {
   switch (r.view) {
     case 'character':
-      return `/characters/${encodeURIComponent(r.id)}`;
+      return `/characters/${encodeURIComponent(r.id)}${r.chatId ? `/chats/${encodeURIComponent(r.chatId)}` : ''}`;
     case 'group':
       return `/groups/${encodeURIComponent(r.id)}`;
     case 'settings':
       return '/settings';
     case 'admin':
       return '/admin';
+    case 'lorebooks':
+      return r.id === null ? '/lorebooks' : `/lorebooks/${encodeURIComponent(r.id)}`;
     default:
       return '/';
   }

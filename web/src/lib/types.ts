@@ -9,12 +9,12 @@ import type { components, paths } from './api-schema.js';
 export type Id = number | string;
 
 /** The JSON a route answers with 200 (or 201), read from the generated OpenAPI types. */
-type Ok<P extends keyof paths, M extends keyof paths[P]> = paths[P][M] extends { responses: { 200: { content: { 'application/json': infer T } } } }
+export type Ok<P extends keyof paths, M extends keyof paths[P]> = paths[P][M] extends { responses: { 200: { content: { 'application/json': infer T } } } }
   ? T
   : paths[P][M] extends { responses: { 201: { content: { 'application/json': infer T } } } }
     ? T
     : never;
-type Schemas = components['schemas'];
+export type Schemas = components['schemas'];
 
 export type User = Ok<'/api/auth/me', 'get'>['user'];
 export type Settings = Ok<'/api/me/settings', 'get'>;
@@ -54,7 +54,14 @@ export interface Page<T> {
 
 export type MessageRole = 'user' | 'assistant';
 
-export type Message = Omit<Schemas['Message'], 'status'> & { status: 'complete' | 'interrupted' | 'pending' | 'failed' };
+/** Why a group member was chosen to speak: the rule (`by`), and the moderator's confidence and words when it chose. */
+export type SpeakerReason = NonNullable<Schemas['GroupMessage']['reason']>;
+
+export type Message = Omit<Schemas['Message'], 'status'> & {
+  status: 'complete' | 'interrupted' | 'pending' | 'failed';
+  /** Group replies (GroupMessage): why the member was chosen to speak. */
+  reason?: SpeakerReason | null;
+};
 
 export type MessagePage = Omit<Ok<'/api/characters/{id}/messages', 'get'>, 'items'> & { items: Message[] };
 
@@ -84,3 +91,12 @@ export type Group = Omit<Ok<'/api/groups', 'get'>['items'][number], 'mode'> & { 
 export type GroupMember = Group['members'][number];
 
 export type AdminUser = Ok<'/api/admin/users', 'get'>['items'][number];
+
+/** The card's own fields (system prompt, post-history instructions, alternate greetings). */
+export type CardFields = Character['card'];
+
+/** One of a character's chats. */
+export type ChatSummary = Schemas['Chat'];
+
+/** Who the user plays in chats. */
+export type Persona = Schemas['Persona'];

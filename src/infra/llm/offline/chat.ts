@@ -272,3 +272,33 @@ export function biography(hints: LlmHints | undefined): string {
   if (out.length < 2) out.push(p.occupation && intro ? `${name}是${p.occupation}。` : `关于${name}的资料有限，形象仍有待补充。`);
   return out.slice(0, 4).join('');
 }
+
+/**
+ * A new chat's opening line, in the character's voice: a short stage direction, who it is, one
+ * thing it cares about, and a question that is easy to answer. `{{user}}` stays a macro (expanded
+ * when shown). English when the character's material is mostly Latin script.
+ */
+export function greeting(hints: LlmHints | undefined): string {
+  const p = readPersona(hints);
+  const profile = JSON.stringify(hints?.profile ?? {});
+  const material = `${hints?.characterName ?? ''} ${profile.slice(0, 4000)} ${(hints?.sourceMarkdown ?? '').slice(0, 4000)}`;
+  const seed = hash(`${p.name}\u0000greeting`);
+  if (isMostlyCjk(material)) {
+    const name = p.name || '在下';
+    const who = p.occupation ? `${name}，${p.occupation}` : name;
+    const care = p.likes[0] ?? p.traits[0];
+    return [
+      `*${name}${pick(['放下手中的书卷', '抬起头来', '拱手一礼', '闻声转过身来'], seed)}，打量着来人。*`,
+      `{{user}}，幸会。我是${who}。`,
+      care ? endZh(care) : '',
+      pick(['今日有缘相见，你想聊些什么？', '你从何处来？可有什么想问我的？', '难得有客，不如坐下说说话？'], seed >>> 3),
+    ].join('');
+  }
+  const name = p.latinName || p.name || 'I';
+  const occupation = p.occupation && !isMostlyCjk(p.occupation) ? `, ${p.occupation}` : '';
+  return [
+    `*${name} ${pick(['looks up from the desk', 'turns at the sound of your steps', 'sets down a cup of tea', 'gives a small nod'], seed)}.*`,
+    `Well met, {{user}}. I am ${name}${occupation}.`,
+    pick(['What brings you here today?', 'Sit down, if you like. What shall we talk about?', 'You look like someone with a question. Ask away.'], seed >>> 3),
+  ].join(' ');
+}

@@ -5,7 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { estimateTokens, type LlmProvider, type LlmUsage, type ProviderRequest } from '../types.js';
-import { biography, chatReply } from './chat.js';
+import { biography, chatReply, greeting } from './chat.js';
 import { integrate, summarize } from './memory.js';
 import { chooseSpeaker } from './moderator.js';
 import { shapeToSchema } from './shape.js';
@@ -47,6 +47,7 @@ export function answer(req: ProviderRequest): string {
   if (req.json) return JSON.stringify(shapeToSchema(req.json.schema, candidate(req), (path) => filler(req, path)));
   switch (req.purpose) {
     case 'structure':
+      if (hints?.writing === 'greeting') return greeting(hints);
       return hints?.sectionKey ? JSON.stringify(candidate(req)) : biography(hints);
     case 'memory':
       return summarize(transcriptOf(req), 5, hints?.characterName).map((m) => `- ${m}`).join('\n');

@@ -57,7 +57,7 @@ export interface Operations {
   cache: { hits: number; misses: number; hitRate: number | null };
   dbPool: { total: number; idle: number; waiting: number };
   queues: { name: string; waiting: number; running: number }[];
-  failedJobs: { id: string; kind: string; errorCode: string | null; errorMessage: string | null; updatedAt: number }[];
+  failedJobs: { id: string; kind: string; errorCode: string | null; errorMessage: string | null; updatedAt: number; retryable: boolean }[];
   breakers: { model: string; state: string }[];
 }
 export interface AuditEntry {
@@ -117,4 +117,8 @@ export function useSavePrices() {
   return useMutation({ mutationFn: (items: Price[]) => api.put('/api/admin/prices', { items }), onSuccess: () => qc.invalidateQueries({ queryKey: ['admin'] }) });
 }
 export const useOperations = () => useQuery({ queryKey: keys.ops, queryFn: () => api.get<Operations>('/api/admin/operations'), refetchInterval: 5000 });
+export function useRetryJob() {
+  const qc = useQueryClient();
+  return useMutation({ mutationFn: (id: string) => api.post<{ id: string; state: string }>(`/api/admin/failed-jobs/${seg(id)}/retry`), onSuccess: () => qc.invalidateQueries({ queryKey: ['admin'] }) });
+}
 export const useAudit = () => useQuery({ queryKey: keys.audit, queryFn: () => api.get<{ items: AuditEntry[] }>(`/api/admin/audit${qs({ limit: 50 })}`) });

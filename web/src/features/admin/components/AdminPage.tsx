@@ -6,17 +6,19 @@ import { PromptsPanel } from './PromptsPanel.js';
 import { FeedbackPanel } from './FeedbackPanel.js';
 import { UsagePanel } from './UsagePanel.js';
 import { OperationsPanel } from './OperationsPanel.js';
+import { EvaluationsPanel } from './EvaluationsPanel.js';
 
 const TABS = [
   ['users', 'console.users'],
   ['prompts', 'console.prompts'],
+  ['evaluations', 'evals.tab'],
   ['feedback', 'console.feedback'],
   ['usage', 'console.usage'],
   ['operations', 'console.operations'],
 ] as const satisfies readonly (readonly [string, MessageKey])[];
 type Tab = (typeof TABS)[number][0];
 
-/** The operator's console: users, prompts, feedback, usage, operations. */
+/** The operator's console: users, prompts, evaluations, feedback, usage, operations. */
 export function AdminPage({ leading }: { leading?: ReactNode }) {
   const { t } = useI18n();
   const [tab, setTab] = useState<Tab>('users');
@@ -34,7 +36,7 @@ export function AdminPage({ leading }: { leading?: ReactNode }) {
             </button>
           ))}
         </div>
-        {tab === 'users' ? <UsersPanel /> : tab === 'prompts' ? <PromptsPanel /> : tab === 'feedback' ? <FeedbackPanel /> : tab === 'usage' ? <UsagePanel /> : <OperationsPanel />}
+        {tab === 'users' ? <UsersPanel /> : tab === 'prompts' ? <PromptsPanel /> : tab === 'evaluations' ? <EvaluationsPanel /> : tab === 'feedback' ? <FeedbackPanel /> : tab === 'usage' ? <UsagePanel /> : <OperationsPanel />}
       </div>
     </section>
   );

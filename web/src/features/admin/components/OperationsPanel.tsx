@@ -1,12 +1,15 @@
 import { Fragment } from 'react';
 import { useI18n } from '../../../i18n/index.js';
-import { useAudit, useOperations } from '../api/console.js';
+import { useToast } from '../../../components/Toast.js';
+import { useAudit, useOperations, useRetryJob } from '../api/console.js';
 
 /** Cache hit rate, DB pool, queues, failed jobs, breakers; and the audit log of admin actions. */
 export function OperationsPanel() {
   const { t, errorText } = useI18n();
   const ops = useOperations();
   const audit = useAudit();
+  const retry = useRetryJob();
+  const toast = useToast();
   const o = ops.data;
   return (
     <div>
@@ -28,8 +31,51 @@ export function OperationsPanel() {
           <dt>{t('console.breakers')}</dt>
           <dd>{o.breakers.length ? o.breakers.map((b) => `${b.model}: ${b.state}`).join(', ') : t('console.breakersQuiet')}</dd>
           <dt>{t('console.failedJobs')}</dt>
-          <dd>{o.failedJobs.length ? o.failedJobs.map((j) => `${j.kind} ${j.id.slice(0, 8)} ${j.errorCode ?? ''}`).join('; ') : '0'}</dd>
+          <dd>{o.failedJobs.length}</dd>
         </dl>
+      ) : null}
+      {o ? (
+        <>
+          <h3>{t('console.failedJobs')}</h3>
+          {o.failedJobs.length ? (
+            <div className="table-wrap">
+              <table className="table" aria-label={t('console.failedJobs')}>
+                <thead>
+                  <tr>
+                    <th scope="col">{t('console.job')}</th>
+                    <th scope="col">{t('console.error')}</th>
+                    <th scope="col">{t('console.time')}</th>
+                    <th scope="col" />
+                  </tr>
+                </thead>
+                <tbody>
+                  {o.failedJobs.map((j) => (
+                    <tr key={j.id}>
+                      <td data-label={t('console.job')}>
+                        {j.kind} <span className="muted small">{j.id.slice(0, 8)}</span>
+                      </td>
+                      <td className="small" data-label={t('console.error')}>
+                        {j.errorCode ?? ''} {j.errorMessage ?? ''}
+                      </td>
+                      <td className="small muted" data-label={t('console.time')}>
+                        {new Date(j.updatedAt).toLocaleString()}
+                      </td>
+                      <td>
+                        {j.retryable ? (
+                          <button type="button" className="btn btn-sm" disabled={retry.isPending} onClick={() => retry.mutate(j.id, { onSuccess: () => toast.success(t('console.retried')), onError: toast.error })}>
+                            {t('console.retry')}
+                          </button>
+                        ) : null}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          ) : (
+            <p className="muted">{t('console.noFailedJobs')}</p>
+          )}
+        </>
       ) : null}
       <h3>{t('console.audit')}</h3>
       <table className="table">

@@ -4,6 +4,7 @@ import { api, seg } from '../../../lib/api.js';
 import type { AdminUser } from '../../../lib/types.js';
 import { useAdminUsers } from '../api/get-users.js';
 import { useAccountActions } from '../api/console.js';
+import { ReviewConversation } from './ReviewConversation.js';
 
 const PAGE = 20;
 
@@ -20,6 +21,7 @@ export function UsersPanel() {
   const q = useAdminUsers(PAGE, offset);
   const act = useAccountActions();
   const [review, setReview] = useState<{ username: string; data: Review } | null>(null);
+  const [conversation, setConversation] = useState<number | null>(null);
   const total = q.data?.total ?? 0;
   const error = q.error ?? act.disable.error ?? act.role.error ?? act.remove.error;
   return (
@@ -99,7 +101,10 @@ export function UsersPanel() {
           <ul>
             {review.data.conversations.map((c) => (
               <li key={c.id}>
-                {c.kind} · {c.title} · {c.messageCount}
+                <button type="button" className="btn btn-sm btn-ghost" aria-expanded={conversation === c.id} onClick={() => setConversation(conversation === c.id ? null : c.id)}>
+                  {c.kind} · {c.title} · {c.messageCount}
+                </button>
+                {conversation === c.id ? <ReviewConversation id={c.id} username={review.username} /> : null}
               </li>
             ))}
           </ul>

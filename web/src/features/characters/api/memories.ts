@@ -3,36 +3,38 @@ import { api, seg } from '../../../lib/api.js';
 import type { Id, Memories, Memory } from '../../../lib/types.js';
 import { characterKeys } from './keys.js';
 
-export const getMemories = (id: Id) => api.get<Memories>(`/api/characters/${seg(id)}/memories`);
-export const updateMemory = (id: Id, memoryId: Id, body: { content?: string; pinned?: boolean; importance?: number }) =>
-  api.patch<Memory>(`/api/characters/${seg(id)}/memories/${seg(memoryId)}`, body);
-export const deleteMemory = (id: Id, memoryId: Id) => api.del(`/api/characters/${seg(id)}/memories/${seg(memoryId)}`);
-export const compressMemories = (id: Id) => api.post(`/api/characters/${seg(id)}/memories/compress`);
+/** Short-term memory is a chat's: with `chatId`, that chat's; without, the character's current chat's. */
+const base = (id: Id, chatId?: Id) => (chatId !== undefined ? `/api/chats/${seg(chatId)}/memories` : `/api/characters/${seg(id)}/memories`);
 
-export function useMemories(id: Id) {
-  return useQuery({ queryKey: characterKeys.memories(id), queryFn: () => getMemories(id) });
+export const getMemories = (id: Id, chatId?: Id) => api.get<Memories>(base(id, chatId));
+export const updateMemory = (id: Id, memoryId: Id, body: { content?: string; pinned?: boolean; importance?: number }, chatId?: Id) => api.patch<Memory>(`${base(id, chatId)}/${seg(memoryId)}`, body);
+export const deleteMemory = (id: Id, memoryId: Id, chatId?: Id) => api.del(`${base(id, chatId)}/${seg(memoryId)}`);
+export const compressMemories = (id: Id, chatId?: Id) => api.post(`${base(id, chatId)}/compress`);
+
+export function useMemories(id: Id, chatId?: Id) {
+  return useQuery({ queryKey: [...characterKeys.memories(id), String(chatId ?? '')], queryFn: () => getMemories(id, chatId) });
 }
 
-export function useUpdateMemory(id: Id) {
+export function useUpdateMemory(id: Id, chatId?: Id) {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: (v: { memoryId: Id; content?: string; pinned?: boolean }) => updateMemory(id, v.memoryId, { content: v.content, pinned: v.pinned }),
+    mutationFn: (v: { memoryId: Id; content?: string; pinned?: boolean }) => updateMemory(id, v.memoryId, { content: v.content, pinned: v.pinned }, chatId),
     onSuccess: () => qc.invalidateQueries({ queryKey: characterKeys.memories(id) }),
   });
 }
 
-export function useDeleteMemory(id: Id) {
+export function useDeleteMemory(id: Id, chatId?: Id) {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: (memoryId: Id) => deleteMemory(id, memoryId),
+    mutationFn: (memoryId: Id) => deleteMemory(id, memoryId, chatId),
     onSuccess: () => qc.invalidateQueries({ queryKey: characterKeys.memories(id) }),
   });
 }
 
-export function useCompressMemories(id: Id) {
+export function useCompressMemories(id: Id, chatId?: Id) {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: () => compressMemories(id),
+    mutationFn: () => compressMemories(id, chatId),
     // Compression runs in the background; look again a little later.
     onSuccess: () => setTimeout(() => qc.invalidateQueries({ queryKey: characterKeys.memories(id) }), 3000),
   });

@@ -1,4 +1,4 @@
-import { Suspense, useState } from 'react';
+import { Suspense, useState, type ReactNode } from 'react';
 import { Avatar } from '../../../components/Avatar.js';
 import { useConfirm } from '../../../components/Confirm.js';
 import { Icon } from '../../../components/Icon.js';
@@ -25,22 +25,26 @@ const ProfileEditor = lazyNamed(() => import('./ProfileEditor.js'), 'ProfileEdit
 
 export interface InfoPanelProps {
   characterId: Id;
+  /** The open chat: its short-term memory is shown (the character's long-term memory is shared). */
+  chatId?: Id;
   onDeleted: () => void;
   onSelect: (id: Id) => void;
   /** Fills `{{user}}` in an imported card's text when shown (the stored text keeps the macro). */
   username?: string;
+  /** More buttons beside export/copy/delete (the lorebook editor). */
+  actions?: ReactNode;
 }
 
 /** The right pane for a character: avatar, biography, profile (read-only + editor), memories. */
-export function InfoPanel({ characterId, onDeleted, onSelect, username = 'User' }: InfoPanelProps) {
+export function InfoPanel({ characterId, chatId, onDeleted, onSelect, username = 'User', actions }: InfoPanelProps) {
   const { t, errorText } = useI18n();
   const q = useCharacter(characterId);
   if (q.isPending) return <div className="pad muted">{t('app.loading')}</div>;
   if (q.error) return <div className="pad error-text" role="alert">{errorText(q.error)}</div>;
-  return <CharacterInfo key={String(characterId)} c={q.data} onDeleted={onDeleted} onSelect={onSelect} username={username} />;
+  return <CharacterInfo key={String(characterId)} c={q.data} chatId={chatId} onDeleted={onDeleted} onSelect={onSelect} username={username} actions={actions} />;
 }
 
-function CharacterInfo({ c, onDeleted, onSelect, username }: { c: Character; onDeleted: () => void; onSelect: (id: Id) => void; username: string }) {
+function CharacterInfo({ c, chatId, onDeleted, onSelect, username, actions }: { c: Character; chatId?: Id; onDeleted: () => void; onSelect: (id: Id) => void; username: string; actions?: ReactNode }) {
   const { t, locale } = useI18n();
   const toast = useToast();
   const confirm = useConfirm();
@@ -142,6 +146,7 @@ function CharacterInfo({ c, onDeleted, onSelect, username }: { c: Character; onD
           >
             <Icon name="trash" size={16} />
           </button>
+          {actions}
         </div>
       </div>
 
@@ -194,7 +199,7 @@ function CharacterInfo({ c, onDeleted, onSelect, username }: { c: Character; onD
         })}
       </section>
 
-      <MemorySection characterId={c.id} />
+      <MemorySection characterId={c.id} chatId={chatId} />
 
       <Suspense fallback={null}>
         {editing ? <ProfileEditor character={c} onClose={() => setEditing(false)} /> : null}
@@ -204,11 +209,11 @@ function CharacterInfo({ c, onDeleted, onSelect, username }: { c: Character; onD
   );
 }
 
-function MemorySection({ characterId }: { characterId: Id }) {
+function MemorySection({ characterId, chatId }: { characterId: Id; chatId?: Id }) {
   const { t, errorText } = useI18n();
   const toast = useToast();
-  const q = useMemories(characterId);
-  const compress = useCompressMemories(characterId);
+  const q = useMemories(characterId, chatId);
+  const compress = useCompressMemories(characterId, chatId);
   return (
     <section className="info-sec">
       <div className="row between">
@@ -220,15 +225,15 @@ function MemorySection({ characterId }: { characterId: Id }) {
       {q.error ? <p className="error-text small">{errorText(q.error)}</p> : null}
       {q.data ? (
         <>
-          <MemoryGroup title={t('info.shortTerm')} items={q.data.shortTerm} characterId={characterId} />
-          <MemoryGroup title={t('info.longTerm')} items={q.data.longTerm} characterId={characterId} />
+          <MemoryGroup title={t('info.shortTerm')} items={q.data.shortTerm} characterId={characterId} chatId={chatId} />
+          <MemoryGroup title={t('info.longTerm')} items={q.data.longTerm} characterId={characterId} chatId={chatId} />
         </>
       ) : null}
     </section>
   );
 }
 
-function MemoryGroup({ title, items, characterId }: { title: string; items: Memory[]; characterId: Id }) {
+function MemoryGroup({ title, items, characterId, chatId }: { title: string; items: Memory[]; characterId: Id; chatId?: Id }) {
   const { t } = useI18n();
   return (
     <div className="memory-group">
@@ -238,18 +243,18 @@ function MemoryGroup({ title, items, characterId }: { title: string; items: Memo
       {items.length === 0 ? <p className="muted small">{t('info.noMemories')}</p> : null}
       <ul className="memories">
         {items.map((m) => (
-          <MemoryItem key={m.id} m={m} characterId={characterId} />
+          <MemoryItem key={m.id} m={m} characterId={characterId} chatId={chatId} />
         ))}
       </ul>
     </div>
   );
 }
 
-function MemoryItem({ m, characterId }: { m: Memory; characterId: Id }) {
+function MemoryItem({ m, characterId, chatId }: { m: Memory; characterId: Id; chatId?: Id }) {
   const { t } = useI18n();
   const confirm = useConfirm();
-  const update = useUpdateMemory(characterId);
-  const del = useDeleteMemory(characterId);
+  const update = useUpdateMemory(characterId, chatId);
+  const del = useDeleteMemory(characterId, chatId);
   const [edit, setEdit] = useState<string | null>(null);
   return (
     <li className={`memory ${m.pinned ? 'pinned' : ''}`}>

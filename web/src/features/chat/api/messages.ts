@@ -2,26 +2,31 @@
 import { api, qs, seg, exportQuery } from '../../../lib/api.js';
 import type { Id, Message, MessagePage } from '../../../lib/types.js';
 
-export const chatKeys = {
-  all: ['chat'] as const,
-  messages: (characterId: Id) => ['chat', String(characterId), 'messages'] as const,
-};
+/**
+ * Which conversation a request addresses: one chat by id, or a character's current chat (the
+ * one it was last used in; a character without any gets its first chat on first look).
+ */
+export type ChatTarget = { chatId: Id } | { characterId: Id };
 
-const base = (id: Id) => `/api/characters/${seg(id)}/messages`;
+const root = (t: ChatTarget) => ('chatId' in t ? `/api/chats/${seg(t.chatId)}` : `/api/characters/${seg(t.characterId)}`);
+const base = (t: ChatTarget) => `${root(t)}/messages`;
 
 /** Newest first; pass `nextBefore` of the previous page for older ones. */
-export const getMessages = (characterId: Id, before: Id | null, limit = 30) => api.get<MessagePage>(`${base(characterId)}${qs({ before, limit })}`);
+export const getMessages = (target: ChatTarget, before: Id | null, limit = 30) => api.get<MessagePage>(`${base(target)}${qs({ before, limit })}`);
 
 /** Opens the SSE stream of a turn: `token`… then `done` or `error`. */
-export const sendMessage = (characterId: Id, content: string, signal: AbortSignal) => api.stream('POST', base(characterId), { content }, signal);
+export const sendMessage = (target: ChatTarget, content: string, signal: AbortSignal) => api.stream('POST', base(target), { content }, signal);
 
-/** Replaces the last reply; streams like a turn. */
-export const regenerate = (characterId: Id, signal: AbortSignal) => api.stream('POST', `${base(characterId)}/regenerate`, {}, signal);
+/** Writes the last reply again (the old one stays as an alternative); streams like a turn. */
+export const regenerate = (target: ChatTarget, signal: AbortSignal) => api.stream('POST', `${base(target)}/regenerate`, {}, signal);
 
-export const editMessage = (characterId: Id, messageId: Id, content: string) => api.patch<Message | undefined>(`${base(characterId)}/${seg(messageId)}`, { content });
+/** Saves an edit of the last user message and answers it again; streams like a turn. */
+export const editAndRegenerate = (target: ChatTarget, messageId: Id, content: string, signal: AbortSignal) => api.stream('POST', `${base(target)}/${seg(messageId)}/regenerate`, { content }, signal);
+
+export const editMessage = (target: ChatTarget, messageId: Id, content: string) => api.patch<Message | undefined>(`${base(target)}/${seg(messageId)}`, { content });
 /** Shows version `index` of a reply (swipe). */
-export const chooseAlternative = (characterId: Id, messageId: Id, index: number) => api.put<Message>(`${base(characterId)}/${seg(messageId)}/alternative`, { index });
-export const deleteMessage = (characterId: Id, messageId: Id) => api.del(`${base(characterId)}/${seg(messageId)}`);
-export const clearMessages = (characterId: Id) => api.del(base(characterId));
+export const chooseAlternative = (target: ChatTarget, messageId: Id, index: number) => api.put<Message>(`${base(target)}/${seg(messageId)}/alternative`, { index });
+export const deleteMessage = (target: ChatTarget, messageId: Id) => api.del(`${base(target)}/${seg(messageId)}`);
+export const clearMessages = (target: ChatTarget) => api.del(base(target));
 
-export const exportUrl = (characterId: Id, format: 'md' | 'json') => `/api/characters/${seg(characterId)}/export${exportQuery(format)}`;
+export const exportUrl = (target: ChatTarget, format: 'md' | 'json') => `${root(target)}/export${exportQuery(format)}`;

@@ -18,10 +18,12 @@ export interface NewGroup {
 export const getGroups = () => api.get<{ items: Group[] }>('/api/groups').then((r) => r.items);
 export const getGroup = (id: Id) => api.get<Group>(`/api/groups/${seg(id)}`);
 export const createGroup = (g: NewGroup) => api.post<Group>('/api/groups', g);
-export const updateGroup = (id: Id, body: { name?: string; mode?: GroupMode; maxRounds?: number }) => api.patch<Group>(`/api/groups/${seg(id)}`, body);
+export const updateGroup = (id: Id, body: { name?: string; mode?: GroupMode; maxRounds?: number; personaId?: Id | null }) => api.patch<Group>(`/api/groups/${seg(id)}`, body);
 export const deleteGroup = (id: Id) => api.del(`/api/groups/${seg(id)}`);
 export const addMember = (id: Id, characterId: Id) => api.post(`/api/groups/${seg(id)}/members`, { characterId });
 export const removeMember = (id: Id, characterId: Id) => api.del(`/api/groups/${seg(id)}/members/${seg(characterId)}`);
+/** Mutes a member until `until` (epoch ms), or unmutes it (null). */
+export const muteMember = (id: Id, characterId: Id, until: number | null) => api.put<Group>(`/api/groups/${seg(id)}/members/${seg(characterId)}/mute`, { until });
 
 export function useGroups() {
   return useQuery({ queryKey: groupKeys.list(), queryFn: getGroups });
@@ -34,7 +36,7 @@ export function useCreateGroup() {
 
 export function useUpdateGroup(id: Id) {
   const qc = useQueryClient();
-  return useMutation({ mutationFn: (b: { name?: string; mode?: GroupMode; maxRounds?: number }) => updateGroup(id, b), onSuccess: () => qc.invalidateQueries({ queryKey: groupKeys.all }) });
+  return useMutation({ mutationFn: (b: { name?: string; mode?: GroupMode; maxRounds?: number; personaId?: Id | null }) => updateGroup(id, b), onSuccess: () => qc.invalidateQueries({ queryKey: groupKeys.all }) });
 }
 
 export function useDeleteGroup() {
@@ -48,5 +50,6 @@ export function useGroupMember(id: Id) {
   return {
     add: useMutation({ mutationFn: (characterId: Id) => addMember(id, characterId), onSuccess: done }),
     remove: useMutation({ mutationFn: (characterId: Id) => removeMember(id, characterId), onSuccess: done }),
+    mute: useMutation({ mutationFn: ({ characterId, until }: { characterId: Id; until: number | null }) => muteMember(id, characterId, until), onSuccess: done }),
   };
 }

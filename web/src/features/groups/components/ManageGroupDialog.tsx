@@ -4,13 +4,14 @@ import { Avatar } from '../../../components/Avatar.js';
 import { useConfirm } from '../../../components/Confirm.js';
 import { Icon } from '../../../components/Icon.js';
 import { Modal } from '../../../components/Modal.js';
+import { PersonaSelect } from '../../../components/PersonaSelect.js';
 import { useToast } from '../../../components/Toast.js';
 import { useI18n } from '../../../i18n/index.js';
-import type { CharacterSummary, Group, GroupMode } from '../../../lib/types.js';
+import type { CharacterSummary, Group, GroupMode, Persona } from '../../../lib/types.js';
 import { useDeleteGroup, useGroupMember, useUpdateGroup } from '../api/groups.js';
 import { ModeFields } from './GroupForm.js';
 
-export function ManageGroupDialog({ group, characters, onClose, onDeleted }: { group: Group; characters: CharacterSummary[]; onClose: () => void; onDeleted: () => void }) {
+export function ManageGroupDialog({ group, characters, personas = [], onClose, onDeleted }: { group: Group; characters: CharacterSummary[]; personas?: Persona[]; onClose: () => void; onDeleted: () => void }) {
   const { t } = useI18n();
   const toast = useToast();
   const confirm = useConfirm();
@@ -66,6 +67,13 @@ export function ManageGroupDialog({ group, characters, onClose, onDeleted }: { g
           <input value={name} onChange={(e) => setName(e.target.value)} maxLength={LIMITS.groupName.max} />
         </label>
         <ModeFields mode={mode} maxRounds={maxRounds} onMode={setMode} onRounds={setMaxRounds} />
+        {personas.length ? (
+          <label className="field">
+            <span>{t('persona.label')}</span>
+            {/* Saved on change, like the member list below. */}
+            <PersonaSelect personas={personas} value={group.personaId} disabled={update.isPending} onChange={(personaId) => update.mutate({ personaId }, { onSuccess: () => toast.success(t('common.saved')) })} />
+          </label>
+        ) : null}
         <fieldset className="field">
           <legend>
             {t('group.members')} <span className="muted small">{group.members.length}/12</span>

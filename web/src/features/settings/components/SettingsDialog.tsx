@@ -9,6 +9,8 @@ import { LIMITS } from '../../../../../src/shared/limits.js';
 import { useFieldErrors } from '../../../components/FieldErrors.js';
 import { useChangePassword, useDeleteAccount, useSaveSettings, useSettings } from '../api/settings.js';
 import { MyUsage } from './MyUsage.js';
+import { PersonasSection } from './PersonasSection.js';
+import { ApiKeys } from './ApiKeys.js';
 
 /** Preferences (model, memory budgets, about-me, group rounds), appearance, password, account deletion. */
 export function SettingsDialog({ onClose, onAccountDeleted }: { onClose: () => void; onAccountDeleted: () => void }) {
@@ -112,7 +114,9 @@ export function SettingsDialog({ onClose, onAccountDeleted }: { onClose: () => v
           )}
         </form>
 
+        <PersonasSection />
         <MyUsage />
+        <ApiKeys />
         <PasswordForm />
         <DeleteAccount onDeleted={onAccountDeleted} />
       </div>
