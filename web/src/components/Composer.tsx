@@ -104,9 +104,9 @@ export function Composer({ onSend, onStop, streaming, disabled, extra, mentions 
         placeholder={narrow ? t('chat.placeholderShort') : t('chat.placeholder')}
         title={t('chat.placeholder')}
         disabled={disabled}
+        // A textbox with a suggestion list (aria-expanded is not allowed on a textarea, which cannot be a combobox).
         aria-autocomplete={mentions?.length ? 'list' : undefined}
         aria-controls={options.length ? 'mention-list' : undefined}
-        aria-expanded={mentions?.length ? options.length > 0 : undefined}
         aria-activedescendant={options.length ? `mention-${active}` : undefined}
         onChange={(e) => {
           setText(e.target.value);
