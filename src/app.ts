@@ -34,6 +34,7 @@ import { registerConsole } from './console-routes.js';
 import { registerChatRoutes } from './features/chat/routes.js';
 import { registerCreationRoutes } from './features/creation/routes.js';
 import { registerGroupRoutes } from './features/groups/index.js';
+import { registerProviderRoutes } from './features/providers/routes.js';
 import { registerLorebookRoutes } from './features/lorebooks/routes.js';
 import { registerPersonaRoutes } from './features/personas/routes.js';
 import { registerApiKeyRoutes } from './features/api-keys/routes.js';
@@ -83,8 +84,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   const log = { info: (o: object, m?: string) => app.log.info(o, m), warn: (o: object, m?: string) => app.log.warn(o, m), error: (o: object, m?: string) => app.log.error(o, m) };
   const core = await buildCore(config, { ...options, log });
-  const { database, cache, queue, limiter, metrics, pubsub, files, locks, llm, prompts, promptVersions, inspections, users, characters, memory, chat, sources, creation, groups, personas, apiKeys, openai, evaluations } = core;
-  const ctx: AppContext = { config, database, cache, queue, limiter, metrics, pubsub, files, locks, llm, prompts, promptVersions, inspections, users, characters, memory, chat, sources, creation, personas, apiKeys, openai, evaluations, routes: [] };
+  const { database, cache, queue, limiter, metrics, pubsub, files, locks, llm, providers, chatLlm, prompts, promptVersions, inspections, users, characters, memory, chat, sources, creation, groups, personas, apiKeys, openai, evaluations } = core;
+  const ctx: AppContext = { config, database, cache, queue, limiter, metrics, pubsub, files, locks, llm, providers, chatLlm, prompts, promptVersions, inspections, users, characters, memory, chat, sources, creation, personas, apiKeys, openai, evaluations, routes: [] };
 
   // HTTP ----------------------------------------------------------------------------------------
   const routes: { method: string; url: string; hidden: boolean }[] = [];
@@ -166,6 +167,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   registerChatRoutes(app, { chat, memory, limiter, chatRatePerMin: config.chatRatePerMin, observeFirstToken: (s) => firstToken.observe(s) });
   registerCreationRoutes(app, { creation, sources, limiter, creationRatePerMin: config.creationRatePerMin });
   registerGroupRoutes(app, { groups, limiter, chatRatePerMin: config.chatRatePerMin, observeFirstToken: (s) => firstToken.observe(s) });
+  registerProviderRoutes(app, { providers, chatLlm });
   registerLorebookRoutes(app, { lorebooks: core.lorebooks });
   registerPersonaRoutes(app, { personas });
   registerApiKeyRoutes(app, { apiKeys });

@@ -23,7 +23,7 @@ export function registerConsole(app: FastifyInstance, ctx: AppContext): void {
     audit,
     accounts: createAccountsAdmin({ db, cache: ctx.cache, users: ctx.users, audit }),
     review: createReview({ db, audit }),
-    usage: createUsageReports({ db, readDb: ctx.database.read }),
+    usage: createUsageReports({ db, readDb: ctx.database.read, priceOf: ctx.providers.priceOf }),
     operations: createOperations(ctx),
   });
   registerInspectRoutes(app, { inspections: createInspectionReader({ db, audit, flush: ctx.inspections.flush }) });

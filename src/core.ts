@@ -19,7 +19,9 @@ import { createScaledInfra } from './infra/redis/scaled-infra.js';
 import { serveMetricsToPrimary } from './cluster.js';
 import { DiskFileStore, type FileStore } from './infra/files.js';
 import { MemoryPubSub, type PubSub } from './infra/pubsub/pubsub.js';
-import { createLlmGateway, type LlmGateway } from './infra/llm/index.js';
+import { createEnvRouter, createLlmGateway, remoteLlmBaseUrl, type LlmGateway } from './infra/llm/index.js';
+import { createProvidersService, type ProvidersService } from './features/providers/service.js';
+import { createChatLlmSettings, type ChatLlmSettingsService } from './features/providers/chat-settings.js';
 import { MemoryLocks, type Locks } from './infra/locks/locks.js';
 import { createUsersService, type UsersService } from './features/users/service.js';
 import { createCharactersService, type CharactersService } from './features/characters/service.js';
@@ -76,6 +78,10 @@ export interface Core {
   files: FileStore;
   locks: Locks;
   llm: LlmGateway;
+  /** Providers and models admins manage; the gateway routes through its registry. */
+  providers: ProvidersService;
+  /** Characters' and groups' own model and sampling. */
+  chatLlm: ChatLlmSettingsService;
   prompts: PromptRegistry;
   /** Versioned prompts (admin); the registry reads the active texts from it. */
   promptVersions: PromptsService;
@@ -149,7 +155,18 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
   const files = new DiskFileStore(join(config.dataDirAbs, 'avatars'));
   if (cluster.isWorker) serveMetricsToPrimary(metrics.registry);
   const usage = createUsageRecorder(database.db, { onError: (err) => log.warn({ err }, 'usage flush failed') });
-  const llm = createLlmGateway(config, { cache, metrics, logger: log, onUsage: (u) => usage.record(u), offlineChunkDelayMs: options.offlineChunkDelayMs });
+  const providers = createProvidersService({
+    db: database.db,
+    pubsub,
+    channel: `${config.redisPrefix}:providers:changed`,
+    secret: config.secretValue,
+    env: createEnvRouter(config, { offlineChunkDelayMs: options.offlineChunkDelayMs ?? 15 }),
+    envInfo: { baseUrl: remoteLlmBaseUrl(config) ?? null },
+    retireGraceMs: config.llmTotalTimeoutMs,
+    onError: (err) => log.warn({ err }, 'provider registry reload failed'),
+  });
+  const stopProviderSync = await providers.start();
+  const llm = createLlmGateway(config, { cache, metrics, logger: log, onUsage: (u) => usage.record(u), router: providers.router });
   const promptVersions = createPromptsService({ db: database.db, pubsub, channel: `${config.redisPrefix}:prompts:changed` });
   const stopPromptSync = await promptVersions.start();
   const prompts = createPromptRegistry({ override: (id) => promptVersions.activeText(id), onOverrideError: (err, id) => log.warn({ err, prompt: id }, 'prompt store failed; using the built-in text') });
@@ -166,6 +183,16 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
     forgetCredentials: (userId) => apiKeys.forget(userId),
   });
   const characters = createCharactersService({ db: database.db, cache, files });
+  const chatLlm = createChatLlmSettings({
+    db: database.db,
+    cache,
+    checkChoosable: (key, field) => providers.checkChoosable(key, field),
+    contextLengthOf: (key) => providers.contextLengthOf(key),
+    assertOwner: async (actor, target, id) => {
+      if (target === 'character') await characters.get({ userId: actor.userId }, id);
+      else await groups.get({ userId: actor.userId }, id);
+    },
+  });
   const personas = createPersonasService({ db: database.db, cache, files });
   const memoryJobs = metrics.counter('memory_jobs_total', 'Memory jobs by what they did', ['result']);
   const memory = createMemoryService({
@@ -177,7 +204,15 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
     contextOf: (id) => memoryContextOf(id),
     onJobDone: (r) => memoryJobs.inc({ result: r.compressed ? 'compressed' : r.folded ? 'integrated' : 'nothing_to_do' }),
   });
-  const inspections = createInspectionRecorder({ db: database.db, defaultModel: config.llmModel, activeVersions: () => promptVersions.activeVersionIds().then(withoutJudges), onError: (err) => log.warn({ err }, 'inspection record dropped') });
+  const inspections = createInspectionRecorder({
+    db: database.db,
+    // Read at record time: the chat default is the admin's choice now, and it may change while we run.
+    get defaultModel() {
+      return providers.router.keyFor('chat');
+    },
+    activeVersions: () => promptVersions.activeVersionIds().then(withoutJudges),
+    onError: (err) => log.warn({ err }, 'inspection record dropped'),
+  });
   const engine = createTurnEngine({
     onReply: (r) => inspections.record({ messageId: r.messageId, messages: r.request.messages, model: r.request.model, temperature: r.request.temperature, maxTokens: r.request.maxTokens, usage: r.usage, latencyMs: r.latencyMs, lore: r.lore }),
     db: database.db,
@@ -191,7 +226,7 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
   const prelude = metrics.histogram('chat_turn_prelude_seconds', 'Server time before a turn\'s LLM call starts (auth, storage, prompt)', [], [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]);
   const observePrelude = (s: number) => prelude.observe(s);
   const lore = (character: Parameters<typeof lorebooks.loreFor>[0], messages: readonly string[]) => lorebooks.loreFor(character, messages);
-  const chat = createChatService({ db: database.db, readDb: database.read, cache, engine, prompts, characters, users, memory, personas, observePrelude, lore });
+  const chat = createChatService({ db: database.db, readDb: database.read, cache, engine, prompts, characters, users, memory, personas, observePrelude, lore, llmSettings: chatLlm.of });
   const sources = createSourceService(config, { metrics, contact: config.sourceContact });
   const creation = createCreationService({ db: database.db, queue, pubsub, llm, prompts, sources, characters, sectionConcurrency: config.creationSectionConcurrency });
 
@@ -219,6 +254,7 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
     characters,
     users,
     memory,
+    llmSettings: chatLlm.of,
     personas,
     onModeratorError: (err) => log.warn({ err }, 'group moderator failed; round-robin for this round'),
     // The moderator's model is the per-purpose one when configured (the recorder's default is the chat model).
@@ -252,6 +288,8 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
     files,
     locks,
     llm,
+    providers,
+    chatLlm,
     prompts,
     promptVersions,
     inspections,
@@ -271,6 +309,7 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
     async close() {
       await queue.close(config.shutdownGraceMs);
       await stopPromptSync();
+      await stopProviderSync();
       await inspections.flush();
       await usage.close();
       await llm.close();

@@ -34,6 +34,8 @@ export interface MockLlmOptions {
   /** 0–1: share of chat requests that fail with `failStatus` before any token (seeded, so reproducible). */
   failureRate?: number;
   failStatus?: 500 | 502 | 503;
+  /** When set, requests without `Authorization: Bearer <apiKey>` get 401, as a real provider answers a wrong key. */
+  apiKey?: string;
 }
 
 /** Faults that apply to every request, changeable while running (`setFaults`, `POST /_mock/faults`). */
@@ -68,6 +70,8 @@ export interface MockStats {
   /** The client closed the connection before the response ended. */
   aborted: number;
   openStreams: number;
+  /** Chat requests by the model they named, so a test can tell which model a reply came from. */
+  models: Record<string, number>;
 }
 
 export interface MockLlm {
@@ -190,6 +194,9 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
+    if (options.apiKey && path.startsWith('/v1/') && req.headers.authorization !== `Bearer ${options.apiKey}`) {
+      return json(res, 401, { error: { message: 'Incorrect API key provided', type: 'invalid_request_error', code: 'invalid_api_key' } });
+    }
     if (req.method === 'GET' && path === '/v1/models') {
       return json(res, 200, { object: 'list', data: models.map((id) => ({ id, object: 'model', created: 0, owned_by: 'mock' })) });
     }
@@ -235,6 +242,7 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
     const injected = faults.failureRate > 0 && faultRandom() < faults.failureRate ? (String(faults.failStatus) as '500' | '502' | '503') : undefined;
     const fail = o.fail && (o.failTimes === undefined || seen <= o.failTimes) ? o.fail : injected;
     const model = body.model ?? models[0];
+    stats.models[model] = (stats.models[model] ?? 0) + 1;
     const promptTokens = Math.ceil((body.messages ?? []).reduce((n, m) => n + String(m.content ?? '').length, 0) / 2);
 
     if (fail === '500' || fail === '502' || fail === '503' || fail === '429') {
@@ -345,7 +353,7 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
 }
 
 function zeroStats(): MockStats {
-  return { requests: 0, streamed: 0, completed: 0, failed: 0, aborted: 0, openStreams: 0 };
+  return { requests: 0, streamed: 0, completed: 0, failed: 0, aborted: 0, openStreams: 0, models: {} };
 }
 
 function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

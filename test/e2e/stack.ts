@@ -12,7 +12,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { startMockLlm } from '../../tools/mock-llm.js';
 import { startFixtureServer } from '../support/fixture-server.js';
 
@@ -133,6 +133,15 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
 }
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** The browser suites' page: a zh-CN desktop in the light theme, 15 s waits, page errors collected into `errors`. */
+export async function openPage(browser: Browser, errors: string[]): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1360, height: 860 }, locale: 'zh-CN', colorScheme: 'light', acceptDownloads: true });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  page.on('pageerror', (e) => errors.push(e.message));
+  return page;
+}
 
 /** Debian's Chromium, headless, with the flags DESIGN §9 names (a missing browser is a failure, not a skip). */
 export async function launchChromium(): Promise<Browser> {

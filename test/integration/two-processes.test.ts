@@ -87,8 +87,8 @@ describe.runIf(PG_URL && REDIS_URL)('two processes sharing PostgreSQL and Redis'
       return ['done', 'failed'].includes(s) && s;
     }, 20_000);
     expect(state).toBe('done');
-    // Nine sections and one biography: each call once, so the job ran once.
-    expect(llm.stats().requests).toBe(10);
+    // Nine sections, one biography and one greeting: each call once, so the job ran once.
+    expect(llm.stats().requests).toBe(11);
     expect((await onB.get('/api/characters?q=一次')).body.items).toHaveLength(1);
   });
 

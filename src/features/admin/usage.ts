@@ -24,8 +24,11 @@ export interface Price {
   updatedAt: number;
 }
 
-/** `readDb` (database.read) serves the reports, which may lag a moment; prices are written through `db`. */
-export function createUsageReports(deps: { db: Db; readDb?: Db; now?: () => number }) {
+/**
+ * `readDb` (database.read) serves the reports, which may lag a moment; prices are written through `db`.
+ * `priceOf`: prices from the models table (features/providers), which win over this table's.
+ */
+export function createUsageReports(deps: { db: Db; readDb?: Db; now?: () => number; priceOf?: (model: string) => { inputPerMillion: number; outputPerMillion: number } | null }) {
   const { db } = deps;
   const readDb = deps.readDb ?? db;
   const now = deps.now ?? Date.now;
@@ -71,7 +74,7 @@ export function createUsageReports(deps: { db: Db; readDb?: Db; now?: () => numb
           .execute(),
       ]);
       const cost = (model: string, tin: number, tout: number) => {
-        const p = priceOf.get(model);
+        const p = deps.priceOf?.(model) ?? priceOf.get(model);
         return p ? Math.round(((tin * p.inputPerMillion + tout * p.outputPerMillion) / 1e6) * 1e6) / 1e6 : null;
       };
       const items: UsageRow[] = rows.map((r) => ({

@@ -24,6 +24,7 @@ import type { LoreResult } from '../lorebooks/activate.js';
 import { restoreVersions } from '../conversations/swipes.js';
 import type { ReplyDone, Turn, TurnEngine, TurnSink } from '../conversations/engine.js';
 import { readableTime } from '../../shared/readable-time.js';
+import { effectiveSettings, NO_CHAT_LLM_SETTINGS, samplingOf, type ChatLlmSettings, type ChatLlmTarget, type TurnSettings } from '../providers/chat-settings.js';
 
 export interface ChatDeps {
   db: Db;
@@ -36,6 +37,8 @@ export interface ChatDeps {
   users: UsersService;
   memory: MemoryService;
   personas: PersonasService;
+  /** A character's own model and sampling (features/providers); absent = the owner's settings only. */
+  llmSettings?: (target: ChatLlmTarget, id: number) => Promise<ChatLlmSettings>;
   /** The server's own share of a turn's latency (everything before the LLM call). */
   observePrelude?: (seconds: number) => void;
   /** The lore of a turn (card book plus attached lorebooks); default: the card's book only. */
@@ -208,7 +211,7 @@ export function createChatService(deps: ChatDeps) {
     const { prompt, historyTokens: before } = await buildPrompt(actor, character, turn.conversationId, ctx.personaId, settings, options.history);
     deps.observePrelude?.((performance.now() - startedAt) / 1000);
     const r = await turn.reply(
-      { purpose: 'chat', messages: options.extra ? [...prompt.messages, ...options.extra] : prompt.messages, model: settings.chatModel ?? undefined, userId: actor.userId, hints: { characterName: character.name, profile: character.profile }, ...options.llm },
+      { purpose: 'chat', messages: options.extra ? [...prompt.messages, ...options.extra] : prompt.messages, ...samplingOf(settings), userId: actor.userId, hints: { characterName: character.name, profile: character.profile }, ...options.llm },
       character.id,
       { lore: prompt.lore?.fired },
     );
@@ -217,11 +220,17 @@ export function createChatService(deps: ChatDeps) {
     return r;
   }
 
-  type Prepared = Resolved & { settings: UserSettings; spec: { conversationId: number; model?: string; busyMessage: string } };
+  type Prepared = Resolved & { settings: TurnSettings; spec: { conversationId: number; model?: string; busyMessage: string } };
+
+  /** The owner's settings under the character's own model and sampling. */
+  async function withOwnSettings(user: UserSettings, characterId: number): Promise<TurnSettings> {
+    return effectiveSettings(user, (await deps.llmSettings?.('character', characterId)) ?? NO_CHAT_LLM_SETTINGS);
+  }
 
   /** A turn's fixed part: the character, its chat and the owner's settings (all cached); the chat becomes current. */
   async function prepare(actor: Actor, target: ChatTarget): Promise<Prepared> {
-    const [resolved, settings] = await Promise.all([resolve(actor, target), deps.users.getSettings(actor.userId)]);
+    const [resolved, user] = await Promise.all([resolve(actor, target), deps.users.getSettings(actor.userId)]);
+    const settings = await withOwnSettings(user, resolved.character.id);
     if ('chatId' in target) await use(resolved.character.id, resolved.conversationId);
     return { ...resolved, settings, spec: { conversationId: resolved.conversationId, model: settings.chatModel ?? undefined, busyMessage: BUSY } };
   }
@@ -413,7 +422,7 @@ export function createChatService(deps: ChatDeps) {
      */
     async inspectPrompt(actor: Actor, target: ChatTarget): Promise<AssembledPrompt> {
       const { character, conversationId, personaId } = await peek(actor, target);
-      return (await buildPrompt(actor, character, conversationId ?? NO_CONVERSATION, personaId, await deps.users.getSettings(actor.userId))).prompt;
+      return (await buildPrompt(actor, character, conversationId ?? NO_CONVERSATION, personaId, await withOwnSettings(await deps.users.getSettings(actor.userId), character.id))).prompt;
     },
 
     // Chats -------------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ import type { DecisionTrace } from '../inspect/recorder.js';
 import type { LoreResult } from '../lorebooks/activate.js';
 import { aliasesOf, applyModerator, decide, moderatorFallback, type Decision, type GroupMode, type ModeratorAnswer, type Speaker } from './speaker.js';
 import { readableTime } from '../../shared/readable-time.js';
+import { effectiveSettings, NO_CHAT_LLM_SETTINGS, samplingOf, type ChatLlmSettings, type ChatLlmTarget, type TurnSettings } from '../providers/chat-settings.js';
 import { cardPromptFields, loreFor } from '../characters/card-fields.js';
 
 export const MIN_MEMBERS = 2;
@@ -55,6 +56,8 @@ export interface GroupsDeps {
   /** For the 0.5–0.8 moderator draw; tests inject a seeded one. */
   rng?: () => number;
   now?: () => number;
+  /** A group's or character's own model and sampling (features/providers); absent = the owner's settings only. */
+  llmSettings?: (target: ChatLlmTarget, id: number) => Promise<ChatLlmSettings>;
   /** A moderator call failed and the round fell back to round-robin. */
   onModeratorError?: (err: unknown) => void;
   /** Keeps each moderator call for the inspection view (must not block). */
@@ -222,14 +225,18 @@ export function createGroupsService(deps: GroupsDeps) {
   }
 
   /** Streams one member's reply and stores it; a broken or aborted stream stores what came, marked. */
-  async function speak(g: Group, speaker: Character, members: Character[], turn: Turn, settings: UserSettings, names: Map<number, string>): Promise<Message> {
+  async function speak(g: Group, speaker: Character, members: Character[], turn: Turn, groupSettings: TurnSettings, names: Map<number, string>): Promise<Message> {
+    // The group's own choices win; where it sets none, the speaker's own apply.
+    const settings = effectiveSettings(groupSettings, ...(await ownSettings(['group', g.id], ['character', speaker.id])));
     const prompt = await buildPrompt(g, speaker, members, turn.conversationId, settings, names);
     const { message } = await turn.reply(
-      { purpose: 'chat', messages: prompt.messages, model: settings.chatModel ?? undefined, userId: g.userId, hints: { characterName: speaker.name, profile: speaker.profile } },
+      { purpose: 'chat', messages: prompt.messages, ...samplingOf(settings), userId: g.userId, hints: { characterName: speaker.name, profile: speaker.profile } },
       speaker.id,
     );
     return message;
   }
+
+  const ownSettings = (...targets: [ChatLlmTarget, number][]) => Promise.all(targets.map(([t, id]) => deps.llmSettings?.(t, id) ?? NO_CHAT_LLM_SETTINGS));
 
   /** One moderator call (JSON mode): who of `candidates` should speak next, and how sure it is. */
   async function moderate(speakers: Speaker[], members: Character[], candidates: Speaker[], lastSpeaker: Speaker | undefined, turn: Turn, userId: number, names: Map<number, string>, call: ModeratorCall): Promise<ModeratorAnswer> {
@@ -373,7 +380,8 @@ export function createGroupsService(deps: GroupsDeps) {
         throw new AppError('validation:speaker', 'speakerId must be a member of the group');
       }
       if (g.mode === 'manual' && input.speakerId === undefined) throw new AppError('validation:speaker', 'This group is in manual mode: choose who answers with speakerId');
-      const [conversationId, settings] = await Promise.all([conversationOf(g), deps.users.getSettings(g.userId)]);
+      const [conversationId, user, [own]] = await Promise.all([conversationOf(g), deps.users.getSettings(g.userId), ownSettings(['group', g.id])]);
+      const settings = effectiveSettings(user, own);
 
       return engine.run({ conversationId, model: settings.chatModel ?? undefined, busyMessage: BUSY }, sink, async (turn) => {
         const [{ members, names }, previous] = await Promise.all([cast(g, conversationId), conversations.lastMessage(db, conversationId)]);

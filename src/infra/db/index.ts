@@ -20,6 +20,7 @@ import * as m0007 from './migrations/0007-chats-personas.js';
 import * as m0008 from './migrations/0008-lorebooks.js';
 import * as m0009 from './migrations/0009-api-keys.js';
 import * as m0010 from './migrations/0010-evaluations.js';
+import * as m0011 from './migrations/0011-llm-providers.js';
 import { AppError } from '../../errors.js';
 import { createReplicaRouter } from './replica.js';
 
@@ -95,6 +96,7 @@ const migrations: Record<string, Migration> = {
   '0008-lorebooks': m0008,
   '0009-api-keys': m0009,
   '0010-evaluations': m0010,
+  '0011-llm-providers': m0011,
 };
 
 export function openDatabase(options: DatabaseOptions): DatabaseHandle {

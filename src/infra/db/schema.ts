@@ -297,6 +297,68 @@ export interface ModelPricesTable {
   updated_at: number;
 }
 
+export interface LlmProvidersTable {
+  id: Id;
+  name: string;
+  /** A preset (features/providers/presets.ts) or `custom`. */
+  kind: string;
+  base_url: string;
+  /** AES-256-GCM (features/providers/secret-box.ts); never leaves the server. */
+  api_key_enc: string | null;
+  /** The key's last characters, for recognising it. */
+  api_key_hint: string | null;
+  headers_enc: string | null;
+  /** JSON array of the extra headers' names. */
+  header_names: ColumnType<string, string | undefined, string>;
+  connect_timeout_ms: number;
+  timeout_ms: number;
+  concurrency: number;
+  enabled: ColumnType<number, number | undefined, number>;
+  /** Users may add their own key for this provider. */
+  user_keys: ColumnType<number, number | undefined, number>;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface LlmModelsTable {
+  id: Id;
+  provider_id: number;
+  /** The name sent upstream. */
+  name: string;
+  display_name: string;
+  offered: ColumnType<number, number | undefined, number>;
+  context_length: number | null;
+  input_per_million: number | null;
+  output_per_million: number | null;
+  capabilities_json: ColumnType<string, string | undefined, string>;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface LlmDefaultsTable {
+  purpose: string;
+  model_key: string;
+  updated_at: number;
+}
+
+export interface LlmUserKeysTable {
+  user_id: number;
+  provider_id: number;
+  api_key_enc: string;
+  api_key_hint: string;
+  updated_at: number;
+}
+
+/** A character's or a group's model and sampling (`target_id` is its id); null = the owner's default. */
+export interface ChatLlmSettingsTable {
+  target_id: number;
+  model_key: string | null;
+  temperature: number | null;
+  max_tokens: number | null;
+  context_tokens: number | null;
+  updated_at: number;
+}
+
 export interface JobsTable {
   id: string;
   user_id: number | null;
@@ -365,6 +427,12 @@ export interface Database {
   prompt_parts: PromptPartsTable;
   message_inspections: MessageInspectionsTable;
   model_prices: ModelPricesTable;
+  llm_providers: LlmProvidersTable;
+  llm_models: LlmModelsTable;
+  llm_defaults: LlmDefaultsTable;
+  llm_user_keys: LlmUserKeysTable;
+  character_llm_settings: ChatLlmSettingsTable;
+  group_llm_settings: ChatLlmSettingsTable;
   moderator_decisions: ModeratorDecisionsTable;
   lorebooks: LorebooksTable;
   character_lorebooks: CharacterLorebooksTable;

@@ -21,6 +21,8 @@ import {
   type LlmProvider,
   type LlmPurpose,
   type LlmRequest,
+  type LlmRoute,
+  type LlmRouter,
   type LlmSlot,
   type LlmUsage,
   type ProviderRequest,
@@ -51,33 +53,37 @@ class TimeoutReason extends Error {
 const BREAKER_GAUGE: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2 };
 
 export class Gateway implements LlmGateway {
-  readonly provider: LlmProvider['name'];
   private readonly limiter: Limiter;
   private readonly breakers = new Map<string, CircuitBreaker>();
   private readonly m: ReturnType<typeof gatewayMetrics>;
 
   constructor(
-    private readonly transport: LlmProvider,
+    private readonly router: LlmRouter,
     private readonly config: Config,
     private readonly deps: GatewayDeps,
   ) {
-    this.provider = transport.name;
     this.limiter = new Limiter({ concurrency: config.llmConcurrency, queueMax: config.llmQueueMax, queueWaitMs: config.llmQueueWaitMs });
     this.m = gatewayMetrics(deps.metrics);
   }
 
+  /** Read each time: an admin may connect a provider while the process runs. */
+  get provider(): LlmProvider['name'] {
+    return this.router.providerName;
+  }
+
   models(): string[] {
-    if (this.transport.fixedModel) return [this.transport.fixedModel];
-    return this.config.llmModels.length ? [...this.config.llmModels] : [this.config.llmModel];
+    return this.router.models();
   }
 
   async admit(req: Pick<LlmRequest, 'purpose' | 'model'>, signal?: AbortSignal): Promise<LlmSlot> {
     const model = this.resolveModel(req as LlmRequest);
     const labels = { provider: this.provider, model, purpose: req.purpose };
+    // A model that is no longer served is refused here, before the turn stores anything.
+    const route = await this.router.route(model, { purpose: req.purpose });
     const breaker = this.breakerFor(model);
     if (breaker.refusalMs() > 0) {
       this.m.requests.inc({ ...labels, outcome: 'unavailable' });
-      throw this.unavailable(req.purpose, breaker);
+      throw this.naming(this.unavailable(req.purpose, breaker), route, req.purpose);
     }
     let release: () => void;
     try {
@@ -185,20 +191,26 @@ export class Gateway implements LlmGateway {
   }
 
   async close(): Promise<void> {
-    await this.transport.close();
+    await this.router.close();
   }
 
-  private resolveModel(req: LlmRequest): string {
-    if (this.transport.fixedModel) return this.transport.fixedModel;
-    const c = this.config;
-    const perPurpose: Record<LlmPurpose, string | undefined> = {
-      chat: c.llmModelChat,
-      structure: c.llmModelStructure,
-      memory: c.llmModelMemory,
-      moderator: c.llmModelModerator,
-      evaluation: undefined,
-    };
-    return req.model ?? perPurpose[req.purpose] ?? c.llmModel;
+  private resolveModel(req: Pick<LlmRequest, 'purpose' | 'model'>): string {
+    return this.router.keyFor(req.purpose, req.model);
+  }
+
+  /**
+   * A failure of a chosen provider names it and suggests the default model; the gateway never
+   * switches model by itself (the user decides).
+   */
+  private naming(err: unknown, route: LlmRoute | undefined, purpose: LlmPurpose): unknown {
+    if (!route || !(err instanceof AppError) || !['llm_error', 'llm_timeout', 'llm_unavailable'].includes(err.kind)) return err;
+    const fallback = this.router.keyFor(purpose);
+    const suggestion = fallback !== route.key ? ` Choose another model, or the default (${fallback}).` : '';
+    return new AppError(err.code, `The model provider "${route.provider.name}" failed: ${err.message}.${suggestion}`, {
+      cause: err.cause,
+      retryAfter: err.retryAfter,
+      details: { ...err.details, model: route.key, provider: route.provider.name, ...(suggestion ? { defaultModel: fallback } : {}) },
+    });
   }
 
   private breakerFor(model: string): CircuitBreaker {
@@ -251,7 +263,9 @@ export class Gateway implements LlmGateway {
     const callCtrl = new AbortController();
     const onCallerAbort = () => callCtrl.abort(signal!.reason);
     let totalTimer: NodeJS.Timeout | undefined;
+    let route: LlmRoute | undefined;
     try {
+      route = await this.router.route(model, { purpose: req.purpose, userId: req.userId });
       if (!req.slot) {
         try {
           release = await this.limiter.acquire(signal);
@@ -265,8 +279,8 @@ export class Gateway implements LlmGateway {
       const totalMs = this.config.llmTotalTimeoutMs;
       totalTimer = setTimeout(() => callCtrl.abort(new TimeoutReason('total', totalMs)), totalMs);
 
-      const preq: ProviderRequest = { purpose: req.purpose, model, messages, temperature: req.temperature, maxTokens: req.maxTokens, stop: req.stop, json, hints: req.hints };
-      const usage = await this.attempts(preq, labels, callCtrl.signal, started, onText);
+      const preq: ProviderRequest = { purpose: req.purpose, model: route.model, messages, temperature: req.temperature, maxTokens: req.maxTokens, stop: req.stop, json, hints: req.hints, capabilities: route.capabilities };
+      const usage = await this.attempts(preq, route, labels, callCtrl.signal, started, onText);
       outcome = 'ok';
       this.m.tokens.inc({ ...labels, direction: 'in' }, usage.promptTokens);
       this.m.tokens.inc({ ...labels, direction: 'out' }, usage.completionTokens);
@@ -275,7 +289,7 @@ export class Gateway implements LlmGateway {
     } catch (err) {
       const mapped = this.toAppError(err, signal, model);
       outcome = outcomeOf(mapped, signal);
-      throw mapped;
+      throw this.naming(mapped, route, req.purpose);
     } finally {
       clearTimeout(totalTimer);
       signal?.removeEventListener('abort', onCallerAbort);
@@ -290,12 +304,13 @@ export class Gateway implements LlmGateway {
 
   private async attempts(
     preq: ProviderRequest,
+    route: LlmRoute,
     labels: { provider: string; model: string; purpose: string },
     callSignal: AbortSignal,
     started: number,
     onText: (text: string) => void,
   ): Promise<LlmUsage> {
-    const breaker = this.breakerFor(preq.model);
+    const breaker = this.breakerFor(route.key);
     const { llmFirstTokenTimeoutMs: firstMs, llmIdleTimeoutMs: idleMs, llmMaxRetries: maxRetries } = this.config;
     for (let attempt = 0; ; attempt++) {
       const ctrl = new AbortController();
@@ -311,7 +326,7 @@ export class Gateway implements LlmGateway {
         await breaker.execute(
           () =>
             new Promise<void>((firstToken, failedEarly) => {
-              upstream = this.transport.streamChat(preq, ctrl.signal, (text) => {
+              upstream = route.transport.streamChat(preq, ctrl.signal, (text) => {
                 if (spoke) {
                   timer.refresh();
                 } else {

@@ -10,7 +10,7 @@ import type { Config } from '../../config.js';
 import { Gateway, type GatewayDeps } from './gateway.js';
 import { createOfflineProvider } from './offline/provider.js';
 import { OPENROUTER_BASE_URL, createOpenAiCompatibleProvider } from './openai-compatible.js';
-import type { LlmGateway, LlmProvider } from './types.js';
+import type { LlmGateway, LlmProvider, LlmPurpose, LlmRouter } from './types.js';
 
 export * from './types.js';
 export type { GatewayDeps } from './gateway.js';
@@ -22,8 +22,29 @@ export interface CreateGatewayDeps extends GatewayDeps {
   provider?: LlmProvider;
 }
 
-export function createLlmGateway(config: Config, deps: CreateGatewayDeps): LlmGateway {
-  return new Gateway(deps.provider ?? createProvider(config, deps), config, deps);
+export function createLlmGateway(config: Config, deps: CreateGatewayDeps & { router?: LlmRouter }): LlmGateway {
+  return new Gateway(deps.router ?? createEnvRouter(config, deps), config, deps);
+}
+
+/** The models and provider the environment configures: read-only, the registry's fallback. */
+export function createEnvRouter(config: Config, deps: { offlineChunkDelayMs?: number; provider?: LlmProvider } = {}): LlmRouter {
+  const transport = deps.provider ?? createProvider(config, deps);
+  const baseUrl = remoteLlmBaseUrl(config);
+  const provider = { id: 'env', name: transport.name === 'offline' ? 'offline' : baseUrl ? new URL(baseUrl).host : transport.name };
+  const perPurpose: Record<LlmPurpose, string | undefined> = {
+    chat: config.llmModelChat,
+    structure: config.llmModelStructure,
+    memory: config.llmModelMemory,
+    moderator: config.llmModelModerator,
+    evaluation: undefined,
+  };
+  return {
+    providerName: transport.name,
+    keyFor: (purpose, requested) => transport.fixedModel ?? requested ?? perPurpose[purpose] ?? config.llmModel,
+    route: (key) => ({ key, model: transport.fixedModel ?? key, transport, provider }),
+    models: () => (transport.fixedModel ? [transport.fixedModel] : config.llmModels.length ? [...config.llmModels] : [config.llmModel]),
+    close: () => transport.close(),
+  };
 }
 
 /**

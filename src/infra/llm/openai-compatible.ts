@@ -9,7 +9,7 @@
 import { StringDecoder } from 'node:string_decoder';
 import { Agent, errors as undiciErrors, request } from 'undici';
 import { SseDataParser } from './sse-data.js';
-import { ProviderError, estimateTokens, type LlmProvider, type LlmUsage, type ProviderRequest } from './types.js';
+import { ProviderError, estimateTokens, type JsonMode, type LlmProvider, type LlmUsage, type ProviderRequest } from './types.js';
 
 export const OPENROUTER_BASE_URL = 'https://openrouter.ai/api/v1';
 
@@ -20,6 +20,8 @@ export interface OpenAiCompatibleOptions {
   /** Hard ceiling for one HTTP request; the gateway's own timeouts are shorter. */
   requestTimeoutMs: number;
   headers?: Record<string, string>;
+  /** Connections to the endpoint (a provider's concurrency limit); further requests wait in undici's queue. */
+  connections?: number;
 }
 
 /**
@@ -33,14 +35,23 @@ const VENDOR_QUIRKS: { host: RegExp; jsonMode: 'json_schema' | 'json_object'; no
   { host: /(^|\.)bigmodel\.cn$/, jsonMode: 'json_object', note: 'Zhipu GLM structured output' },
   // https://help.aliyun.com/zh/model-studio/json-mode — Qwen compatible mode: json_object.
   { host: /(^|\.)dashscope(-intl)?\.aliyuncs\.com$/, jsonMode: 'json_object', note: 'Qwen JSON mode' },
+  // https://platform.moonshot.cn/docs/guide/use-json-mode-feature-of-kimi-api — json_object only.
+  { host: /(^|\.)moonshot\.(cn|ai)$/, jsonMode: 'json_object', note: 'Moonshot JSON mode' },
+  // https://docs.siliconflow.cn/cn/userguide/guides/json-mode — json_object.
+  { host: /(^|\.)siliconflow\.(cn|com)$/, jsonMode: 'json_object', note: 'SiliconFlow JSON mode' },
 ];
+
+/** The JSON mode a vendor's endpoint accepts, from its host; `json_schema` when unknown. */
+export function jsonModeForHost(host: string): JsonMode {
+  return VENDOR_QUIRKS.find((q) => q.host.test(host))?.jsonMode ?? 'json_schema';
+}
 
 /** The request body (https://platform.openai.com/docs/api-reference/chat/create), as far as we use it. */
 interface ChatParams {
   model: string;
   messages: { role: string; content: string }[];
   stream: true;
-  stream_options: { include_usage: true };
+  stream_options?: { include_usage: true };
   temperature?: number;
   max_tokens?: number;
   stop?: string[];
@@ -57,6 +68,7 @@ interface ChatChunk {
 export function createOpenAiCompatibleProvider(options: OpenAiCompatibleOptions): LlmProvider {
   const agent = new Agent({
     connect: { timeout: options.connectTimeoutMs },
+    ...(options.connections ? { connections: options.connections } : {}),
     keepAliveTimeout: 30_000,
     keepAliveMaxTimeout: 600_000,
     // Streams can be silent for a long time; the gateway's idle timeout decides, not undici's.
@@ -71,21 +83,18 @@ export function createOpenAiCompatibleProvider(options: OpenAiCompatibleOptions)
     accept: 'text/event-stream',
   };
   const host = new URL(options.baseUrl).hostname;
-  const jsonMode = VENDOR_QUIRKS.find((q) => q.host.test(host))?.jsonMode ?? 'json_schema';
+  const jsonMode = jsonModeForHost(host);
 
   function payload(req: ProviderRequest): ChatParams {
-    const params: ChatParams = {
-      model: req.model,
-      messages: req.messages,
-      stream: true,
-      stream_options: { include_usage: true },
-    };
+    const params: ChatParams = { model: req.model, messages: req.messages, stream: true };
+    if (req.capabilities?.streamUsage !== false) params.stream_options = { include_usage: true };
     if (req.temperature !== undefined) params.temperature = req.temperature;
     if (req.maxTokens !== undefined) params.max_tokens = req.maxTokens;
     if (req.stop?.length) params.stop = req.stop;
-    if (req.json) {
+    const mode = req.capabilities?.jsonMode ?? jsonMode;
+    if (req.json && mode !== 'none') {
       params.response_format =
-        jsonMode === 'json_schema'
+        mode === 'json_schema'
           ? { type: 'json_schema', json_schema: { name: req.json.name, schema: req.json.schema as Record<string, unknown>, strict: false } }
           : { type: 'json_object' };
     }

@@ -6,8 +6,9 @@
  * validation, the cache and metrics are the gateway's job (STYLE.md §6).
  */
 import type { TSchema } from '@sinclair/typebox';
+import type { LlmPurpose, ModelCapabilities } from '../../shared/llm.js';
 
-export type LlmPurpose = 'chat' | 'structure' | 'memory' | 'moderator' | 'evaluation';
+export type { JsonMode, LlmPurpose, ModelCapabilities } from '../../shared/llm.js';
 
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
@@ -91,6 +92,33 @@ export interface LlmGateway {
 
 export type ProviderName = 'offline' | 'openai-compatible';
 
+/** Where a model key leads: the transport to use, the name it is sent upstream under, who provides it. */
+export interface LlmRoute {
+  /** The key callers, breakers and metrics use (a registry key like `p3:deepseek-chat`, or an environment model name). */
+  key: string;
+  /** The model name sent upstream. */
+  model: string;
+  transport: LlmProvider;
+  provider: { id: string; name: string };
+  capabilities?: ModelCapabilities;
+}
+
+/**
+ * Resolves a request to a route: the request's model key or the purpose's default, then the
+ * provider that serves it. Environment configuration is one router (index.ts); the providers
+ * feature puts the admin-managed registry in front of it.
+ */
+export interface LlmRouter {
+  readonly providerName: ProviderName;
+  /** The key a request uses: its own model, else the purpose's default. Synchronous: it runs on every call. */
+  keyFor(purpose: LlmPurpose, requested?: string): string;
+  /** Throws an AppError naming the provider when the key is not served (deleted, disabled). */
+  route(key: string, ctx: { purpose: LlmPurpose; userId?: number }): LlmRoute | Promise<LlmRoute>;
+  /** Keys users may choose. */
+  models(): string[];
+  close(): Promise<void>;
+}
+
 /** One attempt as the provider sees it: the model is resolved, JSON mode is explicit. */
 export interface ProviderRequest {
   purpose: LlmPurpose;
@@ -102,6 +130,8 @@ export interface ProviderRequest {
   /** JSON mode: the schema the answer must match. */
   json?: { name: string; schema: TSchema };
   hints?: LlmHints;
+  /** The model's capabilities from the registry; the transport's own defaults otherwise. */
+  capabilities?: ModelCapabilities;
 }
 
 export interface LlmProvider {

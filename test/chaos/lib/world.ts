@@ -100,6 +100,11 @@ export async function buildWorld(app: TestApp, admin: TestClient): Promise<World
   await owner.put(`/api/lorebooks/${book.body.id}/groups/${group.body.id}`);
   const spare = app.client();
   const spareUser = await spare.register();
+  // Providers and models: one that answers nowhere (port 9), so the matrix never calls out.
+  const provider = await admin.post('/api/admin/providers', { name: 'chaos provider', kind: 'custom', baseUrl: 'http://127.0.0.1:9/v1', connectTimeoutMs: 1000, timeoutMs: 2000, concurrency: 1, enabled: true, userKeys: true });
+  if (provider.status !== 201) throw new Error(`provider: ${provider.status} ${provider.text}`);
+  const model = await admin.post(`/api/admin/providers/${provider.body.id}/models`, { name: 'chaos-model' });
+  if (model.status !== 201) throw new Error(`model: ${model.status} ${model.text}`);
   // Evaluations: a test case on the owner's character and a run of it.
   const testCase = await admin.post('/api/admin/test-cases', { name: `${marker} case`, kind: 'chat', characterId: c1.id, input: { messages: [{ role: 'user', content: 'hi' }] }, expected: '' });
   if (testCase.status !== 201) throw new Error(`test case: ${testCase.status} ${testCase.text}`);
@@ -140,6 +145,9 @@ export async function buildWorld(app: TestApp, admin: TestClient): Promise<World
       'messages:id': turn.body.userMessageId,
       'feedback:id': feedback.body.id,
       'users:id': spareUser.id,
+      'providers:id': provider.body.id,
+      providerId: provider.body.id,
+      'models:id': model.body.id,
       'lorebooks:id': book.body.id,
       groupId: group.body.id,
       key: '0',
@@ -182,5 +190,7 @@ export function bodyHints(world: World, actorPassword = PASSWORD): Record<string
     name: '李白',
     // Valid as a message and as a new version of the chat rules (its one variable).
     content: '你好 {character_name}',
+    // An address that refuses at once (a provider's test connection).
+    baseUrl: 'http://127.0.0.1:9/v1',
   };
 }

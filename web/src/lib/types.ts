@@ -100,3 +100,15 @@ export type ChatSummary = Schemas['Chat'];
 
 /** Who the user plays in chats. */
 export type Persona = Schemas['Persona'];
+// --- providers and models (issue 18) ---
+type Body<P extends keyof paths, M extends keyof paths[P]> = paths[P][M] extends { requestBody: { content: { 'application/json': infer T } } } ? T : never;
+export type ModelChoice = Ok<'/api/models', 'get'>['items'][number];
+export type ChatLlmSettings = Ok<'/api/characters/{id}/llm', 'get'>;
+export type AdminProvider = Ok<'/api/admin/providers', 'get'>['items'][number];
+export type AdminModel = AdminProvider['models'][number];
+export type ProviderPreset = Ok<'/api/admin/providers', 'get'>['presets'][number];
+export type ProviderInput = Body<'/api/admin/providers', 'post'>;
+export type ProbeResult = Ok<'/api/admin/providers/{id}/test', 'post'>;
+export type ProbeError = NonNullable<ProbeResult['models']['error']>;
+export type LlmDefault = Ok<'/api/admin/llm-defaults', 'get'>['items'][number];
+// --- end providers and models ---

@@ -7,6 +7,7 @@ import { FeedbackPanel } from './FeedbackPanel.js';
 import { UsagePanel } from './UsagePanel.js';
 import { OperationsPanel } from './OperationsPanel.js';
 import { EvaluationsPanel } from './EvaluationsPanel.js';
+import { ProvidersPanel } from './ProvidersPanel.js';
 
 const TABS = [
   ['users', 'console.users'],
@@ -14,6 +15,7 @@ const TABS = [
   ['evaluations', 'evals.tab'],
   ['feedback', 'console.feedback'],
   ['usage', 'console.usage'],
+  ['providers', 'providers.tab'],
   ['operations', 'console.operations'],
 ] as const satisfies readonly (readonly [string, MessageKey])[];
 type Tab = (typeof TABS)[number][0];
@@ -36,7 +38,7 @@ export function AdminPage({ leading }: { leading?: ReactNode }) {
             </button>
           ))}
         </div>
-        {tab === 'users' ? <UsersPanel /> : tab === 'prompts' ? <PromptsPanel /> : tab === 'evaluations' ? <EvaluationsPanel /> : tab === 'feedback' ? <FeedbackPanel /> : tab === 'usage' ? <UsagePanel /> : <OperationsPanel />}
+        {tab === 'users' ? <UsersPanel /> : tab === 'prompts' ? <PromptsPanel /> : tab === 'evaluations' ? <EvaluationsPanel /> : tab === 'feedback' ? <FeedbackPanel /> : tab === 'usage' ? <UsagePanel /> : tab === 'providers' ? <ProvidersPanel /> : <OperationsPanel />}
       </div>
     </section>
   );

@@ -13,6 +13,7 @@ import { useCompressMemories, useDeleteMemory, useMemories, useUpdateMemory } fr
 import { useUpdateCharacter } from '../api/update-character.js';
 import { LIMITS } from '../../../../../src/shared/limits.js';
 import { useFieldErrors } from '../../../components/FieldErrors.js';
+import { ChatModelSettings } from '../../../components/ChatModelSettings.js';
 import { useGroups } from '../../groups/api/groups.js';
 import { fieldToText, label, SECTIONS } from '../profile-sections.js';
 import { expandMacros } from '../../../../../src/shared/macros.js';
@@ -197,6 +198,11 @@ function CharacterInfo({ c, chatId, onDeleted, onSelect, username, actions }: { 
             </details>
           );
         })}
+      </section>
+
+      <section className="info-sec">
+        <h3>{t('models.section')}</h3>
+        <ChatModelSettings path={`${base}/llm`} />
       </section>
 
       <MemorySection characterId={c.id} chatId={chatId} />

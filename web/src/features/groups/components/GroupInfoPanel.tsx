@@ -3,6 +3,8 @@ import { Avatar } from '../../../components/Avatar.js';
 import { Icon } from '../../../components/Icon.js';
 import { useToast } from '../../../components/Toast.js';
 import { useI18n } from '../../../i18n/index.js';
+import { seg } from '../../../lib/api.js';
+import { ChatModelSettings } from '../../../components/ChatModelSettings.js';
 import type { Group, GroupMember } from '../../../lib/types.js';
 import { useGroupMember } from '../api/groups.js';
 
@@ -79,6 +81,11 @@ export function GroupInfoPanel({ group, onManage, extra }: { group: Group; onMan
             );
           })}
         </ul>
+      </section>
+      <section className="info-sec">
+        <h3>{t('models.section')}</h3>
+        <p className="muted small">{t('models.groupHint')}</p>
+        <ChatModelSettings path={`/api/groups/${seg(group.id)}/llm`} />
       </section>
       {extra}
     </div>

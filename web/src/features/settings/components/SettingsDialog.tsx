@@ -9,6 +9,8 @@ import { LIMITS } from '../../../../../src/shared/limits.js';
 import { useFieldErrors } from '../../../components/FieldErrors.js';
 import { useChangePassword, useDeleteAccount, useSaveSettings, useSettings } from '../api/settings.js';
 import { MyUsage } from './MyUsage.js';
+import { ModelSelect } from '../../../components/ModelSelect.js';
+import { ProviderKeys } from './ProviderKeys.js';
 import { PersonasSection } from './PersonasSection.js';
 import { ApiKeys } from './ApiKeys.js';
 
@@ -76,18 +78,7 @@ export function SettingsDialog({ onClose, onAccountDeleted }: { onClose: () => v
           {q.error ? <p className="error-text">{errorText(q.error)}</p> : null}
           {form ? (
             <>
-              <label className="field">
-                <span>{t('settings.chatModel')}</span>
-                <select name="chatModel" value={form.chatModel ?? ''} onChange={(e) => setForm({ ...form, chatModel: e.target.value || null })}>
-                  <option value="">{t('settings.serverDefault')}</option>
-                  {(meta.data?.models ?? []).map((m) => (
-                    <option key={m} value={m}>
-                      {m}
-                    </option>
-                  ))}
-                  {form.chatModel && !(meta.data?.models ?? []).includes(form.chatModel) ? <option value={form.chatModel}>{form.chatModel}</option> : null}
-                </select>
-              </label>
+              <ModelSelect name="chatModel" label={t('settings.chatModel')} defaultLabel={t('settings.serverDefault')} value={form.chatModel} onChange={(chatModel) => setForm({ ...form, chatModel })} />
               <fieldset className="field">
                 <legend>{t('settings.budgets')}</legend>
                 <div className="grid3">
@@ -114,6 +105,7 @@ export function SettingsDialog({ onClose, onAccountDeleted }: { onClose: () => v
           )}
         </form>
 
+        <ProviderKeys />
         <PersonasSection />
         <MyUsage />
         <ApiKeys />
