@@ -14,7 +14,8 @@ export default defineConfig({
   build: {
     outDir: '../dist/web',
     emptyOutDir: true,
-    sourcemap: true,
+    // No public source maps: the server would hand out the whole source to anyone asking.
+    sourcemap: false,
     chunkSizeWarningLimit: 800,
   },
   server: {

@@ -1,6 +1,7 @@
 /**
  * Authentication for routes: a route declares `config: { auth: 'user' | 'admin' }` and this hook
- * resolves the session cookie before the handler runs. Handlers read `request.user`.
+ * resolves the session cookie before the handler runs. Handlers read `request.user`. `'optional'`
+ * resolves it too but lets anonymous callers through (`request.user` stays null).
  */
 import '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -14,7 +15,7 @@ declare module 'fastify' {
     user: SessionUser | null;
   }
   interface FastifyContextConfig {
-    auth?: 'user' | 'admin';
+    auth?: 'user' | 'admin' | 'optional';
   }
 }
 
@@ -25,6 +26,7 @@ export function registerAuth(app: FastifyInstance, resolve: (token: string) => P
     if (!need) return;
     const token = request.cookies[SESSION_COOKIE];
     const user = token ? await resolve(token) : undefined;
+    if (!user && need === 'optional') return;
     if (!user) throw new AppError('unauthorized', 'Sign in first');
     if (need === 'admin' && !user.isAdmin) throw new AppError('forbidden', 'Administrators only');
     request.user = user;

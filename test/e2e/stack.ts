@@ -20,6 +20,8 @@ export const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', 
 
 export interface Stack {
   baseUrl: string;
+  /** The server's data folder (its SQLite database): a bench seeds long chats there directly. */
+  dataDir: string;
   logs: () => string;
   /** Stops the fixture encyclopedia: from then on Baike and Wikipedia are unreachable from the server. */
   stopFixtures: () => Promise<void>;
@@ -119,7 +121,7 @@ export async function startStack(): Promise<Stack> {
     baseUrl = server.resolvedUrls?.local[0]?.replace(/\/$/, '') ?? baseUrl;
     closePreview = () => new Promise<void>((r) => server.httpServer.close(() => r()));
   }
-  return { baseUrl, logs: () => out, stopFixtures, close };
+  return { baseUrl, dataDir, logs: () => out, stopFixtures, close };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -43,6 +43,21 @@ describe.each(DIALECTS)('accounts on %s', (dialect) => {
     expect((await stolen.get('/api/auth/me')).status).toBe(401);
   });
 
+  it('answers the session check with 200 either way: user null when signed out or revoked, the user and settings when signed in', async () => {
+    const c = t.client();
+    expect(await c.get('/api/auth/session')).toMatchObject({ status: 200, body: { user: null } });
+    const u = await c.register();
+    const signedIn = await c.get('/api/auth/session');
+    expect(signedIn.status).toBe(200);
+    expect(signedIn.body.user.username).toBe(u.username);
+    expect(signedIn.body.settings).toBeTruthy();
+    await c.post('/api/auth/logout');
+    expect(await c.get('/api/auth/session')).toMatchObject({ status: 200, body: { user: null } });
+    const stale = t.client();
+    stale.cookie = 'fastnpc_session=not-a-session';
+    expect(await stale.get('/api/auth/session')).toMatchObject({ status: 200, body: { user: null } });
+  });
+
   it('sets an HttpOnly, SameSite=Lax session cookie with an expiry', async () => {
     const r = await t.client().post('/api/auth/register', { username: `cookie_${Date.now()}`, password: 'password-123' });
     const sc = r.headers.get('set-cookie')!;

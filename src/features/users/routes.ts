@@ -78,6 +78,25 @@ export function registerUserRoutes(root: FastifyInstance, deps: UsersRouteDeps):
     },
   );
 
+  // The web app's first question. Signed out is an answer, not an error: a 401 here would be
+  // logged by every browser as a failed request on each visit to the sign-in page.
+  app.get(
+    '/api/auth/session',
+    {
+      config: { auth: 'optional' },
+      schema: {
+        tags: ['auth'],
+        summary: 'The signed-in user and settings, or user null when signed out',
+        response: { 200: Type.Union([Type.Object({ user: UserSchema, settings: SettingsSchema }), Type.Object({ user: Type.Null() })]) },
+      },
+    },
+    async (request) => {
+      if (!request.user) return { user: null };
+      const { expiresAt: _e, ...user } = request.user;
+      return { user, settings: await users.getSettings(user.id) };
+    },
+  );
+
   app.get('/api/me/settings', { config: { auth: 'user' }, schema: { tags: ['me'], response: { 200: SettingsSchema, ...errors(401) } } }, async (request) =>
     users.getSettings(currentUser(request).id),
   );

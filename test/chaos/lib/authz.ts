@@ -15,11 +15,11 @@ import type { ReportRow } from './report.js';
 import { apiKeyHeaders, bodyHints, buildWorld, pathValues, registerAdmin, type World } from './world.js';
 
 /** Routes anyone may call. A new route is private unless listed here. */
-export const PUBLIC_ROUTES = new Set(['GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /api/meta', 'POST /api/auth/register', 'POST /api/auth/login', 'POST /api/auth/logout']);
+export const PUBLIC_ROUTES = new Set(['GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /api/meta', 'POST /api/auth/register', 'POST /api/auth/login', 'POST /api/auth/logout', 'GET /api/auth/session']);
 /** The documented admin policy: an admin may read a user's character (and its avatar and card), nothing else of theirs. */
 export const ADMIN_MAY_READ = new Set(['GET /api/characters/{id}', 'GET /api/characters/{id}/avatar', 'GET /api/characters/{id}/card']);
 /** Routes that end the caller's session or account: run last. */
-const SESSION_ENDING = ['DELETE /api/me', 'POST /api/auth/logout'];
+const SESSION_ENDING = ['DELETE /api/me', 'POST /api/auth/logout', 'GET /api/auth/session'];
 
 const key = (op: Operation) => `${op.method} ${op.path}`;
 const isAdminRoute = (op: Operation) => op.path.startsWith('/api/admin/');

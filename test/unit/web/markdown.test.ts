@@ -1,7 +1,7 @@
 import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
-import { Markdown, safeUrl } from '../../../web/src/components/Markdown.js';
+import { MarkdownView as Markdown, safeUrl } from '../../../web/src/components/MarkdownView.js';
 
 const html = (text: string) => renderToStaticMarkup(createElement(Markdown, { text }));
 

@@ -1,33 +1,37 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { Suspense, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type MouseEvent } from 'react';
 import { Icon } from '../components/Icon.js';
+import { preloadMarkdown } from '../components/Markdown.js';
 import { Modal } from '../components/Modal.js';
-import { AdminPage } from '../features/admin/components/AdminPage.js';
 import { authKeys } from '../features/auth/api/get-me.js';
 import { useLogout } from '../features/auth/api/logout.js';
 import { useCharacters } from '../features/characters/api/get-characters.js';
 import { characterKeys } from '../features/characters/api/keys.js';
 import { CharacterList } from '../features/characters/components/CharacterList.js';
-import { ImportCardDialog } from '../features/characters/components/ImportCardDialog.js';
 import { InfoPanel } from '../features/characters/components/InfoPanel.js';
 import { ChatView } from '../features/chat/components/ChatView.js';
-import { CreateCharacterDialog } from '../features/creation/components/CreateCharacterDialog.js';
 import { useGroups } from '../features/groups/api/groups.js';
-import { CreateGroupDialog } from '../features/groups/components/CreateGroupDialog.js';
 import { GroupChatView } from '../features/groups/components/GroupChatView.js';
 import { GroupInfoPanel } from '../features/groups/components/GroupInfoPanel.js';
 import { GroupList } from '../features/groups/components/GroupList.js';
-import { ManageGroupDialog } from '../features/groups/components/ManageGroupDialog.js';
-import { SettingsDialog } from '../features/settings/components/SettingsDialog.js';
 import { usePersonas } from '../features/settings/api/personas.js';
 import { FeedbackButton } from '../features/feedback/FeedbackButton.js';
 import { AttachedBooks, CharacterLorebookButton } from '../features/lorebooks/components/CharacterLorebooks.js';
 import { LorebooksPage } from '../features/lorebooks/components/LorebooksPage.js';
 import { useI18n } from '../i18n/index.js';
+import { lazyNamed } from '../lib/lazy.js';
 import { useMeta } from '../lib/meta.js';
 import { useTheme } from '../lib/theme.js';
 import { routePath, useRoute, type Route } from '../lib/router.js';
 import type { Id, User } from '../lib/types.js';
+
+// Chunks of their own, fetched when first opened: the sign-in screen and the chat need none of them.
+const AdminPage = lazyNamed(() => import('../features/admin/components/AdminPage.js'), 'AdminPage');
+const CreateCharacterDialog = lazyNamed(() => import('../features/creation/components/CreateCharacterDialog.js'), 'CreateCharacterDialog');
+const ImportCardDialog = lazyNamed(() => import('../features/characters/components/ImportCardDialog.js'), 'ImportCardDialog');
+const CreateGroupDialog = lazyNamed(() => import('../features/groups/components/CreateGroupDialog.js'), 'CreateGroupDialog');
+const ManageGroupDialog = lazyNamed(() => import('../features/groups/components/ManageGroupDialog.js'), 'ManageGroupDialog');
+const SettingsDialog = lazyNamed(() => import('../features/settings/components/SettingsDialog.js'), 'SettingsDialog');
 
 type Selection = { kind: 'character'; id: Id } | { kind: 'group'; id: Id } | { kind: 'admin' } | { kind: 'lorebooks'; id: string | null } | null;
 type Dialog = 'create' | 'group' | 'import' | 'manageGroup' | null;
@@ -67,7 +71,7 @@ function selectionOf(route: Route, last: ChatRoute | null): Selection {
  * The signed-in app: sidebar (lists, search, create buttons, settings, admin, sign out),
  * conversation, info panel. Below 768 px the sidebar is a drawer and the info panel a bottom sheet.
  */
-export function Shell({ user }: { user: User }) {
+export function Shell({ user, focusOnMount = false }: { user: User; focusOnMount?: boolean }) {
   const { t, errorText } = useI18n();
   const qc = useQueryClient();
   const theme = useTheme();
@@ -97,8 +101,16 @@ export function Shell({ user }: { user: User }) {
   const [dialog, setDialog] = useState<Dialog>(null);
   const [drawer, setDrawer] = useState(false);
   const [sheet, setSheet] = useState(false);
+  const menuRef = useRef<HTMLButtonElement>(null);
+  const sidebarRef = useRef<HTMLElement>(null);
+  const mainRef = useRef<HTMLElement>(null);
+  // Where focus goes once the conversation is on screen: its heading after sign-in, or after a
+  // pick in the phone drawer (the link that had focus is hidden with the drawer).
+  const focusMain = useRef(focusOnMount);
+  useEffect(preloadMarkdown, []);
 
   const setSel = (s: Selection, replace = false) => {
+    if (drawer) focusMain.current = true;
     setDrawer(false);
     setSheet(false);
     go(s === null ? { view: 'home' } : s.kind === 'admin' ? { view: 'admin' } : s.kind === 'lorebooks' ? { view: 'lorebooks', id: s.id } : { view: s.kind, id: String(s.id) }, { replace });
@@ -154,8 +166,51 @@ export function Shell({ user }: { user: User }) {
 
   const refreshCharacters = () => void qc.invalidateQueries({ queryKey: characterKeys.all });
 
+  // The phone drawer is modal: the page behind it is inert, focus starts inside, Escape closes it,
+  // and focus goes back to the menu button (unless a pick moved it to the conversation). A layout
+  // effect: the page must stop being inert before the focus effect below moves focus into it.
+  useLayoutEffect(() => {
+    if (!drawer) return;
+    const side = sidebarRef.current;
+    const behind = [mainRef.current, ...document.querySelectorAll<HTMLElement>('.app > .offline-banner, .app .info-pane, .app > .skip-link')].filter((el): el is HTMLElement => !!el);
+    for (const el of behind) el.inert = true;
+    side?.querySelector<HTMLElement>('input, button:not([disabled]), a[href]')?.focus();
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape' && !document.querySelector('dialog[open]')) {
+        e.preventDefault();
+        setDrawer(false);
+      }
+    };
+    document.addEventListener('keydown', onKey);
+    return () => {
+      document.removeEventListener('keydown', onKey);
+      for (const el of behind) el.inert = false;
+      if (!focusMain.current && (!document.activeElement || document.activeElement === document.body || side?.contains(document.activeElement))) menuRef.current?.focus();
+    };
+  }, [drawer]);
+
+  const settled = !!characters.data && !!groups.data && (sel === null ? charList.length === 0 : sel.kind === 'admin' || !!activeChar || !!activeGroup);
+  useLayoutEffect(() => {
+    if (!focusMain.current || !settled || drawer) return;
+    const heading = mainRef.current?.querySelector<HTMLElement>('h1');
+    if (!heading) return;
+    focusMain.current = false;
+    const active = document.activeElement;
+    // Not when the reader is already somewhere (typing in the composer, a dialog open).
+    if (active && active !== document.body && !sidebarRef.current?.contains(active)) return;
+    heading.tabIndex = -1;
+    heading.focus({ preventScroll: true });
+  });
+
+  // To the composer when there is one (what a keyboard user came for), else the main region.
+  const skipToMain = (e: MouseEvent) => {
+    e.preventDefault();
+    const target = mainRef.current?.querySelector<HTMLElement>('textarea:not([disabled])') ?? mainRef.current;
+    target?.focus();
+  };
+
   const menuButton = (
-    <button type="button" className="icon-btn only-mobile" aria-label={t('nav.openMenu')} aria-expanded={drawer} aria-controls="sidebar" onClick={() => setDrawer(true)}>
+    <button ref={menuRef} type="button" className="icon-btn only-mobile" aria-label={t('nav.openMenu')} aria-expanded={drawer} aria-controls="sidebar" onClick={() => setDrawer(true)}>
       <Icon name="menu" />
     </button>
   );
@@ -165,6 +220,10 @@ export function Shell({ user }: { user: User }) {
     </button>
   );
 
+  // While the list loads, a character link already opens its chat (messages, profile, memories are
+  // fetched beside the list, not after it); the name follows with the list.
+  const shownChar = activeChar ?? (sel?.kind === 'character' && characters.isPending ? { id: sel.id, name: t('chat.loadingName'), avatarUrl: null } : undefined);
+
   let center;
   let info = null;
   const openLorebooks = (bookId?: Id) => setSel({ kind: 'lorebooks', id: bookId === undefined ? null : String(bookId) });
@@ -172,7 +231,8 @@ export function Shell({ user }: { user: User }) {
     center = <AdminPage leading={menuButton} />;
   } else if (sel?.kind === 'lorebooks') {
     center = <LorebooksPage leading={menuButton} characters={charList} groups={groupList} openId={sel.id} onOpen={(id) => setSel({ kind: 'lorebooks', id: id === null ? null : String(id) })} />;
-  } else if (activeChar) {
+  } else if (shownChar) {
+    const activeChar = shownChar;
     center = (
       <ChatView
         key={String(activeChar.id)}
@@ -224,6 +284,9 @@ export function Shell({ user }: { user: User }) {
 
   return (
     <div className={`app ${info ? 'has-info' : ''}`}>
+      <a className="skip-link" href="#main" onClick={skipToMain}>
+        {t('nav.skipToMain')}
+      </a>
       {meta.data?.llmProvider === 'offline' ? (
         <div className="offline-banner" role="status">
           <Icon name="info" size={15} /> {t('app.offline')}
@@ -231,7 +294,7 @@ export function Shell({ user }: { user: User }) {
       ) : null}
       <div className="layout">
         <div className={`scrim ${drawer ? 'show' : ''}`} onClick={() => setDrawer(false)} aria-hidden="true" />
-        <nav id="sidebar" className={`sidebar ${drawer ? 'open' : ''}`} aria-label={t('nav.characters')}>
+        <nav id="sidebar" ref={sidebarRef} className={`sidebar ${drawer ? 'open' : ''}`} aria-label={t('nav.characters')}>
           <div className="side-head">
             <span className="brand">FastNPC</span>
             <button type="button" className="icon-btn only-mobile" aria-label={t('nav.closeMenu')} onClick={() => setDrawer(false)}>
@@ -302,7 +365,9 @@ export function Shell({ user }: { user: User }) {
           </div>
         </nav>
 
-        <main className="main">{center}</main>
+        <main id="main" ref={mainRef} tabIndex={-1} className="main">
+          <Suspense fallback={<p className="center muted">{t('app.loading')}</p>}>{center}</Suspense>
+        </main>
 
         {info ? (
           <aside className="info-pane" aria-label={activeGroup ? t('group.info') : t('info.title')}>
@@ -317,27 +382,29 @@ export function Shell({ user }: { user: User }) {
         </Modal>
       ) : null}
 
-      {dialog === 'create' ? (
-        <CreateCharacterDialog
-          onClose={() => setDialog(null)}
-          onCreated={(id) => {
-            refreshCharacters();
-            setSel({ kind: 'character', id });
-          }}
-        />
-      ) : null}
-      {dialog === 'import' ? (
-        <ImportCardDialog
-          onClose={() => setDialog(null)}
-          onImported={(id) => {
-            refreshCharacters();
-            setSel({ kind: 'character', id });
-          }}
-        />
-      ) : null}
-      {dialog === 'group' ? <CreateGroupDialog characters={charList} onClose={() => setDialog(null)} onCreated={(id) => setSel({ kind: 'group', id })} /> : null}
-      {dialog === 'manageGroup' && activeGroup ? <ManageGroupDialog group={activeGroup} characters={charList} personas={personas.data} onClose={() => setDialog(null)} onDeleted={() => setSel(null, true)} /> : null}
-      {route.view === 'settings' ? <SettingsDialog onClose={closeSettings} onAccountDeleted={() => qc.setQueryData(authKeys.me, null)} /> : null}
+      <Suspense fallback={null}>
+        {dialog === 'create' ? (
+          <CreateCharacterDialog
+            onClose={() => setDialog(null)}
+            onCreated={(id) => {
+              refreshCharacters();
+              setSel({ kind: 'character', id });
+            }}
+          />
+        ) : null}
+        {dialog === 'import' ? (
+          <ImportCardDialog
+            onClose={() => setDialog(null)}
+            onImported={(id) => {
+              refreshCharacters();
+              setSel({ kind: 'character', id });
+            }}
+          />
+        ) : null}
+        {dialog === 'group' ? <CreateGroupDialog characters={charList} onClose={() => setDialog(null)} onCreated={(id) => setSel({ kind: 'group', id })} /> : null}
+        {dialog === 'manageGroup' && activeGroup ? <ManageGroupDialog group={activeGroup} characters={charList} personas={personas.data} onClose={() => setDialog(null)} onDeleted={() => setSel(null, true)} /> : null}
+        {route.view === 'settings' ? <SettingsDialog onClose={closeSettings} onAccountDeleted={() => qc.setQueryData(authKeys.me, null)} /> : null}
+      </Suspense>
     </div>
   );
 }

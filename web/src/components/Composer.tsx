@@ -46,9 +46,11 @@ export function Composer({ onSend, onStop, streaming, disabled, extra, mentions 
 
   // Grows with the text up to 200 px, then scrolls. Empty, it keeps its one-line CSS height (a
   // measured height would include the wrapped placeholder and jump after the first message).
+  // Where CSS `field-sizing` exists the stylesheet does it; this measuring (three layouts per
+  // keystroke, 200 ms a key in a long chat on a slow phone) is the fallback.
   useLayoutEffect(() => {
     const el = ref.current;
-    if (!el) return;
+    if (!el || FIELD_SIZING) return;
     el.style.height = '';
     el.style.overflowY = 'hidden';
     if (!text) return;
@@ -102,9 +104,9 @@ export function Composer({ onSend, onStop, streaming, disabled, extra, mentions 
         placeholder={narrow ? t('chat.placeholderShort') : t('chat.placeholder')}
         title={t('chat.placeholder')}
         disabled={disabled}
+        // A textbox with a suggestion list (aria-expanded is not allowed on a textarea, which cannot be a combobox).
         aria-autocomplete={mentions?.length ? 'list' : undefined}
         aria-controls={options.length ? 'mention-list' : undefined}
-        aria-expanded={mentions?.length ? options.length > 0 : undefined}
         aria-activedescendant={options.length ? `mention-${active}` : undefined}
         onChange={(e) => {
           setText(e.target.value);
@@ -150,6 +152,8 @@ export function Composer({ onSend, onStop, streaming, disabled, extra, mentions 
     </form>
   );
 }
+
+const FIELD_SIZING = typeof CSS !== 'undefined' && typeof CSS.supports === 'function' && CSS.supports('field-sizing', 'content');
 
 /** Phones: the long placeholder (with the keyboard hint) does not fit. */
 function useNarrow(): boolean {

@@ -44,7 +44,7 @@ export function ConfirmProvider({ children }: { children: ReactNode }) {
               <button type="button" className="btn" onClick={() => finish(false)}>
                 {t('common.cancel')}
               </button>
-              <button type="button" className={`btn ${pending.danger ? 'btn-danger' : 'btn-primary'}`} autoFocus onClick={() => finish(true)}>
+              <button type="button" className={`btn ${pending.danger ? 'btn-danger' : 'btn-primary'}`} onClick={() => finish(true)}>
                 {pending.confirmLabel ?? t('common.confirm')}
               </button>
             </>

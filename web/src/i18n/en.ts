@@ -100,8 +100,8 @@ export const en: Record<MessageKey, string> = {
   'info.compressNow': 'Compress now',
   'info.compressQueued': 'Memory compression started; refresh in a moment',
   'info.uploadAvatar': 'Change avatar',
-  'info.exportPng': 'Export card (PNG)',
-  'info.exportJson': 'Export card (JSON)',
+  'info.exportPng': 'Export card as PNG',
+  'info.exportJson': 'Export card as JSON',
   'info.copy': 'Duplicate character',
   'info.copied': 'Duplicated as “{name}”',
   'info.delete': 'Delete character',
@@ -369,6 +369,10 @@ export const en: Record<MessageKey, string> = {
   'error.code.source_unavailable': 'That website is not available right now; try again later or paste text instead',
   'error.code.unsupported_media_type': 'This file type is not supported',
   'chat.busyRetrying': 'The model is busy; retrying in {seconds} s…',
+  // --- a11y ---
+  'nav.skipToMain': 'Skip to the conversation',
+  'chat.loadingName': 'Loading…',
+  'common.actions': 'Actions',
   // --- providers and models (issue 18) ---
   'providers.tab': 'Providers & models',
   'providers.intro': 'Connect OpenAI-compatible model services, test them, and choose the models users may pick. Changes apply at once, no restart.',

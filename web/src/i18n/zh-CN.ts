@@ -367,6 +367,10 @@ export const zhCN = {
   'error.code.source_unavailable': '该网站暂时无法访问，请稍后再试或改用粘贴文本',
   'error.code.unsupported_media_type': '不支持这种文件类型',
   'chat.busyRetrying': '模型繁忙，{seconds} 秒后自动重试…',
+  // --- a11y ---
+  'nav.skipToMain': '跳到对话',
+  'chat.loadingName': '加载中…',
+  'common.actions': '操作',
   // --- providers and models (issue 18) ---
   'providers.tab': '模型与服务商',
   'providers.intro': '在这里接入兼容 OpenAI 接口的模型服务，测试连接，并选择向用户开放的模型。改动立即生效，无需重启。',

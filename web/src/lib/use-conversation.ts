@@ -12,7 +12,7 @@
  *   const err = await conv.runTurn((signal) => sendMessage(id, content, signal));
  *   if (err) toast.error(err);
  */
-import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
+import { startTransition, useCallback, useEffect, useReducer, useRef, useState } from 'react';
 import { isAbort, isApiError } from './api.js';
 import { conversationReducer, frameToAction, initialConversation, type ConversationAction } from './conversation.js';
 import { localKey } from './keys.js';
@@ -71,7 +71,9 @@ export function useConversation(key: string | null, load: (before: Id | null) =>
     setLoadingOlder(true);
     try {
       const page = await loadRef.current(s.nextBefore);
-      dispatchFor(g)({ type: 'olderLoaded', page });
+      // A transition: React renders the new rows in slices and keeps the page responsive, instead
+      // of one long task per page while the reader scrolls up a long chat.
+      startTransition(() => dispatchFor(g)({ type: 'olderLoaded', page }));
     } catch (e) {
       if (g === gen.current) setLoadError(e);
     } finally {

@@ -79,7 +79,9 @@ export function PromptsPanel() {
                   <th scope="col">{t('console.time')}</th>
                   <th scope="col">{t('console.note')}</th>
                   <th scope="col">{t('console.tests')}</th>
-                  <th scope="col" />
+                  <th scope="col">
+                  <span className="visually-hidden">{t('common.actions')}</span>
+                </th>
                 </tr>
               </thead>
               <tbody>

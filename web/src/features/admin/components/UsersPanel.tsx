@@ -41,7 +41,9 @@ export function UsersPanel() {
                 <th scope="col">{t('admin.role')}</th>
                 <th scope="col">{t('admin.characters')}</th>
                 <th scope="col">{t('admin.createdAt')}</th>
-                <th scope="col" />
+                <th scope="col">
+                  <span className="visually-hidden">{t('common.actions')}</span>
+                </th>
               </tr>
             </thead>
             <tbody>

@@ -11,10 +11,14 @@ export interface Me {
 export const authKeys = { me: ['auth', 'me'] as const, ended: ['auth', 'ended'] as const };
 export type SessionEnd = 'signed-out' | 'expired';
 
-/** The signed-in user, or `null` when signed out (401 is an answer here, not an error). */
+/**
+ * The signed-in user, or `null` when signed out. Asks /api/auth/session, which answers 200 either
+ * way: a 401 from /api/auth/me would be logged as a console error on every sign-in page view.
+ */
 export async function getMe(): Promise<Me | null> {
   try {
-    return await api.get<Me>('/api/auth/me');
+    const r = await api.get<Me | { user: null }>('/api/auth/session');
+    return r.user ? (r as Me) : null;
   } catch (e) {
     if (isApiError(e) && e.status === 401) return null;
     throw e;

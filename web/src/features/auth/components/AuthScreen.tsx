@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useState, type KeyboardEvent } from 'react';
 import { useFieldErrors } from '../../../components/FieldErrors.js';
 import { useI18n, LOCALES, LOCALE_NAMES, type Locale } from '../../../i18n/index.js';
 import { useMeta } from '../../../lib/meta.js';
@@ -25,6 +25,20 @@ export function AuthScreen({ notice }: { notice?: string }) {
   const errs = useFieldErrors(m.error, ['username', 'password'], 'auth-err');
   const registering = mode === 'register';
 
+  const choose = (id: Mode) => {
+    setChosen(id);
+    login.reset();
+    register.reset();
+  };
+  // A tablist is one Tab stop; the arrow keys (and Home/End) move between the tabs and select them.
+  const onTabKey = (e: KeyboardEvent<HTMLDivElement>) => {
+    const arrows = ['ArrowRight', 'ArrowLeft', 'ArrowDown', 'ArrowUp'];
+    const next: Mode | null = arrows.includes(e.key) ? (mode === 'login' ? 'register' : 'login') : e.key === 'Home' ? 'login' : e.key === 'End' ? 'register' : null;
+    if (!next) return;
+    e.preventDefault();
+    choose(next);
+    document.getElementById(`tab-${next}`)?.focus();
+  };
   const tab = (id: Mode, label: string) => (
     <button
       type="button"
@@ -32,12 +46,9 @@ export function AuthScreen({ notice }: { notice?: string }) {
       id={`tab-${id}`}
       aria-selected={mode === id}
       aria-controls="auth-panel"
+      tabIndex={mode === id ? 0 : -1}
       className={`tab ${mode === id ? 'active' : ''}`}
-      onClick={() => {
-        setChosen(id);
-        login.reset();
-        register.reset();
-      }}
+      onClick={() => choose(id)}
     >
       {label}
     </button>
@@ -52,66 +63,65 @@ export function AuthScreen({ notice }: { notice?: string }) {
         <h1 className="brand">FastNPC</h1>
         <p className="muted">{t('app.tagline')}</p>
         {meta.data?.hasUsers === false ? <p className="notice">{t('auth.firstUser')}</p> : null}
-        <div role="tablist" aria-label={t('auth.tabs')} className="tabs">
+        <div role="tablist" aria-label={t('auth.tabs')} className="tabs" onKeyDown={onTabKey}>
           {tab('login', t('auth.signIn'))}
           {tab('register', t('auth.register'))}
         </div>
-        <form
-          id="auth-panel"
-          role="tabpanel"
-          aria-labelledby={`tab-${mode}`}
-          className="stack"
-          onSubmit={(e) => {
-            e.preventDefault();
-            m.mutate({ username: username.trim(), password });
-          }}
-        >
-          {notice && !m.error ? <p className="notice">{notice}</p> : null}
-          <label className="field">
-            <span>{t('auth.username')}</span>
-            <input
-              name="username"
-              autoComplete="username"
-              required
-              minLength={registering ? LIMITS.username.min : undefined}
-              maxLength={LIMITS.username.max}
-              aria-invalid={errs.invalid('username')}
-              aria-describedby={errs.id('username') ?? (registering ? 'auth-username-rule' : undefined)}
-              value={username}
-              onChange={(e) => setUsername(e.target.value)}
-            />
-            {registering && !errs.invalid('username') ? (
-              <span className="muted small" id="auth-username-rule">
-                {t('auth.usernameRule', { min: LIMITS.username.min, max: LIMITS.username.max })}
-              </span>
-            ) : null}
-            {errs.at('username')}
-          </label>
-          <label className="field">
-            <span>{t('auth.password')}</span>
-            <input
-              name="password"
-              type="password"
-              autoComplete={registering ? 'new-password' : 'current-password'}
-              required
-              maxLength={LIMITS.password.max}
-              aria-invalid={errs.invalid('password')}
-              aria-describedby={errs.id('password') ?? (registering ? 'auth-password-rule' : undefined)}
-              value={password}
-              onChange={(e) => setPassword(e.target.value)}
-            />
-            {registering && !errs.invalid('password') ? (
-              <span className="muted small" id="auth-password-rule">
-                {t('auth.passwordRule', { min: LIMITS.password.min })}
-              </span>
-            ) : null}
-            {errs.at('password')}
-          </label>
-          {errs.rest}
-          <button type="submit" className="btn btn-primary btn-block" disabled={m.isPending}>
-            {registering ? t('auth.submitRegister') : t('auth.submitSignIn')}
-          </button>
-        </form>
+        <div id="auth-panel" role="tabpanel" aria-labelledby={`tab-${mode}`}>
+          <form
+            className="stack"
+            onSubmit={(e) => {
+              e.preventDefault();
+              m.mutate({ username: username.trim(), password });
+            }}
+          >
+            {notice && !m.error ? <p className="notice">{notice}</p> : null}
+            <label className="field">
+              <span>{t('auth.username')}</span>
+              <input
+                name="username"
+                autoComplete="username"
+                required
+                minLength={registering ? LIMITS.username.min : undefined}
+                maxLength={LIMITS.username.max}
+                aria-invalid={errs.invalid('username')}
+                aria-describedby={errs.id('username') ?? (registering ? 'auth-username-rule' : undefined)}
+                value={username}
+                onChange={(e) => setUsername(e.target.value)}
+              />
+              {registering && !errs.invalid('username') ? (
+                <span className="muted small" id="auth-username-rule">
+                  {t('auth.usernameRule', { min: LIMITS.username.min, max: LIMITS.username.max })}
+                </span>
+              ) : null}
+              {errs.at('username')}
+            </label>
+            <label className="field">
+              <span>{t('auth.password')}</span>
+              <input
+                name="password"
+                type="password"
+                autoComplete={registering ? 'new-password' : 'current-password'}
+                required
+                maxLength={LIMITS.password.max}
+                aria-invalid={errs.invalid('password')}
+                aria-describedby={errs.id('password') ?? (registering ? 'auth-password-rule' : undefined)}
+                value={password}
+                onChange={(e) => setPassword(e.target.value)}
+              />
+              {registering && !errs.invalid('password') ? (
+                <span className="muted small" id="auth-password-rule">
+                  {t('auth.passwordRule', { min: LIMITS.password.min })}
+                </span>
+              ) : null}
+              {errs.at('password')}
+            </label>
+            {errs.rest}
+            <button type="submit" className="btn btn-primary btn-block" disabled={m.isPending}>
+              {registering ? t('auth.submitRegister') : t('auth.submitSignIn')}
+            </button>
+          </form>
+        </div>
         <label className="field inline small auth-lang">
           <span>{t('nav.language')}</span>
           <select value={locale} onChange={(e) => setLocale(e.target.value as Locale)}>

@@ -7,7 +7,8 @@ import { expandMacros } from '../../../../../src/shared/macros.js';
 /**
  * Sidebar rows of characters, as links to their chats (so they open in a new tab too); the active
  * one is marked with aria-current. A row's accessible name is the character's name; the biography
- * is its description.
+ * is its description, hidden from the name (read from the row's text, the name would be the whole
+ * biography; set with aria-labelledby, the visible text would not match the name).
  */
 /** `username` fills `{{user}}` in an imported card's text (the stored text keeps the macro). */
 export function CharacterList({ items, activeId, onSelect, username = 'User' }: { items: CharacterSummary[]; activeId: Id | null; onSelect: (id: Id) => void; username?: string }) {
@@ -15,7 +16,6 @@ export function CharacterList({ items, activeId, onSelect, username = 'User' }: 
     <ul className="nav-list">
       {items.map((c) => {
         const active = activeId !== null && String(activeId) === String(c.id);
-        const nameId = `nav-c-${c.id}`;
         const bioId = `nav-c-${c.id}-bio`;
         return (
           <li key={c.id}>
@@ -23,19 +23,18 @@ export function CharacterList({ items, activeId, onSelect, username = 'User' }: 
               href={routePath({ view: 'character', id: String(c.id) })}
               className={`nav-item ${active ? 'active' : ''}`}
               aria-current={active ? 'page' : undefined}
-              aria-labelledby={nameId}
               aria-describedby={c.biography ? bioId : undefined}
               onClick={(e) => followLink(e, () => onSelect(c.id))}
             >
               <Avatar name={c.name} url={c.avatarUrl} size={38} />
               <span className="nav-text">
                 <span className="nav-title">
-                  <span className="ellipsis" id={nameId} title={c.name}>
+                  <span className="ellipsis" title={c.name}>
                     {c.name}
                   </span>
                 </span>
                 {c.biography ? (
-                  <span className="nav-sub clamp2" id={bioId}>
+                  <span className="nav-sub clamp2" id={bioId} aria-hidden="true">
                     {expandMacros(c.biography, { char: c.name, user: username })}
                   </span>
                 ) : null}

@@ -1,4 +1,4 @@
-import { useState, type ReactNode } from 'react';
+import { Suspense, useState, type ReactNode } from 'react';
 import { Avatar } from '../../../components/Avatar.js';
 import { useConfirm } from '../../../components/Confirm.js';
 import { Icon } from '../../../components/Icon.js';
@@ -18,8 +18,11 @@ import { useGroups } from '../../groups/api/groups.js';
 import { fieldToText, label, SECTIONS } from '../profile-sections.js';
 import { expandMacros } from '../../../../../src/shared/macros.js';
 import { SourceValue } from './SourceValue.js';
-import { AvatarDialog } from './AvatarDialog.js';
-import { ProfileEditor } from './ProfileEditor.js';
+import { lazyNamed } from '../../../lib/lazy.js';
+
+// Loaded when opened: the avatar dialog carries the image cropper.
+const AvatarDialog = lazyNamed(() => import('./AvatarDialog.js'), 'AvatarDialog');
+const ProfileEditor = lazyNamed(() => import('./ProfileEditor.js'), 'ProfileEditor');
 
 export interface InfoPanelProps {
   characterId: Id;
@@ -204,8 +207,10 @@ function CharacterInfo({ c, chatId, onDeleted, onSelect, username, actions }: { 
 
       <MemorySection characterId={c.id} chatId={chatId} />
 
-      {editing ? <ProfileEditor character={c} onClose={() => setEditing(false)} /> : null}
-      {avatar ? <AvatarDialog characterId={c.id} onClose={() => setAvatar(false)} /> : null}
+      <Suspense fallback={null}>
+        {editing ? <ProfileEditor character={c} onClose={() => setEditing(false)} /> : null}
+        {avatar ? <AvatarDialog characterId={c.id} onClose={() => setAvatar(false)} /> : null}
+      </Suspense>
     </div>
   );
 }

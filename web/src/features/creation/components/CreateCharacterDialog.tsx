@@ -299,7 +299,8 @@ export function CreateCharacterDialog({ onClose, onCreated }: CreateCharacterDia
         {t('create.cancel')}
       </button>
     ) : job?.state === 'done' ? (
-      <button type="button" className="btn btn-primary" onClick={onClose} autoFocus>
+      // A key of its own: it replaces the Cancel button, and a reused button would not take autoFocus.
+      <button key="open" type="button" className="btn btn-primary" onClick={onClose} autoFocus>
         {t('create.open')}
       </button>
     ) : (

@@ -17,7 +17,6 @@ export function GroupList({ items, activeId, onSelect }: { items: Group[]; activ
               href={routePath({ view: 'group', id: String(g.id) })}
               className={`nav-item ${active ? 'active' : ''}`}
               aria-current={active ? 'page' : undefined}
-              aria-labelledby={`nav-g-${g.id}`}
               aria-describedby={`nav-g-${g.id}-sub`}
               onClick={(e) => followLink(e, () => onSelect(g.id))}
             >
@@ -28,11 +27,12 @@ export function GroupList({ items, activeId, onSelect }: { items: Group[]; activ
               </span>
               <span className="nav-text">
                 <span className="nav-title">
-                  <span className="ellipsis" id={`nav-g-${g.id}`} title={g.name}>
+                  <span className="ellipsis" title={g.name}>
                     {g.name}
                   </span>
                 </span>
-                <span className="nav-sub ellipsis" id={`nav-g-${g.id}-sub`}>
+                {/* The description, not part of the row's name (see CharacterList). */}
+                <span className="nav-sub ellipsis" id={`nav-g-${g.id}-sub`} aria-hidden="true">
                   {t('group.memberCount', { count: g.members.length })} · {g.members.map((m) => m.name).join('、')}
                 </span>
               </span>
