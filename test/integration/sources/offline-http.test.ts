@@ -108,7 +108,8 @@ describe.each(DIALECTS)('offline server on %s', (dialect) => {
     expect((await alice.post(`/api/characters/${id}/memories/compress`)).status).toBe(202);
     const memories = await waitFor(async () => {
       const m = (await alice.get(`/api/characters/${id}/memories`)).body;
-      return m.longTerm.some((x: { content: string }) => x.content === '用户的名字是小明') && m;
+      const facts = m.longTerm.map((x: { content: string }) => x.content);
+      return facts.includes('用户的名字是小明') && facts.includes('用户喜欢喝龙井茶') && m;
     }, 20_000);
     const longTerm = memories.longTerm.map((x: { content: string }) => x.content);
     expect(longTerm).toEqual(expect.arrayContaining(['用户的名字是小明', '用户喜欢喝龙井茶']));

@@ -118,9 +118,11 @@ export function integrate(newItems: string[], existing: string[]): { facts: Fact
   const facts: Fact[] = [];
   let merged = 0;
   let discarded = 0;
-  const fresh = newItems.slice(0, MAX_LINES).flatMap((item) => {
-    const extracted = userFacts(item);
-    return extracted.length ? extracted : [item];
+  // A summary is several lines (one per speaker's point, the greeting's among them): facts are read per line.
+  const lines = newItems.flatMap((item) => item.split('\n').map((l) => l.trim()).filter(Boolean)).slice(0, MAX_LINES);
+  const fresh = lines.flatMap((line) => {
+    const extracted = userFacts(line);
+    return extracted.length ? extracted : [line];
   });
   for (const [content, isNew] of [...existing.slice(0, MAX_LINES).map((c) => [c, false] as const), ...fresh.map((c) => [c, true] as const)]) {
     const key = content.replace(/\s+/g, '').toLowerCase();
