@@ -95,7 +95,7 @@ describe.each(DIALECTS)('versioned prompts on %s', (dialect) => {
     expect((await admin.get(`/api/admin/prompt-versions/99999/diff?against=${v1.id}`)).status).toBe(404);
   });
 
-  it('exports everything and imports it into another deployment, activating the exported active texts', async () => {
+  it('exports everything and imports it into another deployment, activating the exported active texts', { timeout: 90_000 }, async () => {
     const rules = await chatRules();
     const versions = (await admin.get(`/api/admin/prompts/${rules.id}`)).body.versions;
     await admin.post(`/api/admin/prompt-versions/${versions.find((v: any) => v.version === 2).id}/activate`);

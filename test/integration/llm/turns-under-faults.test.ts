@@ -65,15 +65,17 @@ describe.each(DIALECTS)('turns under LLM faults on %s', (dialect) => {
     expect((await breakerGauge()).every((v) => v === 0)).toBe(true);
   });
 
-  it('when the LLM is down: fast 503 with Retry-After and nothing stored, then recovery', async () => {
-    const ch = await importCard(user, '王之涣');
+  it('when the LLM is down: fast 503 with Retry-After and nothing stored, then recovery', { timeout: 60_000 }, async () => {
+    const chars = await Promise.all(['王之涣', '王昌龄', '高适', '岑参', '孟浩然'].map((name) => importCard(user, name)));
+    const ch = chars[0];
     llm.setFaults({ down: true });
-    // The first turns reach the dead provider and fail; the breaker opens on the failure rate.
+    // The first turns reach the dead provider and fail; the breaker opens on the failure rate once
+    // its window holds enough attempts. Five chats at once reach that volume on a slow machine too.
     const refused = await waitFor(async () => {
-      const r = await user.post(`/api/characters/${ch.id}/messages`, { content: '在吗' }, { accept: 'text/event-stream' });
-      if (r.status === 200) await collectSse(r as never).catch(() => {});
-      return r.status === 503 && r;
-    });
+      const rs = await Promise.all(chars.map((c) => user.post(`/api/characters/${c.id}/messages`, { content: '在吗' }, { accept: 'text/event-stream' })));
+      for (const r of rs) if (r.status === 200) await collectSse(r as never).catch(() => {});
+      return rs.find((r) => r.status === 503);
+    }, 25_000);
     expect(refused.body.error.code).toMatch(/^llm_unavailable/);
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
 
