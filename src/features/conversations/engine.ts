@@ -59,6 +59,11 @@ export interface ReplyTraceExtras {
   lore?: FiredEntry[];
 }
 
+/** What is stored with a reply besides its text: why a group member spoke (JSON), in the same insert. */
+export interface ReplyStored {
+  speakerReason?: string | null;
+}
+
 export interface TurnSpec {
   conversationId: number;
   /** The chat model the turn will use (the breaker is per model); undefined = the configured one. */
@@ -92,7 +97,7 @@ export interface Turn {
    */
   memoryDue?: boolean;
   /** Streams one reply as `characterId` into storage; a broken or aborted stream stores what came, marked `interrupted`, and rethrows. */
-  reply(request: Omit<LlmRequest, 'slot'>, characterId: number, trace?: ReplyTraceExtras): Promise<{ message: Message; usage: LlmUsage }>;
+  reply(request: Omit<LlmRequest, 'slot'>, characterId: number, trace?: ReplyTraceExtras, stored?: ReplyStored): Promise<{ message: Message; usage: LlmUsage }>;
 }
 
 export function createTurnEngine(deps: TurnEngineDeps) {
@@ -145,8 +150,8 @@ export function createTurnEngine(deps: TurnEngineDeps) {
         answering(userMessageId) {
           pendingUserMessage = userMessageId;
         },
-        async reply(request, characterId, trace) {
-          const base = { conversationId, role: 'assistant' as const, characterId };
+        async reply(request, characterId, trace, extra) {
+          const base = { conversationId, role: 'assistant' as const, characterId, speakerReason: extra?.speakerReason };
           let text = '';
           const started = now();
           try {

@@ -254,7 +254,7 @@ export async function insertImportedMessages(
 
 export async function insertMessage(
   db: Db,
-  m: { conversationId: number; role: 'user' | 'assistant'; content: string; characterId?: number | null; status?: Message['status']; tokensIn?: number; tokensOut?: number; now: number },
+  m: { conversationId: number; role: 'user' | 'assistant'; content: string; characterId?: number | null; status?: Message['status']; tokensIn?: number; tokensOut?: number; speakerReason?: string | null; now: number },
 ): Promise<Message> {
   const row = await db
     .insertInto('messages')
@@ -267,6 +267,7 @@ export async function insertMessage(
       compressed: 0,
       tokens_in: m.tokensIn ?? null,
       tokens_out: m.tokensOut ?? null,
+      speaker_reason: m.speakerReason ?? null,
       created_at: m.now,
       edited_at: null,
     })

@@ -225,13 +225,15 @@ export function createGroupsService(deps: GroupsDeps) {
   }
 
   /** Streams one member's reply and stores it; a broken or aborted stream stores what came, marked. */
-  async function speak(g: Group, speaker: Character, members: Character[], turn: Turn, groupSettings: TurnSettings, names: Map<number, string>): Promise<Message> {
+  async function speak(g: Group, speaker: Character, members: Character[], turn: Turn, groupSettings: TurnSettings, names: Map<number, string>, reason: StoredReason | null = null): Promise<Message> {
     // The group's own choices win; where it sets none, the speaker's own apply.
     const settings = effectiveSettings(groupSettings, ...(await ownSettings(['group', g.id], ['character', speaker.id])));
     const prompt = await buildPrompt(g, speaker, members, turn.conversationId, settings, names);
     const { message } = await turn.reply(
       { purpose: 'chat', messages: prompt.messages, ...samplingOf(settings), userId: g.userId, hints: { characterName: speaker.name, profile: speaker.profile } },
       speaker.id,
+      undefined,
+      { speakerReason: reason ? JSON.stringify(reason) : null },
     );
     return message;
   }
@@ -279,8 +281,7 @@ export function createGroupsService(deps: GroupsDeps) {
   /** Streams a member's reply, stores it with why it was chosen, and tells the client. */
   async function speakAs(g: Group, speaker: Character, members: Character[], turn: Turn, settings: UserSettings, names: Map<number, string>, reason: StoredReason | null): Promise<Message> {
     turn.sink.speaker({ characterId: speaker.id, name: speaker.name });
-    const message = await speak(g, speaker, members, turn, settings, names);
-    if (reason) await store.setSpeakerReason(db, turn.conversationId, message.id, reason);
+    const message = await speak(g, speaker, members, turn, settings, names, reason);
     turn.sink.messageDone({ messageId: message.id });
     return message;
   }

@@ -186,15 +186,6 @@ export interface StoredReason {
   reason?: string;
 }
 
-export async function setSpeakerReason(db: Db, conversationId: number, messageId: number, reason: StoredReason | null): Promise<void> {
-  await db
-    .updateTable('messages')
-    .set({ speaker_reason: reason ? JSON.stringify(reason) : null })
-    .where('conversation_id', '=', conversationId)
-    .where('id', '=', messageId)
-    .execute();
-}
-
 /** The stored reasons of `ids` in a conversation (messages without one are absent). */
 export async function speakerReasons(db: Db, conversationId: number, ids: number[]): Promise<Map<number, StoredReason>> {
   const out = new Map<number, StoredReason>();
