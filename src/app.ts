@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import AjvCompiler from '@fastify/ajv-compiler';
+import { SerializerSelector } from '@fastify/fast-json-stringify-compiler';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
@@ -80,7 +81,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     // Router errors (bad percent-escapes, over-long path segments) and draining use our error shape.
     frameworkErrors: (err, _request, reply) => void sendError(reply, toAppError(err)),
     return503OnClosing: false,
-    schemaController: { compilersFactory: { buildValidator: buildValidators as never } },
+    schemaController: { compilersFactory: { buildValidator: buildValidators as never, buildSerializer: buildSerializers as never } },
   });
   const log = { info: (o: object, m?: string) => app.log.info(o, m), warn: (o: object, m?: string) => app.log.warn(o, m), error: (o: object, m?: string) => app.log.error(o, m) };
   const core = await buildCore(config, { ...options, log });
@@ -186,12 +187,30 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
  * Query strings and path params arrive as text and are coerced to the schema's types; JSON bodies
  * are not, so `{"username": 12345}` is a 400 rather than silently becoming "12345".
  */
+// One pool for the process: Fastify asks for a validator compiler again for every route added after
+// a shared schema, and the pool hands back the same two Ajv instances instead of building two more
+// (each compiles JSON Schema's meta-schema: 200 routes × 2 of those were most of a start-up).
+const ajvPool = AjvCompiler();
+
 function buildValidators(externalSchemas: unknown, options: { customOptions?: object }) {
-  const factory = AjvCompiler();
+  const factory = ajvPool;
   const base = { ...options.customOptions, removeAdditional: false, useDefaults: true, allErrors: false };
   const strict = factory(externalSchemas as never, { ...options, customOptions: { ...base, coerceTypes: false } } as never);
   const coercing = factory(externalSchemas as never, { ...options, customOptions: { ...base, coerceTypes: 'array' } } as never);
   return (route: { httpPart?: string }) => (route.httpPart === 'body' ? strict : coercing)(route as never);
+}
+
+/**
+ * Response serializers, compiled on a route's first response rather than at start-up (~150 routes'
+ * fast-json-stringify builds were a second at every start, and every test file starts the app).
+ * Validators stay compiled up front: a bad request schema must stop the start, not a request.
+ */
+function buildSerializers(externalSchemas: unknown, options: unknown) {
+  const selector = SerializerSelector()(externalSchemas as never, options as never);
+  return (route: unknown) => {
+    let compiled: ((data: unknown) => string) | undefined;
+    return (data: unknown) => (compiled ??= selector(route as never) as (data: unknown) => string)(data);
+  };
 }
 
 function registerHttpMetrics(app: FastifyInstance, metrics: Metrics, database: DatabaseHandle) {

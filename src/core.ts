@@ -32,6 +32,7 @@ import { createUsageRecorder } from './features/users/usage.js';
 import { createMemoryService, MEMORY_JOB, type MemoryService, type ConversationMemoryContext } from './features/memory/service.js';
 import { createChatService, type ChatService } from './features/chat/service.js';
 import { createTurnEngine } from './features/conversations/engine.js';
+import { enableHistoryCache } from './features/conversations/store.js';
 import * as characterStore from './features/characters/store.js';
 import { createSourceService, type SourceService } from './features/sources/service.js';
 import { createCreationService, CREATION_ATTEMPTS, CREATION_JOB, type CreationService } from './features/creation/service.js';
@@ -147,6 +148,10 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
   // Scaled mode: REDIS_URL moves cache, queue, limits, pub/sub and leases to Redis.
   const scaled = config.redisUrl && !options.infra ? await createScaledInfra(config, { metrics, logger: log, prefix: config.redisPrefix, onJobError: (name, err, final) => log.warn({ err, job: name, final }, 'job failed') }) : undefined;
   const infra = options.infra ?? scaled ?? {};
+  // Embedded mode: this process is the database's only writer, so a conversation's recent messages
+  // can stay in memory between turns (src/features/conversations/history-cache.ts).
+  const singleProcess = !config.databaseUrl && !config.redisUrl && !options.infra;
+  if (singleProcess) enableHistoryCache(database.db);
   const cache = infra.cache ?? new MemoryCache();
   const queue = infra.queue ?? new MemoryJobQueue((name, err, final) => log.warn({ err, job: name, final }, 'job failed'));
   const limiter = infra.limiter ?? new MemoryRateLimiter();
@@ -220,6 +225,7 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
     locks,
     memory,
     leaseMs: config.turnLeaseMs,
+    singleProcess,
     onBackgroundError: (err) => log.warn({ err }, 'could not schedule memory work'),
   });
   const lorebooks = createLorebooksService({ db: database.db, cache, characters });

@@ -23,6 +23,12 @@ export interface SseStream {
 }
 
 const PING_MS = 15_000;
+/**
+ * Tokens after the first are sent in frames of this many ms: ten updates a second read as a smooth
+ * stream, and each frame is a socket write whose kernel work (the peer's wake-up) was the largest
+ * single share of a streamed turn's CPU at 40 ms (bench/RESULTS.md: 2.5× fewer writes).
+ */
+export const FRAME_MS = 100;
 
 export function wantsEventStream(request: FastifyRequest): boolean {
   return (request.headers.accept ?? '').includes('text/event-stream');
@@ -135,7 +141,7 @@ export interface TurnRouteOptions {
   ratePerMin: number;
   /** Request received → first token written, as the server sees it. */
   observeFirstToken?: (seconds: number) => void;
-  /** How long tokens are gathered into one frame after the first (which goes out at once). */
+  /** How long tokens are gathered into one frame after the first (which goes out at once); default FRAME_MS. */
   coalesceMs?: number;
 }
 
@@ -197,7 +203,7 @@ const OUR_FRAMES: TurnFrames = {
  * `end(last)` writes the last frames and closes. `abort` fires when the client goes away.
  */
 export function streamedSink(request: FastifyRequest, reply: FastifyReply, options: Pick<TurnRouteOptions, 'observeFirstToken' | 'coalesceMs'>, abort: AbortController, frames: TurnFrames = OUR_FRAMES) {
-  const windowMs = options.coalesceMs ?? 40;
+  const windowMs = options.coalesceMs ?? FRAME_MS;
   let sse: SseStream | undefined;
   let pending = '';
   let timer: NodeJS.Timeout | undefined;

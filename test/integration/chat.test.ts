@@ -167,8 +167,11 @@ describe.each(DIALECTS)('chat on %s', (dialect) => {
     await collectSse(await turn(alice, ch.id, '第一句'));
     const first = (await alice.get(`/api/characters/${ch.id}/messages`)).body.items[1];
     expect(first).toMatchObject({ role: 'user', status: 'complete' });
-    // What a SIGKILL mid-turn leaves behind: a user message still pending, its lease gone.
+    // What a SIGKILL mid-turn leaves behind: a user message still pending, its lease gone; then the
+    // server starts again (embedded mode sweeps a conversation once per process: only a process
+    // that died before this one started can have left it).
     await t.ctx.database.db.updateTable('messages').set({ status: 'pending' }).where('id', '=', first.id).execute();
+    t = await t.reopen();
     const frames = await collectSse(await turn(alice, ch.id, '第二句'));
     expect(frames[frames.length - 1].event).toBe('done');
     const items = (await alice.get(`/api/characters/${ch.id}/messages`)).body.items;

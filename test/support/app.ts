@@ -16,6 +16,11 @@ export interface TestApp {
   ctx: AppContext;
   config: Config;
   client(): TestClient;
+  /**
+   * A restart, as after a crash: this app stops (its database and files stay) and a new one starts
+   * on the same data and the same port, so clients and their cookies carry on.
+   */
+  reopen(): Promise<TestApp>;
   close(): Promise<void>;
 }
 
@@ -34,20 +39,32 @@ export async function startTestApp(dialect: Dialect, env: Record<string, string>
     },
     { ensureSecret: false },
   );
+  const drop = async () => {
+    await pgDb?.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  return listen(config, options, 0, drop);
+}
+
+async function listen(config: Config, options: BuildOptions, port: number, drop: () => Promise<void>): Promise<TestApp> {
   const { app, ctx } = await buildApp(config, { logger: false, ...options });
-  await app.listen({ host: '127.0.0.1', port: 0 });
+  await app.listen({ host: '127.0.0.1', port });
   const addr = app.server.address();
-  const url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  const bound = typeof addr === 'object' && addr ? addr.port : 0;
+  const url = `http://127.0.0.1:${bound}`;
   return {
     url,
     app,
     ctx,
     config,
     client: () => new TestClient(url),
+    async reopen() {
+      await app.close();
+      return listen(config, options, bound, drop);
+    },
     async close() {
       await app.close();
-      await pgDb?.drop();
-      rmSync(dataDir, { recursive: true, force: true });
+      await drop();
     },
   };
 }

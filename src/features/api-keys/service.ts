@@ -3,7 +3,7 @@
  * random bytes, shown once at creation; only its SHA-256 is stored (as sessions are), and lookups go
  * through the cache so an API request costs no query. Revoking evicts it from every process's cache.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import type { Cache } from '../../infra/cache/cache.js';
 import type { Db } from '../../infra/db/index.js';
 import { AppError, notFound } from '../../errors.js';
@@ -47,7 +47,7 @@ export interface NewApiKey {
   ratePerMin?: number | null;
 }
 
-const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+const hashToken = (token: string) => hash('sha256', token, 'hex');
 const cacheKey = (tokenHash: string) => `apikey:${tokenHash}`;
 
 /** Whether a key may use this character or group (no list = all of the user's). */

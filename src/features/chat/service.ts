@@ -179,7 +179,7 @@ export function createChatService(deps: ChatDeps) {
    */
   async function buildPrompt(actor: Actor, character: Character, conversationId: number, personaId: number | null, settings: UserSettings, given?: HistoryMessage[]): Promise<{ prompt: AssembledPrompt; historyTokens: number | undefined }> {
     const [history, memory, rulesText, p] = await Promise.all([
-      given ?? (conversationId === NO_CONVERSATION ? [] : conversations.uncompressedMessages(db, conversationId, HISTORY_READ_LIMIT)),
+      given ?? (conversationId === NO_CONVERSATION ? [] : conversations.recentHistory(db, conversationId, HISTORY_READ_LIMIT)),
       deps.memory.snapshot(conversationId, [character.id]),
       deps.prompts.render('chat.rules', { character_name: character.name }),
       persona(actor, personaId),

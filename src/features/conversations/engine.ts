@@ -17,6 +17,7 @@
  *
  * Events are typed (./events.ts); the HTTP layer (src/http/sse.ts `serveTurn`) serializes them.
  */
+import { LRUCache } from 'lru-cache';
 import { AppError } from '../../errors.js';
 import type { Db } from '../../infra/db/index.js';
 import type { LlmGateway, LlmRequest, LlmSlot, LlmUsage } from '../../infra/llm/index.js';
@@ -47,6 +48,12 @@ export interface TurnEngineDeps {
   memory: { schedule(conversationId: number): Promise<unknown> };
   /** The lease's TTL; renewed every third of it while the turn runs. */
   leaseMs: number;
+  /**
+   * This process runs every turn of the database (embedded mode): a conversation's messages left
+   * `pending` by a dead process can only predate it, so they are swept once per conversation, not
+   * before every turn.
+   */
+  singleProcess?: boolean;
   now?: () => number;
   onBackgroundError?: (err: unknown) => void;
   /** Told of each stored complete reply, after storage (inspection records; must not block). */
@@ -102,6 +109,8 @@ export interface Turn {
 
 export function createTurnEngine(deps: TurnEngineDeps) {
   const now = deps.now ?? Date.now;
+  // Conversations swept since this process started (singleProcess); forgetting one costs a sweep.
+  const swept = deps.singleProcess ? new LRUCache<number, true>({ max: 100_000 }) : undefined;
 
   async function run<T>(spec: TurnSpec, sink: TurnSink, steps: (turn: Turn) => Promise<T>): Promise<T> {
     const { conversationId } = spec;
@@ -121,7 +130,12 @@ export function createTurnEngine(deps: TurnEngineDeps) {
       if (pendingUserMessage === undefined) return;
       const id = pendingUserMessage;
       pendingUserMessage = undefined;
-      await conversations.settleUserMessage(deps.db, id, status);
+      try {
+        await conversations.settleUserMessage(deps.db, id, status);
+      } catch (err) {
+        swept?.delete(conversationId); // the message stays pending: the next turn must sweep it
+        throw err;
+      }
     };
     try {
       slot = await deps.llm.admit({ purpose: 'chat', model: spec.model }, abort.signal);
@@ -137,7 +151,10 @@ export function createTurnEngine(deps: TurnEngineDeps) {
             return unsaved({ role: 'user', content, characterId: null }, now());
           }
           // We hold the lease, so a `pending` message here was left by a process that died mid-turn.
-          await conversations.failAbandonedMessages(deps.db, conversationId);
+          if (!swept?.has(conversationId)) {
+            await conversations.failAbandonedMessages(deps.db, conversationId);
+            swept?.set(conversationId, true);
+          }
           const m = await conversations.insertMessage(deps.db, { conversationId, role: 'user', content, status: 'pending', now: now() });
           pendingUserMessage = m.id;
           turn.begin();

@@ -6,6 +6,10 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { ConversationRow, Database, MessageRow } from '../../infra/db/schema.js';
 import { isUniqueViolation } from '../../infra/db/index.js';
+import { historyAppended, historyChanged, readHistory, type HistoryRow } from './history-cache.js';
+
+export type { HistoryRow } from './history-cache.js';
+export { enableHistoryCache } from './history-cache.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -63,6 +67,7 @@ export async function setAlternatives(db: Db, conversationId: number, id: number
     .where('id', '=', id)
     .returningAll()
     .executeTakeFirst();
+  historyChanged(conversationId);
   return r && rowToMessage(r);
 }
 
@@ -221,6 +226,7 @@ export async function touchChat(db: Db, chatId: number, now: number): Promise<vo
 /** Deletes a chat; its messages and short-term memory cascade. */
 export async function deleteChat(db: Db, userId: number, chatId: number): Promise<Chat | undefined> {
   const r = await db.deleteFrom('conversations').where('id', '=', chatId).where('user_id', '=', userId).where('kind', '=', 'direct').returningAll().executeTakeFirst();
+  historyChanged(chatId);
   return r && rowToChat(r);
 }
 
@@ -250,6 +256,7 @@ export async function insertImportedMessages(
   await db.transaction().execute(async (trx) => {
     for (let i = 0; i < rows.length; i += 200) await trx.insertInto('messages').values(rows.slice(i, i + 200)).execute();
   });
+  historyChanged(conversationId);
 }
 
 export async function insertMessage(
@@ -275,6 +282,7 @@ export async function insertMessage(
     .executeTakeFirstOrThrow();
   // No conversations.updated_at bump here: it would double the writes of every turn, and the
   // newest message (indexed) already says when a conversation was last active.
+  historyAppended(db, m.conversationId, { id: row.id, role: row.role, content: row.content, characterId: row.character_id });
   return rowToMessage(row);
 }
 
@@ -318,6 +326,25 @@ export async function uncompressedMessages(db: Db, conversationId: number, limit
   return rows.reverse().map(rowToMessage);
 }
 
+/**
+ * The newest uncompressed messages as a prompt reads them, oldest first: from the process's
+ * history cache when it holds them (embedded mode, ./history-cache.ts), else four columns from the
+ * database. Writers above keep the cache right; anything else that changes messages must too.
+ */
+export async function recentHistory(db: Db, conversationId: number, limit: number): Promise<HistoryRow[]> {
+  return readHistory(db, conversationId, limit, async () => {
+    const rows = await db
+      .selectFrom('messages')
+      .select(['id', 'role', 'content', 'character_id'])
+      .where('conversation_id', '=', conversationId)
+      .where('compressed', '=', 0)
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.reverse().map((r) => ({ id: r.id, role: r.role, content: r.content, characterId: r.character_id }));
+  });
+}
+
 export async function lastMessage(db: Db, conversationId: number): Promise<Message | undefined> {
   const r = await db.selectFrom('messages').selectAll().where('conversation_id', '=', conversationId).orderBy('id', 'desc').limit(1).executeTakeFirst();
   return r && rowToMessage(r);
@@ -342,16 +369,19 @@ export async function updateMessageContent(db: Db, conversationId: number, id: n
     .where('id', '=', id)
     .returningAll()
     .executeTakeFirst();
+  historyChanged(conversationId);
   return r && rowToMessage(r);
 }
 
 export async function deleteMessage(db: Db, conversationId: number, id: number): Promise<boolean> {
   const r = await db.deleteFrom('messages').where('conversation_id', '=', conversationId).where('id', '=', id).executeTakeFirst();
+  historyChanged(conversationId);
   return Number(r.numDeletedRows) > 0;
 }
 
 export async function clearMessages(db: Db, conversationId: number): Promise<void> {
   await db.deleteFrom('messages').where('conversation_id', '=', conversationId).execute();
+  historyChanged(conversationId);
 }
 
 /** Marks a range compressed; only messages still uncompressed, so a rerun changes nothing twice. */
@@ -364,5 +394,6 @@ export async function markCompressed(db: Db, conversationId: number, fromId: num
     .where('id', '<=', toId)
     .where('compressed', '=', 0)
     .executeTakeFirst();
+  historyChanged(conversationId);
   return Number(r.numUpdatedRows);
 }

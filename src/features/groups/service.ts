@@ -178,7 +178,7 @@ export function createGroupsService(deps: GroupsDeps) {
 
   const BUSY = 'The group is still replying; wait for it or stop it first';
 
-  function historyFor(speakerId: number, messages: Message[], names: Map<number, string>): HistoryMessage[] {
+  function historyFor(speakerId: number, messages: readonly conversations.HistoryRow[], names: Map<number, string>): HistoryMessage[] {
     // The speaker's own lines are its (assistant) turns; everyone else's reach it as named user turns.
     return messages.map((m): HistoryMessage =>
       m.role === 'assistant' && m.characterId === speakerId
@@ -190,7 +190,7 @@ export function createGroupsService(deps: GroupsDeps) {
   /** The group prompt of one member: the one-to-one pipeline plus the group's other members. */
   async function buildPrompt(g: Group, speaker: Character, members: Character[], conversationId: number, settings: UserSettings, names: Map<number, string>): Promise<AssembledPrompt> {
     const [history, memory, rulesText, persona] = await Promise.all([
-      conversations.uncompressedMessages(db, conversationId, 200),
+      conversations.recentHistory(db, conversationId, 200),
       // Long-term memory of this member only; short-term summaries of this group.
       deps.memory.snapshot(conversationId, [speaker.id]),
       deps.prompts.render('chat.rules', { character_name: speaker.name }),
@@ -242,7 +242,7 @@ export function createGroupsService(deps: GroupsDeps) {
 
   /** One moderator call (JSON mode): who of `candidates` should speak next, and how sure it is. */
   async function moderate(speakers: Speaker[], members: Character[], candidates: Speaker[], lastSpeaker: Speaker | undefined, turn: Turn, userId: number, names: Map<number, string>, call: ModeratorCall): Promise<ModeratorAnswer> {
-    const recent = await conversations.uncompressedMessages(db, turn.conversationId, MODERATOR_WINDOW);
+    const recent = await conversations.recentHistory(db, turn.conversationId, MODERATOR_WINDOW);
     const transcript = recent.map((m) => ({ speaker: m.role === 'user' ? USER_LABEL : (m.characterId && names.get(m.characterId)) || '（已离开的成员）', text: m.content }));
     const byId = new Map(members.map((c) => [c.id, c]));
     const text = await deps.prompts.render('group.moderator', {

@@ -8,7 +8,8 @@
  * skips parts this process has already written, and writes batches of records in one transaction. Failures are
  * reported and dropped: an inspection record must never fail a turn.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { Db } from '../../infra/db/index.js';
 import type { ChatMessage, LlmUsage } from '../../infra/llm/index.js';
 import type { FiredEntry } from '../lorebooks/activate.js';
@@ -59,7 +60,17 @@ export interface DecisionTrace {
 export type DecisionRecord = Omit<DecisionTrace, 'messageId' | 'prompt' | 'model'> & { v: 1; model: string; promptHash: string };
 
 const BATCH_MS = 100;
-const hashOf = (text: string) => createHash('sha256').update(text).digest('base64url').slice(0, 32);
+const sha = (text: string) => hash('sha256', text, 'base64url').slice(0, 32);
+// The same long parts (a character's rules and profile, older history) come back every turn: a
+// lookup by the text costs a fraction of hashing it again. Short texts are hashed directly.
+const LONG_PART = 512;
+const longHashes = new LRUCache<string, string>({ maxSize: 8 * 1024 * 1024, sizeCalculation: (_h, text) => text.length + 64 });
+const hashOf = (text: string) => {
+  if (text.length < LONG_PART) return sha(text);
+  let h = longHashes.get(text);
+  if (h === undefined) longHashes.set(text, (h = sha(text)));
+  return h;
+};
 
 export function createInspectionRecorder(deps: {
   db: Db;

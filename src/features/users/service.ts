@@ -2,7 +2,7 @@
  * Accounts, sessions and settings. Sessions are opaque random tokens; only their SHA-256 is
  * stored, and lookups go through the cache so an authenticated request costs no query.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import { hash as argonHash, verify as argonVerify } from '@node-rs/argon2';
 import type { Cache } from '../../infra/cache/cache.js';
 import type { Db } from '../../infra/db/index.js';
@@ -40,7 +40,7 @@ export interface UsersDeps {
 
 export const sessionCacheKey = (tokenHash: string) => `session:${tokenHash}`;
 export const settingsCacheKey = (userId: number) => `settings:${userId}`;
-const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+const hashToken = (token: string) => hash('sha256', token, 'hex');
 
 export function createUsersService(deps: UsersDeps) {
   const { db, cache } = deps;

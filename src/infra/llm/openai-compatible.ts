@@ -1,14 +1,14 @@
 /**
  * Transport for any OpenAI-compatible Chat Completions endpoint (OpenRouter, OpenAI, DeepSeek, GLM,
- * Qwen, Ollama, vLLM, llama.cpp): one streamed POST per attempt through undici's `request` over a
- * keep-alive Agent, its body parsed by a small SSE parser (./sse-data.ts). Every call streams
+ * Qwen, Ollama, vLLM, llama.cpp): one streamed POST per attempt through undici over a
+ * keep-alive Agent (its dispatcher API: the body's chunks go straight to a handler), parsed by a small SSE parser (./sse-data.ts). Every call streams
  * (the gateway collects non-streamed answers), so the hot path is this file alone: the openai
  * SDK's fetch, web streams and per-chunk iterator layers cost a measurable share of a turn's CPU
  * (bench/RESULTS.md) and bought nothing a streamed POST needs. Retries are the gateway's.
  */
 import { StringDecoder } from 'node:string_decoder';
-import { Agent, errors as undiciErrors, request } from 'undici';
-import { SseDataParser } from './sse-data.js';
+import { Agent, errors as undiciErrors } from 'undici';
+import { SseDataParser, deltaText } from './sse-data.js';
 import { ProviderError, estimateTokens, type JsonMode, type LlmProvider, type LlmUsage, type ProviderRequest } from './types.js';
 
 export const OPENROUTER_BASE_URL = 'https://openrouter.ai/api/v1';
@@ -75,7 +75,9 @@ export function createOpenAiCompatibleProvider(options: OpenAiCompatibleOptions)
     bodyTimeout: 0,
     headersTimeout: 0,
   });
-  const endpoint = `${options.baseUrl.replace(/\/+$/, '')}/chat/completions`;
+  const endpoint = new URL(`${options.baseUrl.replace(/\/+$/, '')}/chat/completions`);
+  const origin = endpoint.origin;
+  const path = endpoint.pathname + endpoint.search;
   const headers = {
     ...options.headers,
     authorization: `Bearer ${options.apiKey}`,
@@ -101,57 +103,103 @@ export function createOpenAiCompatibleProvider(options: OpenAiCompatibleOptions)
     return params;
   }
 
+  /**
+   * One streamed POST on undici's dispatcher, its handler fed the body's chunks directly: no body
+   * stream, no promise per chunk (per network chunk a turn paid for a Readable's buffering, events
+   * and ticks: bench/RESULTS.md). Each SSE `data:` payload goes to `onData`, synchronously; a throw
+   * there aborts the exchange with that error. A 4xx/5xx answer rejects with its ProviderError.
+   */
+  function exchange(body: string, signal: AbortSignal, onData: (data: string) => void): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let settled = false;
+      let status = 0;
+      let retryAfter: string | undefined;
+      let errorBody = '';
+      const parser = new SseDataParser();
+      // A character may span two network chunks.
+      const decoder = new StringDecoder('utf8');
+      let controller: { abort(reason: Error): void } | undefined;
+      // The gateway's own timeouts are shorter; this is the ceiling of one HTTP exchange.
+      const ceiling = setTimeout(() => stop(new undiciErrors.RequestAbortedError('request timed out')), options.requestTimeoutMs);
+      const onAbort = () => stop(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+      const finish = (err?: unknown) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(ceiling);
+        signal.removeEventListener('abort', onAbort);
+        if (err === undefined) resolve();
+        else reject(err);
+      };
+      function stop(err: Error) {
+        if (settled) return;
+        controller?.abort(err);
+        finish(err);
+      }
+      if (signal.aborted) return onAbort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      agent.dispatch(
+        { origin, path, method: 'POST', headers, body },
+        {
+          onRequestStart(c) {
+            controller = c;
+            if (settled) c.abort(new Error('aborted'));
+          },
+          onResponseStart(_c, statusCode, responseHeaders) {
+            status = statusCode;
+            const ra = responseHeaders['retry-after'];
+            retryAfter = Array.isArray(ra) ? ra[0] : ra;
+          },
+          onResponseData(_c, chunk) {
+            if (settled) return;
+            if (status >= 400) {
+              if (errorBody.length < 64 * 1024) errorBody += decoder.write(chunk);
+              return;
+            }
+            try {
+              for (const data of parser.push(decoder.write(chunk))) onData(data);
+            } catch (err) {
+              stop(err as Error);
+            }
+          },
+          onResponseEnd() {
+            if (status >= 400) finish(upstreamError(status, retryAfter, errorBody));
+            else finish();
+          },
+          onResponseError(_c, err) {
+            finish(err);
+          },
+        },
+      );
+    });
+  }
+
   return {
     name: 'openai-compatible',
     async streamChat(req: ProviderRequest, signal: AbortSignal, onText: (text: string) => void): Promise<LlmUsage> {
       let usage: LlmUsage | undefined;
       let completion = '';
-      // The gateway's own timeouts are shorter; this is the ceiling of one HTTP exchange.
-      const deadline = AbortSignal.any([signal, AbortSignal.timeout(options.requestTimeoutMs)]);
-      try {
-        const res = await request(endpoint, { method: 'POST', headers, body: JSON.stringify(payload(req)), signal: deadline, dispatcher: agent });
-        if (res.statusCode >= 400) throw await upstreamError(res.statusCode, res.headers['retry-after'], res.body);
-        const parser = new SseDataParser();
-        const onData = (data: string) => {
-          if (data === '[DONE]') return;
-          const c = JSON.parse(data) as ChatChunk;
-          if (c.error) throw new ProviderError(`upstream stream error: ${c.error.message ?? c.error.code ?? 'unknown'}`, { retryable: true });
-          const text = c.choices?.[0]?.delta?.content;
-          if (text) {
-            completion += text;
-            onText(text);
+      const onData = (data: string) => {
+        if (data === '[DONE]') return;
+        const fast = deltaText(data);
+        if (fast !== undefined) {
+          if (fast) {
+            completion += fast;
+            onText(fast);
           }
-          if (c.usage) usage = { promptTokens: c.usage.prompt_tokens, completionTokens: c.usage.completion_tokens };
-        };
-        // Body events, not `for await`: an async iterator costs a promise per network chunk.
-        await new Promise<void>((resolve, reject) => {
-          const body = res.body;
-          let settled = false;
-          const fail = (err: unknown) => {
-            if (settled) return;
-            settled = true;
-            body.destroy();
-            reject(err);
-          };
-          // undici's body ignores setEncoding: decode here (a character may span two chunks).
-          const decoder = new StringDecoder('utf8');
-          body.on('data', (chunk: Buffer) => {
-            if (settled) return;
-            try {
-              for (const data of parser.push(decoder.write(chunk))) onData(data);
-            } catch (err) {
-              fail(err);
-            }
-          });
-          body.once('error', fail);
-          body.once('end', () => {
-            settled = true;
-            resolve();
-          });
-          // Closed without an end: the connection was cut mid-stream.
-          body.once('close', () => fail(new Error('terminated')));
-        });
-        // An aborted body may just end; an aborted answer is not a finished one.
+          return;
+        }
+        const c = JSON.parse(data) as ChatChunk;
+        if (c.error) throw new ProviderError(`upstream stream error: ${c.error.message ?? c.error.code ?? 'unknown'}`, { retryable: true });
+        const text = c.choices?.[0]?.delta?.content;
+        if (text) {
+          completion += text;
+          onText(text);
+        }
+        if (c.usage) usage = { promptTokens: c.usage.prompt_tokens, completionTokens: c.usage.completion_tokens };
+      };
+      try {
+        await exchange(JSON.stringify(payload(req)), signal, onData);
+        // An aborted exchange may just end; an aborted answer is not a finished one.
         signal.throwIfAborted();
       } catch (err) {
         throw toProviderError(err, signal);
@@ -167,8 +215,7 @@ export function createOpenAiCompatibleProvider(options: OpenAiCompatibleOptions)
 }
 
 /** A 4xx/5xx answer as a ProviderError: 408, 429 and 5xx are worth another attempt. */
-async function upstreamError(status: number, retryAfter: string | string[] | undefined, body: { text(): Promise<string> }): Promise<ProviderError> {
-  const text = await body.text().catch(() => '');
+function upstreamError(status: number, retryAfter: string | undefined, text: string): ProviderError {
   let detail = '';
   try {
     detail = (JSON.parse(text) as ChatChunk).error?.message ?? '';
@@ -178,7 +225,7 @@ async function upstreamError(status: number, retryAfter: string | string[] | und
   return new ProviderError(`upstream answered ${status}${detail ? `: ${detail.slice(0, 200)}` : ''}`, {
     status,
     retryable: status === 429 || status === 408 || status >= 500,
-    retryAfterMs: parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : (retryAfter ?? null)),
+    retryAfterMs: parseRetryAfter(retryAfter ?? null),
   });
 }
 

@@ -12,14 +12,17 @@ import { mock, mockLlmEnv } from '../../support/mock-llm.js';
 import { waitFor } from '../../support/wait.js';
 import { MEMORY_JOB } from '../../../src/features/memory/service.js';
 
-/** What a turn does with the database, in order, once the memory budget is not reached. */
-const REQUEST_PATH = [
-  /^update "messages" set "status" = .* "status" = /, // a dead process's pending message → failed
-  /^insert into "messages"/, // the user message, pending
-  /^select .* from "messages" .*"compressed"/, // the uncompressed history
-  /^insert into "messages"/, // the reply
-  /^update "messages" set "status" = .* "id" = /, // the user message → complete
-];
+const SWEEP = /^update "messages" set "status" = .* "status" = /; // a dead process's pending message → failed
+const USER_MESSAGE = /^insert into "messages"/; // the user message, pending
+const HISTORY = /^select .* from "messages" .*"compressed"/; // the uncompressed history
+const REPLY = /^insert into "messages"/;
+const SETTLE = /^update "messages" set "status" = .* "id" = /; // the user message → complete
+/**
+ * What a turn does with the database, in order, once the memory budget is not reached. Embedded
+ * (SQLite, one process) keeps the recent history in the process and sweeps a conversation once;
+ * with PostgreSQL other processes may write, so each turn sweeps and reads the history.
+ */
+const REQUEST_PATH = { sqlite: [USER_MESSAGE, REPLY, SETTLE], postgres: [SWEEP, USER_MESSAGE, HISTORY, REPLY, SETTLE] };
 /** The inspection record, written after the reply in a batch (one batch per turn here). */
 const INSPECTION_BATCH = [/^begin/, /^insert into "prompt_parts"/, /^select "id" from "messages"/, /^insert into "message_inspections"/, /^commit/];
 
@@ -58,7 +61,7 @@ describe.each(DIALECTS)('queries per turn on %s', (dialect) => {
     };
     // The first turns warm the caches (session, character, settings, memory snapshot, prompts).
     for (let i = 1; i <= 2; i++) await turn(i);
-    const expected = [...REQUEST_PATH, ...INSPECTION_BATCH];
+    const expected = [...REQUEST_PATH[dialect], ...INSPECTION_BATCH];
     for (let i = 3; i <= 30; i++) {
       const statements = await turn(i);
       if (i === 3 || i === 30) {

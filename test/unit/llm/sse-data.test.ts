@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SseDataParser } from '../../../src/infra/llm/sse-data.js';
+import { SseDataParser, deltaText } from '../../../src/infra/llm/sse-data.js';
 
 const all = (chunks: string[]) => {
   const p = new SseDataParser();
@@ -27,5 +27,26 @@ describe('SseDataParser', () => {
     expect(p.push('data: {"c":')).toEqual([]);
     expect(p.push('1}\n')).toEqual([]);
     expect(p.push('\n')).toEqual(['{"c":1}']);
+  });
+});
+
+describe('deltaText', () => {
+  const chunk = (content: unknown, extra = '') => `{"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":${JSON.stringify({ content })},"finish_reason":null}]${extra}}`;
+
+  it('reads the text of a plain token chunk exactly as JSON.parse would, escapes included', () => {
+    for (const text of ['字', 'hello', '', 'a "quoted" word', 'back\\slash', 'line\nbreak\ttab', 'emoji 😀 and \u2028', '\\"', 'ends with \\']) {
+      const data = chunk(text);
+      expect(deltaText(data)).toBe((JSON.parse(data) as { choices: { delta: { content: string } }[] }).choices[0].delta.content);
+    }
+  });
+
+  it('leaves every other shape to a full parse', () => {
+    expect(deltaText(chunk(null))).toBeUndefined();
+    expect(deltaText('{"choices":[{"index":0,"delta":{"role":"assistant","content":"hi"}}]}')).toBeUndefined();
+    expect(deltaText('{"choices":[{"index":0,"delta": {"content": "hi"}}]}')).toBeUndefined();
+    expect(deltaText(chunk('hi', ',"usage":{"prompt_tokens":1,"completion_tokens":2}'))).toBeUndefined();
+    expect(deltaText('{"error":{"message":"overloaded"},"choices":[{"delta":{"content":"x"}}]}')).toBeUndefined();
+    expect(deltaText('{"choices":[],"usage":{"prompt_tokens":1,"completion_tokens":2}}')).toBeUndefined();
+    expect(deltaText('{"choices":[{"delta":{"content":"cut')).toBeUndefined();
   });
 });
