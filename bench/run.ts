@@ -1,7 +1,9 @@
 /**
  * npm run bench [-- --mode embedded|scaled] [--workers N] [--levels 100,500,1000,2000]
- *               [--duration S] [--scenarios chat,read,mixed] [--pin]
+ *               [--duration S] [--scenarios chat,read,mixed] [--pin] [--shipped-limits]
  *
+ * --shipped-limits: FASTNPC_LLM_CONCURRENCY as shipped instead of raised for the bench, so a
+ * level past it shows how overload is refused (503 llm_busy, how fast, and the RSS meanwhile).
  * --pin: the server runs on CPU 0, the mock and this load generator on CPU 1 (taskset), so the
  * server's own limit shows on a 2-core machine. Every chat level reports the server's CPU
  * milliseconds per completed turn (process CPU time over the window / turns), every read the CPU
@@ -35,6 +37,7 @@ const { values: args } = parseArgs({
     duration: { type: 'string', default: '20' },
     scenarios: { type: 'string', default: 'chat,read,mixed,memory' },
     pin: { type: 'boolean', default: false },
+    'shipped-limits': { type: 'boolean', default: false },
   },
 });
 /** embedded: SQLite, one process · pg: PostgreSQL, one process · scaled: PostgreSQL + Redis + cluster. */
@@ -56,6 +59,8 @@ interface LevelResult {
   turns: number;
   successRate: number;
   failures: Record<string, number>;
+  /** How long a failed turn took to fail, p99, by kind (a refusal must be fast). */
+  failedP99Ms?: Record<string, number>;
   ttft: { p50: number; p95: number; p99: number };
   total: { p50: number; p95: number; p99: number };
   addedTtftP99: number;
@@ -82,6 +87,8 @@ async function main() {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const env: Record<string, string> = { ...benchServerEnv(port, mockPort, dataDir), FASTNPC_WORKERS: String(workers) };
+  // --shipped-limits: the LLM concurrency and queue as shipped, so overload shows as 503 llm_busy.
+  if (args['shipped-limits']) delete env.FASTNPC_LLM_CONCURRENCY;
   let pgDb: string | undefined;
   const pgUrl = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
   if (mode === 'scaled' || mode === 'pg') {
@@ -244,7 +251,12 @@ async function chatLevel(a: Api, serverPid: number, _cookies: string[], characte
 function summarise(samples: Awaited<ReturnType<typeof chatTurn>>[], users: number, wallS: number, cpuPercent: number, rssBytes: number, metrics: string): LevelResult {
   const ok = samples.filter((s) => s.ok);
   const failures: Record<string, number> = {};
-  for (const s of samples) if (!s.ok) failures[s.kind] = (failures[s.kind] ?? 0) + 1;
+  const failedMs: Record<string, number[]> = {};
+  for (const s of samples) {
+    if (s.ok) continue;
+    failures[s.kind] = (failures[s.kind] ?? 0) + 1;
+    (failedMs[s.kind] ??= []).push(s.totalMs);
+  }
   const ttfts = ok.map((s) => s.ttftMs).filter(Number.isFinite);
   const totals = ok.map((s) => s.totalMs);
   const lag = metricValue(metrics, 'nodejs_eventloop_lag_p99_seconds');
@@ -253,6 +265,7 @@ function summarise(samples: Awaited<ReturnType<typeof chatTurn>>[], users: numbe
     turns: samples.length,
     successRate: round((ok.length / Math.max(1, samples.length)) * 100, 2),
     failures,
+    failedP99Ms: Object.fromEntries(Object.entries(failedMs).map(([k, ms]) => [k, round(percentile(ms, 99))])),
     ttft: { p50: round(percentile(ttfts, 50)), p95: round(percentile(ttfts, 95)), p99: round(percentile(ttfts, 99)) },
     total: { p50: round(percentile(totals, 50)), p95: round(percentile(totals, 95)), p99: round(percentile(totals, 99)) },
     addedTtftP99: round(percentile(ttfts, 99) - NOMINAL_TTFT),
@@ -346,7 +359,7 @@ function chatTable(rows: (LevelResult & { label?: string })[], first = 'users'):
   ];
   for (const r of rows) {
     out.push(
-      `| ${r.label ?? r.users} | ${r.turns} | ${r.successRate} | ${r.ttft.p50}/${r.ttft.p95}/${r.ttft.p99} | ${r.total.p50}/${r.total.p95}/${r.total.p99} | ${r.addedTtftP99} | ${r.addedTotal.p50}/${r.addedTotal.p99} | ≤ ${r.serverPreludeP99Ms ?? '–'} | ${r.serverFirstTokenMs ? `${r.serverFirstTokenMs.p50}/${r.serverFirstTokenMs.p95}/${r.serverFirstTokenMs.p99}` : '–'} | ${r.turnsPerSecond} | ${r.serverCpuPercent} | ${r.serverCpuMsPerTurn ?? '–'} | ${r.serverRssMb} | ${r.eventLoopLagP99Ms ?? '–'} | ${r.generatorLagP99Ms ?? '–'} | ${r.ramp ? `${r.ramp.turns} / ${r.ramp.failed} / ${r.ramp.ttftP50}/${r.ramp.ttftP99}` : '–'} | ${Object.entries(r.failures).map(([k, v]) => `${k}: ${v}`).join(', ') || '–'} |`,
+      `| ${r.label ?? r.users} | ${r.turns} | ${r.successRate} | ${r.ttft.p50}/${r.ttft.p95}/${r.ttft.p99} | ${r.total.p50}/${r.total.p95}/${r.total.p99} | ${r.addedTtftP99} | ${r.addedTotal.p50}/${r.addedTotal.p99} | ≤ ${r.serverPreludeP99Ms ?? '–'} | ${r.serverFirstTokenMs ? `${r.serverFirstTokenMs.p50}/${r.serverFirstTokenMs.p95}/${r.serverFirstTokenMs.p99}` : '–'} | ${r.turnsPerSecond} | ${r.serverCpuPercent} | ${r.serverCpuMsPerTurn ?? '–'} | ${r.serverRssMb} | ${r.eventLoopLagP99Ms ?? '–'} | ${r.generatorLagP99Ms ?? '–'} | ${r.ramp ? `${r.ramp.turns} / ${r.ramp.failed} / ${r.ramp.ttftP50}/${r.ramp.ttftP99}` : '–'} | ${Object.entries(r.failures).map(([k, v]) => `${k}: ${v}${r.failedP99Ms?.[k] !== undefined ? ` (p99 ${r.failedP99Ms[k]} ms)` : ''}`).join(', ') || '–'} |`,
     );
   }
   return out;
@@ -358,7 +371,7 @@ function write(report: Record<string, any>) {
   const stamp = report.date.replace(/[:.]/g, '-');
   writeFileSync(join(dir, `${stamp}-${report.mode}.json`), JSON.stringify(report, null, 2));
   const lines = [
-    `\n## ${report.date} · ${report.mode} · ${report.workers} worker(s)${report.pinned ? ' · pinned (server CPU 0; mock + generator CPU 1)' : ''} · commit ${report.commit}`,
+    `\n## ${report.date} · ${report.mode} · ${report.workers} worker(s)${report.pinned ? ' · pinned (server CPU 0; mock + generator CPU 1)' : ''}${args['shipped-limits'] ? ' · LLM concurrency as shipped' : ''} · commit ${report.commit}`,
     `Machine: ${report.machine.cpu}, ${report.machine.cores} cores, ${report.machine.memoryGb} GB, Node ${report.machine.node}. Mock LLM: 500 ms to first token, 80 tokens at 50/s (nominal total ${NOMINAL_TOTAL} ms). Load generator, mock and server share the machine. Each level: ${durationS} s; users arrive over the first ${RAMP_MS / 1000} s, and turns started then are reported apart ("ramp") from the steady state (the main columns). "Server" columns come from the server's own /metrics (histogram bucket bounds).`,
     '',
   ];

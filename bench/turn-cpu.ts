@@ -1,5 +1,5 @@
 /**
- * npx tsx bench/turn-cpu.ts [--turns 600] [--users 20] [--reads 4000] [--pin] [--cpu-prof DIR] [--api web|openai|both]
+ * npx tsx bench/turn-cpu.ts [--turns 600] [--users 20] [--reads 4000] [--pin] [--cpu-prof DIR] [--api web|openai|both] [--depth 300]
  *
  * The server's CPU cost of one streamed turn and of one cached read, measured so that a busy
  * machine changes it little: a fast mock (80 tokens in ~10 ms) and closed-loop users without think
@@ -10,6 +10,9 @@
  * `--api openai` sends the turns through the OpenAI-compatible /v1/chat/completions (streamed,
  * stateful, with an API key) instead of the web route; `--api both` measures the two in one run
  * on one server, alternating rounds so both see the same machine state, and prints their ratio.
+ * `--depth N` measures whether a turn costs more as its conversation grows: every user's chat is
+ * taken to turn N in lock-step, and the CPU per turn over turns 11–20 is compared with turns
+ * N−9…N (memory compression runs in between, as in any long chat).
  * Each mode also reports its client-side median time to first token and to the end (the mock adds
  * ~10 ms), so the two routes' added latency can be compared.
  */
@@ -29,6 +32,7 @@ const { values: args } = parseArgs({
     pin: { type: 'boolean', default: false },
     'cpu-prof': { type: 'string' },
     api: { type: 'string', default: 'web' },
+    depth: { type: 'string' },
   },
 });
 type Mode = 'web' | 'openai';
@@ -104,6 +108,24 @@ async function main() {
     ) as Record<Mode, { turns: number; failed: number; serverCpuMsPerTurn: number; turnsPerSecond: number; ttftP50Ms: number; totalP50Ms: number; totalP99Ms: number }>;
     const first = perMode[modes[0]];
 
+    let depth: { early: number; late: number; ratio: number; turns: number } | undefined;
+    if (args.depth) {
+      // After the warm-up each chat is at about turn 10; step all users one turn at a time.
+      const n = Number(args.depth);
+      const step = () => Promise.all(clients.map((c) => turn('web', c)));
+      const window = async (steps: number) => {
+        await quiet(server.pid!);
+        const c0 = sampleProcess(server.pid!).cpuSeconds;
+        let ok = 0;
+        for (let i = 0; i < steps; i++) ok += (await step()).filter((o) => o.ok).length;
+        return ((sampleProcess(server.pid!).cpuSeconds - c0) * 1000) / Math.max(1, ok);
+      };
+      const early = await window(10);
+      for (let t = 21; t <= n - 10; t++) await step();
+      const late = await window(10);
+      depth = { early: round(early, 2), late: round(late, 2), ratio: round(late / early, 3), turns: n };
+    }
+
     const readCpu: Record<string, number> = {};
     for (const path of ['/api/auth/me', '/api/characters']) {
       await quiet(server.pid!); // the turns' background work (memory jobs, record batches) must not count as reads
@@ -120,7 +142,7 @@ async function main() {
       readCpu[path] = round(((sampleProcess(server.pid!).cpuSeconds - c0) * 1000) / reads, 3);
     }
     const ratio = perMode.web && perMode.openai ? { cpu: round(perMode.openai.serverCpuMsPerTurn / perMode.web.serverCpuMsPerTurn, 3), totalP50: round(perMode.openai.totalP50Ms / perMode.web.totalP50Ms, 3) } : undefined;
-    console.log(JSON.stringify({ api: args.api, turns: first.turns, failed: first.failed, serverCpuMsPerTurn: first.serverCpuMsPerTurn, turnsPerSecond: first.turnsPerSecond, perMode, ...(ratio ? { openaiVsWeb: ratio } : {}), serverCpuMsPerRead: readCpu, pinned: !!args.pin }));
+    console.log(JSON.stringify({ api: args.api, turns: first.turns, failed: first.failed, serverCpuMsPerTurn: first.serverCpuMsPerTurn, turnsPerSecond: first.turnsPerSecond, perMode, ...(ratio ? { openaiVsWeb: ratio } : {}), ...(depth ? { cpuMsPerTurnByDepth: depth } : {}), serverCpuMsPerRead: readCpu, pinned: !!args.pin }));
     await a.agent.close();
   } finally {
     await stopProcess(server);
