@@ -12,7 +12,7 @@
  *     depth is one more than the deepest API request that had finished when it started);
  *   - a 1,000-message chat: keystroke to next frame in the composer (Event Timing, p50/p95),
  *     long tasks while scrolling to the very top, and the DOM size there.
- * `--web-dir DIR` serves another build of the app (e.g. one from before a change) by the same
+ * `--long-only` measures the 1,000-message chat alone (no page loads). `--web-dir DIR` serves another build of the app (e.g. one from before a change) by the same
  * server. Results go to stdout and bench/results/<time>-web.json.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -23,7 +23,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { seedLongChat } from '../test/support/long-chat.js';
 import { launchChromium, ROOT, startStack, type Stack } from '../test/e2e/stack.js';
 
-const { values: args } = parseArgs({ options: { 'web-dir': { type: 'string' }, runs: { type: 'string', default: '3' }, label: { type: 'string' }, messages: { type: 'string', default: '1000' } } });
+const { values: args } = parseArgs({ options: { 'web-dir': { type: 'string' }, runs: { type: 'string', default: '3' }, label: { type: 'string' }, messages: { type: 'string', default: '1000' }, 'long-only': { type: 'boolean', default: false } } });
 const RUNS = Math.max(1, Number(args.runs));
 const WEB_DIR = args['web-dir'] ?? join(ROOT, 'dist', 'web');
 const PHONE = { width: 390, height: 844 };
@@ -216,12 +216,15 @@ async function main() {
     const chatFirst: Load[] = [];
     const chatReturning: Load[] = [];
     const chatReady = (p: Page) => p.locator('article[data-role="assistant"] .bubble').last().waitFor();
-    for (let i = 0; i < RUNS; i++) {
+    for (let i = 0; i < (args['long-only'] ? 0 : RUNS); i++) {
       signIn.push(await measureLoad(browser, stack, '/', (p) => p.locator('.auth-card button[type=submit]').waitFor()));
       chatFirst.push(await measureLoad(browser, stack, `/characters/${characterId}`, chatReady, cookie));
       chatReturning.push(await measureLoad(browser, stack, `/characters/${characterId}`, chatReady, cookie, true));
     }
-    const summary = (xs: Load[]) => ({
+    const summary = (xs: Load[]) =>
+      xs.length === 0
+        ? null
+        : {
       lcpMs: median(xs.map((x) => x.lcpMs)),
       cls: median(xs.map((x) => x.cls)),
       jsBytes: median(xs.map((x) => x.jsBytes)),
@@ -229,8 +232,8 @@ async function main() {
       apiRoundTrips: xs[0]!.apiDepth,
       jsFiles: xs[0]!.jsFiles,
       consoleErrors: [...new Set(xs.flatMap((x) => x.consoleErrors))],
-      shifts: xs[0]!.shifts,
-    });
+            shifts: xs[0]!.shifts,
+          };
     process.stderr.write(`loads: ${JSON.stringify({ signIn: summary(signIn), chatFirst: summary(chatFirst), chatReturning: summary(chatReturning) })}\n`);
     const result = {
       label: args.label ?? (args['web-dir'] ? args['web-dir'] : 'dist/web'),

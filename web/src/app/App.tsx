@@ -10,7 +10,12 @@ import { lazyNamed } from '../lib/lazy.js';
 // that was signed in last time most likely still is: it fetches the app beside the session check,
 // so a returning user waits for no extra round trip. A visitor starts fetching it when they begin
 // to fill in the sign-in form.
-const loadShell = () => import('./Shell.js');
+// The Markdown renderer comes with it, in parallel: the conversation's rows wait for it, and asking
+// for it only once the app had mounted put a third download in a row before the first message.
+const loadShell = () => {
+  void import('../components/MarkdownView.js');
+  return import('./Shell.js');
+};
 const Shell = lazyNamed(loadShell, 'Shell');
 const HINT_KEY = 'fastnpc.signedIn';
 

@@ -12,8 +12,7 @@
  * `anchorTo: 'end'` keeps the keyed item in view across a prepend). Away from the bottom a
  * "latest" button jumps back.
  *
- * Accessibility: the rows stay in reading order in the DOM (one translated window in normal
- * flow, not absolutely placed rows); the log itself is focusable, so arrow keys, Page Up/Down,
+ * Accessibility: the rows are in reading order in the DOM (each placed by a transform); the log itself is focusable, so arrow keys, Page Up/Down,
  * Home and End scroll it; a row being edited or holding focus is never unmounted.
  */
 import { useVirtualizer, defaultRangeExtractor, type Range } from '@tanstack/react-virtual';
@@ -103,6 +102,11 @@ export function MessageList(props: MessageListProps) {
     scrollEndThreshold: AT_END,
     overscan: 4,
     scrollMargin: margin,
+    // Rows measured together once a frame, and renders for a scroll step left to React's batching:
+    // with a sync render per event and per measured row, one scroll step on a slow phone was
+    // several renders and forced layouts in a row (a 200 ms task).
+    useAnimationFrameWithResizeObserver: true,
+    useFlushSync: false,
     rangeExtractor: (range: Range) => {
       const shown = defaultRangeExtractor(range);
       const extra = [keep(editing), keep(focusedKey.current)].filter((i) => i >= 0 && !shown.includes(i));
@@ -111,11 +115,17 @@ export function MessageList(props: MessageListProps) {
   });
   const rows = virtualizer.getVirtualItems();
 
+  // Layout reads (offsetTop, scrollHeight) only when what they depend on changed: this list
+  // re-renders on every scroll step that shows new rows, and a forced layout in each of those
+  // renders was most of a long task on a slow phone.
+  const hasRows = items.length > 0;
+  useLayoutEffect(() => {
+    const track = trackRef.current;
+    if (track && track.offsetTop !== margin) setMargin(track.offsetTop);
+  }, [loaded, hasOlder, hasRows, margin]);
   useLayoutEffect(() => {
     const el = ref.current;
-    const track = trackRef.current;
     if (!el) return;
-    if (track && track.offsetTop !== margin) setMargin(track.offsetTop);
     const p = prev.current;
     const tail = items.slice(-2);
     const lastUserKey = [...tail].reverse().find((it) => it.role === 'user')?.key;
@@ -128,20 +138,28 @@ export function MessageList(props: MessageListProps) {
       setAway(false);
     }
     prev.current = { lastUserKey: lastUserKey ?? p.lastUserKey, userCount, count: items.length };
-    // A short chat does not fill the pane, so no scroll event would ever ask for more.
-    if (hasOlder && !loadingOlder && loaded && el.scrollHeight <= el.clientHeight + 4) onLoadOlder();
-  });
+    fillIfShort();
+  }, [items, hasOlder, loadingOlder, loaded]); // eslint-disable-line react-hooks/exhaustive-deps -- the virtualizer and onLoadOlder are read when these change
+
+  // A short chat does not fill the pane, so no scroll event would ever ask for more. Only once the
+  // rows are shown: while the Markdown renderer loads, the pane is empty, not short.
+  const fillIfShort = () => {
+    const el = ref.current;
+    if (el && trackRef.current && hasOlder && !loadingOlder && loaded && el.scrollHeight <= el.clientHeight + 4) onLoadOlder();
+  };
 
   // The rows appear after the layout effect above ran (the renderer was still loading): go to the end.
   const reveal = () => {
     if (!away) virtualizer.scrollToEnd();
+    fillIfShort();
   };
 
+  // (The virtualizer's own scroll listener, added after this one, reads the same layout: the
+  // reads here force nothing extra.)
   const onScroll = () => {
     const el = ref.current;
     if (!el) return;
-    const fromEnd = el.scrollHeight - el.scrollTop - el.clientHeight;
-    const isAway = fromEnd > el.clientHeight;
+    const isAway = el.scrollHeight - el.scrollTop - el.clientHeight > el.clientHeight;
     if (isAway !== away) setAway(isAway);
     if (el.scrollTop < LOAD_AHEAD && hasOlder && !loadingOlder && loaded) onLoadOlder();
   };
@@ -182,13 +200,15 @@ export function MessageList(props: MessageListProps) {
         <Suspense fallback={loaded && items.length > 0 ? <div className="center muted">{t('app.loading')}</div> : null}>
           {items.length > 0 ? (
             <div ref={trackRef} className="msg-track" style={{ height: virtualizer.getTotalSize() }}>
-              <div className="msg-window" style={{ transform: `translateY(${(rows[0]?.start ?? margin) - margin}px)` }}>
-                {rows.map((v) => {
-                  const it = items[v.index];
-                  if (!it) return null;
-                  const sender = senderFor(it);
-                  return (
-                    <div key={v.key} className="msg-row" data-index={v.index} data-row={it.key} ref={virtualizer.measureElement}>
+              {rows.map((v) => {
+                const it = items[v.index];
+                if (!it) return null;
+                const sender = senderFor(it);
+                // Each row placed on its own: a scroll step then lays out and paints only the rows
+                // it adds, not every row again (one translated block moved them all, a repaint of
+                // the whole screen per step).
+                return (
+                  <div key={v.key} className="msg-row" data-index={v.index} data-row={it.key} ref={virtualizer.measureElement} style={{ transform: `translateY(${v.start - margin}px)` }}>
                       <MessageRow
                         it={it}
                         senderName={sender.name}
@@ -202,10 +222,9 @@ export function MessageList(props: MessageListProps) {
                         handlers={handlers}
                         setEditing={setEditing}
                       />
-                    </div>
-                  );
-                })}
-              </div>
+                  </div>
+                );
+              })}
             </div>
           ) : null}
           <Revealed onReveal={reveal} />
