@@ -4,6 +4,7 @@ import { AuthScreen } from '../features/auth/components/AuthScreen.js';
 import { authKeys, useMe, type SessionEnd } from '../features/auth/api/get-me.js';
 import { metaKeys, useMeta } from '../lib/meta.js';
 import { useI18n } from '../i18n/index.js';
+import { earlyPathFor, fetchEarly } from '../lib/early.js';
 import { lazyNamed } from '../lib/lazy.js';
 
 // The signed-in app is a chunk of its own, so the sign-in page loads only what it shows. A browser
@@ -36,7 +37,10 @@ function setSignedInHint(on: boolean): void {
   }
 }
 
-if (typeof window !== 'undefined' && signedInHint()) void loadShell();
+if (typeof window !== 'undefined' && signedInHint()) {
+  void loadShell();
+  fetchEarly(earlyPathFor(window.location.pathname));
+}
 
 /** Session gate: restores the session from the cookie (GET /api/auth/me); sign-in only on 401. */
 export function App() {
