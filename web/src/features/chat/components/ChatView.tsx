@@ -53,7 +53,19 @@ export function ChatView({ character, username, chatId, onOpenChat, personas, le
   // Moving there is no new conversation: the messages on screen, their scroll position and the
   // typed text stay, and nothing is fetched again (this used to reload the list from scratch).
   const adopted = useRef<string | null>(null);
-  const convKey = chatId === undefined || String(chatId) === adopted.current ? `c${id}` : `chat:${chatId}`;
+  // Back to no chat in the URL (the open chat was deleted, or the character picked again): the
+  // character's routes may now mean another chat, so that is a new conversation.
+  const epoch = useRef(0);
+  const lastChatId = useRef(chatId);
+  if (lastChatId.current !== chatId) {
+    if (chatId === undefined) {
+      epoch.current++;
+      adopted.current = null;
+    }
+    lastChatId.current = chatId;
+  }
+  const ownKey = `c${id}.${epoch.current}`;
+  const convKey = chatId === undefined || String(chatId) === adopted.current ? ownKey : `chat:${chatId}`;
   const load = useCallback((before: Id | null) => getMessages(targetRef.current, before), []);
   const conv = useConversation(convKey, load);
   const { state } = conv;
@@ -64,10 +76,10 @@ export function ChatView({ character, username, chatId, onOpenChat, personas, le
   useEffect(() => {
     if (!list || chats.isFetching || state.streaming) return;
     if (chatId === undefined && list.length) {
-      if (convKey === `c${id}`) adopted.current = String(list[0].id);
+      if (convKey === ownKey) adopted.current = String(list[0].id);
       onOpenChat(list[0].id, true);
     } else if (chatId !== undefined && !chat) onOpenChat(list[0]?.id ?? null, true);
-  }, [list, chats.isFetching, chatId, chat, onOpenChat, state.streaming, convKey, id]);
+  }, [list, chats.isFetching, chatId, chat, onOpenChat, state.streaming, convKey, ownKey]);
 
   // A character's first look creates its first chat (with the greeting): list it, so the URL gets its id.
   const firstLook = !('chatId' in target) && list?.length === 0 && state.loaded && state.items.length > 0;
