@@ -180,6 +180,14 @@ export function MessageList(props: MessageListProps) {
         // screen are not in the DOM for Tab to reach.
         tabIndex={0}
         onFocus={(e) => (focusedKey.current = (e.target as HTMLElement).closest<HTMLElement>('[data-row]')?.dataset.row ?? null)}
+        // End goes to the newest message through the virtualizer: the browser's own End stops at
+        // the end as estimated, short of it once the rows on the way are measured.
+        onKeyDown={(e) => {
+          if (e.key !== 'End' || e.target !== e.currentTarget || e.ctrlKey || e.altKey || e.metaKey || e.shiftKey) return;
+          e.preventDefault();
+          virtualizer.scrollToEnd();
+          setAway(false);
+        }}
         onBlur={(e) => {
           if (!e.currentTarget.contains(e.relatedTarget as Node | null)) focusedKey.current = null;
         }}
