@@ -12,19 +12,18 @@
  *     depth is one more than the deepest API request that had finished when it started);
  *   - a 1,000-message chat: keystroke to next frame in the composer (Event Timing, p50/p95),
  *     long tasks while scrolling to the very top, and the DOM size there.
- * `--web-dir DIR` serves another build of the app (e.g. one from before a change) by the same
+ * `--long-only` measures the 1,000-message chat alone (no page loads). `--web-dir DIR` serves another build of the app (e.g. one from before a change) by the same
  * server. Results go to stdout and bench/results/<time>-web.json.
  */
-import Database from 'better-sqlite3';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { brotliCompressSync } from 'node:zlib';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { cardJson } from '../test/support/characters.js';
+import { seedLongChat } from '../test/support/long-chat.js';
 import { launchChromium, ROOT, startStack, type Stack } from '../test/e2e/stack.js';
 
-const { values: args } = parseArgs({ options: { 'web-dir': { type: 'string' }, runs: { type: 'string', default: '3' }, label: { type: 'string' }, messages: { type: 'string', default: '1000' } } });
+const { values: args } = parseArgs({ options: { 'web-dir': { type: 'string' }, runs: { type: 'string', default: '3' }, label: { type: 'string' }, messages: { type: 'string', default: '1000' }, 'long-only': { type: 'boolean', default: false } } });
 const RUNS = Math.max(1, Number(args.runs));
 const WEB_DIR = args['web-dir'] ?? join(ROOT, 'dist', 'web');
 const PHONE = { width: 390, height: 844 };
@@ -133,35 +132,6 @@ async function measureLoad(browser: Browser, stack: Stack, path: string, ready: 
   };
 }
 
-async function setup(stack: Stack, messages: number) {
-  const reg = await fetch(`${stack.baseUrl}/api/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'bench', password: 'correct horse battery' }) });
-  if (reg.status !== 201) throw new Error(`register: ${reg.status} ${await reg.text()}`);
-  const value = /fastnpc_session=([^;]+)/.exec(reg.headers.get('set-cookie') ?? '')?.[1];
-  if (!value) throw new Error('no session cookie');
-  const headers = { cookie: `fastnpc_session=${value}` };
-  const fd = new FormData();
-  fd.append('file', new Blob([JSON.stringify(cardJson('李白'))], { type: 'application/json' }), 'card.json');
-  const imp = await fetch(`${stack.baseUrl}/api/characters/import`, { method: 'POST', body: fd, headers });
-  const character = (await imp.json()) as { id: number; character?: { id: number } };
-  const characterId = character.character?.id ?? character.id;
-  // One real turn creates the conversation; the rest of the history is written straight to the database.
-  const turn = await fetch(`${stack.baseUrl}/api/characters/${characterId}/messages`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json', accept: 'text/event-stream' }, body: JSON.stringify({ content: '你好' }) });
-  await turn.text();
-  const db = new Database(join(stack.dataDir, 'fastnpc.db'));
-  const conv = db.prepare('select id from conversations where character_id = ?').get(characterId) as { id: number };
-  const insert = db.prepare('insert into messages (conversation_id, role, character_id, content, status, compressed, created_at) values (?, ?, ?, ?, ?, 0, ?)');
-  const lines = ['**床前明月光**，疑是地上霜。举头望明月，低头思故乡。', '- 长安一片月\n- 万户捣衣声\n- 秋风吹不尽', '君不见黄河之水天上来，奔流到海不复回。君不见高堂明镜悲白发，朝如青丝暮成雪。人生得意须尽欢，莫使金樽空对月。'];
-  const t0 = Date.now() - messages * 60_000;
-  db.transaction(() => {
-    for (let i = 0; i < messages - 2; i++) {
-      const user = i % 2 === 0;
-      insert.run(conv.id, user ? 'user' : 'assistant', user ? null : characterId, user ? `第 ${i} 句：你怎么看${lines[i % 3]!.slice(0, 12)}？` : `${lines[i % 3]}\n\n${lines[(i + 1) % 3]}`, 'complete', t0 + i * 60_000);
-    }
-  })();
-  db.close();
-  return { cookie: { name: 'fastnpc_session', value, url: stack.baseUrl }, characterId };
-}
-
 /** Keystroke-to-frame in the composer and long tasks while scrolling to the top of the whole chat. */
 async function longChat(browser: Browser, stack: Stack, cookie: { name: string; value: string; url: string }, characterId: number) {
   const { ctx, page } = await throttled(browser, cookie, true);
@@ -241,17 +211,20 @@ async function main() {
   const stack = await startStack();
   const browser = await launchChromium();
   try {
-    const { cookie, characterId } = await setup(stack, Number(args.messages));
+    const { cookie, characterId } = await seedLongChat(stack, Number(args.messages));
     const signIn: Load[] = [];
     const chatFirst: Load[] = [];
     const chatReturning: Load[] = [];
     const chatReady = (p: Page) => p.locator('article[data-role="assistant"] .bubble').last().waitFor();
-    for (let i = 0; i < RUNS; i++) {
+    for (let i = 0; i < (args['long-only'] ? 0 : RUNS); i++) {
       signIn.push(await measureLoad(browser, stack, '/', (p) => p.locator('.auth-card button[type=submit]').waitFor()));
       chatFirst.push(await measureLoad(browser, stack, `/characters/${characterId}`, chatReady, cookie));
       chatReturning.push(await measureLoad(browser, stack, `/characters/${characterId}`, chatReady, cookie, true));
     }
-    const summary = (xs: Load[]) => ({
+    const summary = (xs: Load[]) =>
+      xs.length === 0
+        ? null
+        : {
       lcpMs: median(xs.map((x) => x.lcpMs)),
       cls: median(xs.map((x) => x.cls)),
       jsBytes: median(xs.map((x) => x.jsBytes)),
@@ -259,8 +232,8 @@ async function main() {
       apiRoundTrips: xs[0]!.apiDepth,
       jsFiles: xs[0]!.jsFiles,
       consoleErrors: [...new Set(xs.flatMap((x) => x.consoleErrors))],
-      shifts: xs[0]!.shifts,
-    });
+            shifts: xs[0]!.shifts,
+          };
     process.stderr.write(`loads: ${JSON.stringify({ signIn: summary(signIn), chatFirst: summary(chatFirst), chatReturning: summary(chatReturning) })}\n`);
     const result = {
       label: args.label ?? (args['web-dir'] ? args['web-dir'] : 'dist/web'),

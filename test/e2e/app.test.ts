@@ -348,6 +348,8 @@ describe('web app in Chromium', { timeout: 120_000 }, () => {
     await page.getByText('已保存').first().waitFor();
     await s.getByLabel('语言').selectOption('en');
     await page.getByRole('dialog', { name: 'Settings' }).waitFor();
+    // The "saved" toast, if still up, now reads in English (it used to stay in Chinese).
+    expect((await page.locator('.toast').allTextContents()).filter((x) => x.includes('已保存'))).toEqual([]);
     await page.getByRole('dialog', { name: 'Settings' }).getByRole('button', { name: 'Close' }).first().click();
     await page.getByRole('button', { name: 'New character' }).first().waitFor();
     // The group "诗友会" lists its members too: pick the character's own entry.

@@ -206,4 +206,22 @@ describe('chats, swipes and personas in Chromium', { timeout: 120_000 }, () => {
     expect((await reply.locator('.bubble').innerText()).trim().length).toBeGreaterThan(0);
     await poll(() => page.locator('article[data-role="user"] .bubble').last().innerText()).toContain('请为我煮一壶茶。');
   });
+  it('deleting the open chat shows the chat that takes its place, with its own messages', async () => {
+    // The character's own URL (no chat in it): the view adopts its current chat without reloading.
+    await page.locator('.sidebar').getByRole('link', { name: '苏小小' }).click();
+    await poll(() => new URL(page.url()).pathname).toMatch(chatPath);
+    const before = chatPath.exec(new URL(page.url()).pathname)![1];
+    await page.getByRole('button', { name: /^对话列表/ }).click();
+    const dialog = page.getByRole('dialog', { name: '与苏小小的对话' });
+    await dialog.locator('li.chat-row.active').getByRole('button', { name: /^删除对话/ }).click();
+    await page.getByRole('dialog', { name: '删除对话' }).getByRole('button', { name: '删除' }).click();
+    await poll(() => chatPath.exec(new URL(page.url()).pathname)?.[1]).not.toBe(before);
+    await poll(() => chatPath.exec(new URL(page.url()).pathname)?.[1]).toBeDefined();
+    if (await dialog.isVisible()) await page.keyboard.press('Escape');
+    const now = chatPath.exec(new URL(page.url()).pathname)![1];
+    const newest = await page.evaluate(async (id) => ((await (await fetch(`/api/chats/${id}/messages?limit=30`)).json()) as { items: { id: number }[] }).items[0]?.id, now);
+    expect(newest).toBeDefined();
+    await poll(() => page.locator('article.msg').last().getAttribute('data-key')).toBe(`m${newest}`);
+    expect(pageErrors).toEqual([]);
+  });
 });

@@ -4,13 +4,19 @@ import { AuthScreen } from '../features/auth/components/AuthScreen.js';
 import { authKeys, useMe, type SessionEnd } from '../features/auth/api/get-me.js';
 import { metaKeys, useMeta } from '../lib/meta.js';
 import { useI18n } from '../i18n/index.js';
+import { earlyPathFor, fetchEarly } from '../lib/early.js';
 import { lazyNamed } from '../lib/lazy.js';
 
 // The signed-in app is a chunk of its own, so the sign-in page loads only what it shows. A browser
 // that was signed in last time most likely still is: it fetches the app beside the session check,
 // so a returning user waits for no extra round trip. A visitor starts fetching it when they begin
 // to fill in the sign-in form.
-const loadShell = () => import('./Shell.js');
+// The Markdown renderer comes with it, in parallel: the conversation's rows wait for it, and asking
+// for it only once the app had mounted put a third download in a row before the first message.
+const loadShell = () => {
+  void import('../components/MarkdownView.js');
+  return import('./Shell.js');
+};
 const Shell = lazyNamed(loadShell, 'Shell');
 const HINT_KEY = 'fastnpc.signedIn';
 
@@ -31,7 +37,10 @@ function setSignedInHint(on: boolean): void {
   }
 }
 
-if (typeof window !== 'undefined' && signedInHint()) void loadShell();
+if (typeof window !== 'undefined' && signedInHint()) {
+  void loadShell();
+  fetchEarly(earlyPathFor(window.location.pathname));
+}
 
 /** Session gate: restores the session from the cookie (GET /api/auth/me); sign-in only on 401. */
 export function App() {

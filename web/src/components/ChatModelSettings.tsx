@@ -54,7 +54,7 @@ export function ChatModelSettings({ path }: { path: string }) {
       className="stack"
       onSubmit={(e) => {
         e.preventDefault();
-        save.mutate(form, { onSuccess: () => toast.success(t('common.saved')) });
+        save.mutate(form, { onSuccess: () => toast.success((tr) => tr('common.saved')) });
       }}
     >
       <ModelSelect name="model" label={t('models.model')} defaultLabel={t('models.yourDefault')} defaultKey={userDefault ?? undefined} value={form.model} onChange={(model) => setForm({ ...form, model })} />

@@ -5,8 +5,8 @@
  * §7.16, is not possible here). Links keep only http(s) and mailto targets and open in a new tab.
  * This module holds the whole Markdown stack (a quarter of the app's code): it is its own chunk.
  */
-import { memo } from 'react';
-import ReactMarkdown, { type Components } from 'react-markdown';
+import { memo, type ReactElement } from 'react';
+import Markdown, { type Components } from 'react-markdown';
 import remarkGfm from 'remark-gfm';
 import { safeUrl } from '../lib/safe-url.js';
 
@@ -31,15 +31,31 @@ const components: Components = {
 
 const remarkPlugins = [remarkGfm];
 
+/**
+ * Rendered texts, newest last. The message list is virtual: a row scrolled back into view mounts
+ * again, and parsing its Markdown again was most of the cost of a scroll step on a slow phone.
+ * `Markdown` (not `MarkdownHooks`) is a pure function of its options, so its element tree can be
+ * kept and given to React again.
+ */
+const rendered = new Map<string, ReactElement>();
+const KEEP = 400;
+
+function render(text: string, keep: boolean): ReactElement {
+  if (!keep) return Markdown({ children: text, remarkPlugins, components, urlTransform: safeUrl }) as ReactElement;
+  let tree = rendered.get(text);
+  if (tree) {
+    rendered.delete(text);
+  } else {
+    tree = Markdown({ children: text, remarkPlugins, components, urlTransform: safeUrl }) as ReactElement;
+    if (rendered.size >= KEEP) rendered.delete(rendered.keys().next().value as string);
+  }
+  rendered.set(text, tree);
+  return tree;
+}
+
 /** The renderer itself; the app loads it through the lazy `Markdown` (./Markdown.tsx). */
-export const MarkdownView = memo(function MarkdownView({ text }: { text: string }) {
-  return (
-    <div className="md">
-      <ReactMarkdown remarkPlugins={remarkPlugins} components={components} urlTransform={safeUrl}>
-        {text}
-      </ReactMarkdown>
-    </div>
-  );
+export const MarkdownView = memo(function MarkdownView({ text, keep = true }: { text: string; /** false for a reply still streaming: its every prefix would push the others out. */ keep?: boolean }) {
+  return <div className="md">{render(text, keep)}</div>;
 });
 
 export default MarkdownView;

@@ -1,11 +1,21 @@
 /**
- * The scrolling message list shared by one-to-one and group conversations.
+ * The scrolling message list shared by one-to-one and group conversations, virtualised: only the
+ * messages on screen (and a few either side) are in the DOM, so a 1,000-message chat costs a
+ * keystroke, a scroll step or an older page what a 30-message one does (issue #19: with every
+ * loaded page kept in the DOM, 13,000 elements made each key 93 ms and the climb to the top a
+ * 321 ms task at 4× CPU).
  *
  * Scrolling rules: opening a conversation jumps to the newest message; while a reply streams the
  * list follows it only if the reader is already at the bottom; sending a message jumps to the
- * newest message wherever the reader was; older pages load when the reader
- * reaches the top (or presses the button), and the view stays on the message they were reading.
+ * newest message wherever the reader was; older pages load as the reader nears the top (or presses
+ * the button), and the message they were reading stays where it was (TanStack Virtual's
+ * `anchorTo: 'end'` keeps the keyed item in view across a prepend). Away from the bottom a
+ * "latest" button jumps back.
+ *
+ * Accessibility: the rows are in reading order in the DOM (each placed by a transform); the log itself is focusable, so arrow keys, Page Up/Down,
+ * Home and End scroll it; a row being edited or holding focus is never unmounted.
  */
+import { useVirtualizer, defaultRangeExtractor, type Range } from '@tanstack/react-virtual';
 import { memo, Suspense, useLayoutEffect, useMemo, useRef, useState, type ReactNode, type RefObject } from 'react';
 import type { ChatItem } from '../lib/conversation.js';
 import { useI18n } from '../i18n/index.js';
@@ -40,13 +50,34 @@ export interface MessageListProps {
   empty: ReactNode;
 }
 
+/** Within this many pixels of the end the reader counts as at the bottom (and is followed). */
+const AT_END = 80;
+/** Older pages are asked for this far before the top, so they are usually in before the reader gets there. */
+const LOAD_AHEAD = 600;
+
+/**
+ * A first guess of a row's height before it is measured: name line, bubble padding, the text's
+ * lines at about 34 characters a line on a phone, the action row and the gap. Only the scrollbar's
+ * length depends on it; positions come from measured rows.
+ */
+function estimateHeight(it: ChatItem | undefined): number {
+  if (!it) return 100;
+  const lines = it.content.split('\n').reduce((n, l) => n + Math.max(1, Math.ceil(l.length / 34)), 0);
+  return 84 + 22 * Math.min(lines, 60);
+}
+
 export function MessageList(props: MessageListProps) {
   const { items, loaded, hasOlder, loadingOlder, onLoadOlder, streaming, senderFor, onEdit, onDelete, onRegenerate, onEditAndRegenerate, onChooseAlternative, onInspect, metaFor, empty } = props;
   const { t } = useI18n();
   const ref = useRef<HTMLDivElement>(null);
-  const atBottom = useRef(true);
-  const prev = useRef<{ firstKey?: string; lastUserKey?: string; userCount: number; height: number; count: number }>({ height: 0, count: 0, userCount: 0 });
+  const trackRef = useRef<HTMLDivElement>(null);
   const [editing, setEditing] = useState<string | null>(null);
+  /** The row holding focus: kept mounted while scrolled away, so focus is not dropped on <body>. */
+  const focusedKey = useRef<string | null>(null);
+  /** Where the list starts inside the scroller (below the "older" row), for the virtualizer's offsets. */
+  const [margin, setMargin] = useState(0);
+  const [away, setAway] = useState(false);
+  const prev = useRef<{ lastUserKey?: string; userCount: number; count: number }>({ count: 0, userCount: 0 });
   const handlers = useRef<Handlers>({ onEdit, onDelete, onRegenerate, onChooseAlternative, onEditAndRegenerate, onInspect });
   handlers.current = { onEdit, onDelete, onRegenerate, onChooseAlternative, onEditAndRegenerate, onInspect };
   const hasEdit = !!onEdit;
@@ -59,96 +90,166 @@ export function MessageList(props: MessageListProps) {
     () => ({ edit: hasEdit, delete: hasDelete, regenerate: hasRegenerate, alternatives: hasAlternatives, editAndRegenerate: hasEditAndRegenerate, inspect: hasInspect }),
     [hasEdit, hasDelete, hasRegenerate, hasAlternatives, hasEditAndRegenerate, hasInspect],
   );
-  // Where the first message was on screen before older ones were put above it. Read during render,
-  // while the DOM still shows the old list: off-screen messages have estimated heights
-  // (content-visibility) that change as they are scrolled past, so a scrollHeight difference
-  // taken at the last commit is stale and used to throw the reader to the top.
-  const anchor = useRef<{ key: string; top: number } | null>(null);
-  const oldFirst = prev.current.firstKey;
-  if (ref.current && oldFirst && items[0]?.key !== oldFirst) {
-    const el = ref.current.querySelector(`[data-key="${CSS.escape(oldFirst)}"]`);
-    anchor.current = el ? { key: oldFirst, top: el.getBoundingClientRect().top } : null;
-  }
 
+  const keep = (key: string | null) => (key === null ? -1 : items.findIndex((it) => it.key === key));
+  const virtualizer = useVirtualizer({
+    count: items.length,
+    getScrollElement: () => ref.current,
+    estimateSize: (i) => estimateHeight(items[i]),
+    getItemKey: (i) => items[i]?.key ?? i,
+    anchorTo: 'end',
+    followOnAppend: true,
+    scrollEndThreshold: AT_END,
+    overscan: 4,
+    scrollMargin: margin,
+    // Rows measured together once a frame, and renders for a scroll step left to React's batching:
+    // with a sync render per event and per measured row, one scroll step on a slow phone was
+    // several renders and forced layouts in a row (a 200 ms task).
+    useAnimationFrameWithResizeObserver: true,
+    useFlushSync: false,
+    rangeExtractor: (range: Range) => {
+      const shown = defaultRangeExtractor(range);
+      const extra = [keep(editing), keep(focusedKey.current)].filter((i) => i >= 0 && !shown.includes(i));
+      return extra.length ? [...shown, ...extra].sort((a, b) => a - b) : shown;
+    },
+  });
+  const rows = virtualizer.getVirtualItems();
+
+  // Layout reads (offsetTop, scrollHeight) only when what they depend on changed: this list
+  // re-renders on every scroll step that shows new rows, and a forced layout in each of those
+  // renders was most of a long task on a slow phone.
+  const hasRows = items.length > 0;
+  useLayoutEffect(() => {
+    const track = trackRef.current;
+    if (track && track.offsetTop !== margin) setMargin(track.offsetTop);
+  }, [loaded, hasOlder, hasRows, margin]);
   useLayoutEffect(() => {
     const el = ref.current;
     if (!el) return;
-    const firstKey = items[0]?.key;
     const p = prev.current;
     const tail = items.slice(-2);
     const lastUserKey = [...tail].reverse().find((it) => it.role === 'user')?.key;
     const userCount = items.reduce((n, it) => n + (it.role === 'user' ? 1 : 0), 0);
-    // The reader just sent something (one more user message, at the end): show it and the reply.
+    // Opened, or the reader just sent something (one more user message, at the end): show the newest.
     // (A stored copy replacing the local one changes the key, not the count; older pages change the count, not the tail.)
-    if (lastUserKey && lastUserKey !== p.lastUserKey && userCount > p.userCount && p.count > 0) atBottom.current = true;
-    const prepended = p.count > 0 && firstKey !== p.firstKey && items.some((it) => it.key === p.firstKey) && items[items.length - 1]?.key !== undefined;
-    if (prepended && items.findIndex((it) => it.key === p.firstKey) > 0) {
-      const a = anchor.current;
-      const now = a ? el.querySelector(`[data-key="${CSS.escape(a.key)}"]`) : null;
-      if (a && now) el.scrollTop += now.getBoundingClientRect().top - a.top;
-      else el.scrollTop += el.scrollHeight - p.height;
-    } else if (atBottom.current || p.count === 0) {
-      el.scrollTop = el.scrollHeight;
+    const sent = lastUserKey && lastUserKey !== p.lastUserKey && userCount > p.userCount && p.count > 0;
+    if ((p.count === 0 && items.length > 0) || sent) {
+      virtualizer.scrollToEnd();
+      setAway(false);
     }
-    prev.current = { firstKey, lastUserKey: lastUserKey ?? p.lastUserKey, userCount, height: el.scrollHeight, count: items.length };
-    // A short first page does not fill the pane, so no scroll event would ever ask for more.
-    // Nor would a reader left at the very top (no further scroll event there).
-    if (hasOlder && !loadingOlder && (el.scrollHeight <= el.clientHeight + 4 || (prepended && el.scrollTop === 0))) onLoadOlder();
-  });
+    prev.current = { lastUserKey: lastUserKey ?? p.lastUserKey, userCount, count: items.length };
+    fillIfShort();
+  }, [items, hasOlder, loadingOlder, loaded]); // eslint-disable-line react-hooks/exhaustive-deps -- the virtualizer and onLoadOlder are read when these change
 
-  // The rows appear after the layout effect above ran (the renderer was still loading): follow them.
-  const scrollToEndIfFollowing = () => {
+  // A short chat does not fill the pane, so no scroll event would ever ask for more. Only once the
+  // rows are shown: while the Markdown renderer loads, the pane is empty, not short.
+  const fillIfShort = () => {
     const el = ref.current;
-    if (el && atBottom.current) el.scrollTop = el.scrollHeight;
+    if (el && trackRef.current && hasOlder && !loadingOlder && loaded && el.scrollHeight <= el.clientHeight + 4) onLoadOlder();
   };
 
+  // The rows appear after the layout effect above ran (the renderer was still loading): go to the end.
+  const reveal = () => {
+    if (!away) virtualizer.scrollToEnd();
+    fillIfShort();
+  };
+
+  // (The virtualizer's own scroll listener, added after this one, reads the same layout: the
+  // reads here force nothing extra.)
   const onScroll = () => {
     const el = ref.current;
     if (!el) return;
-    atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
-    if (el.scrollTop < 60 && hasOlder && !loadingOlder) onLoadOlder();
+    const isAway = el.scrollHeight - el.scrollTop - el.clientHeight > el.clientHeight;
+    if (isAway !== away) setAway(isAway);
+    if (el.scrollTop < LOAD_AHEAD && hasOlder && !loadingOlder && loaded) onLoadOlder();
   };
 
   const last = items[items.length - 1];
   // Only the last user message can be answered again (what follows it is its reply).
   const lastUser = [...items].reverse().find((it) => it.role === 'user');
   return (
-    <div className={`messages ${loaded && items.length === 0 ? 'is-empty' : ''}`} ref={ref} onScroll={onScroll} role="log" aria-label={t('chat.messages')} aria-busy={streaming}>
-      {loaded && hasOlder ? (
-        <div className="older">
-          <button type="button" className="btn btn-ghost btn-sm" onClick={onLoadOlder} disabled={loadingOlder}>
-            {loadingOlder ? t('chat.loadingOlder') : t('chat.loadOlder')}
-          </button>
-        </div>
-      ) : loaded && items.length > 0 ? (
-        <div className="older muted small">{t('chat.beginning')}</div>
+    <div className="messages-pane">
+      <div
+        className={`messages ${loaded && items.length === 0 ? 'is-empty' : ''}`}
+        ref={ref}
+        onScroll={onScroll}
+        role="log"
+        aria-label={t('chat.messages')}
+        aria-busy={streaming}
+        // Focusable so the keyboard can scroll it (arrows, Page Up/Down, Home/End): the rows off
+        // screen are not in the DOM for Tab to reach.
+        tabIndex={0}
+        onFocus={(e) => (focusedKey.current = (e.target as HTMLElement).closest<HTMLElement>('[data-row]')?.dataset.row ?? null)}
+        // End goes to the newest message through the virtualizer: the browser's own End stops at
+        // the end as estimated, short of it once the rows on the way are measured.
+        onKeyDown={(e) => {
+          if (e.key !== 'End' || e.target !== e.currentTarget || e.ctrlKey || e.altKey || e.metaKey || e.shiftKey) return;
+          e.preventDefault();
+          virtualizer.scrollToEnd();
+          setAway(false);
+        }}
+        onBlur={(e) => {
+          if (!e.currentTarget.contains(e.relatedTarget as Node | null)) focusedKey.current = null;
+        }}
+      >
+        {loaded && hasOlder ? (
+          <div className="older">
+            <button type="button" className="btn btn-ghost btn-sm" onClick={onLoadOlder} disabled={loadingOlder}>
+              {loadingOlder ? t('chat.loadingOlder') : t('chat.loadOlder')}
+            </button>
+          </div>
+        ) : loaded && items.length > 0 ? (
+          <div className="older muted small">{t('chat.beginning')}</div>
+        ) : null}
+        {!loaded ? <div className="center muted">{t('app.loading')}</div> : null}
+        {loaded && items.length === 0 ? <div className="center muted empty-chat">{empty}</div> : null}
+        {/* One boundary for the whole list: it shows once the Markdown renderer is in (fetched beside
+            the first page), instead of plain text that moves when it is replaced (a layout shift). */}
+        <Suspense fallback={loaded && items.length > 0 ? <div className="center muted">{t('app.loading')}</div> : null}>
+          {items.length > 0 ? (
+            <div ref={trackRef} className="msg-track" style={{ height: virtualizer.getTotalSize() }}>
+              {rows.map((v) => {
+                const it = items[v.index];
+                if (!it) return null;
+                const sender = senderFor(it);
+                // Each row placed on its own: a scroll step then lays out and paints only the rows
+                // it adds, not every row again (one translated block moved them all, a repaint of
+                // the whole screen per step).
+                return (
+                  <div key={v.key} className="msg-row" data-index={v.index} data-row={it.key} ref={virtualizer.measureElement} style={{ transform: `translateY(${v.start - margin}px)` }}>
+                      <MessageRow
+                        it={it}
+                        senderName={sender.name}
+                        senderAvatar={sender.avatarUrl}
+                        isEditing={editing === it.key}
+                        canAct={!streaming && it.id !== null}
+                        isLast={it === last}
+                        isLastUser={it === lastUser}
+                        meta={metaFor?.(it)}
+                        has={has}
+                        handlers={handlers}
+                        setEditing={setEditing}
+                      />
+                  </div>
+                );
+              })}
+            </div>
+          ) : null}
+          <Revealed onReveal={reveal} />
+        </Suspense>
+      </div>
+      {away && items.length > 0 ? (
+        <button
+          type="button"
+          className="btn btn-sm jump-latest"
+          onClick={() => {
+            virtualizer.scrollToEnd();
+            setAway(false);
+          }}
+        >
+          <span aria-hidden="true">↓</span> {t('chat.jumpToLatest')}
+        </button>
       ) : null}
-      {!loaded ? <div className="center muted">{t('app.loading')}</div> : null}
-      {loaded && items.length === 0 ? <div className="center muted empty-chat">{empty}</div> : null}
-      {/* One boundary for the whole list: it shows once the Markdown renderer is in (fetched beside
-          the first page), instead of plain text that moves when it is replaced (a layout shift). */}
-      <Suspense fallback={loaded && items.length > 0 ? <div className="center muted">{t('app.loading')}</div> : null}>
-      {items.map((it) => {
-        const sender = senderFor(it);
-        return (
-          <MessageRow
-            key={it.key}
-            it={it}
-            senderName={sender.name}
-            senderAvatar={sender.avatarUrl}
-            isEditing={editing === it.key}
-            canAct={!streaming && it.id !== null}
-            isLast={it === last}
-            isLastUser={it === lastUser}
-            meta={metaFor?.(it)}
-            has={has}
-            handlers={handlers}
-            setEditing={setEditing}
-          />
-        );
-      })}
-        <Revealed onReveal={scrollToEndIfFollowing} />
-      </Suspense>
     </div>
   );
 }
@@ -187,7 +288,7 @@ const MessageRow = memo(function MessageRow({ it, senderName, senderAvatar, isEd
   const { t } = useI18n();
   const mine = it.role === 'user';
   return (
-      <article key={it.key} data-key={it.key} className={`msg ${mine ? 'msg-user' : 'msg-bot'} ${it.status === 'error' ? 'msg-error' : ''}`} data-status={it.status} data-role={it.role}>
+      <article data-key={it.key} className={`msg ${mine ? 'msg-user' : 'msg-bot'} ${it.status === 'error' ? 'msg-error' : ''}`} data-status={it.status} data-role={it.role}>
         <Avatar name={senderName} url={senderAvatar} size={36} />
         <div className="msg-main">
           <div className="msg-name">
@@ -221,7 +322,7 @@ const MessageRow = memo(function MessageRow({ it, senderName, senderAvatar, isEd
                   <i />
                 </span>
               ) : (
-                <Markdown text={it.content} />
+                <Markdown text={it.content} keep={it.status !== 'streaming'} />
               )}
               {it.status === 'interrupted' ? <div className="muted small">{t('chat.interrupted')}</div> : null}
               {it.status === 'unanswered' ? <div className="muted small">{t('chat.unanswered')}</div> : null}

@@ -73,6 +73,7 @@ export const en: Record<MessageKey, string> = {
   'chat.loadingOlder': 'Loading older messages…',
   'chat.loadOlder': 'Load older messages',
   'chat.beginning': 'This is the beginning of the conversation',
+  'chat.jumpToLatest': 'Latest messages',
   'chat.you': 'You',
   'chat.interrupted': '(interrupted)',
   'chat.unanswered': '(no reply came; send it again or regenerate)',

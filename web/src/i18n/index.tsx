@@ -47,8 +47,12 @@ export function I18nProvider({ children }: { children: ReactNode }) {
   }, [locale]);
   const value = useMemo<I18nValue>(() => {
     const t = makeTranslate(locale);
-    const dtf = new Intl.DateTimeFormat(locale, { dateStyle: 'medium' });
-    const dtft = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' });
+    // Made on first use: building an Intl formatter loads locale data, a measurable part of the
+    // first render on a slow phone, and the sign-in screen shows no date.
+    let dtf: Intl.DateTimeFormat | undefined;
+    let dtft: Intl.DateTimeFormat | undefined;
+    const format = (withTime: boolean | undefined) =>
+      withTime ? (dtft ??= new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' })) : (dtf ??= new Intl.DateTimeFormat(locale, { dateStyle: 'medium' }));
     return {
       locale,
       setLocale,
@@ -56,7 +60,7 @@ export function I18nProvider({ children }: { children: ReactNode }) {
       errorText: (e) => describeError(t, e),
       formatDate: (iso, withTime) => {
         const d = new Date(iso);
-        return Number.isNaN(d.getTime()) ? '' : (withTime ? dtft : dtf).format(d);
+        return Number.isNaN(d.getTime()) ? '' : format(withTime).format(d);
       },
     };
   }, [locale, setLocale]);

@@ -71,6 +71,7 @@ export const zhCN = {
   'chat.loadingOlder': '正在加载更早的消息…',
   'chat.loadOlder': '加载更早的消息',
   'chat.beginning': '已经到最早的消息',
+  'chat.jumpToLatest': '回到最新消息',
   'chat.you': '我',
   'chat.interrupted': '（已中断）',
   'chat.unanswered': '（没有收到回复，可以重新发送或重新生成）',

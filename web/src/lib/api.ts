@@ -12,6 +12,8 @@
  *   catch (e) { if (isApiError(e) && e.status === 401) showInline(e.message); }
  */
 
+import { takeEarly } from './early.js';
+
 export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
@@ -105,7 +107,10 @@ async function json<T>(res: Response): Promise<T> {
 }
 
 export const api = {
-  get: async <T>(path: string, opts?: RequestOptions) => json<T>(await send('GET', path, undefined, opts)),
+  get: async <T>(path: string, opts?: RequestOptions) => {
+    const early = await takeEarly(path);
+    return json<T>(early ?? (await send('GET', path, undefined, opts)));
+  },
   post: async <T = void>(path: string, body?: unknown, opts?: RequestOptions) => json<T>(await send('POST', path, body ?? {}, opts)),
   put: async <T = void>(path: string, body?: unknown, opts?: RequestOptions) => json<T>(await send('PUT', path, body ?? {}, opts)),
   patch: async <T = void>(path: string, body?: unknown, opts?: RequestOptions) => json<T>(await send('PATCH', path, body ?? {}, opts)),

@@ -12,7 +12,7 @@
  *   const err = await conv.runTurn((signal) => sendMessage(id, content, signal));
  *   if (err) toast.error(err);
  */
-import { startTransition, useCallback, useEffect, useReducer, useRef, useState } from 'react';
+import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
 import { isAbort, isApiError } from './api.js';
 import { conversationReducer, frameToAction, initialConversation, type ConversationAction } from './conversation.js';
 import { localKey } from './keys.js';
@@ -71,9 +71,9 @@ export function useConversation(key: string | null, load: (before: Id | null) =>
     setLoadingOlder(true);
     try {
       const page = await loadRef.current(s.nextBefore);
-      // A transition: React renders the new rows in slices and keeps the page responsive, instead
-      // of one long task per page while the reader scrolls up a long chat.
-      startTransition(() => dispatchFor(g)({ type: 'olderLoaded', page }));
+      // Not a transition: the list is virtual, so a page renders only the rows on screen, and the
+      // virtualizer keeps the reader's message in place only if it sees the prepend in one commit.
+      dispatchFor(g)({ type: 'olderLoaded', page });
     } catch (e) {
       if (g === gen.current) setLoadError(e);
     } finally {

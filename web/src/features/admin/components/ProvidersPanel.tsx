@@ -203,7 +203,7 @@ function ModelRow({ model }: { model: AdminModel }) {
         outputPerMillion: numOrNull(f.outputPerMillion),
         capabilities: { jsonMode: f.jsonMode, streamUsage: f.streamUsage },
       },
-      { onSuccess: () => toast.success(t('common.saved')) },
+      { onSuccess: () => toast.success((tr) => tr('common.saved')) },
     );
   const label = (k: MessageKey) => `${model.name}: ${t(k)}`;
   return (
@@ -328,7 +328,7 @@ function ProviderForm({ presets, existing, onClose }: { presets: Preset[]; exist
       ...(f.removeKey ? { apiKey: null } : f.apiKey.trim() ? { apiKey: f.apiKey.trim() } : {}),
       ...(headers ? { headers } : {}),
     };
-    const done = { onSuccess: () => (toast.success(t('common.saved')), onClose()) };
+    const done = { onSuccess: () => (toast.success((tr) => tr('common.saved')), onClose()) };
     if (existing && typeof existing.id === 'number') m.update.mutate({ ...body, id: existing.id }, done);
     else m.create.mutate(body, done);
   };
@@ -454,7 +454,7 @@ function DefaultsSection({ providers }: { providers: AdminProvider[] }) {
             <select
               name={`default-${d.purpose}`}
               value={d.model ?? ''}
-              onChange={(e) => m.putDefaults.mutate({ [d.purpose]: e.target.value || null }, { onSuccess: () => toast.success(t('common.saved')) })}
+              onChange={(e) => m.putDefaults.mutate({ [d.purpose]: e.target.value || null }, { onSuccess: () => toast.success((tr) => tr('common.saved')) })}
             >
               <option value="">{d.model ? t('providers.envDefault') : `${t('providers.envDefault')} (${labelOf(d.effective)})`}</option>
               {all.map((x) => (

@@ -54,7 +54,7 @@ export function ProfileEditor({ character, onClose }: { character: Character; on
                 { profile: applyEdits(character.profile ?? {}, edits), biography: bio !== (character.biography ?? '') ? bio : undefined, card: cardChanged ? card : undefined },
                 {
                   onSuccess: () => {
-                    toast.success(t('common.saved'));
+                    toast.success((tr) => tr('common.saved'));
                     onClose();
                   },
                 },

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { Composer } from '../../../components/Composer.js';
 import { useConfirm } from '../../../components/Confirm.js';
 import { ConversationTools, LoadErrorBanner } from '../../../components/ConversationTools.js';
@@ -44,26 +44,45 @@ export function ChatView({ character, username, chatId, onOpenChat, personas, le
   const list = chats.data;
   const chat = chatId !== undefined ? list?.find((c) => String(c.id) === String(chatId)) : undefined;
 
-  // Without a chat in the URL the character's routes are the target (they go to its current chat):
-  // kept while the list fills in, so a first turn that creates the first chat is not reset midway.
-  const target: ChatTarget | null = chatId !== undefined ? { chatId } : list ? { characterId: id } : null;
-  const targetKey = target ? ('chatId' in target ? `chat:${target.chatId}` : `c${id}`) : null;
-  const load = useCallback((before: Id | null) => getMessages(target!, before), [targetKey]); // eslint-disable-line react-hooks/exhaustive-deps -- the key names the target
-  const conv = useConversation(targetKey, load);
+  // Without a chat in the URL the character's routes are the target (they go to its current chat,
+  // and are asked beside the chat list, not after it).
+  const target: ChatTarget = chatId !== undefined ? { chatId } : { characterId: id };
+  const targetRef = useRef(target);
+  targetRef.current = target;
+  // The chat the character's routes turned out to be (its current one), once the URL names it.
+  // Moving there is no new conversation: the messages on screen, their scroll position and the
+  // typed text stay, and nothing is fetched again (this used to reload the list from scratch).
+  const adopted = useRef<string | null>(null);
+  // Back to no chat in the URL (the open chat was deleted, or the character picked again): the
+  // character's routes may now mean another chat, so that is a new conversation.
+  const epoch = useRef(0);
+  const lastChatId = useRef(chatId);
+  if (lastChatId.current !== chatId) {
+    if (chatId === undefined) {
+      epoch.current++;
+      adopted.current = null;
+    }
+    lastChatId.current = chatId;
+  }
+  const ownKey = `c${id}.${epoch.current}`;
+  const convKey = chatId === undefined || String(chatId) === adopted.current ? ownKey : `chat:${chatId}`;
+  const load = useCallback((before: Id | null) => getMessages(targetRef.current, before), []);
+  const conv = useConversation(convKey, load);
   const { state } = conv;
 
   // No chat in the URL: open the current one (the most recently used); a character with no chat
   // yet talks through its own routes until its first chat exists. Never while a reply streams:
-  // the first message creates the first chat, and switching the conversation's key mid-turn
-  // would cut that reply off (it moves to the chat's URL once the turn is over).
+  // the first message creates the first chat (it moves to the chat's URL once the turn is over).
   useEffect(() => {
     if (!list || chats.isFetching || state.streaming) return;
-    if (chatId === undefined && list.length) onOpenChat(list[0].id, true);
-    else if (chatId !== undefined && !chat) onOpenChat(list[0]?.id ?? null, true);
-  }, [list, chats.isFetching, chatId, chat, onOpenChat, state.streaming]);
+    if (chatId === undefined && list.length) {
+      if (convKey === ownKey) adopted.current = String(list[0].id);
+      onOpenChat(list[0].id, true);
+    } else if (chatId !== undefined && !chat) onOpenChat(list[0]?.id ?? null, true);
+  }, [list, chats.isFetching, chatId, chat, onOpenChat, state.streaming, convKey, ownKey]);
 
   // A character's first look creates its first chat (with the greeting): list it, so the URL gets its id.
-  const firstLook = target !== null && !('chatId' in target) && state.loaded && state.items.length > 0;
+  const firstLook = !('chatId' in target) && list?.length === 0 && state.loaded && state.items.length > 0;
   useEffect(() => {
     if (firstLook) void chatMutations.refresh();
   }, [firstLook]); // eslint-disable-line react-hooks/exhaustive-deps -- refresh is stable in effect
@@ -74,7 +93,6 @@ export function ChatView({ character, username, chatId, onOpenChat, personas, le
   };
 
   const send = async (content: string) => {
-    if (!target) return;
     conv.dispatch({ type: 'sent', userKey: localKey('u'), assistantKey: localKey('a'), content, now: Date.now() });
     const err = await conv.runTurn((signal) => sendMessage(target, content, signal));
     if (err) toast.error(err);
@@ -82,7 +100,6 @@ export function ChatView({ character, username, chatId, onOpenChat, personas, le
   };
 
   const regen = async () => {
-    if (!target) return;
     conv.dispatch({ type: 'regenerate', assistantKey: localKey('a'), now: Date.now() });
     const err = await conv.runTurn((signal) => regenerate(target, signal));
     if (err) toast.error(err);
@@ -93,7 +110,7 @@ export function ChatView({ character, username, chatId, onOpenChat, personas, le
 
   const [inspecting, setInspecting] = useState<Id | null>(null);
   const editAndRegen = async (it: ChatItem, content: string) => {
-    if (!target || it.id === null) return;
+    if (it.id === null) return;
     const messageId = it.id;
     conv.dispatch({ type: 'edited', id: messageId, content, editedAt: Date.now() });
     conv.dispatch({ type: 'regenerate', assistantKey: localKey('a'), now: Date.now() });
@@ -149,12 +166,11 @@ export function ChatView({ character, username, chatId, onOpenChat, personas, le
           </div>
         ) : null}
         <ConversationTools
-          exportUrl={(format) => exportUrl(target ?? { characterId: id }, format)}
+          exportUrl={(format) => exportUrl(target, format)}
           name={character.name}
-          canClear={!!target && !state.streaming && state.items.length > 0}
+          canClear={!state.streaming && state.items.length > 0}
           onClear={async () => {
-            if (!target) return;
-            await clearMessages(target);
+                    await clearMessages(target);
             // A cleared chat opens with the greeting again.
             await conv.reload();
             onChanged?.();
@@ -181,7 +197,7 @@ export function ChatView({ character, username, chatId, onOpenChat, personas, le
         onEditAndRegenerate={editAndRegen}
         onInspect={(it) => setInspecting(it.id)}
         onChooseAlternative={async (it, index) => {
-          if (!target || it.id === null || state.streaming) return;
+          if (it.id === null || state.streaming) return;
           try {
             const m = await chooseAlternative(target, it.id, index);
             conv.dispatch({ type: 'edited', id: it.id, content: m.content, editedAt: m.editedAt, alternatives: m.alternatives ?? null });
@@ -190,7 +206,7 @@ export function ChatView({ character, username, chatId, onOpenChat, personas, le
           }
         }}
         onEdit={async (it, content) => {
-          if (!target || it.id === null) return;
+          if (it.id === null) return;
           try {
             const m = await editMessage(target, it.id, content);
             conv.dispatch({ type: 'edited', id: it.id, content: m?.content ?? content, editedAt: m?.editedAt ?? Date.now() });
@@ -200,7 +216,7 @@ export function ChatView({ character, username, chatId, onOpenChat, personas, le
           }
         }}
         onDelete={async (it) => {
-          if (!target || it.id === null) return;
+          if (it.id === null) return;
           if (!(await confirm(t('chat.confirmDeleteMessage'), { danger: true, confirmLabel: t('common.delete') }))) return;
           try {
             await deleteMessage(target, it.id);

@@ -54,7 +54,7 @@ export function ManageGroupDialog({ group, characters, personas = [], onClose, o
             type="button"
             className="btn btn-primary"
             disabled={!dirty || !name.trim() || update.isPending}
-            onClick={() => update.mutate({ name: name.trim(), mode, maxRounds }, { onSuccess: () => toast.success(t('common.saved')) })}
+            onClick={() => update.mutate({ name: name.trim(), mode, maxRounds }, { onSuccess: () => toast.success((tr) => tr('common.saved')) })}
           >
             {t('common.save')}
           </button>
@@ -71,7 +71,7 @@ export function ManageGroupDialog({ group, characters, personas = [], onClose, o
           <label className="field">
             <span>{t('persona.label')}</span>
             {/* Saved on change, like the member list below. */}
-            <PersonaSelect personas={personas} value={group.personaId} disabled={update.isPending} onChange={(personaId) => update.mutate({ personaId }, { onSuccess: () => toast.success(t('common.saved')) })} />
+            <PersonaSelect personas={personas} value={group.personaId} disabled={update.isPending} onChange={(personaId) => update.mutate({ personaId }, { onSuccess: () => toast.success((tr) => tr('common.saved')) })} />
           </label>
         ) : null}
         <fieldset className="field">

@@ -38,7 +38,7 @@ function KeyRow({ p }: { p: ProviderKey }) {
     mutationFn: (apiKey: string | null) => api.put('/api/me/provider-keys', { providerId: p.providerId, apiKey }),
     onSuccess: () => {
       setValue('');
-      toast.success(t('common.saved'));
+      toast.success((tr) => tr('common.saved'));
       return qc.invalidateQueries({ queryKey: key });
     },
   });

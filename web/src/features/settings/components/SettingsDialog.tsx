@@ -71,7 +71,7 @@ export function SettingsDialog({ onClose, onAccountDeleted }: { onClose: () => v
           className="settings-sec"
           onSubmit={(e) => {
             e.preventDefault();
-            if (form) save.mutate(form, { onSuccess: () => toast.success(t('common.saved')) });
+            if (form) save.mutate(form, { onSuccess: () => toast.success((tr) => tr('common.saved')) });
           }}
         >
           <h3>{t('settings.preferences')}</h3>
