@@ -130,7 +130,7 @@ export function lightMarkdown(text: string): ReactNode[] | null {
     if (!b.length) continue;
     const isList = b[0]!.startsWith('- ');
     // Two lists with a blank line between are one loose list; a list item's text must be plain.
-    if (isList && (lastWasList || b.some((l) => !l.startsWith('- ') || OTHER_BLOCK.test(l.slice(2))))) return null;
+    if (isList && (lastWasList || b.some((l) => !l.startsWith('- ') || l.length < 3 || OTHER_BLOCK.test(l.slice(2))))) return null;
     if (!isList && b.some((l) => OTHER_BLOCK.test(l))) return null;
     if (out.length) out.push('\n');
     if (isList) {
