@@ -22,8 +22,9 @@ describe('light Markdown (the common case without the Markdown stack)', () => {
       '\n\n  \nline\n\n\n',
       '- 长安一片月\n- *万户*捣衣声\n\n后记',
       '前言\n\n- a\n- b',
-      // the long chat's seeded messages (number 4's question cuts a list line into a paragraph: not light)
-      ...[0, 1, 2, 3, 5, 6, 7].map(seededText),
+      // the long chat's seeded messages
+      ...Array.from({ length: 8 }, (_, i) => seededText(i)),
+      'a\n- b\n- c', '- a\n\nb\n- c',
     ];
     for (const t of texts) {
       const got = light(t);
@@ -33,7 +34,7 @@ describe('light Markdown (the common case without the Markdown stack)', () => {
   });
 
   it('leaves everything else to the full renderer', () => {
-    for (const t of ['# title', '* item', '1. one', '> quote', '`code`', '```\nx\n```', '[a](https://x.y)', 'see https://x.y', 'www.x.y', 'a@b.co', '~~old~~', '_em_', '| a | b |', 'a  \nb', '    code', '***', 'a\n===', 'a\n---', '&amp;', '<b>x</b>', 'a\\*b', '\tx', '- a\n\n- b', '- a\nb', 'a\n- b', '- ', '-  a', '- - -', '- # a', '- a  '])
+    for (const t of ['# title', '* item', '1. one', '> quote', '`code`', '```\nx\n```', '[a](https://x.y)', 'see https://x.y', 'www.x.y', 'a@b.co', '~~old~~', '_em_', '| a | b |', 'a  \nb', '    code', '***', 'a\n===', 'a\n---', '&amp;', '<b>x</b>', 'a\\*b', '\tx', '- a\n\n- b', '- a\nb', 'a\n- b\nc', '- ', '-  a', '- - -', '- # a', '- a  '])
       expect(lightMarkdown(t), JSON.stringify(t)).toBeNull();
   });
 

@@ -128,17 +128,26 @@ export function lightMarkdown(text: string): ReactNode[] | null {
   let lastWasList = false;
   for (const b of blocks) {
     if (!b.length) continue;
-    const isList = b[0]!.startsWith('- ');
-    // Two lists with a blank line between are one loose list; a list item's text must be plain.
-    if (isList && (lastWasList || b.some((l) => !l.startsWith('- ') || l.length < 3 || OTHER_BLOCK.test(l.slice(2))))) return null;
-    if (!isList && b.some((l) => OTHER_BLOCK.test(l))) return null;
-    if (out.length) out.push('\n');
-    if (isList) {
+    // A paragraph's lines, then a list's (a `- ` item may interrupt a paragraph).
+    let k = b.findIndex((l) => l.startsWith('- '));
+    if (k < 0) k = b.length;
+    const para = b.slice(0, k);
+    const list = b.slice(k);
+    if (para.some((l) => OTHER_BLOCK.test(l))) return null;
+    // Two lists with a blank line between are one loose list; a list item's text must be plain,
+    // and a line after the items would continue the last one.
+    if (list.length && ((!para.length && lastWasList) || list.some((l) => !l.startsWith('- ') || l.length < 3 || OTHER_BLOCK.test(l.slice(2))))) return null;
+    if (para.length) {
+      if (out.length) out.push('\n');
+      out.push(createElement('p', { key: out.length }, ...toReact(inline(para.join('\n')))));
+    }
+    if (list.length) {
+      if (out.length) out.push('\n');
       const items: ReactNode[] = ['\n'];
-      for (const l of b) items.push(createElement('li', { key: items.length }, ...toReact(inline(l.slice(2)))), '\n');
+      for (const l of list) items.push(createElement('li', { key: items.length }, ...toReact(inline(l.slice(2)))), '\n');
       out.push(createElement('ul', { key: out.length }, ...items));
-    } else out.push(createElement('p', { key: out.length }, ...toReact(inline(b.join('\n')))));
-    lastWasList = isList;
+    }
+    lastWasList = list.length > 0;
   }
   return out;
 }
