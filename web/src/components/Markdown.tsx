@@ -74,7 +74,10 @@ export const ChatMarkdown = memo(function ChatMarkdown({ text, keep = true }: { 
   );
 });
 
+/** Biographies and other text outside the message list: light when it can be, else the full renderer (plain text until it loads). */
 export const Markdown = memo(function Markdown({ text }: { text: string }) {
+  const nodes = light(text);
+  if (nodes) return <div className="md">{nodes}</div>;
   return (
     <Suspense
       fallback={
