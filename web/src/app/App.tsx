@@ -11,12 +11,10 @@ import { lazyNamed } from '../lib/lazy.js';
 // that was signed in last time most likely still is: it fetches the app beside the session check,
 // so a returning user waits for no extra round trip. A visitor starts fetching it when they begin
 // to fill in the sign-in form.
-// The Markdown renderer comes with it, in parallel: the conversation's rows wait for it, and asking
-// for it only once the app had mounted put a third download in a row before the first message.
-const loadShell = () => {
-  void import('../components/MarkdownView.js');
-  return import('./Shell.js');
-};
+// The Markdown renderer does not come with it: most messages render without it
+// (components/light-markdown.ts), and evaluating its 170 KB beside the app at 4× CPU held the
+// first message's paint back (issue #19); it is fetched when a message needs it or when idle.
+const loadShell = () => import('./Shell.js');
 const Shell = lazyNamed(loadShell, 'Shell');
 const HINT_KEY = 'fastnpc.signedIn';
 

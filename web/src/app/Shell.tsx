@@ -1,7 +1,6 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { Suspense, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type MouseEvent } from 'react';
 import { Icon } from '../components/Icon.js';
-import { preloadMarkdown } from '../components/Markdown.js';
 import { Modal } from '../components/Modal.js';
 import { authKeys } from '../features/auth/api/get-me.js';
 import { useLogout } from '../features/auth/api/logout.js';
@@ -107,7 +106,6 @@ export function Shell({ user, focusOnMount = false }: { user: User; focusOnMount
   // Where focus goes once the conversation is on screen: its heading after sign-in, or after a
   // pick in the phone drawer (the link that had focus is hidden with the drawer).
   const focusMain = useRef(focusOnMount);
-  useEffect(preloadMarkdown, []);
 
   const setSel = (s: Selection, replace = false) => {
     if (drawer) focusMain.current = true;

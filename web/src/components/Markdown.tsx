@@ -2,24 +2,82 @@
  * Markdown for chat bubbles and biographies, loaded on demand: the Markdown stack is a quarter of
  * the app's code and the sign-in screen needs none of it. Until the chunk arrives the text shows as
  * it is (line breaks kept), in the same box, so nothing jumps when it is replaced.
+ *
+ * Chat messages (`ChatMarkdown`) in the common case — paragraphs, `- ` lists, `*actions*` — need
+ * none of it either: ./light-markdown.ts renders them the same way without the stack (issue #19:
+ * evaluating the 170 KB chunk at 4× CPU before the first message painted held the chat's largest
+ * paint back). The full renderer is fetched only for a message that needs it, or once the list is
+ * on screen and the browser is idle (so a message scrolled to later does not wait).
  */
-import { lazy, memo, Suspense } from 'react';
+import { createContext, lazy, memo, Suspense, use, useContext, useEffect, useState, type ReactNode, type RefObject } from 'react';
+import { lightMarkdown } from './light-markdown.js';
 
-const loadView = () => import('./MarkdownView.js');
+type FullModule = typeof import('./MarkdownView.js');
+let full: FullModule | null = null;
+let fullLoading: Promise<FullModule> | null = null;
+const loadView = (): Promise<FullModule> =>
+  (fullLoading ??= import('./MarkdownView.js').then(
+    (m) => (full = m),
+    (e: unknown) => {
+      fullLoading = null; // a failed chunk may be asked for again
+      throw e;
+    },
+  ));
 const MarkdownView = lazy(loadView);
 
-/** Starts fetching the renderer early (the signed-in app does, so the first messages do not wait). */
+/** Starts fetching the full renderer when the browser is idle (after the first messages show). */
 export function preloadMarkdown(): void {
-  void loadView();
+  if (full || fullLoading) return;
+  const go = () => void loadView().catch(() => undefined);
+  if (typeof requestIdleCallback === 'function') requestIdleCallback(go, { timeout: 3000 });
+  else setTimeout(go, 500);
 }
 
 /**
- * The renderer without a fallback of its own: for a list that waits as a whole (inside one
- * <Suspense>), so the messages do not first show as plain text and then move as Markdown arrives.
+ * True while a list waits as a whole for its first showing (inside one <Suspense>): a message that
+ * needs the full renderer then suspends the list instead of showing as plain text and moving when
+ * Markdown arrives (a layout shift). Once the list is on screen (false), such a message shows as
+ * plain text meanwhile: suspending then would hide the whole list.
  */
-export const MarkdownWhenLoaded = MarkdownView;
+export const WaitWithList = createContext<RefObject<boolean> | null>(null);
 
+/** Light renderings by text, newest last (rows of a virtual list mount again as they scroll back). */
+const lightCache = new Map<string, ReactNode[] | null>();
+function light(text: string): ReactNode[] | null {
+  let out = lightCache.get(text);
+  if (out !== undefined) {
+    lightCache.delete(text);
+  } else {
+    out = lightMarkdown(text);
+    if (lightCache.size >= 400) lightCache.delete(lightCache.keys().next().value as string);
+  }
+  lightCache.set(text, out);
+  return out;
+}
+
+/** A chat message: light when it can be, else the full renderer (see `WaitWithList`). */
+export const ChatMarkdown = memo(function ChatMarkdown({ text, keep = true }: { text: string; /** false for a reply still streaming. */ keep?: boolean }) {
+  const nodes = keep ? light(text) : lightMarkdown(text); // a streaming reply's every prefix would push the others out
+  const wait = useContext(WaitWithList);
+  const [, setLoaded] = useState(!!full);
+  const needsFull = nodes === null && !full;
+  useEffect(() => {
+    if (needsFull) void loadView().then(() => setLoaded(true), () => undefined);
+  }, [needsFull]);
+  if (nodes) return <div className="md">{nodes}</div>;
+  if (full) return <full.MarkdownView text={text} keep={keep} />;
+  if (wait?.current) use(loadView());
+  return (
+    <div className="md md-plain">
+      <p>{text}</p>
+    </div>
+  );
+});
+
+/** Biographies and other text outside the message list: light when it can be, else the full renderer (plain text until it loads). */
 export const Markdown = memo(function Markdown({ text }: { text: string }) {
+  const nodes = light(text);
+  if (nodes) return <div className="md">{nodes}</div>;
   return (
     <Suspense
       fallback={

@@ -21,7 +21,7 @@ import type { ChatItem } from '../lib/conversation.js';
 import { useI18n } from '../i18n/index.js';
 import { Avatar } from './Avatar.js';
 import { Icon } from './Icon.js';
-import { MarkdownWhenLoaded as Markdown } from './Markdown.js';
+import { ChatMarkdown as Markdown, preloadMarkdown, WaitWithList } from './Markdown.js';
 
 export interface Sender {
   name: string;
@@ -77,6 +77,8 @@ export function MessageList(props: MessageListProps) {
   /** Where the list starts inside the scroller (below the "older" row), for the virtualizer's offsets. */
   const [margin, setMargin] = useState(0);
   const [away, setAway] = useState(false);
+  /** Until the rows first show, a row needing the full Markdown renderer holds the whole list back (Markdown.tsx). */
+  const waitWithList = useRef(true);
   const prev = useRef<{ lastUserKey?: string; userCount: number; count: number }>({ count: 0, userCount: 0 });
   const handlers = useRef<Handlers>({ onEdit, onDelete, onRegenerate, onChooseAlternative, onEditAndRegenerate, onInspect });
   handlers.current = { onEdit, onDelete, onRegenerate, onChooseAlternative, onEditAndRegenerate, onInspect };
@@ -154,6 +156,13 @@ export function MessageList(props: MessageListProps) {
     fillIfShort();
   };
 
+  // The first rows are on screen: from now on a row needing the full renderer shows as plain text
+  // until it arrives, and the renderer is fetched when the browser is idle.
+  const rowsShown = () => {
+    waitWithList.current = false;
+    preloadMarkdown();
+  };
+
   // (The virtualizer's own scroll listener, added after this one, reads the same layout: the
   // reads here force nothing extra.)
   const onScroll = () => {
@@ -205,6 +214,7 @@ export function MessageList(props: MessageListProps) {
         {loaded && items.length === 0 ? <div className="center muted empty-chat">{empty}</div> : null}
         {/* One boundary for the whole list: it shows once the Markdown renderer is in (fetched beside
             the first page), instead of plain text that moves when it is replaced (a layout shift). */}
+        <WaitWithList value={waitWithList}>
         <Suspense fallback={loaded && items.length > 0 ? <div className="center muted">{t('app.loading')}</div> : null}>
           {items.length > 0 ? (
             <div ref={trackRef} className="msg-track" style={{ height: virtualizer.getTotalSize() }}>
@@ -233,10 +243,12 @@ export function MessageList(props: MessageListProps) {
                   </div>
                 );
               })}
+              <Revealed onReveal={rowsShown} />
             </div>
           ) : null}
           <Revealed onReveal={reveal} />
         </Suspense>
+        </WaitWithList>
       </div>
       {away && items.length > 0 ? (
         <button
