@@ -183,20 +183,19 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   return { app, ctx };
 }
 
-/**
- * Query strings and path params arrive as text and are coerced to the schema's types; JSON bodies
- * are not, so `{"username": 12345}` is a 400 rather than silently becoming "12345".
- */
 // One pool for the process: Fastify asks for a validator compiler again for every route added after
 // a shared schema, and the pool hands back the same two Ajv instances instead of building two more
 // (each compiles JSON Schema's meta-schema: 200 routes × 2 of those were most of a start-up).
 const ajvPool = AjvCompiler();
 
+/**
+ * Query strings and path params arrive as text and are coerced to the schema's types; JSON bodies
+ * are not, so `{"username": 12345}` is a 400 rather than silently becoming "12345".
+ */
 function buildValidators(externalSchemas: unknown, options: { customOptions?: object }) {
-  const factory = ajvPool;
   const base = { ...options.customOptions, removeAdditional: false, useDefaults: true, allErrors: false };
-  const strict = factory(externalSchemas as never, { ...options, customOptions: { ...base, coerceTypes: false } } as never);
-  const coercing = factory(externalSchemas as never, { ...options, customOptions: { ...base, coerceTypes: 'array' } } as never);
+  const strict = ajvPool(externalSchemas as never, { ...options, customOptions: { ...base, coerceTypes: false } } as never);
+  const coercing = ajvPool(externalSchemas as never, { ...options, customOptions: { ...base, coerceTypes: 'array' } } as never);
   return (route: { httpPart?: string }) => (route.httpPart === 'body' ? strict : coercing)(route as never);
 }
 

@@ -24,6 +24,13 @@ const pageErrors: string[] = [];
 const shot = (name: string) => page.screenshot({ path: join(SHOTS, `chats-${name}.png`) });
 const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 15_000 });
 const bubbles = (role: 'user' | 'assistant') => page.locator(`article[data-role="${role}"] .bubble`);
+/** Imports a card as the import dialog sends it, from the signed-in page; the answer's status. */
+const importInPage = (card: unknown) =>
+  page.evaluate(async (json) => {
+    const form = new FormData();
+    form.append('file', new Blob([json], { type: 'application/json' }), 'card.json');
+    return (await fetch('/api/characters/import', { method: 'POST', body: form })).status;
+  }, JSON.stringify(card));
 const chatPath = /^\/characters\/\d+\/chats\/(\d+)$/;
 
 describe('chats, swipes and personas in Chromium', { timeout: 120_000 }, () => {
@@ -50,12 +57,7 @@ describe('chats, swipes and personas in Chromium', { timeout: 120_000 }, () => {
     await page.getByRole('button', { name: '新建角色' }).first().waitFor();
     // The card goes in through the API, as the import dialog sends it.
     const card = cardJson('苏小小', { first_mes: '*苏小小倚着画舫，笑着招手。*{{user}}，上船来坐坐？', alternate_greetings: ['西湖的雨又下起来了，{{user}}。'], mes_example: '' });
-    const status = await page.evaluate(async (json) => {
-      const form = new FormData();
-      form.append('file', new Blob([json], { type: 'application/json' }), 'card.json');
-      return (await fetch('/api/characters/import', { method: 'POST', body: form })).status;
-    }, JSON.stringify(card));
-    expect(status).toBe(201);
+    expect(await importInPage(card)).toBe(201);
     await page.reload();
     await page.locator('.sidebar').getByRole('link', { name: '苏小小' }).click();
     await poll(() => new URL(page.url()).pathname).toMatch(chatPath);
@@ -187,12 +189,7 @@ describe('chats, swipes and personas in Chromium', { timeout: 120_000 }, () => {
   });
   it('streams the whole first reply of a character without a greeting, then moves to its new chat', async () => {
     const card = cardJson('陆羽', { first_mes: '', alternate_greetings: [], mes_example: '' });
-    const status = await page.evaluate(async (json) => {
-      const form = new FormData();
-      form.append('file', new Blob([json], { type: 'application/json' }), 'card.json');
-      return (await fetch('/api/characters/import', { method: 'POST', body: form })).status;
-    }, JSON.stringify(card));
-    expect(status).toBe(201);
+    expect(await importInPage(card)).toBe(201);
     await page.reload();
     await page.locator('.sidebar').getByRole('link', { name: '陆羽' }).click();
     await poll(() => new URL(page.url()).pathname).toMatch(/^\/characters\/\d+$/);
