@@ -60,7 +60,9 @@ async function main() {
   if (args.pin) execSync(`taskset -p -c 1 ${process.pid}`, { stdio: 'ignore' });
   const mock = startProcess(...pinned(1, process.execPath, ['--import', 'tsx', 'tools/mock-llm.ts', '--port', String(mockPort), '--ttft-ms', '0', '--tokens', '80', '--tps', '8000']), {}, 'mock');
   await waitForHttp(`http://127.0.0.1:${mockPort}/v1/models`);
-  const server = startProcess(...pinned(0, process.execPath, [...(args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', args['cpu-prof']] : []), 'dist/src/cli.js', 'serve']), benchServerEnv(port, mockPort, dataDir), 'server');
+  // BENCH_NODE_ARGS (as in run.ts): extra node flags for the server, e.g. --perf-basic-prof for `perf record`.
+  const nodeArgs = [...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), ...(args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', args['cpu-prof']] : [])];
+  const server = startProcess(...pinned(0, process.execPath, [...nodeArgs, 'dist/src/cli.js', 'serve']), benchServerEnv(port, mockPort, dataDir), 'server');
   try {
     await waitForHttp(`${base}/healthz`);
     const a = api(base);

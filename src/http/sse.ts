@@ -208,6 +208,9 @@ export function streamedSink(request: FastifyRequest, reply: FastifyReply, optio
   let pending = '';
   let timer: NodeJS.Timeout | undefined;
   let firstToken = true;
+  // When the last token frame went out: text arriving a window later goes out at once (the
+  // transport reads the upstream at this pace, so in steady state no timer is needed).
+  let lastFrameAt = 0;
   const open = () => {
     if (!sse) {
       sse = openSse(request, reply, {}, { flushHeaders: false });
@@ -225,20 +228,27 @@ export function streamedSink(request: FastifyRequest, reply: FastifyReply, optio
   };
   const flush = () => {
     const text = take();
+    lastFrameAt = performance.now();
     if (text) open().write(text);
   };
   const sink: TurnSink = {
     signal: abort.signal,
+    paceMs: windowMs,
     begin: () => void open(),
     token(text) {
       if (firstToken) {
         firstToken = false;
+        lastFrameAt = performance.now();
         open().write(frames.token(text));
         options.observeFirstToken?.(reply.elapsedTime / 1000);
         return;
       }
       pending += text;
-      timer ??= setTimeout(flush, windowMs);
+      if (timer) return;
+      // A timer may fire a little early or late; a frame within 5 ms of its window is on time.
+      const wait = windowMs - (performance.now() - lastFrameAt);
+      if (wait <= 5) flush();
+      else timer = setTimeout(flush, wait);
     },
     speaker(data) {
       firstToken = true;

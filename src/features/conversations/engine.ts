@@ -39,6 +39,8 @@ export interface TurnSink {
   begin(): void;
   /** Aborts when the client goes away. */
   readonly signal: AbortSignal;
+  /** The sink's frame period: the upstream is read no more often once text flows (LlmRequest.paceMs). */
+  readonly paceMs?: number;
 }
 
 export interface TurnEngineDeps {
@@ -173,7 +175,7 @@ export function createTurnEngine(deps: TurnEngineDeps) {
           const started = now();
           try {
             const usage = await deps.llm.stream(
-              { ...request, slot: admitted },
+              { ...request, slot: admitted, paceMs: sink.paceMs },
               (chunk) => {
                 text += chunk;
                 sink.token(chunk);

@@ -279,7 +279,7 @@ export class Gateway implements LlmGateway {
       const totalMs = this.config.llmTotalTimeoutMs;
       totalTimer = setTimeout(() => callCtrl.abort(new TimeoutReason('total', totalMs)), totalMs);
 
-      const preq: ProviderRequest = { purpose: req.purpose, model: route.model, messages, temperature: req.temperature, maxTokens: req.maxTokens, stop: req.stop, json, hints: req.hints, capabilities: route.capabilities };
+      const preq: ProviderRequest = { purpose: req.purpose, model: route.model, messages, temperature: req.temperature, maxTokens: req.maxTokens, stop: req.stop, json, hints: req.hints, capabilities: route.capabilities, paceMs: req.paceMs };
       const usage = await this.attempts(preq, route, labels, callCtrl.signal, started, onText);
       outcome = 'ok';
       this.m.tokens.inc({ ...labels, direction: 'in' }, usage.promptTokens);

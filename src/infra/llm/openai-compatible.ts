@@ -7,7 +7,8 @@
  * (bench/RESULTS.md) and bought nothing a streamed POST needs. Retries are the gateway's.
  */
 import { StringDecoder } from 'node:string_decoder';
-import { Agent, errors as undiciErrors } from 'undici';
+import { Agent, buildConnector, errors as undiciErrors } from 'undici';
+import { ReadPacer, socketBeingRead, trackingConnector } from './read-pacing.js';
 import { SseDataParser, deltaText } from './sse-data.js';
 import { ProviderError, estimateTokens, type JsonMode, type LlmProvider, type LlmUsage, type ProviderRequest } from './types.js';
 
@@ -67,7 +68,7 @@ interface ChatChunk {
 
 export function createOpenAiCompatibleProvider(options: OpenAiCompatibleOptions): LlmProvider {
   const agent = new Agent({
-    connect: { timeout: options.connectTimeoutMs },
+    connect: trackingConnector(buildConnector({ timeout: options.connectTimeoutMs })),
     ...(options.connections ? { connections: options.connections } : {}),
     keepAliveTimeout: 30_000,
     keepAliveMaxTimeout: 600_000,
@@ -106,10 +107,13 @@ export function createOpenAiCompatibleProvider(options: OpenAiCompatibleOptions)
   /**
    * One streamed POST on undici's dispatcher, its handler fed the body's chunks directly: no body
    * stream, no promise per chunk (per network chunk a turn paid for a Readable's buffering, events
-   * and ticks: bench/RESULTS.md). Each SSE `data:` payload goes to `onData`, synchronously; a throw
-   * there aborts the exchange with that error. A 4xx/5xx answer rejects with its ProviderError.
+   * and ticks: bench/RESULTS.md). Each SSE `data:` payload goes to `onData` synchronously;
+   * `afterRead` runs once what one socket read brought has been parsed (undici hands it over as
+   * many HTTP chunks, one per upstream write), and answering true pauses reading for `paceMs`
+   * (./read-pacing.ts). A throw in either aborts the exchange with that error. A 4xx/5xx answer
+   * rejects with its ProviderError.
    */
-  function exchange(body: string, signal: AbortSignal, onData: (data: string) => void): Promise<void> {
+  function exchange(body: string, signal: AbortSignal, paceMs: number, onData: (data: string) => void, afterRead: () => boolean): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       let settled = false;
       let status = 0;
@@ -119,12 +123,25 @@ export function createOpenAiCompatibleProvider(options: OpenAiCompatibleOptions)
       // A character may span two network chunks.
       const decoder = new StringDecoder('utf8');
       let controller: { abort(reason: Error): void } | undefined;
+      let pacer: ReadPacer | undefined;
+      let readQueued = false;
       // The gateway's own timeouts are shorter; this is the ceiling of one HTTP exchange.
       const ceiling = setTimeout(() => stop(new undiciErrors.RequestAbortedError('request timed out')), options.requestTimeoutMs);
       const onAbort = () => stop(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
       const finish = (err?: unknown) => {
         if (settled) return;
+        // What was read but not yet told goes out first, also before an error (a cut stream keeps it).
+        if (readQueued) {
+          readQueued = false;
+          try {
+            afterRead();
+          } catch (e) {
+            err ??= e;
+          }
+        }
         settled = true;
+        // Always read again before the socket goes back to the pool (or away).
+        pacer?.release();
         clearTimeout(ceiling);
         signal.removeEventListener('abort', onAbort);
         if (err === undefined) resolve();
@@ -135,6 +152,16 @@ export function createOpenAiCompatibleProvider(options: OpenAiCompatibleOptions)
         controller?.abort(err);
         finish(err);
       }
+      // Runs as a microtask after the socket read that queued it (its data callbacks are synchronous).
+      const endOfRead = () => {
+        if (!readQueued || settled) return;
+        readQueued = false;
+        try {
+          if (afterRead() && !settled) pacer?.pause();
+        } catch (err) {
+          stop(err as Error);
+        }
+      };
       if (signal.aborted) return onAbort();
       signal.addEventListener('abort', onAbort, { once: true });
       agent.dispatch(
@@ -148,6 +175,7 @@ export function createOpenAiCompatibleProvider(options: OpenAiCompatibleOptions)
             status = statusCode;
             const ra = responseHeaders['retry-after'];
             retryAfter = Array.isArray(ra) ? ra[0] : ra;
+            if (paceMs > 0 && status < 400) pacer = new ReadPacer(socketBeingRead(), paceMs);
           },
           onResponseData(_c, chunk) {
             if (settled) return;
@@ -159,6 +187,11 @@ export function createOpenAiCompatibleProvider(options: OpenAiCompatibleOptions)
               for (const data of parser.push(decoder.write(chunk))) onData(data);
             } catch (err) {
               stop(err as Error);
+              return;
+            }
+            if (!readQueued) {
+              readQueued = true;
+              queueMicrotask(endOfRead);
             }
           },
           onResponseEnd() {
@@ -178,27 +211,32 @@ export function createOpenAiCompatibleProvider(options: OpenAiCompatibleOptions)
     async streamChat(req: ProviderRequest, signal: AbortSignal, onText: (text: string) => void): Promise<LlmUsage> {
       let usage: LlmUsage | undefined;
       let completion = '';
+      // The text of one socket read, told in one call (a frame's worth when reads are paced).
+      let gathered = '';
       const onData = (data: string) => {
         if (data === '[DONE]') return;
         const fast = deltaText(data);
         if (fast !== undefined) {
-          if (fast) {
-            completion += fast;
-            onText(fast);
-          }
+          gathered += fast;
           return;
         }
         const c = JSON.parse(data) as ChatChunk;
         if (c.error) throw new ProviderError(`upstream stream error: ${c.error.message ?? c.error.code ?? 'unknown'}`, { retryable: true });
         const text = c.choices?.[0]?.delta?.content;
-        if (text) {
-          completion += text;
-          onText(text);
-        }
+        if (text) gathered += text;
         if (c.usage) usage = { promptTokens: c.usage.prompt_tokens, completionTokens: c.usage.completion_tokens };
       };
+      // Reads are paced only once text has flowed: the first token is never held back.
+      const afterRead = () => {
+        if (!gathered) return completion !== '';
+        const text = gathered;
+        gathered = '';
+        completion += text;
+        onText(text);
+        return true;
+      };
       try {
-        await exchange(JSON.stringify(payload(req)), signal, onData);
+        await exchange(JSON.stringify(payload(req)), signal, req.paceMs ?? 0, onData, afterRead);
         // An aborted exchange may just end; an aborted answer is not a finished one.
         signal.throwIfAborted();
       } catch (err) {

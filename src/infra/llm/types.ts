@@ -52,6 +52,12 @@ export interface LlmRequest {
   hints?: LlmHints;
   /** A slot the caller already holds (a turn admitted before it stored anything); the call does not queue again. */
   slot?: LlmSlot;
+  /**
+   * A person watches this stream in frames of this many ms: after the first text the transport
+   * reads the upstream no more often, and tells each read's text in one call (./read-pacing.ts).
+   * Unset: read as it comes.
+   */
+  paceMs?: number;
   /** completeJson: told each answer's text as the model wrote it, before repair (the group moderator keeps it for inspection). */
   onAnswerText?: (text: string) => void;
 }
@@ -132,6 +138,8 @@ export interface ProviderRequest {
   hints?: LlmHints;
   /** The model's capabilities from the registry; the transport's own defaults otherwise. */
   capabilities?: ModelCapabilities;
+  /** LlmRequest.paceMs. */
+  paceMs?: number;
 }
 
 export interface LlmProvider {

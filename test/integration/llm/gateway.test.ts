@@ -58,6 +58,44 @@ describe('streaming', () => {
   });
 });
 
+describe('paced reads (a person watches in frames)', () => {
+  const collect = async (llm: ReturnType<typeof mockGateway>['llm'], req: LlmRequest, signal?: AbortSignal) => {
+    const chunks: string[] = [];
+    const started = performance.now();
+    const usage = await llm.stream(req, (t) => chunks.push(t), signal);
+    return { chunks, usage, elapsedMs: performance.now() - started };
+  };
+
+  it('reads the upstream once per pace after the first token: the same text in few pieces', async () => {
+    const { llm } = mockGateway(mock, { tokens: 60, tps: 300, numbered: true });
+    const expected = Array.from({ length: 60 }, (_, i) => `t${i + 1} `).join('');
+    const paced = await collect(llm, { ...chat(), paceMs: 50 });
+    expect(paced.chunks.join('')).toBe(expected);
+    expect(paced.usage.completionTokens).toBe(60);
+    // One read when the first token comes, then at most one per 50 ms (timers fire late, never early).
+    expect(paced.chunks.length).toBeLessThanOrEqual(2 + Math.ceil(paced.elapsedMs / 50));
+    expect(paced.chunks[0]).toMatch(/^t1 /);
+    // The socket reads again once the answer ended: the next call on the same connection pool answers.
+    const next = await collect(llm, { ...chat(), paceMs: 50 });
+    expect(next.chunks.join('')).toBe(expected);
+    await llm.close();
+  });
+
+  it('an abort during a pause ends the call at once and closes the connection', async () => {
+    const { llm } = mockGateway(mock, { tokens: 10_000, tps: 200 });
+    const ctrl = new AbortController();
+    const chunks: string[] = [];
+    const call = llm.stream({ ...chat(), paceMs: 60_000 }, (t) => {
+      chunks.push(t);
+      setImmediate(() => ctrl.abort()); // by then the first read has paused the socket for a minute
+    }, ctrl.signal);
+    await expect(call).rejects.toThrow();
+    expect(chunks).toHaveLength(1);
+    await eventually(() => mock.stats().aborted === 1 && mock.stats().openStreams === 0);
+    await llm.close();
+  });
+});
+
 describe('retries', () => {
   it('retries a 500 before the first token and succeeds', async () => {
     const { llm } = mockGateway(mock, { fail: '500', failTimes: 2 });
