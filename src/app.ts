@@ -25,6 +25,7 @@ import { registerDrainRefusal } from './http/drain.js';
 import { registerAuth, SESSION_COOKIE } from './http/auth.js';
 import { registerInputGuards } from './http/input-guards.js';
 import { ErrorResponse } from './http/schemas.js';
+import type { TurnStreaming } from './http/sse.js';
 import { registerUserRoutes } from './features/users/routes.js';
 import { registerSystemRoutes, type ReadinessCheck } from './features/system/routes.js';
 import multipart from '@fastify/multipart';
@@ -165,14 +166,15 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   registerUserRoutes(app, { users, limiter, authRatePerMin: config.authRatePerMin, cookieSecure: config.cookieSecure });
   registerCharacterRoutes(app, { characters });
   const firstToken = metrics.histogram('chat_turn_first_token_seconds', 'Request received to the first token written, as the server sees it', [], [0.5, 0.52, 0.55, 0.6, 0.7, 0.8, 1, 1.5, 2, 3, 5, 10, 30]);
-  registerChatRoutes(app, { chat, memory, limiter, chatRatePerMin: config.chatRatePerMin, observeFirstToken: (s) => firstToken.observe(s) });
+  const streaming: TurnStreaming = { observeFirstToken: (s) => firstToken.observe(s), coalesceMs: config.streamFrameMs };
+  registerChatRoutes(app, { chat, memory, limiter, chatRatePerMin: config.chatRatePerMin, streaming });
   registerCreationRoutes(app, { creation, sources, limiter, creationRatePerMin: config.creationRatePerMin });
-  registerGroupRoutes(app, { groups, limiter, chatRatePerMin: config.chatRatePerMin, observeFirstToken: (s) => firstToken.observe(s) });
+  registerGroupRoutes(app, { groups, limiter, chatRatePerMin: config.chatRatePerMin, streaming });
   registerProviderRoutes(app, { providers, chatLlm });
   registerLorebookRoutes(app, { lorebooks: core.lorebooks });
   registerPersonaRoutes(app, { personas });
   registerApiKeyRoutes(app, { apiKeys });
-  registerOpenAiRoutes(app, { openai, apiKeys, limiter, apiRatePerMin: config.apiRatePerMin, chatRatePerMin: config.chatRatePerMin, observeFirstToken: (s) => firstToken.observe(s) });
+  registerOpenAiRoutes(app, { openai, apiKeys, limiter, apiRatePerMin: config.apiRatePerMin, chatRatePerMin: config.chatRatePerMin, streaming });
   registerConsole(app, ctx);
 
   await registerWebApp(app, config.webDir ? resolve(config.webDir) : join(packageRoot, 'dist', 'web'));

@@ -135,14 +135,18 @@ function errorData(err: unknown): TurnEventData['error'] {
 /** One event as an SSE frame; `data` is already JSON. */
 const frame = (event: string, json: string) => `event: ${event}\ndata: ${json}\n\n`;
 
-export interface TurnRouteOptions {
-  limiter: RateLimiter;
-  /** Per-user budget of turns a minute (0 = unlimited). */
-  ratePerMin: number;
+/** How streamed turns are written, the same for every streaming route (app.ts builds it from the config). */
+export interface TurnStreaming {
   /** Request received → first token written, as the server sees it. */
   observeFirstToken?: (seconds: number) => void;
   /** How long tokens are gathered into one frame after the first (which goes out at once); default FRAME_MS. */
   coalesceMs?: number;
+}
+
+export interface TurnRouteOptions extends TurnStreaming {
+  limiter: RateLimiter;
+  /** Per-user budget of turns a minute (0 = unlimited). */
+  ratePerMin: number;
 }
 
 /**
@@ -202,7 +206,7 @@ const OUR_FRAMES: TurnFrames = {
  * The SSE side of a turn: opens on `begin` (or the first event), coalesces tokens, writes frames;
  * `end(last)` writes the last frames and closes. `abort` fires when the client goes away.
  */
-export function streamedSink(request: FastifyRequest, reply: FastifyReply, options: Pick<TurnRouteOptions, 'observeFirstToken' | 'coalesceMs'>, abort: AbortController, frames: TurnFrames = OUR_FRAMES) {
+export function streamedSink(request: FastifyRequest, reply: FastifyReply, options: TurnStreaming, abort: AbortController, frames: TurnFrames = OUR_FRAMES) {
   const windowMs = options.coalesceMs ?? FRAME_MS;
   let sse: SseStream | undefined;
   let pending = '';
@@ -233,7 +237,7 @@ export function streamedSink(request: FastifyRequest, reply: FastifyReply, optio
   };
   const sink: TurnSink = {
     signal: abort.signal,
-    paceMs: windowMs,
+    paceMs: windowMs || undefined,
     begin: () => void open(),
     token(text) {
       if (firstToken) {
@@ -245,9 +249,10 @@ export function streamedSink(request: FastifyRequest, reply: FastifyReply, optio
       }
       pending += text;
       if (timer) return;
-      // A timer may fire a little early or late; a frame within 5 ms of its window is on time.
+      // Paced reads come about a window apart, but timers run on the loop's clock, which lags a busy
+      // loop: a frame due within a quarter window goes out now rather than behind another timer.
       const wait = windowMs - (performance.now() - lastFrameAt);
-      if (wait <= 5) flush();
+      if (wait <= windowMs / 4) flush();
       else timer = setTimeout(flush, wait);
     },
     speaker(data) {

@@ -6,7 +6,7 @@ import { errors, Id, IdParams, NoContent } from '../../http/schemas.js';
 import { readUpload } from '../../http/upload.js';
 import { LIMITS } from '../../shared/limits.js';
 import { MAX_CHAT_FILE_BYTES } from './chat-file.js';
-import { serveTurn } from '../../http/sse.js';
+import { serveTurn, type TurnStreaming } from '../../http/sse.js';
 import type { RateLimiter } from '../../infra/rate-limit/rate-limiter.js';
 import { notFound } from '../../errors.js';
 import { contentDisposition } from '../../http/download.js';
@@ -56,7 +56,7 @@ export interface ChatRouteDeps {
   limiter: RateLimiter;
   chatRatePerMin: number;
   /** Request received → first token written, as the server sees it. */
-  observeFirstToken?: (seconds: number) => void;
+  streaming: TurnStreaming;
 }
 
 export function registerChatRoutes(root: FastifyInstance, deps: ChatRouteDeps): void {
@@ -68,7 +68,7 @@ export function registerChatRoutes(root: FastifyInstance, deps: ChatRouteDeps): 
   app.addSchema(ChatSchema);
   const owner = (request: FastifyRequest) => ({ userId: currentUser(request).id, userName: currentUser(request).username });
 
-  const turnOptions = { limiter: deps.limiter, ratePerMin: deps.chatRatePerMin, observeFirstToken: deps.observeFirstToken };
+  const turnOptions = { limiter: deps.limiter, ratePerMin: deps.chatRatePerMin, ...deps.streaming };
   /** SSE ends with `done {messageId, userMessageId, usage}`; JSON is the stored reply. */
   const finish = {
     done: ({ messageId, userMessageId, usage }: ReplyResult) => ({ messageId, userMessageId, usage }),

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { currentUser } from '../../http/auth.js';
 import { errors, Id, IdParams, NoContent } from '../../http/schemas.js';
-import { serveTurn } from '../../http/sse.js';
+import { serveTurn, type TurnStreaming } from '../../http/sse.js';
 import type { RateLimiter } from '../../infra/rate-limit/rate-limiter.js';
 import { contentDisposition } from '../../http/download.js';
 import { MessageContent, MessagePageQuery } from '../conversations/schemas.js';
@@ -76,7 +76,7 @@ export interface GroupRouteDeps {
   limiter: RateLimiter;
   chatRatePerMin: number;
   /** Request received → first token written, as the server sees it. */
-  observeFirstToken?: (seconds: number) => void;
+  streaming: TurnStreaming;
 }
 
 export function registerGroupRoutes(root: FastifyInstance, deps: GroupRouteDeps): void {
@@ -168,7 +168,7 @@ export function registerGroupRoutes(root: FastifyInstance, deps: GroupRouteDeps)
       return serveTurn(
         request,
         reply,
-        { limiter: deps.limiter, ratePerMin: deps.chatRatePerMin, observeFirstToken: deps.observeFirstToken },
+        { limiter: deps.limiter, ratePerMin: deps.chatRatePerMin, ...deps.streaming },
         (sink) => groups.turn(owner(request), request.params.id, input, sink),
         { done: (r) => r },
       );
@@ -199,7 +199,7 @@ export function registerGroupRoutes(root: FastifyInstance, deps: GroupRouteDeps)
     },
   );
 
-  const turnOptions = { limiter: deps.limiter, ratePerMin: deps.chatRatePerMin, observeFirstToken: deps.observeFirstToken };
+  const turnOptions = { limiter: deps.limiter, ratePerMin: deps.chatRatePerMin, ...deps.streaming };
   const TurnResponses = { 200: TurnSummary, ...errors(401, 404, 409, 429, 502, 503, 504) };
 
   app.post(

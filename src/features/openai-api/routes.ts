@@ -10,7 +10,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { AppError } from '../../errors.js';
 import { toAppError } from '../../http/errors.js';
 import { enforceRateLimit } from '../../http/rate-limit.js';
-import { streamedSink } from '../../http/sse.js';
+import { streamedSink, type TurnStreaming } from '../../http/sse.js';
 import type { RateLimiter } from '../../infra/rate-limit/rate-limiter.js';
 import { silentSink } from '../conversations/engine.js';
 import type { ApiCaller, ApiKeysService } from '../api-keys/service.js';
@@ -32,7 +32,7 @@ export interface OpenAiRouteDeps {
   apiRatePerMin: number;
   /** Turns a minute per user, as on the web routes. */
   chatRatePerMin: number;
-  observeFirstToken?: (seconds: number) => void;
+  streaming: TurnStreaming;
 }
 
 const OpenAiError = Type.Object(
@@ -210,7 +210,7 @@ async function serveCompletion(
   try {
     if (!stream) return completionBody(meta, await run(silentSink(abort.signal)));
     const frames = chunkFrames(meta, includeUsage);
-    const streamed = streamedSink(request, reply, { observeFirstToken: deps.observeFirstToken }, abort, frames);
+    const streamed = streamedSink(request, reply, deps.streaming, abort, frames);
     try {
       streamed.end(frames.last(await run(streamed.sink)));
     } catch (err) {
