@@ -104,6 +104,11 @@ export function MessageList(props: MessageListProps) {
     scrollEndThreshold: AT_END,
     overscan: 4,
     scrollMargin: margin,
+    // Attached to the scroller only once there are rows: attaching reads its size and writes its
+    // offset, which forced the whole page's first layout inside the commit that mounted the app,
+    // before the chat's requests were sent (a long task at 4× CPU). With rows, that layout is
+    // needed for their measurement anyway.
+    enabled: items.length > 0,
     // Rows measured together once a frame, and renders for a scroll step left to React's batching:
     // with a sync render per event and per measured row, one scroll step on a slow phone was
     // several renders and forced layouts in a row (a 200 ms task).
