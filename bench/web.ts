@@ -232,6 +232,7 @@ async function lighthouseRuns(pages: Record<string, { url: string; cookie?: stri
         cls: med(rs.map((r) => r.cls)),
         fcpMs: med(rs.map((r) => r.fcpMs)),
         performanceRuns: rs.map((r) => r.scores.performance),
+        finalUrl: rs[0]?.finalUrl,
         failed: [...new Map(rs.flatMap((r) => r.failed).map((f) => [f.id, f])).values()],
         runtimeErrors: [...new Set(rs.map((r) => r.runtimeError).filter(Boolean))],
       },

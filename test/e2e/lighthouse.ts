@@ -17,6 +17,8 @@ export type Category = 'performance' | 'accessibility' | 'best-practices' | 'seo
 
 export interface LighthouseReport {
   url: string;
+  /** Where the page ended up (the app puts the open chat's id in the URL once signed in). */
+  finalUrl: string;
   /** 0–100 per category (null when Lighthouse could not score it). */
   scores: Partial<Record<Category, number | null>>;
   lcpMs?: number;
@@ -66,6 +68,7 @@ export async function startLighthouse(): Promise<LighthouseRunner> {
     }
     return {
       url,
+      finalUrl: lhr.finalDisplayedUrl,
       scores: Object.fromEntries(categories.map((c) => [c, lhr.categories[c]?.score == null ? null : Math.round(lhr.categories[c]!.score! * 100)])),
       lcpMs: num('largest-contentful-paint'),
       tbtMs: num('total-blocking-time'),
