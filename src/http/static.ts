@@ -109,9 +109,10 @@ export async function registerWebApp(app: FastifyInstance, dir: string): Promise
   }
   const preload = modulePreloadLink(dir);
   if (preload) {
-    app.addHook('onSend', async (request, reply, payload) => {
+    // A callback hook, not an async one: it runs on every response, API calls included.
+    app.addHook('onSend', (request, reply, payload, done) => {
       if (request.method === 'GET' && String(reply.getHeader('content-type') ?? '').startsWith('text/html') && hasSession(request.headers.cookie)) reply.header('link', preload);
-      return payload;
+      done(null, payload);
     });
   }
   await app.register(fastifyStatic, {
