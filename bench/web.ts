@@ -2,8 +2,10 @@
  * The web app on a throttled phone profile, in Chromium through the e2e stack (real server, mock
  * LLM): `npm run bench:web` (builds first) or `npx tsx bench/web.ts [--web-dir DIR] [--runs N]`.
  *
- * Lighthouse is not used (not installed, and it wants network access); the same quantities come
- * from CDP and the browser's performance timeline: 4× CPU slowdown (Emulation.setCPUThrottlingRate)
+ * `--lighthouse` (on in `npm run bench:web`) first runs Lighthouse's mobile preset on the sign-in page
+ * and on the chat page of the signed-in user, `--runs` times each (medians of the scores, LCP, TBT
+ * and CLS; test/e2e/lighthouse.ts); `--lighthouse-only` stops there. The bench's own loads measure
+ * more than Lighthouse reports, from CDP and the browser's performance timeline: 4× CPU slowdown (Emulation.setCPUThrottlingRate)
  * and a Fast-3G-like network (150 ms round trip, 1.6 Mbit/s down, 750 kbit/s up), a 390×844 phone
  * viewport, a cold cache per run. Measured:
  *   - sign-in and chat screens: largest contentful paint, cumulative layout shift, JS bytes loaded
@@ -16,14 +18,16 @@
  * server. Results go to stdout and bench/results/<time>-web.json.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { brotliCompressSync } from 'node:zlib';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { seedLongChat } from '../test/support/long-chat.js';
+import { startLighthouse, type LighthouseReport } from '../test/e2e/lighthouse.js';
 import { launchChromium, ROOT, startStack, type Stack } from '../test/e2e/stack.js';
 
-const { values: args } = parseArgs({ options: { 'web-dir': { type: 'string' }, runs: { type: 'string', default: '3' }, label: { type: 'string' }, messages: { type: 'string', default: '1000' }, 'long-only': { type: 'boolean', default: false } } });
+const { values: args } = parseArgs({ options: { 'web-dir': { type: 'string' }, runs: { type: 'string', default: '3' }, label: { type: 'string' }, messages: { type: 'string', default: '1000' }, 'long-only': { type: 'boolean', default: false }, lighthouse: { type: 'boolean', default: false }, 'lighthouse-only': { type: 'boolean', default: false } } });
 const RUNS = Math.max(1, Number(args.runs));
 const WEB_DIR = args['web-dir'] ?? join(ROOT, 'dist', 'web');
 const PHONE = { width: 390, height: 844 };
@@ -206,17 +210,54 @@ async function longChat(browser: Browser, stack: Stack, cookie: { name: string; 
   return { ...scroll, scrollSeconds: Math.round(scrollSeconds), keystrokes: text.length, keyToFrameP50Ms: median(all), keyToFrameP95Ms: pct(all, 95), keyToFrameMaxMs: Math.max(...all) };
 }
 
+/** Lighthouse `RUNS` times on each page, alternating; medians per figure, and every failed audit seen. */
+async function lighthouseRuns(pages: Record<string, { url: string; cookie?: string }>) {
+  const lh = await startLighthouse();
+  const reports: Record<string, LighthouseReport[]> = Object.fromEntries(Object.keys(pages).map((k) => [k, []]));
+  try {
+    for (let i = 0; i < RUNS; i++) for (const [name, p] of Object.entries(pages)) reports[name]!.push(await lh.audit(p.url, { cookie: p.cookie }));
+  } finally {
+    await lh.close();
+  }
+  const med = (xs: (number | null | undefined)[]) => median(xs.filter((x): x is number => typeof x === 'number'));
+  return Object.fromEntries(
+    Object.entries(reports).map(([name, rs]) => [
+      name,
+      {
+        performance: med(rs.map((r) => r.scores.performance)),
+        accessibility: med(rs.map((r) => r.scores.accessibility)),
+        bestPractices: med(rs.map((r) => r.scores['best-practices'])),
+        lcpMs: med(rs.map((r) => r.lcpMs)),
+        tbtMs: med(rs.map((r) => r.tbtMs)),
+        cls: med(rs.map((r) => r.cls)),
+        fcpMs: med(rs.map((r) => r.fcpMs)),
+        performanceRuns: rs.map((r) => r.scores.performance),
+        finalUrl: rs[0]?.finalUrl,
+        failed: [...new Map(rs.flatMap((r) => r.failed).map((f) => [f.id, f])).values()],
+        runtimeErrors: [...new Set(rs.map((r) => r.runtimeError).filter(Boolean))],
+      },
+    ]),
+  );
+}
+
 async function main() {
   if (args['web-dir']) process.env.FASTNPC_WEB_DIR = args['web-dir'];
+  const loadBefore = loadavg().map((x) => Math.round(x * 100) / 100);
   const stack = await startStack();
   const browser = await launchChromium();
   try {
     const { cookie, characterId } = await seedLongChat(stack, Number(args.messages));
+    const lighthouseResult =
+      args.lighthouse || args['lighthouse-only']
+        ? await lighthouseRuns({ signIn: { url: `${stack.baseUrl}/` }, chat: { url: `${stack.baseUrl}/characters/${characterId}`, cookie: `${cookie.name}=${cookie.value}` } })
+        : null;
+    if (lighthouseResult) process.stderr.write(`lighthouse: ${JSON.stringify(lighthouseResult, null, 2)}\n`);
     const signIn: Load[] = [];
     const chatFirst: Load[] = [];
     const chatReturning: Load[] = [];
     const chatReady = (p: Page) => p.locator('article[data-role="assistant"] .bubble').last().waitFor();
-    for (let i = 0; i < (args['long-only'] ? 0 : RUNS); i++) {
+    const loads = !args['long-only'] && !args['lighthouse-only'];
+    for (let i = 0; i < (loads ? RUNS : 0); i++) {
       signIn.push(await measureLoad(browser, stack, '/', (p) => p.locator('.auth-card button[type=submit]').waitFor()));
       chatFirst.push(await measureLoad(browser, stack, `/characters/${characterId}`, chatReady, cookie));
       chatReturning.push(await measureLoad(browser, stack, `/characters/${characterId}`, chatReady, cookie, true));
@@ -239,10 +280,13 @@ async function main() {
       label: args.label ?? (args['web-dir'] ? args['web-dir'] : 'dist/web'),
       at: new Date().toISOString(),
       profile: { cpuSlowdown: 4, network: NETWORK, viewport: PHONE, runs: RUNS },
+      lighthouse: lighthouseResult,
       signIn: summary(signIn),
       chatFirstVisit: summary(chatFirst),
       chatReturning: summary(chatReturning),
-      longChat: await longChat(browser, stack, cookie, characterId),
+      longChat: args['lighthouse-only'] ? null : await longChat(browser, stack, cookie, characterId),
+      // The machine is shared: 1/5/15-minute load averages when the bench began and ended.
+      loadAverage: { before: loadBefore, after: loadavg().map((x) => Math.round(x * 100) / 100) },
     };
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });

@@ -17,6 +17,9 @@ export default defineConfig({
     // No public source maps: the server would hand out the whole source to anyone asking.
     sourcemap: false,
     chunkSizeWarningLimit: 800,
+    // .vite/manifest.json: the server reads which files the signed-in app's chunk needs, to name
+    // them in a preload header (src/http/static.ts); it is not served.
+    manifest: true,
   },
   server: {
     port: 5173,

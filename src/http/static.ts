@@ -7,15 +7,21 @@
  * - `npm run build:web` writes `.br` and `.gz` beside each file (scripts/precompress.mjs); they are
  *   sent when the client accepts them, so serving costs no compression CPU.
  * - Source maps are built (for error reports) but never served: they expose the whole source.
+ * - A page asked for with a session cookie names the signed-in app's chunks in a `Link:
+ *   rel=modulepreload` header (from Vite's manifest), so they download beside the entry script
+ *   instead of after it has run and the session check has answered (issue #19: one chunk download
+ *   less in a row before a signed-in phone's first message). Without the cookie (the sign-in page)
+ *   nothing more is sent.
  * - JSON responses above COMPRESS_MIN_BYTES are compressed on the fly (Brotli at a fast level).
  *   SSE streams are hijacked before onSend and so are never touched: compressing them would buffer tokens.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { brotliCompress, constants as zlib, gzip } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import fastifyStatic from '@fastify/static';
+import { SESSION_COOKIE } from './auth.js';
 import { registerNotFound } from './errors.js';
 
 export const IMMUTABLE = 'public, max-age=31536000, immutable';
@@ -62,12 +68,52 @@ export function registerJsonCompression(app: FastifyInstance): void {
   });
 }
 
+/** The lazily loaded chunks a signed-in browser needs first, by name (web/src/app/App.tsx loads the shell). */
+export const SIGNED_IN_CHUNKS = ['Shell'];
+
+interface ManifestChunk {
+  file: string;
+  name?: string;
+  isEntry?: boolean;
+  isDynamicEntry?: boolean;
+  imports?: string[];
+}
+
+/**
+ * The `Link` header value preloading the dynamic chunks named `names` and the chunks they import
+ * (not the entry, which the page loads itself), or undefined without a manifest (an older build).
+ */
+export function modulePreloadLink(dir: string, names: string[] = SIGNED_IN_CHUNKS): string | undefined {
+  const path = join(dir, '.vite', 'manifest.json');
+  if (!existsSync(path)) return undefined;
+  const manifest = JSON.parse(readFileSync(path, 'utf8')) as Record<string, ManifestChunk>;
+  const files = new Set<string>();
+  const visit = (key: string) => {
+    const chunk = manifest[key];
+    if (!chunk || chunk.isEntry || files.has(chunk.file)) return;
+    files.add(chunk.file);
+    for (const k of chunk.imports ?? []) visit(k);
+  };
+  for (const [key, chunk] of Object.entries(manifest)) if (chunk.isDynamicEntry && chunk.name && names.includes(chunk.name)) visit(key);
+  return files.size ? [...files].map((f) => `</${f}>; rel=modulepreload`).join(', ') : undefined;
+}
+
+const hasSession = (cookie: string | undefined) => !!cookie && new RegExp(`(?:^|;\\s*)${SESSION_COOKIE}=[^;]`).test(cookie);
+
 /** Serves the built web app at `/`, with index.html for client-side routes. */
 export async function registerWebApp(app: FastifyInstance, dir: string): Promise<void> {
   if (!existsSync(join(dir, 'index.html'))) {
     app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.type('text/plain').send('FastNPC API is running. The web app is not built: run `npm run build:web`. API docs: /docs'));
     registerNotFound(app, false);
     return;
+  }
+  const preload = modulePreloadLink(dir);
+  if (preload) {
+    // A callback hook, not an async one: it runs on every response, API calls included.
+    app.addHook('onSend', (request, reply, payload, done) => {
+      if (request.method === 'GET' && String(reply.getHeader('content-type') ?? '').startsWith('text/html') && hasSession(request.headers.cookie)) reply.header('link', preload);
+      done(null, payload);
+    });
   }
   await app.register(fastifyStatic, {
     root: dir,
@@ -76,7 +122,7 @@ export async function registerWebApp(app: FastifyInstance, dir: string): Promise
     index: ['index.html'],
     preCompressed: true,
     cacheControl: false,
-    allowedPath: (pathName) => !pathName.endsWith('.map'),
+    allowedPath: (pathName) => !pathName.endsWith('.map') && !pathName.startsWith('/.vite/'),
     setHeaders: (res, path) => {
       // The same URL has three bodies (br, gzip, plain): shared caches must key on Accept-Encoding.
       res.setHeader('vary', 'accept-encoding');

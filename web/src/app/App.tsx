@@ -1,11 +1,10 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { Suspense, useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { AuthScreen } from '../features/auth/components/AuthScreen.js';
 import { authKeys, useMe, type SessionEnd } from '../features/auth/api/get-me.js';
 import { metaKeys, useMeta } from '../lib/meta.js';
 import { useI18n } from '../i18n/index.js';
 import { earlyPathFor, fetchEarly } from '../lib/early.js';
-import { lazyNamed } from '../lib/lazy.js';
 
 // The signed-in app is a chunk of its own, so the sign-in page loads only what it shows. A browser
 // that was signed in last time most likely still is: it fetches the app beside the session check,
@@ -14,8 +13,39 @@ import { lazyNamed } from '../lib/lazy.js';
 // The Markdown renderer does not come with it: most messages render without it
 // (components/light-markdown.ts), and evaluating its 170 KB beside the app at 4× CPU held the
 // first message's paint back (issue #19); it is fetched when a message needs it or when idle.
-const loadShell = () => import('./Shell.js');
-const Shell = lazyNamed(loadShell, 'Shell');
+// Not React.lazy under <Suspense>: React holds a boundary's content back until 300 ms after its
+// fallback showed, and the chat's queries start only when the shell mounts (a 300 ms gap in every
+// signed-in load, seen in a Lighthouse trace). The splash is ordinary content until the chunk is in.
+type ShellModule = typeof import('./Shell.js');
+let shellModule: ShellModule | undefined;
+let shellLoading: Promise<ShellModule> | undefined;
+const loadShell = (): Promise<ShellModule> =>
+  (shellLoading ??= import('./Shell.js').then(
+    (m) => (shellModule = m),
+    (e: unknown) => {
+      shellLoading = undefined; // a failed chunk may be asked for again
+      throw e;
+    },
+  ));
+
+/** The shell's module once `wanted` and loaded; `retry` after a failed load (e.g. offline). */
+function useShell(wanted: boolean): { mod?: ShellModule; failed: unknown; retry: () => void } {
+  const [mod, setMod] = useState(shellModule);
+  const [failed, setFailed] = useState<unknown>(null);
+  useEffect(() => {
+    if (!wanted || mod || failed) return;
+    let live = true;
+    loadShell().then(
+      (m) => live && setMod(m),
+      (e: unknown) => live && setFailed(e ?? new Error('chunk')),
+    );
+    return () => {
+      live = false;
+    };
+  }, [wanted, mod, failed]);
+  return { mod, failed, retry: () => setFailed(null) };
+}
+
 const HINT_KEY = 'fastnpc.signedIn';
 
 function signedInHint(): boolean {
@@ -36,7 +66,7 @@ function setSignedInHint(on: boolean): void {
 }
 
 if (typeof window !== 'undefined' && signedInHint()) {
-  void loadShell();
+  void loadShell().catch(() => undefined);
   fetchEarly(earlyPathFor(window.location.pathname));
 }
 
@@ -55,6 +85,7 @@ export function App() {
   const showedSignIn = useRef(false);
   if (me.data === null) showedSignIn.current = true;
   const signedOut = me.data === null;
+  const shell = useShell(!!me.data);
 
   // Signed out (by the button, or a 401 anywhere): once the app is unmounted, forget everything
   // the previous user saw, except the session answer itself and the public server facts.
@@ -63,7 +94,7 @@ export function App() {
     if (me.isPending) return;
     setSignedInHint(signedIn);
     if (signedIn) return;
-    const early = () => void loadShell();
+    const early = () => void loadShell().catch(() => undefined);
     document.addEventListener('focusin', early, { once: true });
     return () => document.removeEventListener('focusin', early);
   }, [signedIn, me.isPending]);
@@ -84,12 +115,12 @@ export function App() {
     </div>
   );
   if (me.isPending || (meta.isPending && meta.fetchStatus !== 'idle')) return splash;
-  if (me.error) {
+  if (me.error || (me.data && shell.failed)) {
     return (
       <div className="splash" role="alert">
         <span className="brand">FastNPC</span>
-        <p className="error-text">{errorText(me.error)}</p>
-        <button type="button" className="btn btn-primary" onClick={() => void me.refetch()}>
+        <p className="error-text">{errorText(me.error ?? shell.failed)}</p>
+        <button type="button" className="btn btn-primary" onClick={() => (me.error ? void me.refetch() : shell.retry())}>
           {t('common.retry')}
         </button>
       </div>
@@ -99,9 +130,6 @@ export function App() {
     const ended = hadUser.current ? qc.getQueryData<SessionEnd>(authKeys.ended) : undefined;
     return <AuthScreen notice={ended === 'expired' ? t('auth.sessionExpired') : ended === 'signed-out' ? t('auth.signedOut') : undefined} />;
   }
-  return (
-    <Suspense fallback={splash}>
-      <Shell user={me.data.user} key={String(me.data.user.id)} focusOnMount={showedSignIn.current} />
-    </Suspense>
-  );
+  if (!shell.mod) return splash;
+  return <shell.mod.Shell user={me.data.user} key={String(me.data.user.id)} focusOnMount={showedSignIn.current} />;
 }

@@ -19,6 +19,7 @@ import { AttachedBooks, CharacterLorebookButton } from '../features/lorebooks/co
 import { LorebooksPage } from '../features/lorebooks/components/LorebooksPage.js';
 import { useI18n } from '../i18n/index.js';
 import { lazyNamed } from '../lib/lazy.js';
+import { PHONE_QUERY, useMediaQuery } from '../lib/media.js';
 import { useMeta } from '../lib/meta.js';
 import { useTheme } from '../lib/theme.js';
 import { routePath, useRoute, type Route } from '../lib/router.js';
@@ -100,6 +101,9 @@ export function Shell({ user, focusOnMount = false }: { user: User; focusOnMount
   const [dialog, setDialog] = useState<Dialog>(null);
   const [drawer, setDrawer] = useState(false);
   const [sheet, setSheet] = useState(false);
+  // On a phone the info pane is hidden (app.css) and opens as a sheet: not rendered until then,
+  // so its panels and their requests do not compete with the conversation's first paint.
+  const phone = useMediaQuery(PHONE_QUERY);
   const menuRef = useRef<HTMLButtonElement>(null);
   const sidebarRef = useRef<HTMLElement>(null);
   const mainRef = useRef<HTMLElement>(null);
@@ -367,7 +371,7 @@ export function Shell({ user, focusOnMount = false }: { user: User; focusOnMount
           <Suspense fallback={<p className="center muted">{t('app.loading')}</p>}>{center}</Suspense>
         </main>
 
-        {info ? (
+        {info && !phone ? (
           <aside className="info-pane" aria-label={activeGroup ? t('group.info') : t('info.title')}>
             {info}
           </aside>

@@ -4,6 +4,7 @@
  */
 import { useEffect, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
 import { useI18n } from '../i18n/index.js';
+import { PHONE_QUERY, useMediaQuery } from '../lib/media.js';
 import { Icon } from './Icon.js';
 
 export interface ComposerProps {
@@ -27,7 +28,8 @@ export function Composer({ onSend, onStop, streaming, disabled, extra, mentions 
   const { t } = useI18n();
   const [text, setText] = useState('');
   const ref = useRef<HTMLTextAreaElement>(null);
-  const narrow = useNarrow();
+  // Phones: the long placeholder (with the keyboard hint) does not fit.
+  const narrow = useMediaQuery(PHONE_QUERY);
   const [caret, setCaret] = useState(0);
   const [picked, setPicked] = useState(0);
   const [dismissed, setDismissed] = useState<number | null>(null);
@@ -155,16 +157,3 @@ export function Composer({ onSend, onStop, streaming, disabled, extra, mentions 
 
 const FIELD_SIZING = typeof CSS !== 'undefined' && typeof CSS.supports === 'function' && CSS.supports('field-sizing', 'content');
 
-/** Phones: the long placeholder (with the keyboard hint) does not fit. */
-function useNarrow(): boolean {
-  const q = '(max-width: 768px)';
-  const [narrow, setNarrow] = useState(() => typeof matchMedia === 'function' && matchMedia(q).matches);
-  useEffect(() => {
-    if (typeof matchMedia !== 'function') return;
-    const m = matchMedia(q);
-    const on = () => setNarrow(m.matches);
-    m.addEventListener('change', on);
-    return () => m.removeEventListener('change', on);
-  }, []);
-  return narrow;
-}

@@ -52,6 +52,8 @@ export interface MessageListProps {
 
 /** Within this many pixels of the end the reader counts as at the bottom (and is followed). */
 const AT_END = 80;
+/** How long End or "latest" holds the log at the end after the last thing that moved it away (see `toEnd`). */
+const PIN_MS = 1500;
 /** Older pages are asked for this far before the top, so they are usually in before the reader gets there. */
 const LOAD_AHEAD = 600;
 
@@ -104,6 +106,16 @@ export function MessageList(props: MessageListProps) {
     scrollEndThreshold: AT_END,
     overscan: 4,
     scrollMargin: margin,
+    // Attached to the scroller only once there are rows: attaching reads its size and writes its
+    // offset, which forced the whole page's first layout inside the commit that mounted the app,
+    // before the chat's requests were sent (a long task at 4× CPU). With rows, that layout is
+    // needed for their measurement anyway.
+    enabled: items.length > 0,
+    // The scroller's size until it is read (when the rows come): the window's, a little more than
+    // the scroller's. With none (0 × 0) the first rows rendered were the overscan alone, and a
+    // second render and measurement in the same task followed (the first messages' task at 4× CPU
+    // went from ~105 to ~75 ms).
+    initialRect: typeof window === 'undefined' ? undefined : { width: window.innerWidth, height: window.innerHeight },
     // Rows measured together once a frame, and renders for a scroll step left to React's batching:
     // with a sync render per event and per measured row, one scroll step on a slow phone was
     // several renders and forced layouts in a row (a 200 ms task).
@@ -163,11 +175,31 @@ export function MessageList(props: MessageListProps) {
     preloadMarkdown();
   };
 
+  /**
+   * End and "latest": to the newest message, and held there while something other than the reader
+   * moves the log away (until they scroll, press a key, click or touch, or nothing has moved it for
+   * PIN_MS). Chromium does not stop a keyboard scroll still animating (Page Up pressed just before)
+   * for a script's scroll: it carried the log back up after the jump (the first End stopped short
+   * in a browser test on a loaded machine, where that animation runs longer).
+   */
+  const pinnedUntil = useRef(0);
+  const unpin = () => (pinnedUntil.current = 0);
+  const toEnd = () => {
+    pinnedUntil.current = performance.now() + PIN_MS;
+    virtualizer.scrollToEnd();
+    setAway(false);
+  };
+
   // (The virtualizer's own scroll listener, added after this one, reads the same layout: the
   // reads here force nothing extra.)
   const onScroll = () => {
     const el = ref.current;
     if (!el) return;
+    if (pinnedUntil.current > performance.now() && el.scrollHeight - el.scrollTop - el.clientHeight > 2) {
+      pinnedUntil.current = performance.now() + PIN_MS;
+      virtualizer.scrollToEnd();
+      return;
+    }
     const isAway = el.scrollHeight - el.scrollTop - el.clientHeight > el.clientHeight;
     if (isAway !== away) setAway(isAway);
     if (el.scrollTop < LOAD_AHEAD && hasOlder && !loadingOlder && loaded) onLoadOlder();
@@ -182,6 +214,9 @@ export function MessageList(props: MessageListProps) {
         className={`messages ${loaded && items.length === 0 ? 'is-empty' : ''}`}
         ref={ref}
         onScroll={onScroll}
+        onWheel={unpin}
+        onTouchStart={unpin}
+        onPointerDown={unpin}
         role="log"
         aria-label={t('chat.messages')}
         aria-busy={streaming}
@@ -192,10 +227,10 @@ export function MessageList(props: MessageListProps) {
         // End goes to the newest message through the virtualizer: the browser's own End stops at
         // the end as estimated, short of it once the rows on the way are measured.
         onKeyDown={(e) => {
+          if (e.key !== 'End') unpin();
           if (e.key !== 'End' || e.target !== e.currentTarget || e.ctrlKey || e.altKey || e.metaKey || e.shiftKey) return;
           e.preventDefault();
-          virtualizer.scrollToEnd();
-          setAway(false);
+          toEnd();
         }}
         onBlur={(e) => {
           if (!e.currentTarget.contains(e.relatedTarget as Node | null)) focusedKey.current = null;
@@ -254,10 +289,7 @@ export function MessageList(props: MessageListProps) {
         <button
           type="button"
           className="btn btn-sm jump-latest"
-          onClick={() => {
-            virtualizer.scrollToEnd();
-            setAway(false);
-          }}
+          onClick={toEnd}
         >
           <span aria-hidden="true">↓</span> {t('chat.jumpToLatest')}
         </button>
