@@ -48,6 +48,8 @@ describe('static files and compression', () => {
     writeFileSync(join(web, 'assets', 'app-1a2b3c.js'), script);
     writeFileSync(join(web, 'assets', 'app-1a2b3c.js.map'), '{"version":3,"sources":["secret.ts"]}');
     writeFileSync(join(web, 'assets', 'tiny-9f8e7d.css'), 'body{}');
+    mkdirSync(join(web, '.vite'));
+    writeFileSync(join(web, '.vite', 'manifest.json'), '{"src/secret.tsx":{"file":"assets/app-1a2b3c.js","isEntry":true}}');
     execFileSync(process.execPath, ['scripts/precompress.mjs', web]);
     t = await startTestApp('sqlite', { FASTNPC_WEB_DIR: web, FASTNPC_CHAT_RATE_PER_MIN: '0' }, { offlineChunkDelayMs: 0 });
   });
@@ -83,10 +85,12 @@ describe('static files and compression', () => {
     }
   });
 
-  it('never serves source maps', async () => {
+  it('never serves source maps, nor the build manifest (source paths)', async () => {
     const r = await raw(`${t.url}/assets/app-1a2b3c.js.map`);
     expect(r.status).toBe(404);
     expect(r.body.toString()).not.toContain('secret.ts');
+    const manifest = await raw(`${t.url}/.vite/manifest.json`);
+    expect(manifest.body.toString()).not.toContain('secret.tsx');
   });
 
   it('compresses API JSON above the threshold only, and not for clients that do not accept it', async () => {
