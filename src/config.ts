@@ -258,6 +258,8 @@ export function loadConfig(env: Env = { ...readDotenv(), ...process.env }, optio
   const workers = out.workers as number | undefined;
   if (workers !== undefined && workers !== 1 && !out.redisUrl && !problems.length) problems.push('FASTNPC_WORKERS other than 1 needs REDIS_URL (processes must share cache, locks and jobs)');
   if (out.databaseReadUrl && !out.databaseUrl && !problems.length) problems.push('DATABASE_READ_URL needs DATABASE_URL (the replica reads from a PostgreSQL primary)');
+  // Between frames the model's stream is not read: a silence limit near the frame would fire on healthy streams.
+  if ((out.streamFrameMs as number) * 2 > (out.llmIdleTimeoutMs as number) && !problems.length) problems.push('FASTNPC_STREAM_FRAME_MS must be at most half of FASTNPC_LLM_IDLE_TIMEOUT_MS (the stream is read once per frame)');
   if (secret !== undefined && secret.length < 32) problems.push('FASTNPC_SECRET must be at least 32 characters');
   if (problems.length) throw new ConfigError(problems);
 

@@ -36,4 +36,10 @@ describe('config', () => {
     for (const bad of ['nginx', '10.0.0.0/33', '1.2.3.4/8/1']) expect(() => loadConfig({ FASTNPC_TRUST_PROXY: bad }, { ensureSecret: false }), bad).toThrow(/FASTNPC_TRUST_PROXY/);
     expect(() => loadConfig({ DATABASE_READ_URL: 'postgres://replica/db' }, { ensureSecret: false })).toThrow(/DATABASE_READ_URL needs DATABASE_URL/);
   });
+
+  it('keeps the stream frame well under the silence limit (the stream is not read between frames)', () => {
+    expect(loadConfig({ FASTNPC_STREAM_FRAME_MS: '0', FASTNPC_LLM_IDLE_TIMEOUT_MS: '100' }, { ensureSecret: false }).streamFrameMs).toBe(0);
+    expect(loadConfig({ FASTNPC_STREAM_FRAME_MS: '250', FASTNPC_LLM_IDLE_TIMEOUT_MS: '500' }, { ensureSecret: false }).streamFrameMs).toBe(250);
+    expect(() => loadConfig({ FASTNPC_STREAM_FRAME_MS: '300', FASTNPC_LLM_IDLE_TIMEOUT_MS: '500' }, { ensureSecret: false })).toThrow(/FASTNPC_STREAM_FRAME_MS must be at most half of FASTNPC_LLM_IDLE_TIMEOUT_MS/);
+  });
 });

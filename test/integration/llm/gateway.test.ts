@@ -268,7 +268,7 @@ describe('timeouts', () => {
   });
 
   it('fires the idle timeout between tokens', async () => {
-    const { llm } = mockGateway(mock, { tokens: 20, fail: 'hang', hangAfter: 2 }, { FASTNPC_LLM_IDLE_TIMEOUT_MS: '150' });
+    const { llm } = mockGateway(mock, { tokens: 20, fail: 'hang', hangAfter: 2 }, { FASTNPC_LLM_IDLE_TIMEOUT_MS: '150', FASTNPC_STREAM_FRAME_MS: '0' });
     const out = await drain(llm.streamChat(chat()));
     expect(out.chunks).toHaveLength(2);
     expect(isAppError(out.error, 'llm_timeout') && out.error.code).toBe('llm_timeout:idle');
