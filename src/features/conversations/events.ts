@@ -29,7 +29,7 @@ export interface GroupDone {
 }
 
 export interface TurnEventData {
-  /** Text of the reply being written (coalesced into one frame per 100 ms on the wire). */
+  /** Text of the reply being written (coalesced into one frame per FASTNPC_STREAM_FRAME_MS, 100 ms by default, on the wire). */
   token: { text: string };
   /** Group chat: a member starts speaking. */
   speaker: { characterId: number; name: string };

@@ -5,6 +5,7 @@ import { authKeys, useMe, type SessionEnd } from '../features/auth/api/get-me.js
 import { metaKeys, useMeta } from '../lib/meta.js';
 import { useI18n } from '../i18n/index.js';
 import { earlyPathFor, fetchEarly } from '../lib/early.js';
+import { chunk } from '../lib/lazy.js';
 
 // The signed-in app is a chunk of its own, so the sign-in page loads only what it shows. A browser
 // that was signed in last time most likely still is: it fetches the app beside the session check,
@@ -16,21 +17,13 @@ import { earlyPathFor, fetchEarly } from '../lib/early.js';
 // Not React.lazy under <Suspense>: React holds a boundary's content back until 300 ms after its
 // fallback showed, and the chat's queries start only when the shell mounts (a 300 ms gap in every
 // signed-in load, seen in a Lighthouse trace). The splash is ordinary content until the chunk is in.
+const shellChunk = chunk(() => import('./Shell.js'));
 type ShellModule = typeof import('./Shell.js');
-let shellModule: ShellModule | undefined;
-let shellLoading: Promise<ShellModule> | undefined;
-const loadShell = (): Promise<ShellModule> =>
-  (shellLoading ??= import('./Shell.js').then(
-    (m) => (shellModule = m),
-    (e: unknown) => {
-      shellLoading = undefined; // a failed chunk may be asked for again
-      throw e;
-    },
-  ));
+const loadShell = shellChunk.load;
 
 /** The shell's module once `wanted` and loaded; `retry` after a failed load (e.g. offline). */
 function useShell(wanted: boolean): { mod?: ShellModule; failed: unknown; retry: () => void } {
-  const [mod, setMod] = useState(shellModule);
+  const [mod, setMod] = useState(shellChunk.loaded);
   const [failed, setFailed] = useState<unknown>(null);
   useEffect(() => {
     if (!wanted || mod || failed) return;

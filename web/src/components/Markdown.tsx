@@ -11,23 +11,15 @@
  */
 import { createContext, lazy, memo, Suspense, use, useContext, useEffect, useState, type ReactNode, type RefObject } from 'react';
 import { lightMarkdown } from './light-markdown.js';
+import { chunk } from '../lib/lazy.js';
 
-type FullModule = typeof import('./MarkdownView.js');
-let full: FullModule | null = null;
-let fullLoading: Promise<FullModule> | null = null;
-const loadView = (): Promise<FullModule> =>
-  (fullLoading ??= import('./MarkdownView.js').then(
-    (m) => (full = m),
-    (e: unknown) => {
-      fullLoading = null; // a failed chunk may be asked for again
-      throw e;
-    },
-  ));
+const view = chunk(() => import('./MarkdownView.js'));
+const loadView = view.load;
 const MarkdownView = lazy(loadView);
 
 /** Starts fetching the full renderer when the browser is idle (after the first messages show). */
 export function preloadMarkdown(): void {
-  if (full || fullLoading) return;
+  if (view.started) return;
   const go = () => void loadView().catch(() => undefined);
   if (typeof requestIdleCallback === 'function') requestIdleCallback(go, { timeout: 3000 });
   else setTimeout(go, 500);
@@ -59,12 +51,13 @@ function light(text: string): ReactNode[] | null {
 export const ChatMarkdown = memo(function ChatMarkdown({ text, keep = true }: { text: string; /** false for a reply still streaming. */ keep?: boolean }) {
   const nodes = keep ? light(text) : lightMarkdown(text); // a streaming reply's every prefix would push the others out
   const wait = useContext(WaitWithList);
-  const [, setLoaded] = useState(!!full);
-  const needsFull = nodes === null && !full;
+  const [, setLoaded] = useState(!!view.loaded);
+  const needsFull = nodes === null && !view.loaded;
   useEffect(() => {
     if (needsFull) void loadView().then(() => setLoaded(true), () => undefined);
   }, [needsFull]);
   if (nodes) return <div className="md">{nodes}</div>;
+  const full = view.loaded;
   if (full) return <full.MarkdownView text={text} keep={keep} />;
   if (wait?.current) use(loadView());
   return (
