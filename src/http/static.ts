@@ -98,8 +98,6 @@ export function modulePreloadLink(dir: string, names: string[] = SIGNED_IN_CHUNK
   return files.size ? [...files].map((f) => `</${f}>; rel=modulepreload`).join(', ') : undefined;
 }
 
-const hasSession = (cookie: string | undefined) => !!cookie && new RegExp(`(?:^|;\\s*)${SESSION_COOKIE}=[^;]`).test(cookie);
-
 /** Serves the built web app at `/`, with index.html for client-side routes. */
 export async function registerWebApp(app: FastifyInstance, dir: string): Promise<void> {
   if (!existsSync(join(dir, 'index.html'))) {
@@ -111,7 +109,7 @@ export async function registerWebApp(app: FastifyInstance, dir: string): Promise
   if (preload) {
     // A callback hook, not an async one: it runs on every response, API calls included.
     app.addHook('onSend', (request, reply, payload, done) => {
-      if (request.method === 'GET' && String(reply.getHeader('content-type') ?? '').startsWith('text/html') && hasSession(request.headers.cookie)) reply.header('link', preload);
+      if (request.method === 'GET' && String(reply.getHeader('content-type') ?? '').startsWith('text/html') && request.cookies?.[SESSION_COOKIE]) reply.header('link', preload);
       done(null, payload);
     });
   }
