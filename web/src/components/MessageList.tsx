@@ -195,11 +195,7 @@ export function MessageList(props: MessageListProps) {
   const onScroll = () => {
     const el = ref.current;
     if (!el) return;
-    if (pinnedUntil.current > performance.now() && el.scrollHeight - el.scrollTop - el.clientHeight > 2) {
-      pinnedUntil.current = performance.now() + PIN_MS;
-      virtualizer.scrollToEnd();
-      return;
-    }
+    if (pinnedUntil.current > performance.now() && el.scrollHeight - el.scrollTop - el.clientHeight > 2) return toEnd();
     const isAway = el.scrollHeight - el.scrollTop - el.clientHeight > el.clientHeight;
     if (isAway !== away) setAway(isAway);
     if (el.scrollTop < LOAD_AHEAD && hasOlder && !loadingOlder && loaded) onLoadOlder();
