@@ -52,7 +52,8 @@ export async function startLighthouse(): Promise<LighthouseRunner> {
     const lhr = result.lhr;
     const num = (id: string) => {
       const v = lhr.audits[id]?.numericValue;
-      return typeof v === 'number' ? Math.round(id === 'cumulative-layout-shift' ? v * 1000 : v) / (id === 'cumulative-layout-shift' ? 1000 : 1) : undefined;
+      if (typeof v !== 'number') return undefined;
+      return id === 'cumulative-layout-shift' ? Math.round(v * 1000) / 1000 : Math.round(v); // CLS to 3 places, times to whole ms
     };
     const failed: LighthouseReport['failed'] = [];
     for (const cat of categories) {
