@@ -28,7 +28,8 @@ function samples(text: string): { sym: string; dso: string }[][] {
     if (!line.trim()) {
       if (cur) out.push(cur);
       cur = undefined;
-    } else if (!/^\s/.test(line)) {
+    } else if (!line.startsWith('\t')) {
+      // A sample's header ("  7092 "): perf pads the thread id with spaces; its frames start with a tab.
       if (cur) out.push(cur);
       cur = [];
     } else {

@@ -46,6 +46,16 @@ describe.each(DIALECTS)('system routes on %s', (dialect) => {
     const r = await fetch(`${t.url}/api/auth/me`, { headers: { origin: 'https://evil.example' } });
     expect(r.headers.get('x-content-type-options')).toBe('nosniff');
     expect(r.headers.get('content-security-policy')).toContain("default-src 'self'");
+    // The whole set helmet makes for our policy (computed once at start, set on every response).
+    expect(r.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+    expect(r.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(r.headers.get('cross-origin-opener-policy')).toBe('same-origin');
+    expect(r.headers.get('cross-origin-resource-policy')).toBe('same-origin');
+    expect(r.headers.get('x-dns-prefetch-control')).toBe('off');
+    expect(r.headers.get('cross-origin-embedder-policy')).toBeNull();
+    // Plain HTTP here: no HSTS and no upgrade of a LAN address to HTTPS.
+    expect(r.headers.get('strict-transport-security')).toBeNull();
+    expect(r.headers.get('content-security-policy')).not.toContain('upgrade-insecure-requests');
     expect(r.headers.get('access-control-allow-origin')).toBeNull();
     expect(r.headers.get('cache-control')).toBe('no-store');
   });

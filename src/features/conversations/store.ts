@@ -6,6 +6,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { ConversationRow, Database, MessageRow } from '../../infra/db/schema.js';
 import { isUniqueViolation } from '../../infra/db/index.js';
+import { prepared } from '../../infra/db/prepared.js';
 import { historyAppended, historyChanged, readHistory, type HistoryRow } from './history-cache.js';
 
 export type { HistoryRow } from './history-cache.js';
@@ -259,27 +260,43 @@ export async function insertImportedMessages(
   historyChanged(conversationId);
 }
 
-export async function insertMessage(
-  db: Db,
-  m: { conversationId: number; role: 'user' | 'assistant'; content: string; characterId?: number | null; status?: Message['status']; tokensIn?: number; tokensOut?: number; speakerReason?: string | null; now: number },
-): Promise<Message> {
-  const row = await db
+type NewMessage = { conversationId: number; role: 'user' | 'assistant'; content: string; characterId?: number | null; status?: Message['status']; tokensIn?: number; tokensOut?: number; speakerReason?: string | null; now: number };
+
+// Every turn runs these two: compiled once (src/infra/db/prepared.ts).
+const insertMessageRow = prepared<Pick<MessageRow, 'conversation_id' | 'role' | 'character_id' | 'content' | 'status' | 'tokens_in' | 'tokens_out' | 'speaker_reason' | 'created_at'>, MessageRow>((db, p) =>
+  db
     .insertInto('messages')
     .values({
-      conversation_id: m.conversationId,
-      role: m.role,
-      character_id: m.characterId ?? null,
-      content: m.content,
-      status: m.status ?? 'complete',
+      conversation_id: p('conversation_id'),
+      role: p('role'),
+      character_id: p('character_id'),
+      content: p('content'),
+      status: p('status'),
       compressed: 0,
-      tokens_in: m.tokensIn ?? null,
-      tokens_out: m.tokensOut ?? null,
-      speaker_reason: m.speakerReason ?? null,
-      created_at: m.now,
+      tokens_in: p('tokens_in'),
+      tokens_out: p('tokens_out'),
+      speaker_reason: p('speaker_reason'),
+      created_at: p('created_at'),
       edited_at: null,
     })
-    .returningAll()
-    .executeTakeFirstOrThrow();
+    .returningAll(),
+);
+const settleUserMessageRow = prepared<{ id: number; status: 'complete' | 'failed' }, never>((db, p) => db.updateTable('messages').set({ status: p('status') }).where('id', '=', p('id')).where('role', '=', 'user'));
+
+export async function insertMessage(db: Db, m: NewMessage): Promise<Message> {
+  const { rows } = await insertMessageRow(db, {
+    conversation_id: m.conversationId,
+    role: m.role,
+    character_id: m.characterId ?? null,
+    content: m.content,
+    status: m.status ?? 'complete',
+    tokens_in: m.tokensIn ?? null,
+    tokens_out: m.tokensOut ?? null,
+    speaker_reason: m.speakerReason ?? null,
+    created_at: m.now,
+  });
+  const row = rows[0];
+  if (!row) throw new Error('insert into messages returned no row');
   // No conversations.updated_at bump here: it would double the writes of every turn, and the
   // newest message (indexed) already says when a conversation was last active.
   historyAppended(db, m.conversationId, { id: row.id, role: row.role, content: row.content, characterId: row.character_id });
@@ -288,7 +305,7 @@ export async function insertMessage(
 
 /** Settles a user message once its turn is over. */
 export async function settleUserMessage(db: Db, messageId: number, status: 'complete' | 'failed'): Promise<void> {
-  await db.updateTable('messages').set({ status }).where('id', '=', messageId).where('role', '=', 'user').execute();
+  await settleUserMessageRow(db, { id: messageId, status });
 }
 
 /** User messages a dead process left `pending` (its turn can no longer end): they failed. */

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type KyselyPlugin, type LogEvent, type Migration, type PluginTransformQueryArgs, type PluginTransformResultArgs, type QueryResult, type RootOperationNode, type UnknownRow } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type LogEvent, type Migration } from 'kysely';
 import type { Database } from './schema.js';
 import { dialectFlags, type DialectFlags } from './dialect.js';
 import * as m0001 from './migrations/0001-initial.js';
@@ -41,8 +41,8 @@ export interface DatabaseHandle {
   ping(): Promise<void>;
   /** Connections in use and callers waiting for one (PostgreSQL pool; SQLite reports 0/0). */
   poolStats(): { total: number; idle: number; waiting: number };
-  /** Statements run so far, and their SQL when `traceQueries` is on (tests count a turn's queries). */
-  readonly queries: QueryCounter;
+  /** The SQL of the statements run, when `traceQueries` is on (tests count a turn's queries). */
+  readonly queries: QueryTrace;
   close(): Promise<void>;
 }
 
@@ -59,26 +59,18 @@ export interface DatabaseOptions {
 }
 
 /**
- * Counts statements as Kysely compiles them: one integer increment per query on the hot path, so
- * it is always on and a test can assert how many queries a turn makes on either database.
+ * The SQL of every statement run, in order, when `traceQueries` is on (tests assert what a turn
+ * does with the database); otherwise nothing at all: no plugin, so no per-query hook.
  */
-export class QueryCounter implements KyselyPlugin {
-  count = 0;
-  readonly trace: string[] | undefined;
+export class QueryTrace {
+  readonly statements: string[] | undefined;
   constructor(traceQueries = false) {
-    this.trace = traceQueries ? [] : undefined;
+    this.statements = traceQueries ? [] : undefined;
   }
-  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
-    this.count++;
-    return args.node;
-  }
-  /** Kysely's `log` hook when tracing: the compiled SQL of each statement. */
+  /** Kysely's `log` hook when tracing: the compiled SQL of each statement as it runs. */
   get log(): ((event: LogEvent) => void) | undefined {
-    const trace = this.trace;
-    return trace && ((event) => void trace.push(event.query.sql));
-  }
-  async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
-    return args.result;
+    const statements = this.statements;
+    return statements && ((event) => void statements.push(event.query.sql));
   }
 }
 
@@ -100,12 +92,12 @@ const migrations: Record<string, Migration> = {
 };
 
 export function openDatabase(options: DatabaseOptions): DatabaseHandle {
-  const queries = new QueryCounter(options.traceQueries);
+  const queries = new QueryTrace(options.traceQueries);
   if (options.databaseUrl) return openPostgres(options.databaseUrl, options.readUrl, options.poolMax ?? 20, options.acquireTimeoutMs ?? 5000, queries);
   return openSqlite(options.sqliteFile ?? ':memory:', queries);
 }
 
-function openSqlite(file: string, queries: QueryCounter): DatabaseHandle {
+function openSqlite(file: string, queries: QueryTrace): DatabaseHandle {
   if (file !== ':memory:') mkdirSync(join(file, '..'), { recursive: true });
   const conn = new SQLite(file);
   conn.pragma('journal_mode = WAL');
@@ -132,7 +124,7 @@ function openSqlite(file: string, queries: QueryCounter): DatabaseHandle {
     },
     close: () => conn.close(),
   };
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cached }), plugins: [queries], log: queries.log });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cached }), log: queries.log });
   return {
     db,
     read: db,
@@ -179,13 +171,13 @@ function openPool(url: string, max: number, acquireTimeoutMs: number): pg.Pool {
 
 const noReplica = () => ({ replica: 'none' as const, routed: { primary: 0, replica: 0 } });
 
-function openPostgres(url: string, readUrl: string | undefined, max: number, acquireTimeoutMs: number, queries: QueryCounter): DatabaseHandle {
+function openPostgres(url: string, readUrl: string | undefined, max: number, acquireTimeoutMs: number, queries: QueryTrace): DatabaseHandle {
   const pool = openPool(url, max, acquireTimeoutMs);
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [queries], log: queries.log });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: queries.log });
   // A replica that stopped answering must not hold reads for the whole acquire timeout: they fall back.
   const replicaPool = readUrl ? openPool(readUrl, max, Math.min(acquireTimeoutMs, 2000)) : undefined;
   const router = replicaPool ? createReplicaRouter(pool, replicaPool) : undefined;
-  const read = router ? new Kysely<Database>({ dialect: new PostgresDialect({ pool: router.pool }), plugins: [queries], log: queries.log }) : db;
+  const read = router ? new Kysely<Database>({ dialect: new PostgresDialect({ pool: router.pool }), log: queries.log }) : db;
   return {
     db,
     read,

@@ -50,7 +50,7 @@ describe.each(DIALECTS)('queries per turn on %s', (dialect) => {
     const ch = await importCard(alice, '李白');
     // Large budgets: 30 turns stay under them, so no compression is due.
     await setBudget(32_000);
-    const trace = t.ctx.database.queries.trace!;
+    const trace = t.ctx.database.queries.statements!;
     const turn = async (i: number) => {
       await t.ctx.inspections.flush();
       const before = trace.length;

@@ -1,0 +1,85 @@
+/**
+ * Statements compiled once (src/infra/db/prepared.ts) run like any Kysely query on both
+ * databases: each run's values, the values fixed at build time, inside a transaction, and in the
+ * query trace; the builder runs once per database, not per run.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Kysely } from 'kysely';
+import { openDatabase, type DatabaseHandle, type Db } from '../../src/infra/db/index.js';
+import { prepared } from '../../src/infra/db/prepared.js';
+import { DIALECTS, createPgDatabase } from '../support/services.js';
+
+interface Row {
+  id: number;
+  name: string;
+  note: string | null;
+  kind: string;
+}
+
+let builds = 0;
+// A table of the test's own: the statements are built on `Kysely<any>`.
+const anyDb = (db: Db) => db as unknown as Kysely<any>;
+const insertRow = prepared<{ name: string; note: string | null }, Row>((db, p) => {
+  builds++;
+  return anyDb(db).insertInto('prepared_t').values({ name: p('name'), note: p('note'), kind: 'fixed' }).returningAll();
+});
+const renameRow = prepared<{ id: number; name: string }, never>((db, p) => anyDb(db).updateTable('prepared_t').set({ name: p('name') }).where('id', '=', p('id')).where('kind', '=', 'fixed'));
+
+describe.each(DIALECTS)('prepared statements on %s', (dialect) => {
+  let handle: DatabaseHandle;
+  let drop: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    if (dialect === 'postgres') {
+      const pg = await createPgDatabase();
+      drop = pg.drop;
+      handle = openDatabase({ databaseUrl: pg.url, traceQueries: true });
+    } else {
+      handle = openDatabase({ sqliteFile: ':memory:', traceQueries: true });
+    }
+    await anyDb(handle.db)
+      .schema.createTable('prepared_t')
+      .addColumn('id', dialect === 'postgres' ? 'serial' : 'integer', (c) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('note', 'text')
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .execute();
+  });
+  afterAll(async () => {
+    await handle?.close();
+    await drop?.();
+  });
+
+  it('runs each call with its own values and the fixed ones, building the statement once', async () => {
+    const before = builds;
+    const traced = handle.queries.statements!.length;
+    const a = (await insertRow(handle.db, { name: '李白', note: null })).rows[0];
+    const b = (await insertRow(handle.db, { name: 'Sherlock', note: 'it\'s "quoted"; -- not SQL' })).rows[0];
+    expect(a).toMatchObject({ name: '李白', note: null, kind: 'fixed' });
+    expect(b).toMatchObject({ name: 'Sherlock', note: 'it\'s "quoted"; -- not SQL', kind: 'fixed' });
+    expect(b.id).toBeGreaterThan(a.id);
+    expect(builds - before).toBe(1);
+    const updated = await renameRow(handle.db, { id: a.id, name: '杜甫' });
+    expect(Number(updated.numAffectedRows)).toBe(1);
+    const rows = await anyDb(handle.db).selectFrom('prepared_t').selectAll().orderBy('id').execute();
+    expect(rows.map((r) => r.name)).toEqual(['杜甫', 'Sherlock']);
+    // Every run is in the trace, as the SQL with placeholders.
+    const runs = handle.queries.statements!.slice(traced);
+    expect(runs.filter((s) => /^insert into "prepared_t"/.test(s))).toHaveLength(2);
+    expect(runs.filter((s) => /^update "prepared_t"/.test(s))).toHaveLength(1);
+  });
+
+  it('runs inside a transaction, and a rollback takes its write back', async () => {
+    const count = async () => Number((await anyDb(handle.db).selectFrom('prepared_t').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    const n0 = await count();
+    await expect(
+      handle.db.transaction().execute(async (trx) => {
+        await insertRow(trx, { name: 'rolled back', note: null });
+        expect((await anyDb(trx).selectFrom('prepared_t').select('name').where('name', '=', 'rolled back').execute()).length).toBe(1);
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
+    expect(await count()).toBe(n0);
+    await handle.db.transaction().execute((trx) => insertRow(trx, { name: 'kept', note: 'n' }));
+    expect(await count()).toBe(n0 + 1);
+  });
+});
