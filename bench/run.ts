@@ -1,7 +1,11 @@
 /**
  * npm run bench [-- --mode embedded|scaled] [--workers N] [--levels 100,500,1000,2000]
- *               [--duration S] [--scenarios chat,read,mixed] [--pin] [--shipped-limits]
+ *               [--duration S] [--scenarios chat,read,mixed] [--pin] [--shipped-limits] [--warmup S]
  *
+ * --warmup S (default 8): chat at 100 users before the first level, not reported. V8 keeps
+ * compiling hot code for minutes (the optimising compiler was ~10 % of a turn's CPU 30 s in,
+ * and CPU per turn fell ~15 % over the first three minutes): `--warmup 180` measures a server
+ * that has been running a while, as a production one has.
  * --shipped-limits: FASTNPC_LLM_CONCURRENCY as shipped instead of raised for the bench, so a
  * level past it shows how overload is refused (503 llm_busy, how fast, and the RSS meanwhile).
  * --pin: the server runs on CPU 0, the mock and this load generator on CPU 1 (taskset), so the
@@ -38,6 +42,7 @@ const { values: args } = parseArgs({
     scenarios: { type: 'string', default: 'chat,read,mixed,memory' },
     pin: { type: 'boolean', default: false },
     'shipped-limits': { type: 'boolean', default: false },
+    warmup: { type: 'string', default: '8' },
   },
 });
 /** embedded: SQLite, one process · pg: PostgreSQL, one process · scaled: PostgreSQL + Redis + cluster. */
@@ -121,8 +126,9 @@ async function main() {
     console.error(`[bench] setting up ${USERS} users and ${Math.max(...levels, 500)} characters…`);
     const { cookies, characters } = await setup(a, Math.max(...levels, 500));
     // Warm up (JIT, connection pools, caches) so the first level measures the steady state.
-    console.error('[bench] warm-up: 100 users for 8 s (not reported)');
-    await chatLevel(a, server.pid!, cookies, characters, 100, 8);
+    const warmupS = Number(args.warmup);
+    console.error(`[bench] warm-up: 100 users for ${warmupS} s (not reported)`);
+    await chatLevel(a, server.pid!, cookies, characters, 100, warmupS);
     const results: LevelResult[] = [];
     if (scenarios.has('chat')) {
       for (const level of levels) {
@@ -372,7 +378,7 @@ function write(report: Record<string, any>) {
   writeFileSync(join(dir, `${stamp}-${report.mode}.json`), JSON.stringify(report, null, 2));
   const lines = [
     `\n## ${report.date} · ${report.mode} · ${report.workers} worker(s)${report.pinned ? ' · pinned (server CPU 0; mock + generator CPU 1)' : ''}${args['shipped-limits'] ? ' · LLM concurrency as shipped' : ''} · commit ${report.commit}`,
-    `Machine: ${report.machine.cpu}, ${report.machine.cores} cores, ${report.machine.memoryGb} GB, Node ${report.machine.node}. Mock LLM: 500 ms to first token, 80 tokens at 50/s (nominal total ${NOMINAL_TOTAL} ms). Load generator, mock and server share the machine. Each level: ${durationS} s; users arrive over the first ${RAMP_MS / 1000} s, and turns started then are reported apart ("ramp") from the steady state (the main columns). "Server" columns come from the server's own /metrics (histogram bucket bounds).`,
+    `Machine: ${report.machine.cpu}, ${report.machine.cores} cores, ${report.machine.memoryGb} GB, Node ${report.machine.node}. Mock LLM: 500 ms to first token, 80 tokens at 50/s (nominal total ${NOMINAL_TOTAL} ms). Load generator, mock and server share the machine. Warm-up: 100 users for ${args.warmup} s. Each level: ${durationS} s; users arrive over the first ${RAMP_MS / 1000} s, and turns started then are reported apart ("ramp") from the steady state (the main columns). "Server" columns come from the server's own /metrics (histogram bucket bounds).`,
     '',
   ];
   if (report.chat) {

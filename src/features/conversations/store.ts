@@ -309,10 +309,15 @@ export async function settleUserMessage(db: Db, messageId: number, status: 'comp
 }
 
 /** User messages a dead process left `pending` (its turn can no longer end): they failed. */
+// A literal, not a parameter: only `status = 'pending'` written out lets SQLite and PostgreSQL use
+// the partial index (migration 0003); with `status = ?` the sweep walked the whole conversation.
+// Prepared: with PostgreSQL every turn sweeps.
+const failAbandonedRows = prepared<{ conversationId: number }, never>((db, p) =>
+  db.updateTable('messages').set({ status: 'failed' }).where('conversation_id', '=', p('conversationId')).where('status', '=', sql.lit('pending')),
+);
+
 export async function failAbandonedMessages(db: Db, conversationId: number): Promise<void> {
-  // A literal, not a parameter: only `status = 'pending'` written out lets SQLite and PostgreSQL use
-  // the partial index (migration 0003); with `status = ?` the sweep walked the whole conversation.
-  await db.updateTable('messages').set({ status: 'failed' }).where('conversation_id', '=', conversationId).where('status', '=', sql.lit('pending')).execute();
+  await failAbandonedRows(db, { conversationId });
 }
 
 /** Newest first; `before` is the id cursor of the previous page's last item. */
@@ -348,16 +353,14 @@ export async function uncompressedMessages(db: Db, conversationId: number, limit
  * history cache when it holds them (embedded mode, ./history-cache.ts), else four columns from the
  * database. Writers above keep the cache right; anything else that changes messages must too.
  */
+// Prepared: with PostgreSQL (no history cache) every turn reads it.
+const recentHistoryRows = prepared<{ conversationId: number; limit: number }, Pick<MessageRow, 'id' | 'role' | 'content' | 'character_id'>>((db, p) =>
+  db.selectFrom('messages').select(['id', 'role', 'content', 'character_id']).where('conversation_id', '=', p('conversationId')).where('compressed', '=', 0).orderBy('id', 'desc').limit(p('limit')),
+);
+
 export async function recentHistory(db: Db, conversationId: number, limit: number): Promise<HistoryRow[]> {
   return readHistory(db, conversationId, limit, async () => {
-    const rows = await db
-      .selectFrom('messages')
-      .select(['id', 'role', 'content', 'character_id'])
-      .where('conversation_id', '=', conversationId)
-      .where('compressed', '=', 0)
-      .orderBy('id', 'desc')
-      .limit(limit)
-      .execute();
+    const { rows } = await recentHistoryRows(db, { conversationId, limit });
     return rows.reverse().map((r) => ({ id: r.id, role: r.role, content: r.content, characterId: r.character_id }));
   });
 }

@@ -59,7 +59,9 @@ export interface DecisionTrace {
 /** As stored: the prompt as a `prompt_parts` hash (stored once, like a reply's parts), the model resolved. */
 export type DecisionRecord = Omit<DecisionTrace, 'messageId' | 'prompt' | 'model'> & { v: 1; model: string; promptHash: string };
 
-const BATCH_MS = 100;
+// Reads flush the queue first (the inspector, shutdown), so a record is never missing where it is
+// looked for; a long batch makes the records' writes a few statements a second at any turn rate.
+const BATCH_MS = 1000;
 const sha = (text: string) => hash('sha256', text, 'base64url').slice(0, 32);
 // The same long parts (a character's rules and profile, older history) come back every turn: a
 // lookup by the text costs a fraction of hashing it again. Short texts are hashed directly.
@@ -142,7 +144,7 @@ export function createInspectionRecorder(deps: {
   }
 
   // Records wait up to BATCH_MS and are written together: at a hundred turns a second that is
-  // one transaction per ~10 turns instead of four statements per turn.
+  // one transaction per ~100 turns instead of four statements per turn.
   let queued: ReplyTrace[] = [];
   let timer: NodeJS.Timeout | undefined;
   let pending = Promise.resolve();
