@@ -1,5 +1,5 @@
 /**
- * npx tsx bench/floor.ts [--users 200] [--duration 20] [--rounds 1] [--frame 100] [--variants bare,sqlite]
+ * npx tsx bench/floor.ts [--users 200] [--duration 20] [--rounds 1] [--frame 100] [--variants bare,sqlite] [--warmup 8]
  *
  * The floor of a streamed turn under bench/run.ts's realistic load (the same mock: 500 ms to the
  * first token, 80 tokens at 50/s; the same closed-loop users with a 1 s pause between turns):
@@ -7,7 +7,9 @@
  * provider with no framework and no features, without and with the turn's three SQLite writes.
  * Set beside `bench/run.ts --levels 200 --scenarios chat` run in the same window, it says how much
  * of a turn is the unavoidable I/O of Node (socket reads and writes, timers, HTTP parsing) and how
- * much is ours. Each round measures both variants, one after the other, after an 8 s warm-up.
+ * much is ours. Each round measures each variant in a fresh process after a warm-up (8 s; `--warmup`).
+ * Variants: bare; sqlite (+ the turn's three writes); node-http (the upstream read with node:http's
+ * client instead of undici); raw-write (frames written straight to the socket, framed by hand).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +17,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { api, chatTurn, freePort, percentile, round, sampleProcess, sleep, startProcess, stopProcess, waitForHttp, type TurnOutcome } from './lib.js';
 
-const { values: args } = parseArgs({ options: { users: { type: 'string', default: '200' }, duration: { type: 'string', default: '20' }, rounds: { type: 'string', default: '1' }, frame: { type: 'string', default: '100' }, variants: { type: 'string', default: 'bare,sqlite' } } });
+const { values: args } = parseArgs({ options: { users: { type: 'string', default: '200' }, duration: { type: 'string', default: '20' }, rounds: { type: 'string', default: '1' }, frame: { type: 'string', default: '100' }, variants: { type: 'string', default: 'bare,sqlite' }, warmup: { type: 'string', default: '8' } } });
 const USERS = Number(args.users);
 const NOMINAL_TOTAL = 2080;
 
@@ -58,7 +60,7 @@ async function main() {
         const server = startProcess(process.execPath, [...nodeArgs, '--import', 'tsx', 'bench/floor-server.ts', '--frame', args.frame!, '--port', String(port), '--llm', `http://127.0.0.1:${mockPort}/v1`, ...extra], {}, 'floor');
         try {
           await waitForHttp(`http://127.0.0.1:${port}/healthz`);
-          await load(`http://127.0.0.1:${port}`, server.pid!, 100, 8); // warm-up (JIT, pools)
+          await load(`http://127.0.0.1:${port}`, server.pid!, 100, Number(args.warmup)); // warm-up (JIT, pools), as bench/run.ts --warmup
           const result = await load(`http://127.0.0.1:${port}`, server.pid!, USERS, Number(args.duration));
           console.log(JSON.stringify({ variant, frameMs: Number(args.frame), users: USERS, ...result }));
         } finally {

@@ -308,7 +308,6 @@ export async function settleUserMessage(db: Db, messageId: number, status: 'comp
   await settleUserMessageRow(db, { id: messageId, status });
 }
 
-/** User messages a dead process left `pending` (its turn can no longer end): they failed. */
 // A literal, not a parameter: only `status = 'pending'` written out lets SQLite and PostgreSQL use
 // the partial index (migration 0003); with `status = ?` the sweep walked the whole conversation.
 // Prepared: with PostgreSQL every turn sweeps.
@@ -316,6 +315,7 @@ const failAbandonedRows = prepared<{ conversationId: number }, never>((db, p) =>
   db.updateTable('messages').set({ status: 'failed' }).where('conversation_id', '=', p('conversationId')).where('status', '=', sql.lit('pending')),
 );
 
+/** User messages a dead process left `pending` (its turn can no longer end): they failed. */
 export async function failAbandonedMessages(db: Db, conversationId: number): Promise<void> {
   await failAbandonedRows(db, { conversationId });
 }
@@ -348,16 +348,16 @@ export async function uncompressedMessages(db: Db, conversationId: number, limit
   return rows.reverse().map(rowToMessage);
 }
 
-/**
- * The newest uncompressed messages as a prompt reads them, oldest first: from the process's
- * history cache when it holds them (embedded mode, ./history-cache.ts), else four columns from the
- * database. Writers above keep the cache right; anything else that changes messages must too.
- */
 // Prepared: with PostgreSQL (no history cache) every turn reads it.
 const recentHistoryRows = prepared<{ conversationId: number; limit: number }, Pick<MessageRow, 'id' | 'role' | 'content' | 'character_id'>>((db, p) =>
   db.selectFrom('messages').select(['id', 'role', 'content', 'character_id']).where('conversation_id', '=', p('conversationId')).where('compressed', '=', 0).orderBy('id', 'desc').limit(p('limit')),
 );
 
+/**
+ * The newest uncompressed messages as a prompt reads them, oldest first: from the process's
+ * history cache when it holds them (embedded mode, ./history-cache.ts), else four columns from the
+ * database. Writers above keep the cache right; anything else that changes messages must too.
+ */
 export async function recentHistory(db: Db, conversationId: number, limit: number): Promise<HistoryRow[]> {
   return readHistory(db, conversationId, limit, async () => {
     const { rows } = await recentHistoryRows(db, { conversationId, limit });
