@@ -9,7 +9,7 @@
 import { StringDecoder } from 'node:string_decoder';
 import { Agent, buildConnector, errors as undiciErrors } from 'undici';
 import { ReadPacer, socketBeingRead, trackingConnector } from './read-pacing.js';
-import { SseChunkReader, deltaText } from './sse-data.js';
+import { SseDataParser, deltaText } from './sse-data.js';
 import { ProviderError, estimateTokens, type JsonMode, type LlmProvider, type LlmUsage, type ProviderRequest } from './types.js';
 
 export const OPENROUTER_BASE_URL = 'https://openrouter.ai/api/v1';
@@ -107,22 +107,21 @@ export function createOpenAiCompatibleProvider(options: OpenAiCompatibleOptions)
   /**
    * One streamed POST on undici's dispatcher, its handler fed the body's chunks directly: no body
    * stream, no promise per chunk (per network chunk a turn paid for a Readable's buffering, events
-   * and ticks: bench/RESULTS.md). Token text read straight from the bytes goes to `onTokens`,
-   * every other SSE `data:` payload to `onData`, both synchronously (./sse-data.ts `SseChunkReader`);
+   * and ticks: bench/RESULTS.md). Each SSE `data:` payload goes to `onData` synchronously;
    * `afterRead` runs once what one socket read brought has been parsed (undici hands it over as
    * many HTTP chunks, one per upstream write), and answering true pauses reading for `paceMs`
    * (./read-pacing.ts). A throw in either aborts the exchange with that error. A 4xx/5xx answer
    * rejects with its ProviderError.
    */
-  function exchange(body: string, signal: AbortSignal, paceMs: number, onTokens: (text: string) => void, onData: (data: string) => void, afterRead: () => boolean): Promise<void> {
+  function exchange(body: string, signal: AbortSignal, paceMs: number, onData: (data: string) => void, afterRead: () => boolean): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       let settled = false;
       let status = 0;
       let retryAfter: string | undefined;
       let errorBody = '';
-      const reader = new SseChunkReader(onTokens, onData);
-      // An error answer's text (a character may span two network chunks).
-      const errorDecoder = new StringDecoder('utf8');
+      const parser = new SseDataParser();
+      // A character may span two network chunks.
+      const decoder = new StringDecoder('utf8');
       let controller: { abort(reason: Error): void } | undefined;
       let pacer: ReadPacer | undefined;
       let readQueued = false;
@@ -181,11 +180,11 @@ export function createOpenAiCompatibleProvider(options: OpenAiCompatibleOptions)
           onResponseData(_c, chunk) {
             if (settled) return;
             if (status >= 400) {
-              if (errorBody.length < 64 * 1024) errorBody += errorDecoder.write(chunk);
+              if (errorBody.length < 64 * 1024) errorBody += decoder.write(chunk);
               return;
             }
             try {
-              reader.push(chunk);
+              for (const data of parser.push(decoder.write(chunk))) onData(data);
             } catch (err) {
               stop(err as Error);
               return;
@@ -214,9 +213,6 @@ export function createOpenAiCompatibleProvider(options: OpenAiCompatibleOptions)
       let completion = '';
       // The text of one socket read, told in one call (a frame's worth when reads are paced).
       let gathered = '';
-      const onTokens = (text: string) => {
-        gathered += text;
-      };
       const onData = (data: string) => {
         if (data === '[DONE]') return;
         const fast = deltaText(data);
@@ -240,7 +236,7 @@ export function createOpenAiCompatibleProvider(options: OpenAiCompatibleOptions)
         return true;
       };
       try {
-        await exchange(JSON.stringify(payload(req)), signal, req.paceMs ?? 0, onTokens, onData, afterRead);
+        await exchange(JSON.stringify(payload(req)), signal, req.paceMs ?? 0, onData, afterRead);
         // An aborted exchange may just end; an aborted answer is not a finished one.
         signal.throwIfAborted();
       } catch (err) {

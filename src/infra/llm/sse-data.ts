@@ -1,5 +1,3 @@
-import { StringDecoder } from 'node:string_decoder';
-
 /**
  * The `data:` payloads of a server-sent-event stream, fed in text chunks as they arrive: the hot
  * path of every streamed LLM reply, so it returns a plain array per chunk (no generator, no event
@@ -12,11 +10,6 @@ export class SseDataParser {
   private rest = '';
   private data: string[] = [];
   private afterCr = false;
-
-  /** Nothing unfinished is held: the next chunk starts a new line of a new event. */
-  get idle(): boolean {
-    return this.rest === '' && this.data.length === 0 && !this.afterCr;
-  }
 
   /** Payloads completed by this chunk, in order. */
   push(chunk: string): string[] {
@@ -94,97 +87,4 @@ export function deltaText(data: string): string | undefined {
     }
   }
   return undefined;
-}
-
-const DATA_PREFIX = Buffer.from('data: ');
-const DELTA_BYTES = Buffer.from(DELTA_CONTENT);
-const USAGE_BYTES = Buffer.from('"usage":{');
-const ERROR_BYTES = Buffer.from('"error"');
-const LF = 10;
-const CR = 13;
-const QUOTE = 34;
-const BACKSLASH = 92;
-
-/** `needle` in `buf` between `from` and `to`. */
-const within = (buf: Buffer, needle: Buffer | number, from: number, to: number) => {
-  const at = buf.indexOf(needle, from);
-  return at >= 0 && at < to ? at : -1;
-};
-
-/**
- * The token text of a network chunk that is nothing but whole compact token events
- * (`data: {…"delta":{"content":"…"…}\n\n`, once or more), read from the bytes: only the text
- * itself is decoded. `undefined` for anything else (a split event, CR line ends, comments, other
- * fields, `[DONE]`, usage, errors, any shape `deltaText` would not read): the caller parses that
- * chunk the ordinary way. The same answer as `SseDataParser` + `deltaText` for every chunk it
- * accepts (tested); UTF-8 never puts `"` or `\` inside a multi-byte character, so the scan is safe.
- */
-export function compactDeltaText(buf: Buffer): string | undefined {
-  let text = '';
-  let at = 0;
-  const n = buf.length;
-  if (n === 0) return undefined;
-  while (at < n) {
-    if (at + DATA_PREFIX.length > n || buf.compare(DATA_PREFIX, 0, DATA_PREFIX.length, at, at + DATA_PREFIX.length) !== 0) return undefined;
-    // One line, then the blank line that ends the event.
-    const end = buf.indexOf(LF, at);
-    if (end < 0 || end + 1 >= n || buf[end + 1] !== LF || within(buf, CR, at, end) >= 0) return undefined;
-    const delta = within(buf, DELTA_BYTES, at, end);
-    if (delta < 0 || within(buf, USAGE_BYTES, at, end) >= 0 || within(buf, ERROR_BYTES, at, end) >= 0) return undefined;
-    const from = delta + DELTA_BYTES.length;
-    let escaped = false;
-    let close = -1;
-    for (let i = from; i < end; i++) {
-      const c = buf[i];
-      if (c === BACKSLASH) {
-        escaped = true;
-        i++;
-      } else if (c === QUOTE) {
-        close = i;
-        break;
-      }
-    }
-    if (close < 0) return undefined;
-    const raw = buf.toString('utf8', from, close);
-    if (escaped) {
-      try {
-        text += JSON.parse(`"${raw}"`) as string;
-      } catch {
-        return undefined;
-      }
-    } else {
-      text += raw;
-    }
-    at = end + 2;
-  }
-  return text;
-}
-
-/**
- * An OpenAI-compatible stream's network chunks, in order: token text to `onText`, every other
- * event's `data:` payload to `onData`. A chunk of whole compact token events (nearly all of them)
- * is read from its bytes; anything else, or anything while an event is unfinished, goes through
- * the decoder and `SseDataParser`, exactly as before (a token event that reaches `onData` is
- * still read by the caller with `deltaText`).
- */
-export class SseChunkReader {
-  private readonly parser = new SseDataParser();
-  private readonly decoder = new StringDecoder('utf8');
-  // The decoder can only hold part of a character when the last chunk it saw ended in a non-ASCII byte.
-  private decoderIdle = true;
-
-  constructor(
-    private readonly onText: (text: string) => void,
-    private readonly onData: (data: string) => void,
-  ) {}
-
-  push(chunk: Buffer): void {
-    const text = this.decoderIdle && this.parser.idle ? compactDeltaText(chunk) : undefined;
-    if (text !== undefined) {
-      if (text) this.onText(text);
-      return;
-    }
-    for (const data of this.parser.push(this.decoder.write(chunk))) this.onData(data);
-    this.decoderIdle = chunk.length === 0 || chunk[chunk.length - 1] < 0x80;
-  }
 }
