@@ -239,25 +239,7 @@ export function createOpenAiService(deps: OpenAiDeps) {
   async function completeGroup(caller: ApiCaller, model: ModelRow, req: CompletionRequest, history: InputMessage[], sink: TurnSink): Promise<CompletionResult> {
     if (req.stateless) throw new AppError('bad_request:stateless_group', 'Stateless mode is for characters: a group round needs its stored chat', { details: { param: 'fastnpc.stateless' } });
     const parts: SpokenPart[] = [];
-    // Records each member's reply as it streams, for the answer's content and `fastnpc.messages`.
-    const recording: TurnSink = {
-      signal: sink.signal,
-      begin: () => sink.begin(),
-      token(text) {
-        const p = parts[parts.length - 1];
-        if (p) p.content += text;
-        sink.token(text);
-      },
-      speaker(data) {
-        parts.push({ ...data, messageId: 0, content: '' });
-        sink.speaker(data);
-      },
-      messageDone(data) {
-        const p = parts[parts.length - 1];
-        if (p) p.messageId = data.messageId;
-        sink.messageDone(data);
-      },
-    };
+    const recording = recordingSink(sink, parts);
     const done = await deps.groups.turn(actorOf(caller), model.id, { content: history[history.length - 1].content }, recording);
     const content = parts.map((p) => speakerPrefix(p.name) + p.content).join('\n\n');
     // The round's calls report no usage to the caller; estimated like a provider that reports none.
@@ -293,3 +275,28 @@ export function createOpenAiService(deps: OpenAiDeps) {
 }
 
 export type OpenAiService = ReturnType<typeof createOpenAiService>;
+
+/**
+ * The caller's sink, also recording each member's reply as it streams (the answer's content and
+ * `fastnpc.messages`). Everything else is the caller's own: the abort signal, `begin`, and the
+ * frame pace (without it the group's upstream reads went unpaced).
+ */
+export function recordingSink(sink: TurnSink, parts: SpokenPart[]): TurnSink {
+  return {
+    ...sink,
+    token(text) {
+      const p = parts[parts.length - 1];
+      if (p) p.content += text;
+      sink.token(text);
+    },
+    speaker(data) {
+      parts.push({ ...data, messageId: 0, content: '' });
+      sink.speaker(data);
+    },
+    messageDone(data) {
+      const p = parts[parts.length - 1];
+      if (p) p.messageId = data.messageId;
+      sink.messageDone(data);
+    },
+  };
+}
