@@ -211,7 +211,7 @@ export function createChatService(deps: ChatDeps) {
     const { prompt, historyTokens: before } = await buildPrompt(actor, character, turn.conversationId, ctx.personaId, settings, options.history);
     deps.observePrelude?.((performance.now() - startedAt) / 1000);
     const r = await turn.reply(
-      { purpose: 'chat', messages: options.extra ? [...prompt.messages, ...options.extra] : prompt.messages, ...samplingOf(settings), userId: actor.userId, hints: { characterName: character.name, profile: character.profile }, ...options.llm },
+      { purpose: 'chat', messages: options.extra ? [...prompt.messages, ...options.extra] : prompt.messages, ...samplingOf(settings), userId: actor.userId, hints: { characterName: character.name, profile: character.profile }, ...askedOnly(options.llm) },
       character.id,
       { lore: prompt.lore?.fired },
     );
@@ -279,6 +279,11 @@ export function createChatService(deps: ChatDeps) {
 
     /** One reply inside a turn another transport runs (the OpenAI-compatible API), with its LLM options and, stateless, its own history. */
     reply: generate,
+
+    /** The owner's settings under the character's own model, sampling and context (what a turn of another transport answers with). */
+    async settingsFor(userId: number, characterId: number): Promise<TurnSettings> {
+      return withOwnSettings(await deps.users.getSettings(userId), characterId);
+    },
 
     /** Shows version `index` of a reply (swipe); history, memory and export use the shown one. */
     async chooseAlternative(actor: Actor, target: ChatTarget, messageId: number, index: number): Promise<Message> {
@@ -487,3 +492,13 @@ export function createChatService(deps: ChatDeps) {
 export const CHAT_EXPORT_FORMAT = 'fastnpc.chat.v1';
 
 export type ChatService = ReturnType<typeof createChatService>;
+
+/** A caller's sampling (an API request) overrides the character's own only where it sets a value. */
+function askedOnly(llm: ReplyOptions['llm']): ReplyOptions['llm'] {
+  if (!llm) return undefined;
+  const asked: NonNullable<ReplyOptions['llm']> = {};
+  if (llm.temperature !== undefined) asked.temperature = llm.temperature;
+  if (llm.maxTokens !== undefined) asked.maxTokens = llm.maxTokens;
+  if (llm.stop !== undefined) asked.stop = llm.stop;
+  return asked;
+}

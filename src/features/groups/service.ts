@@ -7,7 +7,7 @@
 import { Type } from '@sinclair/typebox';
 import type { Cache } from '../../infra/cache/cache.js';
 import type { Db } from '../../infra/db/index.js';
-import type { LlmGateway } from '../../infra/llm/index.js';
+import type { LlmGateway, LlmRequest } from '../../infra/llm/index.js';
 import { AppError, notFound } from '../../errors.js';
 import type { PromptRegistry } from '../prompts/registry.js';
 import { avatarUrl, type CharactersService } from '../characters/service.js';
@@ -123,6 +123,9 @@ export const groupConversationKey = (groupId: number) => `conv:group:${groupId}`
 
 const RULE_DECISIONS: ReadonlySet<DecidedBy> = new Set(['mention', 'addressed', 'only_choice', 'round_robin', 'everyone_once', 'manual', 'requested']);
 
+/** Sampling an API request asks for (/v1): over the group's and the members' own settings. */
+export type CallerSampling = Pick<LlmRequest, 'temperature' | 'maxTokens' | 'stop'>;
+
 /** A short description of a member for the others' prompts and the moderator. */
 export function briefOf(c: Character): string {
   const identity = (c.profile.identity ?? {}) as Record<string, unknown>;
@@ -225,12 +228,13 @@ export function createGroupsService(deps: GroupsDeps) {
   }
 
   /** Streams one member's reply and stores it; a broken or aborted stream stores what came, marked. */
-  async function speak(g: Group, speaker: Character, members: Character[], turn: Turn, groupSettings: TurnSettings, names: Map<number, string>, reason: StoredReason | null = null): Promise<Message> {
-    // The group's own choices win; where it sets none, the speaker's own apply.
-    const settings = effectiveSettings(groupSettings, ...(await ownSettings(['group', g.id], ['character', speaker.id])));
+  async function speak(g: Group, speaker: Character, members: Character[], turn: Turn, groupSettings: TurnSettings, names: Map<number, string>, reason: StoredReason | null = null, caller?: CallerSampling): Promise<Message> {
+    // The caller's own sampling (an API request) wins, then the group's choices; where neither sets one, the speaker's own apply.
+    const asked: ChatLlmSettings[] = caller ? [{ model: null, temperature: caller.temperature ?? null, maxTokens: caller.maxTokens ?? null, contextTokens: null }] : [];
+    const settings = effectiveSettings(groupSettings, ...asked, ...(await ownSettings(['group', g.id], ['character', speaker.id])));
     const prompt = await buildPrompt(g, speaker, members, turn.conversationId, settings, names);
     const { message } = await turn.reply(
-      { purpose: 'chat', messages: prompt.messages, ...samplingOf(settings), userId: g.userId, hints: { characterName: speaker.name, profile: speaker.profile } },
+      { purpose: 'chat', messages: prompt.messages, ...samplingOf(settings), ...(caller?.stop ? { stop: caller.stop } : {}), userId: g.userId, hints: { characterName: speaker.name, profile: speaker.profile } },
       speaker.id,
       undefined,
       { speakerReason: reason ? JSON.stringify(reason) : null },
@@ -279,9 +283,9 @@ export function createGroupsService(deps: GroupsDeps) {
   }
 
   /** Streams a member's reply, stores it with why it was chosen, and tells the client. */
-  async function speakAs(g: Group, speaker: Character, members: Character[], turn: Turn, settings: UserSettings, names: Map<number, string>, reason: StoredReason | null): Promise<Message> {
+  async function speakAs(g: Group, speaker: Character, members: Character[], turn: Turn, settings: UserSettings, names: Map<number, string>, reason: StoredReason | null, caller?: CallerSampling): Promise<Message> {
     turn.sink.speaker({ characterId: speaker.id, name: speaker.name });
-    const message = await speak(g, speaker, members, turn, settings, names, reason);
+    const message = await speak(g, speaker, members, turn, settings, names, reason, caller);
     turn.sink.messageDone({ messageId: message.id });
     return message;
   }
@@ -374,7 +378,7 @@ export function createGroupsService(deps: GroupsDeps) {
      * A user message and the replies it draws. Validation, 404 and 409 happen before `io.begin()`;
      * after it, a failure ends the turn (already stored replies stay) and is the caller's error frame.
      */
-    async turn(actor: Actor, groupId: number, input: { content: string; speakerId?: number }, sink: TurnSink): Promise<TurnResult> {
+    async turn(actor: Actor, groupId: number, input: { content: string; speakerId?: number; llm?: CallerSampling }, sink: TurnSink): Promise<TurnResult> {
       const g = await owned(actor, groupId);
       if (!g.members.length) throw memberCountError(0);
       if (input.speakerId !== undefined && !g.members.some((m) => m.characterId === input.speakerId)) {
@@ -433,7 +437,7 @@ export function createGroupsService(deps: GroupsDeps) {
           if (RULE_DECISIONS.has(d.by)) result.ruleRounds++;
           result.decidedBy[d.by] = (result.decidedBy[d.by] ?? 0) + 1;
           const speaker = members.find((c) => c.id === (d as { id: number }).id)!;
-          const message = await speakAs(g, speaker, members, turn, settings, names, reason ?? { by: d.by });
+          const message = await speakAs(g, speaker, members, turn, settings, names, reason ?? { by: d.by }, input.llm);
           if (call) recordCall(call, message.id, d.by);
           result.messageIds.push(message.id);
           result.rounds++;

@@ -185,7 +185,8 @@ export function createOpenAiService(deps: OpenAiDeps) {
 
   async function completeCharacter(caller: ApiCaller, model: ModelRow, req: CompletionRequest, history: InputMessage[], sink: TurnSink, startedAt: number): Promise<CompletionResult> {
     const actor = actorOf(caller);
-    const settings = await deps.users.getSettings(caller.userId);
+    // The character's own model and sampling, as in the web app; the request's own sampling goes over them.
+    const settings = await chat.settingsFor(caller.userId, model.id);
     const chatModel = settings.chatModel ?? undefined;
     const last = history[history.length - 1];
     const llm = { temperature: req.temperature, maxTokens: req.maxTokens, stop: req.stop };
@@ -240,7 +241,8 @@ export function createOpenAiService(deps: OpenAiDeps) {
     if (req.stateless) throw new AppError('bad_request:stateless_group', 'Stateless mode is for characters: a group round needs its stored chat', { details: { param: 'fastnpc.stateless' } });
     const parts: SpokenPart[] = [];
     const recording = recordingSink(sink, parts);
-    const done = await deps.groups.turn(actorOf(caller), model.id, { content: history[history.length - 1].content }, recording);
+    const llm = { temperature: req.temperature, maxTokens: req.maxTokens, stop: req.stop };
+    const done = await deps.groups.turn(actorOf(caller), model.id, { content: history[history.length - 1].content, llm }, recording);
     const content = parts.map((p) => speakerPrefix(p.name) + p.content).join('\n\n');
     // The round's calls report no usage to the caller; estimated like a provider that reports none.
     const usage = { promptTokens: 0, completionTokens: estimateTokens(content) };

@@ -319,6 +319,40 @@ describe.each(DIALECTS)('OpenAI-compatible API on %s', (dialect) => {
     expect((await failure(api.chat.completions.create({ model: '桃园', messages: [{ role: 'user', content: 'x' }], fastnpc: { stateless: true } } as never))).status).toBe(400);
   });
 
+  const recordOf = async (messageId: number) => {
+    await t.ctx.inspections.flush();
+    const row = await t.ctx.database.db.selectFrom('message_inspections').select('record_json').where('message_id', '=', messageId).executeTakeFirstOrThrow();
+    return JSON.parse(row.record_json) as { params: { temperature: number | null; maxTokens: number | null } };
+  };
+
+  it("keeps a character's own sampling where the request sets none, and the request's where it does", async () => {
+    const c = t.client();
+    await c.register();
+    const du = await importCard(c, '杜甫');
+    expect((await c.put(`/api/characters/${du.id}/llm`, { model: null, temperature: 0.7, maxTokens: 64, contextTokens: null })).status).toBe(200);
+    const api = client((await c.post('/api/me/api-keys', { name: 's' })).body.token);
+    const plain = await api.chat.completions.create({ model: `character/${du.id}`, messages: [{ role: 'user', content: `hi ${mock({ tokens: 2 })}` }] });
+    expect((await recordOf((plain as any).fastnpc.messageId)).params).toEqual({ temperature: 0.7, maxTokens: 64 });
+    const asked = await api.chat.completions.create({ model: `character/${du.id}`, temperature: 0.2, messages: [{ role: 'user', content: `again ${mock({ tokens: 2 })}` }] });
+    expect((await recordOf((asked as any).fastnpc.messageId)).params).toEqual({ temperature: 0.2, maxTokens: 64 });
+  });
+
+  it("a group's members answer with the request's temperature, reply length and stop sequences", async () => {
+    const c = t.client();
+    await c.register();
+    const a = await importCard(c, '刘备');
+    const b = await importCard(c, '诸葛亮');
+    await c.post('/api/groups', { name: '草庐', memberIds: [a.id, b.id], mode: 'everyone_once' });
+    const api = client((await c.post('/api/me/api-keys', { name: 'g2' })).body.token);
+    const r = await api.chat.completions.create({ model: '草庐', temperature: 0.4, max_tokens: 50, stop: ['t3'], messages: [{ role: 'user', content: `请讲 ${mock({ numbered: true, tokens: 6 })}` }] });
+    const parts = (r as any).fastnpc.messages as { name: string; content: string; messageId: number }[];
+    expect(parts).toHaveLength(2);
+    for (const p of parts) {
+      expect(p.content).toBe('t1 t2 ');
+      expect((await recordOf(p.messageId)).params).toEqual({ temperature: 0.4, maxTokens: 50 });
+    }
+  });
+
   it('schedules memory work after stateful turns: the chat is compressed in the background', async () => {
     const c = t.client();
     await c.register();
