@@ -172,7 +172,7 @@ export async function serveTurn<T, J = T>(
   reply.raw.on('close', onClose);
   try {
     if (!wantsEventStream(request)) {
-      const result = await run(silentSink(abort.signal));
+      const result = await run(answerSink(options, abort.signal));
       return finish.json ? finish.json(result) : result;
     }
     const streamed = streamedSink(request, reply, options, abort);
@@ -206,6 +206,14 @@ const OUR_FRAMES: TurnFrames = {
  * The SSE side of a turn: opens on `begin` (or the first event), coalesces tokens, writes frames;
  * `end(last)` writes the last frames and closes. `abort` fires when the client goes away.
  */
+/**
+ * The sink of a turn answered as one JSON body: no events, but the upstream is read at the frame
+ * pace all the same (nobody sees the text before the end, and each read costs a wake-up).
+ */
+export function answerSink(options: TurnStreaming, signal: AbortSignal): TurnSink {
+  return silentSink(signal, (options.coalesceMs ?? FRAME_MS) || undefined);
+}
+
 export function streamedSink(request: FastifyRequest, reply: FastifyReply, options: TurnStreaming, abort: AbortController, frames: TurnFrames = OUR_FRAMES) {
   const windowMs = options.coalesceMs ?? FRAME_MS;
   let sse: SseStream | undefined;

@@ -240,6 +240,6 @@ function unsaved(m: Pick<Message, 'role' | 'content' | 'characterId'>, at: numbe
 }
 
 /** A sink that drops events: a JSON (non-streamed) turn, which still stops when the client goes away. */
-export function silentSink(signal: AbortSignal): TurnSink {
-  return { token() {}, speaker() {}, messageDone() {}, begin() {}, signal };
+export function silentSink(signal: AbortSignal, paceMs?: number): TurnSink {
+  return { token() {}, speaker() {}, messageDone() {}, begin() {}, signal, paceMs };
 }

@@ -10,9 +10,9 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { AppError } from '../../errors.js';
 import { toAppError } from '../../http/errors.js';
 import { enforceRateLimit } from '../../http/rate-limit.js';
-import { streamedSink, type TurnStreaming } from '../../http/sse.js';
+import { answerSink, streamedSink, type TurnStreaming } from '../../http/sse.js';
 import type { RateLimiter } from '../../infra/rate-limit/rate-limiter.js';
-import { silentSink } from '../conversations/engine.js';
+import type { TurnSink } from '../conversations/engine.js';
 import type { ApiCaller, ApiKeysService } from '../api-keys/service.js';
 import { modelId, type InputMessage, type OpenAiService } from './service.js';
 import type { ModelRow } from './store.js';
@@ -198,7 +198,7 @@ async function serveCompletion(
   deps: OpenAiRouteDeps,
   stream: boolean,
   includeUsage: boolean,
-  run: (sink: ReturnType<typeof silentSink>) => ReturnType<OpenAiService['complete']>,
+  run: (sink: TurnSink) => ReturnType<OpenAiService['complete']>,
   model: string,
 ) {
   const abort = new AbortController();
@@ -208,7 +208,7 @@ async function serveCompletion(
   reply.raw.on('close', onClose);
   const meta = newMeta(model);
   try {
-    if (!stream) return completionBody(meta, await run(silentSink(abort.signal)));
+    if (!stream) return completionBody(meta, await run(answerSink(deps.streaming, abort.signal)));
     const frames = chunkFrames(meta, includeUsage);
     const streamed = streamedSink(request, reply, deps.streaming, abort, frames);
     try {
