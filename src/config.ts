@@ -166,7 +166,7 @@ const settings = {
   sessionTtlDays: int('FASTNPC_SESSION_TTL_DAYS', 30, 1, 365, 'Sliding session lifetime in days'),
   authRatePerMin: int('FASTNPC_AUTH_RATE_PER_MIN', 10, 0, 100_000, 'Register/login attempts per IP per minute (0 = unlimited)'),
   chatRatePerMin: int('FASTNPC_CHAT_RATE_PER_MIN', 30, 0, 100_000, 'Chat turns per user per minute (0 = unlimited)'),
-  streamFrameMs: int('FASTNPC_STREAM_FRAME_MS', 100, 0, 1000, "Streamed replies: tokens after the first go out in frames of this many ms, and the model's stream is read at that pace (0 = each token as it comes: least delay, most CPU)"),
+  streamFrameMs: int('FASTNPC_STREAM_FRAME_MS', 100, 0, 1000, "Streamed replies: tokens after the first go out in frames of this many ms, and the model's stream is read at that pace (also for replies answered as one JSON body; 0 = each token as it comes: least delay, most CPU)"),
   apiRatePerMin: int('FASTNPC_API_RATE_PER_MIN', 60, 0, 100_000, 'Requests per API key per minute on the OpenAI-compatible /v1 routes, unless the key sets its own (0 = unlimited)'),
   creationRatePerMin: int('FASTNPC_CREATION_RATE_PER_MIN', 10, 0, 100_000, 'Character creations per user per minute (0 = unlimited)'),
 
