@@ -202,20 +202,24 @@ const OUR_FRAMES: TurnFrames = {
   messageDone: (data) => frame('message_done', JSON.stringify(data)),
 };
 
-/**
- * The SSE side of a turn: opens on `begin` (or the first event), coalesces tokens, writes frames;
- * `end(last)` writes the last frames and closes. `abort` fires when the client goes away.
- */
+/** The frame window of these options, and the pace it sets for upstream reads (undefined when frames are off: 0). */
+const frameWindow = (options: TurnStreaming) => options.coalesceMs ?? FRAME_MS;
+const paceOf = (windowMs: number) => windowMs || undefined;
+
 /**
  * The sink of a turn answered as one JSON body: no events, but the upstream is read at the frame
  * pace all the same (nobody sees the text before the end, and each read costs a wake-up).
  */
 export function answerSink(options: TurnStreaming, signal: AbortSignal): TurnSink {
-  return silentSink(signal, (options.coalesceMs ?? FRAME_MS) || undefined);
+  return silentSink(signal, paceOf(frameWindow(options)));
 }
 
+/**
+ * The SSE side of a turn: opens on `begin` (or the first event), coalesces tokens, writes frames;
+ * `end(last)` writes the last frames and closes. `abort` fires when the client goes away.
+ */
 export function streamedSink(request: FastifyRequest, reply: FastifyReply, options: TurnStreaming, abort: AbortController, frames: TurnFrames = OUR_FRAMES) {
-  const windowMs = options.coalesceMs ?? FRAME_MS;
+  const windowMs = frameWindow(options);
   let sse: SseStream | undefined;
   let pending = '';
   let timer: NodeJS.Timeout | undefined;
@@ -245,7 +249,7 @@ export function streamedSink(request: FastifyRequest, reply: FastifyReply, optio
   };
   const sink: TurnSink = {
     signal: abort.signal,
-    paceMs: windowMs || undefined,
+    paceMs: paceOf(windowMs),
     begin: () => void open(),
     token(text) {
       if (firstToken) {

@@ -75,7 +75,7 @@ export interface GroupRouteDeps {
   groups: GroupsService;
   limiter: RateLimiter;
   chatRatePerMin: number;
-  /** Request received → first token written, as the server sees it. */
+  /** How streamed turns are written: the frame window and the first-token metric. */
   streaming: TurnStreaming;
 }
 
