@@ -268,7 +268,7 @@ export async function buildCore(config: Config, options: CoreOptions & { log: Co
     lore: (character, messages, groupId) => lorebooks.loreFor(character, messages, groupId),
   });
   groupMemoryContext = groupMemoryContextOf(groups);
-  const openai = createOpenAiService({ db: database.db, engine, chat, groups, characters, users, observePrelude });
+  const openai = createOpenAiService({ db: database.db, engine, chat, groups, characters, observePrelude });
   const evaluations = createEvaluationsService({ db: database.db, llm, queue, pubsub, prompts: promptVersions, jobs: creation, defaultModel: config.llmModelChat ?? config.llmModel });
 
   if (options.runJobs ?? config.runJobs) {

@@ -5,7 +5,7 @@
  */
 import type { Cache } from '../../infra/cache/cache.js';
 import type { Db } from '../../infra/db/index.js';
-import type { ChatMessage, LlmRequest, LlmUsage } from '../../infra/llm/index.js';
+import type { ChatMessage, LlmUsage } from '../../infra/llm/index.js';
 import { AppError, notFound } from '../../errors.js';
 import type { PromptRegistry } from '../prompts/registry.js';
 import type { CharactersService } from '../characters/service.js';
@@ -24,7 +24,7 @@ import type { LoreResult } from '../lorebooks/activate.js';
 import { restoreVersions } from '../conversations/swipes.js';
 import type { ReplyDone, Turn, TurnEngine, TurnSink } from '../conversations/engine.js';
 import { readableTime } from '../../shared/readable-time.js';
-import { effectiveSettings, NO_CHAT_LLM_SETTINGS, samplingOf, type ChatLlmSettings, type ChatLlmTarget, type TurnSettings } from '../providers/chat-settings.js';
+import { askedLayer, effectiveSettings, NO_CHAT_LLM_SETTINGS, samplingOf, type AskedSampling, type ChatLlmSettings, type ChatLlmTarget, type TurnSettings } from '../providers/chat-settings.js';
 
 export interface ChatDeps {
   db: Db;
@@ -52,11 +52,12 @@ export type ReplyResult = ReplyDone & { message: Message };
 export type ChatTarget = { characterId: number } | { chatId: number };
 
 /**
- * What a caller may add to a reply: LLM options and the history when the client brings it (the
- * OpenAI-compatible API, stateless), or instructions after the prompt (continue).
+ * What a caller may add to a reply: stop sequences and the history when the client brings it (the
+ * OpenAI-compatible API, stateless), or instructions after the prompt (continue). A request's
+ * temperature and length go into its settings (`settingsFor`).
  */
 export interface ReplyOptions {
-  llm?: Pick<LlmRequest, 'temperature' | 'maxTokens' | 'stop'>;
+  stop?: string[];
   history?: HistoryMessage[];
   extra?: ChatMessage[];
 }
@@ -211,7 +212,7 @@ export function createChatService(deps: ChatDeps) {
     const { prompt, historyTokens: before } = await buildPrompt(actor, character, turn.conversationId, ctx.personaId, settings, options.history);
     deps.observePrelude?.((performance.now() - startedAt) / 1000);
     const r = await turn.reply(
-      { purpose: 'chat', messages: options.extra ? [...prompt.messages, ...options.extra] : prompt.messages, ...samplingOf(settings), userId: actor.userId, hints: { characterName: character.name, profile: character.profile }, ...askedOnly(options.llm) },
+      { purpose: 'chat', messages: options.extra ? [...prompt.messages, ...options.extra] : prompt.messages, ...samplingOf(settings), userId: actor.userId, hints: { characterName: character.name, profile: character.profile }, ...(options.stop ? { stop: options.stop } : {}) },
       character.id,
       { lore: prompt.lore?.fired },
     );
@@ -222,9 +223,9 @@ export function createChatService(deps: ChatDeps) {
 
   type Prepared = Resolved & { settings: TurnSettings; spec: { conversationId: number; model?: string; busyMessage: string } };
 
-  /** The owner's settings under the character's own model and sampling. */
-  async function withOwnSettings(user: UserSettings, characterId: number): Promise<TurnSettings> {
-    return effectiveSettings(user, (await deps.llmSettings?.('character', characterId)) ?? NO_CHAT_LLM_SETTINGS);
+  /** The owner's settings under the character's own model and sampling (and a request's own over those). */
+  async function withOwnSettings(user: UserSettings, characterId: number, asked?: AskedSampling): Promise<TurnSettings> {
+    return effectiveSettings(user, ...askedLayer(asked), (await deps.llmSettings?.('character', characterId)) ?? NO_CHAT_LLM_SETTINGS);
   }
 
   /** A turn's fixed part: the character, its chat and the owner's settings (all cached); the chat becomes current. */
@@ -280,9 +281,9 @@ export function createChatService(deps: ChatDeps) {
     /** One reply inside a turn another transport runs (the OpenAI-compatible API), with its LLM options and, stateless, its own history. */
     reply: generate,
 
-    /** The owner's settings under the character's own model, sampling and context (what a turn of another transport answers with). */
-    async settingsFor(userId: number, characterId: number): Promise<TurnSettings> {
-      return withOwnSettings(await deps.users.getSettings(userId), characterId);
+    /** The settings a turn of another transport answers with: the owner's, the character's own over them, the request's own over those. */
+    async settingsFor(userId: number, characterId: number, asked?: AskedSampling): Promise<TurnSettings> {
+      return withOwnSettings(await deps.users.getSettings(userId), characterId, asked);
     },
 
     /** Shows version `index` of a reply (swipe); history, memory and export use the shown one. */
@@ -492,13 +493,3 @@ export function createChatService(deps: ChatDeps) {
 export const CHAT_EXPORT_FORMAT = 'fastnpc.chat.v1';
 
 export type ChatService = ReturnType<typeof createChatService>;
-
-/** A caller's sampling (an API request) overrides the character's own only where it sets a value. */
-function askedOnly(llm: ReplyOptions['llm']): ReplyOptions['llm'] {
-  if (!llm) return undefined;
-  const asked: NonNullable<ReplyOptions['llm']> = {};
-  if (llm.temperature !== undefined) asked.temperature = llm.temperature;
-  if (llm.maxTokens !== undefined) asked.maxTokens = llm.maxTokens;
-  if (llm.stop !== undefined) asked.stop = llm.stop;
-  return asked;
-}

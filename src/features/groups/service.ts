@@ -7,7 +7,7 @@
 import { Type } from '@sinclair/typebox';
 import type { Cache } from '../../infra/cache/cache.js';
 import type { Db } from '../../infra/db/index.js';
-import type { LlmGateway, LlmRequest } from '../../infra/llm/index.js';
+import type { LlmGateway } from '../../infra/llm/index.js';
 import { AppError, notFound } from '../../errors.js';
 import type { PromptRegistry } from '../prompts/registry.js';
 import { avatarUrl, type CharactersService } from '../characters/service.js';
@@ -27,7 +27,7 @@ import type { DecisionTrace } from '../inspect/recorder.js';
 import type { LoreResult } from '../lorebooks/activate.js';
 import { aliasesOf, applyModerator, decide, moderatorFallback, type Decision, type GroupMode, type ModeratorAnswer, type Speaker } from './speaker.js';
 import { readableTime } from '../../shared/readable-time.js';
-import { effectiveSettings, NO_CHAT_LLM_SETTINGS, samplingOf, type ChatLlmSettings, type ChatLlmTarget, type TurnSettings } from '../providers/chat-settings.js';
+import { askedLayer, effectiveSettings, NO_CHAT_LLM_SETTINGS, samplingOf, type AskedSampling, type ChatLlmSettings, type ChatLlmTarget, type TurnSettings } from '../providers/chat-settings.js';
 import { cardPromptFields, loreFor } from '../characters/card-fields.js';
 
 export const MIN_MEMBERS = 2;
@@ -122,9 +122,6 @@ const isMuted = (m: { mutedUntil: number | null }, at: number) => m.mutedUntil !
 export const groupConversationKey = (groupId: number) => `conv:group:${groupId}`;
 
 const RULE_DECISIONS: ReadonlySet<DecidedBy> = new Set(['mention', 'addressed', 'only_choice', 'round_robin', 'everyone_once', 'manual', 'requested']);
-
-/** Sampling an API request asks for (/v1): over the group's and the members' own settings. */
-export type CallerSampling = Pick<LlmRequest, 'temperature' | 'maxTokens' | 'stop'>;
 
 /** A short description of a member for the others' prompts and the moderator. */
 export function briefOf(c: Character): string {
@@ -228,10 +225,9 @@ export function createGroupsService(deps: GroupsDeps) {
   }
 
   /** Streams one member's reply and stores it; a broken or aborted stream stores what came, marked. */
-  async function speak(g: Group, speaker: Character, members: Character[], turn: Turn, groupSettings: TurnSettings, names: Map<number, string>, reason: StoredReason | null = null, caller?: CallerSampling): Promise<Message> {
-    // The caller's own sampling (an API request) wins, then the group's choices; where neither sets one, the speaker's own apply.
-    const asked: ChatLlmSettings[] = caller ? [{ model: null, temperature: caller.temperature ?? null, maxTokens: caller.maxTokens ?? null, contextTokens: null }] : [];
-    const settings = effectiveSettings(groupSettings, ...asked, ...(await ownSettings(['group', g.id], ['character', speaker.id])));
+  async function speak(g: Group, speaker: Character, members: Character[], turn: Turn, groupSettings: TurnSettings, names: Map<number, string>, reason: StoredReason | null = null, caller?: AskedSampling): Promise<Message> {
+    // A request's own sampling wins, then the group's choices; where neither sets one, the speaker's own apply.
+    const settings = effectiveSettings(groupSettings, ...askedLayer(caller), ...(await ownSettings(['group', g.id], ['character', speaker.id])));
     const prompt = await buildPrompt(g, speaker, members, turn.conversationId, settings, names);
     const { message } = await turn.reply(
       { purpose: 'chat', messages: prompt.messages, ...samplingOf(settings), ...(caller?.stop ? { stop: caller.stop } : {}), userId: g.userId, hints: { characterName: speaker.name, profile: speaker.profile } },
@@ -283,7 +279,7 @@ export function createGroupsService(deps: GroupsDeps) {
   }
 
   /** Streams a member's reply, stores it with why it was chosen, and tells the client. */
-  async function speakAs(g: Group, speaker: Character, members: Character[], turn: Turn, settings: UserSettings, names: Map<number, string>, reason: StoredReason | null, caller?: CallerSampling): Promise<Message> {
+  async function speakAs(g: Group, speaker: Character, members: Character[], turn: Turn, settings: UserSettings, names: Map<number, string>, reason: StoredReason | null, caller?: AskedSampling): Promise<Message> {
     turn.sink.speaker({ characterId: speaker.id, name: speaker.name });
     const message = await speak(g, speaker, members, turn, settings, names, reason, caller);
     turn.sink.messageDone({ messageId: message.id });
@@ -378,7 +374,7 @@ export function createGroupsService(deps: GroupsDeps) {
      * A user message and the replies it draws. Validation, 404 and 409 happen before `io.begin()`;
      * after it, a failure ends the turn (already stored replies stay) and is the caller's error frame.
      */
-    async turn(actor: Actor, groupId: number, input: { content: string; speakerId?: number; llm?: CallerSampling }, sink: TurnSink): Promise<TurnResult> {
+    async turn(actor: Actor, groupId: number, input: { content: string; speakerId?: number; asked?: AskedSampling }, sink: TurnSink): Promise<TurnResult> {
       const g = await owned(actor, groupId);
       if (!g.members.length) throw memberCountError(0);
       if (input.speakerId !== undefined && !g.members.some((m) => m.characterId === input.speakerId)) {
@@ -437,7 +433,7 @@ export function createGroupsService(deps: GroupsDeps) {
           if (RULE_DECISIONS.has(d.by)) result.ruleRounds++;
           result.decidedBy[d.by] = (result.decidedBy[d.by] ?? 0) + 1;
           const speaker = members.find((c) => c.id === (d as { id: number }).id)!;
-          const message = await speakAs(g, speaker, members, turn, settings, names, reason ?? { by: d.by }, input.llm);
+          const message = await speakAs(g, speaker, members, turn, settings, names, reason ?? { by: d.by }, input.asked);
           if (call) recordCall(call, message.id, d.by);
           result.messageIds.push(message.id);
           result.rounds++;

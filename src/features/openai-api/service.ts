@@ -20,7 +20,6 @@ import type { ChatService } from '../chat/service.js';
 import type { CharactersService } from '../characters/service.js';
 import type { HistoryMessage } from '../chat/prompt.js';
 import type { GroupsService } from '../groups/service.js';
-import type { UsersService } from '../users/service.js';
 import * as conversations from '../conversations/store.js';
 import type { Message } from '../conversations/store.js';
 import type { Turn, TurnEngine, TurnSink } from '../conversations/engine.js';
@@ -28,6 +27,7 @@ import type { TokenUsage } from '../conversations/events.js';
 import { keyAllows, type ApiCaller } from '../api-keys/service.js';
 import * as store from './store.js';
 import type { ModelRow } from './store.js';
+import type { AskedSampling } from '../providers/chat-settings.js';
 
 export interface OpenAiDeps {
   db: Db;
@@ -35,7 +35,6 @@ export interface OpenAiDeps {
   chat: ChatService;
   groups: GroupsService;
   characters: CharactersService;
-  users: UsersService;
   /** The server's own share of a turn's latency (everything before the LLM call). */
   observePrelude?: (seconds: number) => void;
 }
@@ -186,11 +185,10 @@ export function createOpenAiService(deps: OpenAiDeps) {
   async function completeCharacter(caller: ApiCaller, model: ModelRow, req: CompletionRequest, history: InputMessage[], sink: TurnSink, startedAt: number): Promise<CompletionResult> {
     const actor = actorOf(caller);
     // The character's own model and sampling, as in the web app; the request's own sampling goes over them.
-    const settings = await chat.settingsFor(caller.userId, model.id);
+    const settings = await chat.settingsFor(caller.userId, model.id, askedOf(req));
     const chatModel = settings.chatModel ?? undefined;
     const last = history[history.length - 1];
-    const llm = { temperature: req.temperature, maxTokens: req.maxTokens, stop: req.stop };
-    const ask = (turn: Turn, character: Character, history?: HistoryMessage[], personaId: number | null = null) => chat.reply(turn, { character, settings, personaId }, actor, startedAt, { llm, history });
+    const ask = (turn: Turn, character: Character, history?: HistoryMessage[], personaId: number | null = null) => chat.reply(turn, { character, settings, personaId }, actor, startedAt, { stop: req.stop, history });
 
     if (req.stateless) {
       // Not `chat.open`: that would create the character's stored chat.
@@ -241,8 +239,7 @@ export function createOpenAiService(deps: OpenAiDeps) {
     if (req.stateless) throw new AppError('bad_request:stateless_group', 'Stateless mode is for characters: a group round needs its stored chat', { details: { param: 'fastnpc.stateless' } });
     const parts: SpokenPart[] = [];
     const recording = recordingSink(sink, parts);
-    const llm = { temperature: req.temperature, maxTokens: req.maxTokens, stop: req.stop };
-    const done = await deps.groups.turn(actorOf(caller), model.id, { content: history[history.length - 1].content, llm }, recording);
+    const done = await deps.groups.turn(actorOf(caller), model.id, { content: history[history.length - 1].content, asked: askedOf(req) }, recording);
     const content = parts.map((p) => speakerPrefix(p.name) + p.content).join('\n\n');
     // The round's calls report no usage to the caller; estimated like a provider that reports none.
     const usage = { promptTokens: 0, completionTokens: estimateTokens(content) };
@@ -277,6 +274,8 @@ export function createOpenAiService(deps: OpenAiDeps) {
 }
 
 export type OpenAiService = ReturnType<typeof createOpenAiService>;
+
+const askedOf = (req: CompletionRequest): AskedSampling => ({ temperature: req.temperature, maxTokens: req.maxTokens, stop: req.stop });
 
 /**
  * The caller's sink, also recording each member's reply as it streams (the answer's content and

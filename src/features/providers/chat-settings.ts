@@ -36,6 +36,18 @@ export function effectiveSettings(user: UserSettings, ...own: ChatLlmSettings[])
   };
 }
 
+/** Sampling a request asks for itself (the OpenAI-compatible API); unset fields leave the settings below it. */
+export interface AskedSampling {
+  temperature?: number;
+  maxTokens?: number;
+  stop?: string[];
+}
+
+/** A request's own sampling as the first layer of `effectiveSettings` (over the chat's, group's and character's own). */
+export function askedLayer(asked: AskedSampling | undefined): ChatLlmSettings[] {
+  return asked ? [{ model: null, temperature: asked.temperature ?? null, maxTokens: asked.maxTokens ?? null, contextTokens: null }] : [];
+}
+
 /** The LLM request fields a turn's settings decide. */
 export const samplingOf = (s: TurnSettings) => ({ model: s.chatModel ?? undefined, temperature: s.temperature, maxTokens: s.maxTokens });
 
