@@ -125,7 +125,7 @@ const server = createServer(async (req, res) => {
       text += chunk;
       pending += chunk;
       const wait = last + FRAME_MS - performance.now();
-      if (wait <= FRAME_MS / 4) flush();
+      if (wait <= FRAME_MS / 2) flush();
       else timer ??= setTimeout(flush, wait);
     };
     if (args.upstream === 'node') await nodeStreamChat(content, FRAME_MS, onText);

@@ -2,7 +2,7 @@
  * npx tsx bench/floor.ts [--users 200] [--duration 20] [--rounds 1] [--frame 100] [--variants bare,sqlite] [--warmup 8]
  *
  * The floor of a streamed turn under bench/run.ts's realistic load (the same mock: 500 ms to the
- * first token, 80 tokens at 50/s; the same closed-loop users with a 1 s pause between turns):
+ * first token, 80 tokens at 50/s; the same closed-loop users with a pause of 0.5–1.5 s between turns):
  * server CPU per turn of bench/floor-server.ts, a bare node:http server streaming through our
  * provider with no framework and no features, without and with the turn's three SQLite writes.
  * Set beside `bench/run.ts --levels 200 --scenarios chat` run in the same window, it says how much
@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { api, chatTurn, freePort, percentile, round, sampleProcess, sleep, startProcess, stopProcess, waitForHttp, type TurnOutcome } from './lib.js';
+import { api, chatTurn, freePort, percentile, round, sampleProcess, sleep, startProcess, stopProcess, thinkTime, waitForHttp, type TurnOutcome } from './lib.js';
 
 const { values: args } = parseArgs({ options: { users: { type: 'string', default: '200' }, duration: { type: 'string', default: '20' }, rounds: { type: 'string', default: '1' }, frame: { type: 'string', default: '100' }, variants: { type: 'string', default: 'bare,sqlite' }, warmup: { type: 'string', default: '8' } } });
 const USERS = Number(args.users);
@@ -24,7 +24,7 @@ const NOMINAL_TOTAL = 2080;
 /** Closed-loop users for `seconds`: each sends a turn, reads it to the end, waits 1 s. */
 async function load(base: string, pid: number, users: number, seconds: number) {
   const a = api(base);
-  const cpu0 = sampleProcess(pid).cpuSeconds;
+  const before = sampleProcess(pid);
   const end = performance.now() + seconds * 1000;
   const outcomes: TurnOutcome[] = [];
   await Promise.all(
@@ -33,15 +33,17 @@ async function load(base: string, pid: number, users: number, seconds: number) {
       let n = 0;
       while (performance.now() < end) {
         outcomes.push(await chatTurn(a, '', i + 1, `第${n++}个问题：你怎么看待月亮和酒？请说说你的故事。`));
-        await sleep(1000);
+        await thinkTime();
       }
     }),
   );
-  const cpu = sampleProcess(pid).cpuSeconds - cpu0;
+  const after = sampleProcess(pid);
+  const cpu = after.cpuSeconds - before.cpuSeconds;
+  const kernel = after.systemSeconds - before.systemSeconds;
   await a.agent.close();
   const ok = outcomes.filter((o) => o.ok);
   const totals = ok.map((o) => o.totalMs);
-  return { turns: outcomes.length, failed: outcomes.length - ok.length, cpuMsPerTurn: round((cpu * 1000) / Math.max(1, ok.length), 2), addedTotalP50: round(percentile(totals, 50) - NOMINAL_TOTAL), addedTotalP99: round(percentile(totals, 99) - NOMINAL_TOTAL) };
+  return { turns: outcomes.length, failed: outcomes.length - ok.length, cpuMsPerTurn: round((cpu * 1000) / Math.max(1, ok.length), 2), kernelShare: round(kernel / Math.max(cpu, 1e-9), 2), addedTotalP50: round(percentile(totals, 50) - NOMINAL_TOTAL), addedTotalP99: round(percentile(totals, 99) - NOMINAL_TOTAL) };
 }
 
 async function main() {

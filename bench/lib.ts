@@ -9,6 +9,13 @@ import { Agent, request } from 'undici';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * A user's pause between turns: 1 s on average, spread over 0.5–1.5 s. With a fixed pause the
+ * closed loop marched in step with the server's pace clock (500 ms to the first token + 1 s pause
+ * are whole ticks), so every first token arrived during a tick's burst: people don't do that.
+ */
+export const thinkTime = () => sleep(500 + Math.random() * 1000);
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
@@ -84,21 +91,23 @@ function processTree(pid: number): number[] {
 }
 
 const TICKS = 100;
-/** CPU seconds used and resident memory of a process tree. */
-export function sampleProcess(pid: number): { cpuSeconds: number; rssBytes: number } {
+/** CPU seconds used (of which in the kernel: `systemSeconds`) and resident memory of a process tree. */
+export function sampleProcess(pid: number): { cpuSeconds: number; systemSeconds: number; rssBytes: number } {
   let cpu = 0;
+  let system = 0;
   let rss = 0;
   for (const p of processTree(pid)) {
     try {
       const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       cpu += (Number(fields[11]) + Number(fields[12])) / TICKS;
+      system += Number(fields[12]) / TICKS;
       rss += Number(fields[21]) * 4096;
     } catch {
       /* gone */
     }
   }
-  return { cpuSeconds: cpu, rssBytes: rss };
+  return { cpuSeconds: cpu, systemSeconds: system, rssBytes: rss };
 }
 
 export function percentile(values: number[], p: number): number {

@@ -15,7 +15,7 @@
  *
  * Starts the mock LLM (500 ms to first token, 80 tokens at 50/s) and the built server as child
  * processes, sets up users and characters through the API, then measures:
- * - chat: a closed loop per virtual user — send, read the whole stream, think 1 s — per level;
+ * - chat: a closed loop per virtual user — send, read the whole stream, think 0.5–1.5 s — per level;
  * - read: the character list with a session cookie under autocannon;
  * - mixed: 20 character creations while 500 users chat.
  * Appends a report to bench/RESULTS.md and writes the raw figures to bench/results/*.json.
@@ -28,7 +28,7 @@ import { createRequire } from 'node:module';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { api, benchServerEnv, chatTurn, freePort, histogramBuckets, histogramPercentile, metricValue, percentile, round, sampleProcess, sleep, startProcess, stopProcess, waitForHttp, type Api } from './lib.js';
+import { api, benchServerEnv, chatTurn, freePort, histogramBuckets, histogramPercentile, metricValue, percentile, round, sampleProcess, sleep, startProcess, stopProcess, thinkTime, waitForHttp, type Api } from './lib.js';
 
 const require = createRequire(import.meta.url);
 const autocannon = require('autocannon') as (opts: object) => Promise<any>;
@@ -74,6 +74,8 @@ interface LevelResult {
   serverCpuPercent: number;
   /** Server CPU time over the window / turns completed in it (ramp included: they cost CPU too). */
   serverCpuMsPerTurn?: number;
+  /** Share of that CPU time spent in the kernel (sockets, loopback TCP, epoll). */
+  serverKernelShare?: number;
   serverRssMb: number;
   eventLoopLagP99Ms?: number;
   /** Server-side: time before the LLM call (auth, storage, prompt), p99 bucket bound. */
@@ -231,7 +233,7 @@ async function chatLevel(a: Api, serverPid: number, _cookies: string[], characte
         const r = await chatTurn(a, c.cookie, c.id, `第${n++}个问题：你怎么看待月亮和酒？请说说你的故事。`);
         // Steady state only: turns started while users are still arriving are counted apart.
         (startedAt - t0 >= RAMP_MS ? samples : rampSamples).push(r);
-        await sleep(1000);
+        await thinkTime();
       }
     }),
   );
@@ -243,6 +245,7 @@ async function chatLevel(a: Api, serverPid: number, _cookies: string[], characte
   const result = summarise(samples, users, wall, ((cpu1.cpuSeconds - cpu0.cpuSeconds) / wall) * 100, rssPeak, metrics);
   const completed = samples.filter((x) => x.ok).length + rampSamples.filter((x) => x.ok).length;
   result.serverCpuMsPerTurn = round(((cpu1.cpuSeconds - cpu0.cpuSeconds) * 1000) / Math.max(1, completed), 2);
+  result.serverKernelShare = round((cpu1.systemSeconds - cpu0.systemSeconds) / Math.max(cpu1.cpuSeconds - cpu0.cpuSeconds, 1e-9), 2);
   const rampTtft = rampSamples.filter((x) => x.ok).map((x) => x.ttftMs);
   result.ramp = { turns: rampSamples.length, failed: rampSamples.filter((x) => !x.ok).length, ttftP50: round(percentile(rampTtft, 50)), ttftP99: round(percentile(rampTtft, 99)) };
   lag.disable();
@@ -365,7 +368,7 @@ function chatTable(rows: (LevelResult & { label?: string })[], first = 'users'):
   ];
   for (const r of rows) {
     out.push(
-      `| ${r.label ?? r.users} | ${r.turns} | ${r.successRate} | ${r.ttft.p50}/${r.ttft.p95}/${r.ttft.p99} | ${r.total.p50}/${r.total.p95}/${r.total.p99} | ${r.addedTtftP99} | ${r.addedTotal.p50}/${r.addedTotal.p99} | ≤ ${r.serverPreludeP99Ms ?? '–'} | ${r.serverFirstTokenMs ? `${r.serverFirstTokenMs.p50}/${r.serverFirstTokenMs.p95}/${r.serverFirstTokenMs.p99}` : '–'} | ${r.turnsPerSecond} | ${r.serverCpuPercent} | ${r.serverCpuMsPerTurn ?? '–'} | ${r.serverRssMb} | ${r.eventLoopLagP99Ms ?? '–'} | ${r.generatorLagP99Ms ?? '–'} | ${r.ramp ? `${r.ramp.turns} / ${r.ramp.failed} / ${r.ramp.ttftP50}/${r.ramp.ttftP99}` : '–'} | ${Object.entries(r.failures).map(([k, v]) => `${k}: ${v}${r.failedP99Ms?.[k] !== undefined ? ` (p99 ${r.failedP99Ms[k]} ms)` : ''}`).join(', ') || '–'} |`,
+      `| ${r.label ?? r.users} | ${r.turns} | ${r.successRate} | ${r.ttft.p50}/${r.ttft.p95}/${r.ttft.p99} | ${r.total.p50}/${r.total.p95}/${r.total.p99} | ${r.addedTtftP99} | ${r.addedTotal.p50}/${r.addedTotal.p99} | ≤ ${r.serverPreludeP99Ms ?? '–'} | ${r.serverFirstTokenMs ? `${r.serverFirstTokenMs.p50}/${r.serverFirstTokenMs.p95}/${r.serverFirstTokenMs.p99}` : '–'} | ${r.turnsPerSecond} | ${r.serverCpuPercent} | ${r.serverCpuMsPerTurn ?? '–'}${r.serverKernelShare !== undefined ? ` (${Math.round(r.serverKernelShare * 100)} % kernel)` : ''} | ${r.serverRssMb} | ${r.eventLoopLagP99Ms ?? '–'} | ${r.generatorLagP99Ms ?? '–'} | ${r.ramp ? `${r.ramp.turns} / ${r.ramp.failed} / ${r.ramp.ttftP50}/${r.ramp.ttftP99}` : '–'} | ${Object.entries(r.failures).map(([k, v]) => `${k}: ${v}${r.failedP99Ms?.[k] !== undefined ? ` (p99 ${r.failedP99Ms[k]} ms)` : ''}`).join(', ') || '–'} |`,
     );
   }
   return out;

@@ -261,10 +261,11 @@ export function streamedSink(request: FastifyRequest, reply: FastifyReply, optio
       }
       pending += text;
       if (timer) return;
-      // Paced reads come about a window apart, but timers run on the loop's clock, which lags a busy
-      // loop: a frame due within a quarter window goes out now rather than behind another timer.
+      // Paced reads come on the pace clock's ticks, at least half a window after the last frame
+      // (infra/llm/read-pacing.ts): text due within half a window goes out now, not behind a
+      // timer of its own (a wake-up per stream, where the tick woke all of them at once).
       const wait = windowMs - (performance.now() - lastFrameAt);
-      if (wait <= windowMs / 4) flush();
+      if (wait <= windowMs / 2) flush();
       else timer = setTimeout(flush, wait);
     },
     speaker(data) {
