@@ -27,6 +27,8 @@ export interface HistoryMessage {
   content: string;
   /** In group chats, who said it. */
   speaker?: string;
+  /** `estimateTokens(content)` when the caller knows it already (a stored message counts it once). */
+  tokens?: number;
 }
 
 export interface PromptBudgets {
@@ -166,9 +168,9 @@ export function selectRecent(history: HistoryMessage[], budget: number): History
   let used = 0;
   for (let i = history.length - 1; i >= 0; i--) {
     const m = history[i];
-    const t = estimateTokens(m.content) + 4;
+    const t = (m.tokens ?? estimateTokens(m.content)) + 4;
     if (used + t > budget) {
-      if (kept.length === 0) kept.unshift({ ...m, content: truncateToTokens(m.content, Math.max(16, budget - 4)) });
+      if (kept.length === 0) kept.unshift({ ...m, content: truncateToTokens(m.content, Math.max(16, budget - 4)), tokens: undefined });
       break;
     }
     kept.unshift(m);

@@ -194,7 +194,7 @@ export function createChatService(deps: ChatDeps) {
       longTerm: memory.longTerm,
       shortTerm: memory.shortTerm.map((m) => m.content),
       userProfileText: userProfileText(p, settings),
-      history: history.map((m): HistoryMessage => ({ role: m.role, content: m.content })),
+      history: history.map((m): HistoryMessage => ({ role: m.role, content: m.content, tokens: m.tokens })),
       budgets: budgetsFrom(settings),
       card: cardPromptFields(character),
       lore,

@@ -20,6 +20,8 @@ export interface HistoryRow {
   role: 'user' | 'assistant';
   content: string;
   characterId: number | null;
+  /** `estimateTokens(content)`, counted once when the row is read or stored, not on every turn that reads it. */
+  tokens: number;
 }
 
 interface Entry {

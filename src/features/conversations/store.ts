@@ -7,6 +7,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { ConversationRow, Database, MessageRow } from '../../infra/db/schema.js';
 import { isUniqueViolation } from '../../infra/db/index.js';
 import { prepared } from '../../infra/db/prepared.js';
+import { estimateTokens } from '../../infra/llm/index.js';
 import { historyAppended, historyChanged, readHistory, type HistoryRow } from './history-cache.js';
 
 export type { HistoryRow } from './history-cache.js';
@@ -299,7 +300,7 @@ export async function insertMessage(db: Db, m: NewMessage): Promise<Message> {
   if (!row) throw new Error('insert into messages returned no row');
   // No conversations.updated_at bump here: it would double the writes of every turn, and the
   // newest message (indexed) already says when a conversation was last active.
-  historyAppended(db, m.conversationId, { id: row.id, role: row.role, content: row.content, characterId: row.character_id });
+  historyAppended(db, m.conversationId, { id: row.id, role: row.role, content: row.content, characterId: row.character_id, tokens: estimateTokens(row.content) });
   return rowToMessage(row);
 }
 
@@ -361,7 +362,7 @@ const recentHistoryRows = prepared<{ conversationId: number; limit: number }, Pi
 export async function recentHistory(db: Db, conversationId: number, limit: number): Promise<HistoryRow[]> {
   return readHistory(db, conversationId, limit, async () => {
     const { rows } = await recentHistoryRows(db, { conversationId, limit });
-    return rows.reverse().map((r) => ({ id: r.id, role: r.role, content: r.content, characterId: r.character_id }));
+    return rows.reverse().map((r) => ({ id: r.id, role: r.role, content: r.content, characterId: r.character_id, tokens: estimateTokens(r.content) }));
   });
 }
 

@@ -182,8 +182,8 @@ export function createGroupsService(deps: GroupsDeps) {
     // The speaker's own lines are its (assistant) turns; everyone else's reach it as named user turns.
     return messages.map((m): HistoryMessage =>
       m.role === 'assistant' && m.characterId === speakerId
-        ? { role: 'assistant', content: m.content }
-        : { role: 'user', content: m.content, speaker: m.role === 'user' ? USER_LABEL : (m.characterId && names.get(m.characterId)) || '（已离开的成员）' },
+        ? { role: 'assistant', content: m.content, tokens: m.tokens }
+        : { role: 'user', content: m.content, tokens: m.tokens, speaker: m.role === 'user' ? USER_LABEL : (m.characterId && names.get(m.characterId)) || '（已离开的成员）' },
     );
   }
 

@@ -57,7 +57,8 @@ export const stmCacheKey = (conversationId: number) => `stm:${conversationId}`;
 export const ltmCacheKey = (characterId: number) => `ltm:${characterId}`;
 const MEMORY_TTL_S = 300;
 
-const tokensOf = (items: { content: string }[]) => items.reduce((n, m) => n + estimateTokens(m.content) + 2, 0);
+// A history row counts its tokens once (conversations/history-cache.ts); other items are counted here.
+const tokensOf = (items: { content: string; tokens?: number }[]) => items.reduce((n, m) => n + (m.tokens ?? estimateTokens(m.content)) + 2, 0);
 const normalise = (s: string) => s.replace(/\s+/g, '').toLowerCase();
 
 /**

@@ -94,6 +94,15 @@ describe('chat prompt', () => {
     expect(used).toBeLessThanOrEqual(100);
   });
 
+  it('selects with the token counts a stored message carries, the same as counting anew', () => {
+    const history = Array.from({ length: 50 }, (_, i) => ({ role: (i % 2 ? 'assistant' : 'user') as 'user' | 'assistant', content: `第${i}条消息，Some English words too.` }));
+    const counted = history.map((m) => ({ ...m, tokens: estimateTokens(m.content) }));
+    expect(selectRecent(counted, 120).map((m) => m.content)).toEqual(selectRecent(history, 120).map((m) => m.content));
+    // The count is trusted as given: it is not counted again.
+    const claimed = history.map((m) => ({ ...m, tokens: 1 }));
+    expect(selectRecent(claimed, 120)).toHaveLength(24);
+  });
+
   it('always keeps the newest message, cut if it alone is over budget', () => {
     const long = '长'.repeat(5000);
     const kept = selectRecent([{ role: 'user', content: 'old' }, { role: 'user', content: long }], 300);
