@@ -90,14 +90,29 @@ export class PaceClock {
     // Timers may fire a little early on the loop's clock: a tick within 1 ms counts as come.
     const now = performance.now() + 1;
     let next = Infinity;
+    const come: { release(): void }[] = [];
     for (const [tick, set] of this.due) {
       if (tick <= now) {
         this.due.delete(tick);
-        for (const pacer of set) pacer.release();
+        for (const pacer of set) come.push(pacer);
       } else if (tick < next) next = tick;
     }
     if (next < Infinity) this.arm(next);
+    releaseInPasses(come, 0);
   };
+}
+
+/**
+ * Streams resumed per pass of the event loop. Each resumed socket's data is handled in the next
+ * poll, and a first token that arrives meanwhile waits for that whole pass: at 1,000 users one
+ * pass of ~500 streams held it ~50 ms (bench/RESULTS.md). Later passes follow at once (setImmediate).
+ */
+export const STREAMS_PER_PASS = 100;
+
+function releaseInPasses(pacers: { release(): void }[], from: number): void {
+  const end = Math.min(pacers.length, from + STREAMS_PER_PASS);
+  for (let i = from; i < end; i++) pacers[i]!.release();
+  if (end < pacers.length) setImmediate(releaseInPasses, pacers, end);
 }
 
 const clocks = new Map<number, PaceClock>();

@@ -3,11 +3,11 @@
  * tick per period, never sooner than half a period after their pause.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { PaceClock } from '../../../src/infra/llm/read-pacing.js';
+import { PaceClock, STREAMS_PER_PASS } from '../../../src/infra/llm/read-pacing.js';
 
 describe('pace clock', () => {
   beforeEach(() => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'performance'] });
   });
   afterEach(() => vi.useRealTimers());
 
@@ -63,5 +63,22 @@ describe('pace clock', () => {
     clock.remove(a, tick);
     expect(releasedBy(1100, log)).toEqual(['b']);
     expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('resumes a crowded tick a hundred streams per pass of the event loop, the passes back to back', () => {
+    const log: string[] = [];
+    const clock = new PaceClock(100);
+    vi.advanceTimersByTime(1000);
+    const count = STREAMS_PER_PASS * 2 + 50;
+    for (let i = 0; i < count; i++) clock.add(pacer(String(i), log));
+    vi.advanceTimersToNextTimer(); // the tick
+    expect(performance.now()).toBe(1100);
+    expect(log).toHaveLength(STREAMS_PER_PASS);
+    vi.advanceTimersToNextTimer(); // the next pass, at once
+    expect(log).toHaveLength(STREAMS_PER_PASS * 2);
+    vi.advanceTimersToNextTimer();
+    expect(log).toHaveLength(count);
+    expect(performance.now()).toBeLessThan(1150); // long before the next tick (fake immediates step 1 ms)
+    expect(log).toEqual(Array.from({ length: count }, (_, i) => String(i)));
   });
 });
