@@ -183,9 +183,11 @@ export function createTurnEngine(deps: TurnEngineDeps) {
               abort.signal,
             );
             if (spec.stateless) return { message: unsaved({ role: 'assistant', content: text, characterId }, now()), usage };
-            const message = await conversations.insertMessage(deps.db, { ...base, content: text, tokensIn: usage.promptTokens, tokensOut: usage.completionTokens, now: now() });
+            const { message, settled } = await conversations.insertReply(deps.db, { ...base, content: text, tokensIn: usage.promptTokens, tokensOut: usage.completionTokens, now: now() }, pendingUserMessage);
             stored = true;
-            await settle('complete');
+            // Settled in the same statement where the database can (PostgreSQL); otherwise now.
+            if (settled) pendingUserMessage = undefined;
+            else await settle('complete');
             deps.onReply?.({ messageId: message.id, request, usage, latencyMs: now() - started, ...trace });
             return { message, usage };
           } catch (err) {

@@ -6,6 +6,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { ConversationRow, Database, MessageRow } from '../../infra/db/schema.js';
 import { isUniqueViolation } from '../../infra/db/index.js';
+import { dialectFlags } from '../../infra/db/dialect.js';
 import { prepared } from '../../infra/db/prepared.js';
 import { estimateTokens } from '../../infra/llm/index.js';
 import { historyAppended, historyChanged, readHistory, type HistoryRow } from './history-cache.js';
@@ -263,45 +264,67 @@ export async function insertImportedMessages(
 
 type NewMessage = { conversationId: number; role: 'user' | 'assistant'; content: string; characterId?: number | null; status?: Message['status']; tokensIn?: number; tokensOut?: number; speakerReason?: string | null; now: number };
 
-// Every turn runs these two: compiled once (src/infra/db/prepared.ts).
-const insertMessageRow = prepared<Pick<MessageRow, 'conversation_id' | 'role' | 'character_id' | 'content' | 'status' | 'tokens_in' | 'tokens_out' | 'speaker_reason' | 'created_at'>, MessageRow>((db, p) =>
+// Every turn runs these: compiled once (src/infra/db/prepared.ts).
+type NewMessageRow = Pick<MessageRow, 'conversation_id' | 'role' | 'character_id' | 'content' | 'status' | 'tokens_in' | 'tokens_out' | 'speaker_reason' | 'created_at'>;
+const newMessageValues = (p: <K extends keyof NewMessageRow & string>(name: K) => NewMessageRow[K]) => ({
+  conversation_id: p('conversation_id'),
+  role: p('role'),
+  character_id: p('character_id'),
+  content: p('content'),
+  status: p('status'),
+  compressed: 0,
+  tokens_in: p('tokens_in'),
+  tokens_out: p('tokens_out'),
+  speaker_reason: p('speaker_reason'),
+  created_at: p('created_at'),
+  edited_at: null,
+});
+const insertMessageRow = prepared<NewMessageRow, MessageRow>((db, p) => db.insertInto('messages').values(newMessageValues(p)).returningAll());
+/** PostgreSQL: the reply and the settling of the user message it answers in one statement (one round trip, one commit). */
+const insertReplySettlingRow = prepared<NewMessageRow & { settle_id: number }, MessageRow>((db, p) =>
   db
+    .with('settled', (q) => q.updateTable('messages').set({ status: 'complete' }).where('id', '=', p('settle_id')).where('role', '=', 'user'))
     .insertInto('messages')
-    .values({
-      conversation_id: p('conversation_id'),
-      role: p('role'),
-      character_id: p('character_id'),
-      content: p('content'),
-      status: p('status'),
-      compressed: 0,
-      tokens_in: p('tokens_in'),
-      tokens_out: p('tokens_out'),
-      speaker_reason: p('speaker_reason'),
-      created_at: p('created_at'),
-      edited_at: null,
-    })
+    .values(newMessageValues(p))
     .returningAll(),
 );
 const settleUserMessageRow = prepared<{ id: number; status: 'complete' | 'failed' }, never>((db, p) => db.updateTable('messages').set({ status: p('status') }).where('id', '=', p('id')).where('role', '=', 'user'));
 
-export async function insertMessage(db: Db, m: NewMessage): Promise<Message> {
-  const { rows } = await insertMessageRow(db, {
-    conversation_id: m.conversationId,
-    role: m.role,
-    character_id: m.characterId ?? null,
-    content: m.content,
-    status: m.status ?? 'complete',
-    tokens_in: m.tokensIn ?? null,
-    tokens_out: m.tokensOut ?? null,
-    speaker_reason: m.speakerReason ?? null,
-    created_at: m.now,
-  });
+const rowValues = (m: NewMessage): NewMessageRow => ({
+  conversation_id: m.conversationId,
+  role: m.role,
+  character_id: m.characterId ?? null,
+  content: m.content,
+  status: m.status ?? 'complete',
+  tokens_in: m.tokensIn ?? null,
+  tokens_out: m.tokensOut ?? null,
+  speaker_reason: m.speakerReason ?? null,
+  created_at: m.now,
+});
+
+/** The stored row as a message, appended to the conversation's cached history. */
+function stored(db: Db, conversationId: number, rows: MessageRow[]): Message {
   const row = rows[0];
   if (!row) throw new Error('insert into messages returned no row');
   // No conversations.updated_at bump here: it would double the writes of every turn, and the
   // newest message (indexed) already says when a conversation was last active.
-  historyAppended(db, m.conversationId, { id: row.id, role: row.role, content: row.content, characterId: row.character_id, tokens: estimateTokens(row.content) });
+  historyAppended(db, conversationId, { id: row.id, role: row.role, content: row.content, characterId: row.character_id, tokens: estimateTokens(row.content) });
   return rowToMessage(row);
+}
+
+export async function insertMessage(db: Db, m: NewMessage): Promise<Message> {
+  return stored(db, m.conversationId, (await insertMessageRow(db, rowValues(m))).rows);
+}
+
+/**
+ * A complete reply, and with it (where one statement can do both: PostgreSQL) the user message it
+ * answers marked complete. `settled` says whether that happened; if not, the caller settles it.
+ * SQLite cannot write in a WITH, and a transaction there would cost more than the commit it saves.
+ */
+export async function insertReply(db: Db, m: NewMessage, settleUserMessageId: number | undefined): Promise<{ message: Message; settled: boolean }> {
+  if (settleUserMessageId === undefined || dialectFlags(db).singleWriter) return { message: await insertMessage(db, m), settled: false };
+  const { rows } = await insertReplySettlingRow(db, { ...rowValues(m), settle_id: settleUserMessageId });
+  return { message: stored(db, m.conversationId, rows), settled: true };
 }
 
 /** Settles a user message once its turn is over. */

@@ -17,12 +17,13 @@ const USER_MESSAGE = /^insert into "messages"/; // the user message, pending
 const HISTORY = /^select .* from "messages" .*"compressed"/; // the uncompressed history
 const REPLY = /^insert into "messages"/;
 const SETTLE = /^update "messages" set "status" = .* "id" = /; // the user message → complete
+const REPLY_SETTLING = /^with "settled" as \(update "messages" set "status" = .* "id" = .*\) insert into "messages"/; // both in one statement
 /**
  * What a turn does with the database, in order, once the memory budget is not reached. Embedded
  * (SQLite, one process) keeps the recent history in the process and sweeps a conversation once;
  * with PostgreSQL other processes may write, so each turn sweeps and reads the history.
  */
-const REQUEST_PATH = { sqlite: [USER_MESSAGE, REPLY, SETTLE], postgres: [SWEEP, USER_MESSAGE, HISTORY, REPLY, SETTLE] };
+const REQUEST_PATH = { sqlite: [USER_MESSAGE, REPLY, SETTLE], postgres: [SWEEP, USER_MESSAGE, HISTORY, REPLY_SETTLING] };
 /** The inspection record, written after the reply in a batch (one batch per turn here). */
 const INSPECTION_BATCH = [/^begin/, /^insert into "prompt_parts"/, /^select "id" from "messages"/, /^insert into "message_inspections"/, /^commit/];
 
