@@ -16,9 +16,10 @@ export interface DialectFlags {
   singleWriter: boolean;
 }
 
-export function dialectFlags(db: Kysely<any>): DialectFlags {
-  const isPg = db.getExecutor().adapter instanceof PostgresAdapter;
-  return isPg
-    ? { name: 'postgres', idType: 'bigserial', bigintType: 'bigint', realType: 'double precision', singleWriter: false }
-    : { name: 'sqlite', idType: 'integer', bigintType: 'integer', realType: 'real', singleWriter: true };
+const POSTGRES: Readonly<DialectFlags> = { name: 'postgres', idType: 'bigserial', bigintType: 'bigint', realType: 'double precision', singleWriter: false };
+const SQLITE: Readonly<DialectFlags> = { name: 'sqlite', idType: 'integer', bigintType: 'integer', realType: 'real', singleWriter: true };
+
+/** The flags of `db`'s dialect: one shared object per dialect (a turn asks, so nothing is built per call). */
+export function dialectFlags(db: Kysely<any>): Readonly<DialectFlags> {
+  return db.getExecutor().adapter instanceof PostgresAdapter ? POSTGRES : SQLITE;
 }
