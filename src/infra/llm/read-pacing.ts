@@ -47,6 +47,11 @@ const handleOf = (socket: Socket): StreamHandle | undefined => {
   return handle && typeof handle.readStop === 'function' && typeof handle.readStart === 'function' ? handle : undefined;
 };
 
+/** What the clock resumes: a paused reader (ReadPacer; anything with `release` in tests). */
+interface Paused {
+  release(): void;
+}
+
 /**
  * One clock for every paced socket of a period: a paused socket reads again on the clock's next
  * tick at least half a period away, so in steady state every stream reads on the same tick. A
@@ -56,14 +61,14 @@ const handleOf = (socket: Socket): StreamHandle | undefined => {
  */
 export class PaceClock {
   /** Pacers due on a tick, by the tick's time. */
-  private readonly due = new Map<number, Set<{ release(): void }>>();
+  private readonly due = new Map<number, Set<Paused>>();
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
 
   constructor(private readonly ms: number) {}
 
   /** Schedules `pacer` for the first tick at least half a period from now; answers that tick. */
-  add(pacer: { release(): void }): number {
+  add(pacer: Paused): number {
     const tick = Math.ceil((performance.now() + this.ms / 2) / this.ms) * this.ms;
     let set = this.due.get(tick);
     if (!set) this.due.set(tick, (set = new Set()));
@@ -73,7 +78,7 @@ export class PaceClock {
   }
 
   /** Takes a pacer off its tick (it was released another way). */
-  remove(pacer: { release(): void }, tick: number): void {
+  remove(pacer: Paused, tick: number): void {
     const set = this.due.get(tick);
     if (set?.delete(pacer) && set.size === 0) this.due.delete(tick);
   }
@@ -90,7 +95,7 @@ export class PaceClock {
     // Timers may fire a little early on the loop's clock: a tick within 1 ms counts as come.
     const now = performance.now() + 1;
     let next = Infinity;
-    const come: { release(): void }[] = [];
+    const come: Paused[] = [];
     for (const [tick, set] of this.due) {
       if (tick <= now) {
         this.due.delete(tick);
@@ -109,7 +114,7 @@ export class PaceClock {
  */
 export const STREAMS_PER_PASS = 100;
 
-function releaseInPasses(pacers: { release(): void }[], from: number): void {
+function releaseInPasses(pacers: Paused[], from: number): void {
   const end = Math.min(pacers.length, from + STREAMS_PER_PASS);
   for (let i = from; i < end; i++) pacers[i]!.release();
   if (end < pacers.length) setImmediate(releaseInPasses, pacers, end);
