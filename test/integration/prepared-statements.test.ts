@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Kysely } from 'kysely';
 import { openDatabase, type DatabaseHandle, type Db } from '../../src/infra/db/index.js';
 import { prepared } from '../../src/infra/db/prepared.js';
+import { directSqliteOf } from '../../src/infra/db/direct-sqlite.js';
 import { DIALECTS, createPgDatabase } from '../support/services.js';
 
 interface Row {
@@ -81,5 +82,75 @@ describe.each(DIALECTS)('prepared statements on %s', (dialect) => {
     expect(await count()).toBe(n0);
     await handle.db.transaction().execute((trx) => insertRow(trx, { name: 'kept', note: 'n' }));
     expect(await count()).toBe(n0 + 1);
+  });
+});
+
+/**
+ * SQLite: outside transactions a prepared statement runs straight on the connection
+ * (src/infra/db/direct-sqlite.ts); it must never land inside a transaction another caller holds.
+ */
+describe('direct runs on SQLite', () => {
+  let handle: DatabaseHandle;
+  beforeAll(async () => {
+    handle = openDatabase({ sqliteFile: ':memory:', traceQueries: true });
+    await anyDb(handle.db).schema.createTable('prepared_t').addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement()).addColumn('name', 'text', (c) => c.notNull()).addColumn('note', 'text').addColumn('kind', 'text', (c) => c.notNull()).execute();
+  });
+  afterAll(() => handle?.close());
+  const names = async () => (await anyDb(handle.db).selectFrom('prepared_t').select('name').orderBy('id').execute()).map((r) => r.name);
+
+  it('a run while another caller holds a transaction waits for it, and survives its rollback', async () => {
+    let inside!: () => void;
+    const begun = new Promise<void>((r) => (inside = r));
+    let finish!: () => void;
+    const release = new Promise<void>((r) => (finish = r));
+    const held = handle.db.transaction().execute(async (trx) => {
+      await insertRow(trx, { name: 'theirs', note: null });
+      inside();
+      await release;
+      throw new Error('their rollback');
+    });
+    await begun;
+    const ours = insertRow(handle.db, { name: 'ours', note: null });
+    // Nothing direct may happen while their transaction is open.
+    expect(directSqliteOf(handle.db)!.transaction(() => 'ran')).toBeUndefined();
+    finish();
+    await expect(held).rejects.toThrow('their rollback');
+    expect((await ours).rows[0]).toMatchObject({ name: 'ours' });
+    expect(await names()).toContain('ours');
+    expect(await names()).not.toContain('theirs');
+  });
+
+  it('a direct transaction commits its statements together, or none of them', async () => {
+    const before = await names();
+    const traced = handle.queries.statements!.length;
+    const id = directSqliteOf(handle.db)!.transaction(() => {
+      const row = insertRow.direct(handle.db, { name: 'a', note: null })!.rows[0];
+      renameRow.direct(handle.db, { id: row.id, name: 'b' });
+      return row.id;
+    });
+    expect(id).toBeGreaterThan(0);
+    expect(handle.queries.statements!.slice(traced).map((s) => s.split(' ')[0])).toEqual(['begin', 'insert', 'update', 'commit']);
+    expect(() =>
+      directSqliteOf(handle.db)!.transaction(() => {
+        insertRow.direct(handle.db, { name: 'never', note: null });
+        throw new Error('undo');
+      }),
+    ).toThrow('undo');
+    expect(await names()).toEqual([...before, 'b']);
+    // The connection is free again: a plain run still works, and so does a Kysely transaction.
+    await insertRow(handle.db, { name: 'after', note: null });
+    await handle.db.transaction().execute((trx) => insertRow(trx, { name: 'in kysely', note: null }));
+    expect((await names()).slice(-2)).toEqual(['after', 'in kysely']);
+  });
+
+  it('is only there for SQLite', async () => {
+    const pg = await createPgDatabase();
+    const other = openDatabase({ databaseUrl: pg.url });
+    try {
+      expect(directSqliteOf(other.db)).toBeUndefined();
+    } finally {
+      await other.close();
+      await pg.drop();
+    }
   });
 });

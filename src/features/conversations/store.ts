@@ -8,6 +8,7 @@ import type { ConversationRow, Database, MessageRow } from '../../infra/db/schem
 import { isUniqueViolation } from '../../infra/db/index.js';
 import { dialectFlags } from '../../infra/db/dialect.js';
 import { prepared } from '../../infra/db/prepared.js';
+import { directSqliteOf } from '../../infra/db/direct-sqlite.js';
 import { estimateTokens } from '../../infra/llm/index.js';
 import { historyAppended, historyChanged, readHistory, type HistoryRow } from './history-cache.js';
 
@@ -317,13 +318,24 @@ export async function insertMessage(db: Db, m: NewMessage): Promise<Message> {
 }
 
 /**
- * A complete reply, and with it (where one statement can do both: PostgreSQL) the user message it
- * answers marked complete. `settled` says whether that happened; if not, the caller settles it.
- * SQLite cannot write in a WITH, and a transaction there would cost more than the commit it saves.
+ * A complete reply, and with it the user message it answers marked complete, in one commit:
+ * PostgreSQL in one statement (a data-modifying WITH), SQLite in one direct transaction (it cannot
+ * write in a WITH; see infra/db/direct-sqlite.ts). `settled` says whether that happened: not when
+ * SQLite's connection is held by another transaction; then the caller settles it.
  */
 export async function insertReply(db: Db, m: NewMessage, settleUserMessageId: number | undefined): Promise<{ message: Message; settled: boolean }> {
-  if (settleUserMessageId === undefined || dialectFlags(db).singleWriter) return { message: await insertMessage(db, m), settled: false };
-  const { rows } = await insertReplySettlingRow(db, { ...rowValues(m), settle_id: settleUserMessageId });
+  if (settleUserMessageId === undefined) return { message: await insertMessage(db, m), settled: false };
+  const values = rowValues(m);
+  if (dialectFlags(db).singleWriter) {
+    const rows = directSqliteOf(db)?.transaction(() => {
+      const { rows } = insertMessageRow.direct(db, values)!;
+      settleUserMessageRow.direct(db, { id: settleUserMessageId, status: 'complete' });
+      return rows;
+    });
+    if (!rows) return { message: await insertMessage(db, m), settled: false };
+    return { message: stored(db, m.conversationId, rows), settled: true };
+  }
+  const { rows } = await insertReplySettlingRow(db, { ...values, settle_id: settleUserMessageId });
   return { message: stored(db, m.conversationId, rows), settled: true };
 }
 

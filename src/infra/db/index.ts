@@ -23,6 +23,7 @@ import * as m0010 from './migrations/0010-evaluations.js';
 import * as m0011 from './migrations/0011-llm-providers.js';
 import { AppError } from '../../errors.js';
 import { createReplicaRouter } from './replica.js';
+import { registerDirectSqlite } from './direct-sqlite.js';
 
 export type Db = Kysely<Database>;
 
@@ -125,6 +126,7 @@ function openSqlite(file: string, queries: QueryTrace): DatabaseHandle {
     close: () => conn.close(),
   };
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cached }), log: queries.log });
+  registerDirectSqlite(db, conn, cached.prepare, queries.statements);
   return {
     db,
     read: db,

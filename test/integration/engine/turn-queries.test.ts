@@ -21,9 +21,10 @@ const REPLY_SETTLING = /^with "settled" as \(update "messages" set "status" = .*
 /**
  * What a turn does with the database, in order, once the memory budget is not reached. Embedded
  * (SQLite, one process) keeps the recent history in the process and sweeps a conversation once;
- * with PostgreSQL other processes may write, so each turn sweeps and reads the history.
+ * with PostgreSQL other processes may write, so each turn sweeps and reads the history. Either way
+ * the reply and the settling of the user message share one commit.
  */
-const REQUEST_PATH = { sqlite: [USER_MESSAGE, REPLY, SETTLE], postgres: [SWEEP, USER_MESSAGE, HISTORY, REPLY_SETTLING] };
+const REQUEST_PATH = { sqlite: [USER_MESSAGE, /^begin$/, REPLY, SETTLE, /^commit$/], postgres: [SWEEP, USER_MESSAGE, HISTORY, REPLY_SETTLING] };
 /** The inspection record, written after the reply in a batch (one batch per turn here). */
 const INSPECTION_BATCH = [/^begin/, /^insert into "prompt_parts"/, /^select "id" from "messages"/, /^insert into "message_inspections"/, /^commit/];
 
