@@ -205,50 +205,77 @@ export function renderExampleDialogue(text: string, budget: number): string {
   return kept.join('\n\n---\n\n');
 }
 
+// A character's profile renders to the same text every turn until it changes, and a changed
+// profile is a new object (read again from the database): the text is kept per object and budget.
+const renderedProfiles = new WeakMap<Profile, Map<number, string>>();
+function renderProfileOnce(profile: Profile, budget: number): string {
+  let byBudget = renderedProfiles.get(profile);
+  if (!byBudget) renderedProfiles.set(profile, (byBudget = new Map()));
+  let text = byBudget.get(budget);
+  if (text === undefined) byBudget.set(budget, (text = renderProfile(profile, budget)));
+  return text;
+}
+
+/**
+ * The messages to send, and (for the prompt inspector) each part with its size. A turn reads only
+ * `messages`: `parts` and `totalTokens` are computed when first read, so a turn does not count
+ * the tokens of every part and message again nor join the history into one more string.
+ */
 export function assemblePrompt(input: PromptInput): AssembledPrompt {
   const b = input.budgets;
   const names = input.names;
   const expand = (text: string) => (names ? expandMacros(text, names) : text);
   const recent = selectRecent(input.history, b.session);
   const rulesText = expand(rulesFor(input.rulesText, input.card));
-  const parts: PromptPart[] = [
-    part('rules', rulesText, estimateTokens(rulesText)),
-    part('profile', expand(renderProfile(input.profile, b.profile)), b.profile),
-    part('long_term_memory', renderLongTerm(input.longTerm, b.longTerm), b.longTerm),
-    part('short_term_memory', renderShortTerm(input.shortTerm, b.shortTerm), b.shortTerm),
-    part('user_profile', truncateToTokens(input.userProfileText.trim(), b.userProfile), b.userProfile),
-    part('recent_messages', recent.map((m) => `${m.speaker ?? m.role}: ${expand(m.content)}`).join('\n'), b.session),
-  ];
-  const [rules, profile, ltm, stm, userProfile] = parts;
+  const profileText = expand(renderProfileOnce(input.profile, b.profile));
+  const ltmText = renderLongTerm(input.longTerm, b.longTerm);
+  const stmText = renderShortTerm(input.shortTerm, b.shortTerm);
+  const userProfile = truncateToTokens(input.userProfileText.trim(), b.userProfile);
   // Optional parts (only when the card or lorebook has them), so a plain character's prompt is unchanged.
-  const optional = (name: PromptPart['name'], text: string, budget: number) => {
-    if (!text.trim()) return undefined;
-    const p = part(name, expand(text.trim()), budget);
-    parts.push(p);
-    return p;
-  };
-  const loreBefore = optional('lore_before', input.lore?.before ?? '', estimateTokens(input.lore?.before ?? ''));
-  const loreAfter = optional('lore_after', input.lore?.after ?? '', estimateTokens(input.lore?.after ?? ''));
-  const examples = optional('example_dialogue', renderExampleDialogue(input.card?.exampleDialogue ?? '', EXAMPLE_DIALOGUE_BUDGET), EXAMPLE_DIALOGUE_BUDGET);
+  const optional = (text: string) => (text.trim() ? expand(text.trim()) : '');
+  const loreBefore = optional(input.lore?.before ?? '');
+  const loreAfter = optional(input.lore?.after ?? '');
+  const examples = optional(renderExampleDialogue(input.card?.exampleDialogue ?? '', EXAMPLE_DIALOGUE_BUDGET));
   const postHistoryText = input.card?.postHistoryInstructions?.replace(ORIGINAL, '') ?? '';
-  const postHistory = optional('post_history', postHistoryText, estimateTokens(postHistoryText));
+  const postHistory = optional(postHistoryText);
   const system = [
-    `## 角色扮演规则\n${rules.text}`,
-    loreBefore ? `## 世界设定\n${loreBefore.text}` : '',
-    `## 你的角色设定（${input.characterName}）\n${profile.text || '（无）'}`,
-    loreAfter ? `## 相关设定\n${loreAfter.text}` : '',
-    examples ? `## 对话示例（仅示范语气与格式）\n${examples.text}` : '',
+    `## 角色扮演规则\n${rulesText}`,
+    loreBefore ? `## 世界设定\n${loreBefore}` : '',
+    `## 你的角色设定（${input.characterName}）\n${profileText || '（无）'}`,
+    loreAfter ? `## 相关设定\n${loreAfter}` : '',
+    examples ? `## 对话示例（仅示范语气与格式）\n${examples}` : '',
     input.extraContext ? `## ${input.extraContext.title}\n${input.extraContext.text}` : '',
-    `## 长期记忆\n${ltm.text || '（暂无）'}`,
-    `## 短期记忆\n${stm.text || '（暂无）'}`,
-    userProfile.text ? `## 对话者的自我介绍\n${userProfile.text}` : '',
+    `## 长期记忆\n${ltmText || '（暂无）'}`,
+    `## 短期记忆\n${stmText || '（暂无）'}`,
+    userProfile ? `## 对话者的自我介绍\n${userProfile}` : '',
   ]
     .filter(Boolean)
     .join('\n\n');
   const messages: ChatMessage[] = [
     { role: 'system', content: system },
     ...recent.map((m): ChatMessage => ({ role: m.role, content: m.speaker ? `${m.speaker}：${expand(m.content)}` : expand(m.content) })),
-    ...(postHistory ? [{ role: 'system' as const, content: postHistory.text }] : []),
+    ...(postHistory ? [{ role: 'system' as const, content: postHistory }] : []),
   ];
-  return { messages, parts, totalTokens: messages.reduce((n, m) => n + estimateTokens(m.content) + 4, 0) };
+  let parts: PromptPart[] | undefined;
+  let totalTokens: number | undefined;
+  return {
+    messages,
+    get parts() {
+      return (parts ??= [
+        part('rules', rulesText, estimateTokens(rulesText)),
+        part('profile', profileText, b.profile),
+        part('long_term_memory', ltmText, b.longTerm),
+        part('short_term_memory', stmText, b.shortTerm),
+        part('user_profile', userProfile, b.userProfile),
+        part('recent_messages', recent.map((m) => `${m.speaker ?? m.role}: ${expand(m.content)}`).join('\n'), b.session),
+        ...(loreBefore ? [part('lore_before', loreBefore, estimateTokens(input.lore!.before))] : []),
+        ...(loreAfter ? [part('lore_after', loreAfter, estimateTokens(input.lore!.after))] : []),
+        ...(examples ? [part('example_dialogue', examples, EXAMPLE_DIALOGUE_BUDGET)] : []),
+        ...(postHistory ? [part('post_history', postHistory, estimateTokens(postHistoryText))] : []),
+      ]);
+    },
+    get totalTokens() {
+      return (totalTokens ??= messages.reduce((n, m) => n + estimateTokens(m.content) + 4, 0));
+    },
+  };
 }

@@ -200,8 +200,10 @@ export function createChatService(deps: ChatDeps) {
       lore,
       names: namesFor(actor, character, p),
     });
+    // Set, not spread: a spread would compute the inspector's lazy parts on every turn.
+    if (lore) prompt.lore = { fired: lore.fired, overBudget: lore.overBudget };
     return {
-      prompt: lore ? { ...prompt, lore: { fired: lore.fired, overBudget: lore.overBudget } } : prompt,
+      prompt,
       historyTokens: history.length < HISTORY_READ_LIMIT ? historyTokens(history) : undefined,
     };
   }

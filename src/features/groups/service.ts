@@ -221,7 +221,9 @@ export function createGroupsService(deps: GroupsDeps) {
       lore,
       names: { char: speaker.name, user: persona?.name ?? USER_LABEL },
     });
-    return lore ? { ...prompt, lore: { fired: lore.fired, overBudget: lore.overBudget } } : prompt;
+    // Set, not spread: a spread would compute the inspector's lazy parts on every turn.
+    if (lore) prompt.lore = { fired: lore.fired, overBudget: lore.overBudget };
+    return prompt;
   }
 
   /** Streams one member's reply and stores it; a broken or aborted stream stores what came, marked. */

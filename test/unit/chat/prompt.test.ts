@@ -78,6 +78,23 @@ describe('chat prompt', () => {
     `);
   });
 
+  it('sizes every part for the inspector as the messages were sent, and renders a new profile anew', () => {
+    const p = assemblePrompt(base);
+    const sizes = Object.fromEntries(p.parts.map((x) => [x.name, x.tokens]));
+    expect(sizes.recent_messages).toBe(estimateTokens('user: 你好，李白！\nassistant: 幸会幸会，且饮一杯。\nuser: 你最喜欢哪首诗？'));
+    expect(sizes.profile).toBe(estimateTokens(renderProfile(base.profile, base.budgets.profile)));
+    expect(p.totalTokens).toBe(p.messages.reduce((n, m) => n + estimateTokens(m.content) + 4, 0));
+    // The rendered profile is kept per profile object: the same object gives the same text, an
+    // edited profile (a new object, as read again after an edit) gives its own.
+    expect(assemblePrompt(base).messages[0].content).toBe(p.messages[0].content);
+    const edited = assemblePrompt({ ...base, profile: { ...base.profile, personality: { traits: '沉静寡言', speakingStyle: '惜字如金' } } });
+    expect(edited.messages[0].content).toContain('沉静寡言');
+    expect(edited.messages[0].content).not.toContain('豪放不羁');
+    // Another budget for the same profile is fitted to that budget.
+    const small = assemblePrompt({ ...base, budgets: { ...base.budgets, profile: 20 } });
+    expect(small.messages[0].content).not.toContain('供奉翰林');
+  });
+
   it('counts CJK text per character, not per four characters', () => {
     expect(estimateTokens('床前明月光')).toBe(5);
     expect(estimateTokens('hello world!')).toBe(3);
