@@ -1,5 +1,5 @@
 /**
- * npx tsx bench/ab.ts --a DIR --b DIR [--users 100] [--windows 6] [--window 15] [--warmup 20]
+ * npx tsx bench/ab.ts --a DIR --b DIR [--users 100] [--windows 6] [--window 15] [--warmup 20] [--a-node-args="…"] [--b-node-args="…"]
  *
  * Two builds side by side, at the same time: each checkout's built server (`DIR/dist`, run from
  * DIR) gets `--users` closed-loop chat users of its own (the realistic mock of bench/run.ts,
@@ -8,7 +8,8 @@
  * servers live through the same moments, so each window's ratio B/A cancels the drift, and the
  * median of the windows' ratios is the figure to report. Prints each window's ms of server CPU
  * per completed turn for A and B, their ratio, and the median; with 100 users each the machine
- * carries the 200-user level's load.
+ * carries the 200-user level's load. `--a-node-args`/`--b-node-args` give one side Node flags
+ * (e.g. the same build twice, B with `--max-semi-space-size=32`).
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -25,6 +26,8 @@ const { values: args } = parseArgs({
     windows: { type: 'string', default: '6' },
     window: { type: 'string', default: '15' },
     warmup: { type: 'string', default: '20' },
+    'a-node-args': { type: 'string', default: '' },
+    'b-node-args': { type: 'string', default: '' },
   },
 });
 if (!args.a || !args.b) throw new Error('usage: npx tsx bench/ab.ts --a DIR --b DIR (each a checkout with dist/ built)');
@@ -75,7 +78,8 @@ async function main() {
       const port = await freePort();
       const dataDir = mkdtempSync(join(tmpdir(), `fastnpc-ab-${name}-`));
       dataDirs.push(dataDir);
-      const server = startProcess(process.execPath, [join(dir, 'dist/src/cli.js'), 'serve'], benchServerEnv(port, mockPort, dataDir), `server ${name}`);
+      const nodeArgs = (name === 'A' ? args['a-node-args'] : args['b-node-args'])!.split(' ').filter(Boolean);
+      const server = startProcess(process.execPath, [...nodeArgs, join(dir, 'dist/src/cli.js'), 'serve'], benchServerEnv(port, mockPort, dataDir), `server ${name}`);
       const base = `http://127.0.0.1:${port}`;
       await waitForHttp(`${base}/healthz`);
       const a = api(base);
