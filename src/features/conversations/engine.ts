@@ -185,7 +185,7 @@ export function createTurnEngine(deps: TurnEngineDeps) {
             if (spec.stateless) return { message: unsaved({ role: 'assistant', content: text, characterId }, now()), usage };
             const { message, settled } = await conversations.insertReply(deps.db, { ...base, content: text, tokensIn: usage.promptTokens, tokensOut: usage.completionTokens, now: now() }, pendingUserMessage);
             stored = true;
-            // Settled in the same statement where the database can (PostgreSQL); otherwise now.
+            // Settled in the reply's own commit (store.insertReply), unless SQLite's connection was held; then now.
             if (settled) pendingUserMessage = undefined;
             else await settle('complete');
             deps.onReply?.({ messageId: message.id, request, usage, latencyMs: now() - started, ...trace });

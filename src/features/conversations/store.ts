@@ -324,19 +324,20 @@ export async function insertMessage(db: Db, m: NewMessage): Promise<Message> {
  * SQLite's connection is held by another transaction; then the caller settles it.
  */
 export async function insertReply(db: Db, m: NewMessage, settleUserMessageId: number | undefined): Promise<{ message: Message; settled: boolean }> {
-  if (settleUserMessageId === undefined) return { message: await insertMessage(db, m), settled: false };
-  const values = rowValues(m);
-  if (dialectFlags(db).singleWriter) {
+  if (settleUserMessageId !== undefined) {
+    const values = rowValues(m);
+    if (!dialectFlags(db).singleWriter) {
+      const { rows } = await insertReplySettlingRow(db, { ...values, settle_id: settleUserMessageId });
+      return { message: stored(db, m.conversationId, rows), settled: true };
+    }
     const rows = directSqliteOf(db)?.transaction(() => {
       const { rows } = insertMessageRow.direct(db, values)!;
       settleUserMessageRow.direct(db, { id: settleUserMessageId, status: 'complete' });
       return rows;
     });
-    if (!rows) return { message: await insertMessage(db, m), settled: false };
-    return { message: stored(db, m.conversationId, rows), settled: true };
+    if (rows) return { message: stored(db, m.conversationId, rows), settled: true };
   }
-  const { rows } = await insertReplySettlingRow(db, { ...values, settle_id: settleUserMessageId });
-  return { message: stored(db, m.conversationId, rows), settled: true };
+  return { message: await insertMessage(db, m), settled: false };
 }
 
 /** Settles a user message once its turn is over. */
