@@ -16,7 +16,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { api, benchServerEnv, chatTurn, freePort, percentile, round, sampleProcess, sleep, startProcess, stopProcess, thinkTime, waitForHttp, type Api, type TurnOutcome } from './lib.js';
+import { api, benchServerEnv, chatTurn, importBenchCard, freePort, percentile, round, sampleProcess, sleep, startProcess, stopProcess, thinkTime, waitForHttp, type Api, type TurnOutcome } from './lib.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -44,9 +44,6 @@ interface Side {
   done: TurnOutcome[];
 }
 
-const card = (name: string) =>
-  JSON.stringify({ spec: 'chara_card_v2', spec_version: '2.0', data: { name, description: `${name}，一位唐代诗人，豪放不羁。`, personality: '豪放、好酒、重义', scenario: '盛唐', first_mes: '幸会！', mes_example: '', creator_notes: '', system_prompt: '', post_history_instructions: '', alternate_greetings: [], tags: [], creator: 'bench', character_version: '1', extensions: {} } });
-
 /** One user and one imported character per simulated user, as bench/run.ts sets them up. */
 async function setUp(a: Api, count: number): Promise<Side['users']> {
   const users: Side['users'] = [];
@@ -55,11 +52,7 @@ async function setUp(a: Api, count: number): Promise<Side['users']> {
       Array.from({ length: Math.min(10, count - i) }, async (_, j) => {
         const r = await a.json('POST', '/api/auth/register', { username: `ab_${i + j}`, password: 'bench-password' });
         if (r.status !== 201 || !r.cookie) throw new Error(`register failed: ${r.status} ${JSON.stringify(r.body)}`);
-        const form = new FormData();
-        form.append('file', new Blob([card(`诗人${i + j}`)], { type: 'application/json' }), 'card.json');
-        const imported = await fetch(`${a.base}/api/characters/import`, { method: 'POST', headers: { cookie: r.cookie }, body: form });
-        if (imported.status !== 201) throw new Error(`import failed: ${imported.status} ${await imported.text()}`);
-        return { cookie: r.cookie, characterId: ((await imported.json()) as { id: number }).id };
+        return { cookie: r.cookie, characterId: await importBenchCard(a, r.cookie, `诗人${i + j}`) };
       }),
     );
     users.push(...batch);

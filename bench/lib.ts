@@ -144,6 +144,16 @@ export function api(base: string, connections = 4096): Api {
   };
 }
 
+/** Imports the bench's character, a small Character Card V2 of a Tang poet named `name`, for the user of `cookie`; answers its id. */
+export async function importBenchCard(a: Api, cookie: string, name: string): Promise<number> {
+  const card = { spec: 'chara_card_v2', spec_version: '2.0', data: { name, description: `${name}，一位唐代诗人，豪放不羁。`, personality: '豪放、好酒、重义', scenario: '盛唐', first_mes: '幸会！', mes_example: '', creator_notes: '', system_prompt: '', post_history_instructions: '', alternate_greetings: [], tags: [], creator: 'bench', character_version: '1', extensions: {} } };
+  const form = new FormData();
+  form.append('file', new Blob([JSON.stringify(card)], { type: 'application/json' }), 'card.json');
+  const r = await fetch(`${a.base}/api/characters/import`, { method: 'POST', headers: { cookie }, body: form });
+  if (r.status !== 201) throw new Error(`import failed: ${r.status} ${await r.text()}`);
+  return ((await r.json()) as { id: number }).id;
+}
+
 /** One streamed chat turn: time to the first token frame, to the final frame, and how it ended. */
 export type TurnOutcome = { ok: boolean; kind: string; ttftMs: number; totalMs: number };
 

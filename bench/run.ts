@@ -28,7 +28,7 @@ import { createRequire } from 'node:module';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { api, benchServerEnv, chatTurn, freePort, histogramBuckets, histogramPercentile, metricValue, percentile, round, sampleProcess, sleep, startProcess, stopProcess, thinkTime, waitForHttp, type Api } from './lib.js';
+import { api, benchServerEnv, chatTurn, importBenchCard, freePort, histogramBuckets, histogramPercentile, metricValue, percentile, round, sampleProcess, sleep, startProcess, stopProcess, thinkTime, waitForHttp, type Api } from './lib.js';
 
 const require = createRequire(import.meta.url);
 const autocannon = require('autocannon') as (opts: object) => Promise<any>;
@@ -183,16 +183,9 @@ async function setup(a: Api, characterCount: number): Promise<{ cookies: string[
     }
   }
   const firsts: { cookie: string; id: number }[] = [];
-  const card = (name: string) =>
-    JSON.stringify({ spec: 'chara_card_v2', spec_version: '2.0', data: { name, description: `${name}，一位唐代诗人，豪放不羁。`, personality: '豪放、好酒、重义', scenario: '盛唐', first_mes: '幸会！', mes_example: '', creator_notes: '', system_prompt: '', post_history_instructions: '', alternate_greetings: [], tags: [], creator: 'bench', character_version: '1', extensions: {} } });
   await Promise.all(
     cookies.map(async (cookie, u) => {
-      const form = new FormData();
-      form.append('file', new Blob([card(`诗人${u}`)], { type: 'application/json' }), 'card.json');
-      const r = await fetch(`${a.base}/api/characters/import`, { method: 'POST', headers: { cookie }, body: form });
-      if (r.status !== 201) throw new Error(`import failed: ${r.status} ${await r.text()}`);
-      const first = (await r.json()) as { id: number };
-      firsts[u] = { cookie, id: first.id };
+      firsts[u] = { cookie, id: await importBenchCard(a, cookie, `诗人${u}`) };
     }),
   );
   const characters = [...firsts];

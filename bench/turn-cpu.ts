@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { request } from 'undici';
-import { api, benchServerEnv, chatTurn, freePort, openAiTurn, percentile, round, sampleProcess, startProcess, stopProcess, waitForHttp, type TurnOutcome } from './lib.js';
+import { api, benchServerEnv, chatTurn, importBenchCard, freePort, openAiTurn, percentile, round, sampleProcess, startProcess, stopProcess, waitForHttp, type TurnOutcome } from './lib.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -70,12 +70,9 @@ async function main() {
     const clients: { cookie: string; id: number; key: string }[] = [];
     for (let u = 0; u < users; u++) {
       const r = await a.json('POST', '/api/auth/register', { username: `${run}_${u}`, password: 'bench-password' });
-      const card = JSON.stringify({ spec: 'chara_card_v2', spec_version: '2.0', data: { name: `诗人${u}`, description: '一位唐代诗人，豪放不羁。', personality: '豪放', scenario: '盛唐', first_mes: '幸会！', mes_example: '', creator_notes: '', system_prompt: '', post_history_instructions: '', alternate_greetings: [], tags: [], creator: 'bench', character_version: '1', extensions: {} } });
-      const form = new FormData();
-      form.append('file', new Blob([card], { type: 'application/json' }), 'card.json');
-      const c = await fetch(`${base}/api/characters/import`, { method: 'POST', headers: { cookie: r.cookie! }, body: form });
+      const id = await importBenchCard(a, r.cookie!, `诗人${u}`);
       const key = await fetch(`${base}/api/me/api-keys`, { method: 'POST', headers: { cookie: r.cookie!, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'bench' }) });
-      clients.push({ cookie: r.cookie!, id: ((await c.json()) as { id: number }).id, key: ((await key.json()) as { token: string }).token });
+      clients.push({ cookie: r.cookie!, id, key: ((await key.json()) as { token: string }).token });
     }
     const turn = (mode: Mode, c: (typeof clients)[number]) => (mode === 'web' ? chatTurn(a, c.cookie, c.id, QUESTION) : openAiTurn(a, c.key, `character/${c.id}`, QUESTION));
     const loop = async (mode: Mode, n: number) => {
